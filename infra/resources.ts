@@ -1,0 +1,140 @@
+/**
+ * The one description of the product's stateful resources. The CDK stacks (infra/stacks) and the local
+ * bootstrap (infra/local/bootstrap.ts) both build from it, so the emulators and AWS never drift apart.
+ * Pure data: no CDK or SDK imports here.
+ */
+
+export interface IndexSpec {
+  name: string;
+  partitionKey: string;
+  sortKey?: string;
+  /** 'ALL' | 'KEYS_ONLY' | list of attributes to INCLUDE. */
+  projection: 'ALL' | 'KEYS_ONLY' | readonly string[];
+}
+export interface TableSpec {
+  /** Logical id in CDK and default physical name locally. */
+  id: string;
+  localName: string;
+  partitionKey: string;
+  sortKey?: string;
+  ttlAttribute?: string;
+  indexes: readonly IndexSpec[];
+}
+
+/** Attributes the list and poller indexes carry (everything but the workflow blob). */
+const TASK_SUMMARY = [
+  'taskId',
+  'owner',
+  'status',
+  'createdAt',
+  'updatedAt',
+  'dispatchedAt',
+  'startedAt',
+  'finishedAt',
+  'queuePosition',
+  'error',
+  'outputs',
+  'metadata',
+  'template',
+  'cancelRequested',
+  'comfyServer',
+  'comfyNumber',
+  'requeues',
+  'missingPolls',
+  'version',
+] as const;
+
+/**
+ * Tasks table: one item per task (`pk = TASK#<id>`), plus idempotency records (`IDEM#<owner>#<key>`),
+ * upload records (`UPLOAD#<id>`) and the poller lease (`LEASE#<name>`).
+ */
+export const TASKS_TABLE: TableSpec = {
+  id: 'TasksTable',
+  localName: 'comfy-serverless-tasks',
+  partitionKey: 'pk',
+  ttlAttribute: 'expiresAt',
+  indexes: [
+    /** The caller's tasks, newest first: gsiOwner = owner, gsiCreated = `<createdAt>#<taskId>`. */
+    { name: 'byOwner', partitionKey: 'gsiOwner', sortKey: 'gsiCreated', projection: TASK_SUMMARY },
+    /** Same, filtered by status: gsiOwnerStatus = `<owner>#<status>`. */
+    {
+      name: 'byOwnerStatus',
+      partitionKey: 'gsiOwnerStatus',
+      sortKey: 'gsiCreated',
+      projection: TASK_SUMMARY,
+    },
+    /** Sparse: only tasks at ComfyUI (dispatched, running) carry gsiActive. The poller's working set. */
+    { name: 'atComfy', partitionKey: 'gsiActive', sortKey: 'gsiCreated', projection: TASK_SUMMARY },
+    /** Sparse: only non-terminal tasks carry gsiOwnerActive = owner. Counted for the per-owner cap. */
+    {
+      name: 'ownerActive',
+      partitionKey: 'gsiOwnerActive',
+      sortKey: 'gsiCreated',
+      projection: 'KEYS_ONLY',
+    },
+  ],
+};
+
+/** API keys: pk = sha256 of the key; keyId is the short public id used to revoke. */
+export const API_KEYS_TABLE: TableSpec = {
+  id: 'ApiKeysTable',
+  localName: 'comfy-serverless-api-keys',
+  partitionKey: 'keyHash',
+  indexes: [{ name: 'byKeyId', partitionKey: 'keyId', projection: 'ALL' }],
+};
+
+export interface QueueSpec {
+  id: string;
+  localName: string;
+  visibilityTimeoutSeconds: number;
+  retentionSeconds: number;
+  receiveWaitSeconds: number;
+  deadLetter?: { queueId: string; maxReceiveCount: number };
+}
+
+/** Dispatcher Lambda timeout; the queue's visibility is six times it (AWS guidance). */
+export const DISPATCHER_TIMEOUT_SECONDS = 30;
+
+export const DISPATCH_DLQ: QueueSpec = {
+  id: 'DispatchDeadLetterQueue',
+  localName: 'comfy-serverless-dispatch-dlq',
+  visibilityTimeoutSeconds: 60,
+  retentionSeconds: 14 * 24 * 3600,
+  receiveWaitSeconds: 20,
+};
+
+/**
+ * Dispatch queue. Backpressure (ComfyUI full) re-sends a fresh delayed message rather than failing
+ * the receive, so maxReceiveCount counts only real failures (ComfyUI unavailable, crashes).
+ */
+export const DISPATCH_QUEUE: QueueSpec = {
+  id: 'DispatchQueue',
+  localName: 'comfy-serverless-dispatch',
+  visibilityTimeoutSeconds: 6 * DISPATCHER_TIMEOUT_SECONDS,
+  retentionSeconds: 4 * 24 * 3600,
+  receiveWaitSeconds: 20,
+  deadLetter: { queueId: DISPATCH_DLQ.id, maxReceiveCount: 5 },
+};
+
+export interface BucketSpec {
+  id: string;
+  localName: string;
+  /** Lifecycle expiry per key prefix, in days. */
+  expiry: readonly { prefix: string; days: number }[];
+}
+
+export const OUTPUTS_BUCKET: BucketSpec = {
+  id: 'OutputsBucket',
+  localName: 'comfy-serverless-outputs',
+  expiry: [
+    { prefix: 'outputs/', days: 30 },
+    { prefix: 'uploads/', days: 2 },
+    { prefix: 'workflows/', days: 30 },
+  ],
+};
+
+/** S3 key layout. Every key a task writes starts with its own prefix. */
+export const keys = {
+  outputPrefix: (ownerSegment: string, taskId: string) => `outputs/${ownerSegment}/${taskId}/`,
+  upload: (ownerSegment: string, uploadId: string) => `uploads/${ownerSegment}/${uploadId}`,
+};

@@ -1,0 +1,42 @@
+/**
+ * One SDK client per service per container, built from config. Against emulators, S3 is path-style
+ * and SQS uses the configured endpoint rather than the QueueUrl's host (fauxqs hands out
+ * `sqs.<region>.localhost` URLs that do not resolve here).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+
+export interface AwsClientConfig {
+  region: string;
+  dynamodbEndpoint?: string;
+  sqsEndpoint?: string;
+  s3Endpoint?: string;
+}
+
+export interface AwsClients {
+  dynamodb: DynamoDBClient;
+  doc: DynamoDBDocumentClient;
+  sqs: SQSClient;
+  s3: S3Client;
+}
+
+export function createAwsClients(cfg: AwsClientConfig): AwsClients {
+  const dynamodb = new DynamoDBClient({
+    region: cfg.region,
+    ...(cfg.dynamodbEndpoint ? { endpoint: cfg.dynamodbEndpoint } : {}),
+  });
+  const doc = DynamoDBDocumentClient.from(dynamodb, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+  const sqs = new SQSClient({
+    region: cfg.region,
+    ...(cfg.sqsEndpoint ? { endpoint: cfg.sqsEndpoint, useQueueUrlAsEndpoint: false } : {}),
+  });
+  const s3 = new S3Client({
+    region: cfg.region,
+    ...(cfg.s3Endpoint ? { endpoint: cfg.s3Endpoint, forcePathStyle: true } : {}),
+  });
+  return { dynamodb, doc, sqs, s3 };
+}

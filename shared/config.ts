@@ -1,0 +1,69 @@
+/**
+ * Configuration, parsed once from the environment at cold start (the only reader of process.env in
+ * functions/ and shared/). A missing or malformed variable fails the cold start with its name.
+ */
+import { z } from 'zod';
+
+const csv = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1');
+
+export const ConfigSchema = z.object({
+  TASKS_TABLE_NAME: z.string().min(1),
+  API_KEYS_TABLE_NAME: z.string().min(1),
+  OUTPUTS_BUCKET_NAME: z.string().min(1),
+  DISPATCH_QUEUE_URL: z.string().url(),
+  /** Emulator endpoints (local runtime and tests only). */
+  AWS_ENDPOINT_URL_DYNAMODB: z.string().url().optional(),
+  AWS_ENDPOINT_URL_SQS: z.string().url().optional(),
+  AWS_ENDPOINT_URL_S3: z.string().url().optional(),
+  /** Base URL used in presigned links when S3 is an emulator reached under another name. */
+  AWS_REGION: z.string().default('us-east-1'),
+  /** Comma-separated ComfyUI base URLs (the pool). */
+  COMFYUI_URLS: csv.default(['http://127.0.0.1:8188']),
+  AUTH_MODE: z.enum(['apiKey', 'jwt']).default('apiKey'),
+  JWT_ISSUER: z.string().optional(),
+  JWT_AUDIENCE: z.string().optional(),
+  /** JWKS URL for JWT mode (defaults to `<issuer>/.well-known/jwks.json`). */
+  JWT_JWKS_URL: z.string().url().optional(),
+  OUTPUT_URL_TTL_SECONDS: int(3600, 1),
+  UPLOAD_URL_TTL_SECONDS: int(900, 1),
+  UPLOAD_MAX_BYTES: int(20 * 1024 * 1024, 1),
+  MAX_ACTIVE_TASKS_PER_OWNER: int(50, 1),
+  /** Days a finished task is kept before DynamoDB TTL removes it. */
+  TASK_RETENTION_DAYS: int(30, 1),
+  /** Most tasks queued or running at each ComfyUI server. */
+  MAX_IN_FLIGHT: int(2, 1),
+  /** Times a task lost by ComfyUI is re-queued before failing with COMFYUI_LOST_TASK. */
+  MAX_REQUEUES: int(3, 0),
+  POLL_INTERVAL_MS: int(500, 50),
+  /** How long one poller invocation keeps polling while tasks are active. */
+  POLLER_RUN_MS: int(55_000, 0),
+  POLLER_LEASE_MS: int(15_000, 1000),
+  RUN_TIMEOUT_SECONDS: int(1800, 1),
+  QUEUE_TIMEOUT_SECONDS: int(3600, 1),
+  TEMPLATES_DIR: z.string().optional(),
+  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
+  TEST_MODE: bool(false),
+});
+export type Config = Readonly<z.infer<typeof ConfigSchema>>;
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  return Object.freeze(parsed.data);
+}

@@ -1,0 +1,104 @@
+/**
+ * The task: one user request to run one ComfyUI workflow, and the only state machine in the product.
+ * Every status change anywhere in the code goes through {@link assertTransition}, and every store write
+ * is conditional on the status it expects (see the TaskRepository port).
+ */
+import { InvalidTransitionError } from './errors.js';
+
+export const TASK_STATUSES = [
+  'queued',
+  'dispatched',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(['succeeded', 'failed', 'cancelled']);
+/** Statuses in which ComfyUI holds (or may hold) the task: the poller's working set. */
+export const AT_COMFY_STATUSES: ReadonlySet<TaskStatus> = new Set(['dispatched', 'running']);
+
+/**
+ * The allowed transitions, in one place.
+ * - `dispatched|running -> queued`: ComfyUI lost the task (restart) and it is re-queued to SQS.
+ * - `queued -> failed`: rejected by ComfyUI (400) or dead-lettered (COMFYUI_UNAVAILABLE).
+ */
+const TRANSITIONS: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {
+  queued: ['dispatched', 'running', 'succeeded', 'failed', 'cancelled'],
+  dispatched: ['running', 'succeeded', 'failed', 'cancelled', 'queued'],
+  running: ['succeeded', 'failed', 'cancelled', 'queued'],
+  succeeded: [],
+  failed: [],
+  cancelled: [],
+};
+
+export const isTerminal = (s: TaskStatus): boolean => TERMINAL_STATUSES.has(s);
+export const canTransition = (from: TaskStatus, to: TaskStatus): boolean =>
+  TRANSITIONS[from].includes(to);
+export function assertTransition(from: TaskStatus, to: TaskStatus): void {
+  if (!canTransition(from, to)) throw new InvalidTransitionError(from, to);
+}
+
+/** A ComfyUI workflow in API format: node id -> { class_type, inputs }. */
+export type ComfyWorkflow = Record<string, ComfyNode>;
+export interface ComfyNode {
+  class_type: string;
+  inputs: Record<string, unknown>;
+  _meta?: { title?: string };
+}
+
+/** Why a task failed or was cancelled. `code` is a stable SCREAMING_SNAKE string. */
+export interface TaskError {
+  code: string;
+  message: string;
+  nodeId?: string;
+  nodeType?: string;
+  details?: unknown;
+}
+
+/** One output file, stored in S3 under the task's own prefix. */
+export interface TaskOutput {
+  nodeId: string;
+  filename: string;
+  /** ComfyUI's subfolder and type, as ComfyUI reported them (used to read `/view`). */
+  subfolder: string;
+  type: string;
+  s3Key: string;
+  contentType: string;
+  size: number;
+}
+
+export interface Task {
+  taskId: string;
+  owner: string;
+  status: TaskStatus;
+  createdAt: string;
+  updatedAt: string;
+  /** When ComfyUI accepted it (latest dispatch). */
+  dispatchedAt?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** The workflow to run, with `upload:<id>` references still in place (rewritten at dispatch). */
+  workflow: ComfyWorkflow;
+  /** Template name when submitted from a template. */
+  template?: string;
+  metadata?: Record<string, unknown>;
+  idempotencyKey?: string;
+  /** Set by a cancel request while ComfyUI holds the task; the dispatcher or poller carries it out. */
+  cancelRequested?: boolean;
+  /** The ComfyUI server (base URL) that has, or is being given, the task. */
+  comfyServer?: string;
+  /** ComfyUI's queue `number` of the latest dispatch. */
+  comfyNumber?: number;
+  /** 0-based position among pending prompts at ComfyUI, kept current by the poller. */
+  queuePosition?: number;
+  /** How many times the task was sent back to SQS because ComfyUI lost it. */
+  requeues: number;
+  /** Consecutive polls in which ComfyUI had neither queue nor history for the task. */
+  missingPolls: number;
+  error?: TaskError;
+  outputs: TaskOutput[];
+  /** Increments on every write; writes are conditional on it as well as on status. */
+  version: number;
+}

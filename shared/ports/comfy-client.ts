@@ -1,0 +1,121 @@
+/**
+ * ComfyUI as the rest of the product sees it. The one implementation over HTTP lives in
+ * `shared/adapters/comfyui/`; it translates transport and HTTP failures into the errors in
+ * `shared/adapters/comfyui/errors.ts` (ComfyUnavailableError is retryable, ComfyRejectedError is not).
+ * Ground truth for every shape: ../shared/comfyui-api.md.
+ */
+import type { Readable } from 'node:stream';
+import type { ComfyWorkflow } from '../domain/task.js';
+
+export interface SubmitPromptInput {
+  /** Our task id: a canonical lowercase UUID, used as ComfyUI's prompt_id. */
+  promptId: string;
+  workflow: ComfyWorkflow;
+  clientId: string;
+}
+export interface SubmittedPrompt {
+  promptId: string;
+  number: number;
+}
+
+/** One `/queue` item: `[number, prompt_id, prompt, extra_data, outputs_to_execute]`. */
+export interface QueueEntry {
+  number: number;
+  promptId: string;
+}
+export interface QueueSnapshot {
+  /** Sorted by number. */
+  running: QueueEntry[];
+  /** Sorted by number (execution order). */
+  pending: QueueEntry[];
+}
+
+/** A file a node produced, as `/view` needs it (passed back verbatim). */
+export interface ComfyOutputFile {
+  nodeId: string;
+  /** The output key it came under: images, gifs, videos, audio, 3d, ... */
+  kind: string;
+  filename: string;
+  subfolder: string;
+  type: string;
+}
+
+export type RunOutcome =
+  | { kind: 'success' }
+  | {
+      kind: 'error';
+      nodeId?: string;
+      nodeType?: string;
+      exceptionMessage: string;
+      exceptionType?: string;
+    }
+  | { kind: 'interrupted'; nodeId?: string; nodeType?: string };
+
+/** A finished prompt, read from `/history`. */
+export interface ComfyRun {
+  promptId: string;
+  outcome: RunOutcome;
+  outputs: ComfyOutputFile[];
+  /** Epoch ms from status.messages, when present. */
+  startedAt?: number;
+  finishedAt?: number;
+  /** Node ids served from cache (execution_cached). */
+  cachedNodes: string[];
+}
+
+export type LookupResult =
+  | { state: 'pending'; position: number; number: number }
+  | { state: 'running'; number: number }
+  | { state: 'finished'; run: ComfyRun }
+  | { state: 'unknown' };
+
+export interface UploadedImage {
+  name: string;
+  subfolder: string;
+  type: string;
+}
+
+export interface ComfyView {
+  body: Readable;
+  contentType: string;
+  /** From Content-Length, when the server sent one. */
+  size?: number;
+}
+
+export interface ComfyClient {
+  /** The server's base URL, also its identity in the pool. */
+  readonly baseUrl: string;
+  /** POST /prompt. 400 -> ComfyRejectedError (permanent). Never retried blindly. */
+  submitPrompt(input: SubmitPromptInput): Promise<SubmittedPrompt>;
+  /** GET /queue. */
+  getQueue(): Promise<QueueSnapshot>;
+  /** GET /prompt -> exec_info.queue_remaining. */
+  getQueueRemaining(): Promise<number>;
+  /** GET /history/{id}; undefined for `{}` (pending, running or unknown alike). */
+  getHistory(promptId: string): Promise<ComfyRun | undefined>;
+  /** GET /history?max_items=N. */
+  listHistory(maxItems?: number): Promise<ComfyRun[]>;
+  /** POST /history {delete:[id]}. */
+  deleteHistory(promptIds: string[]): Promise<void>;
+  /** Queue first, then history; /api/jobs/{id} where the server has it. */
+  lookup(promptId: string): Promise<LookupResult>;
+  /**
+   * Cancel one prompt: delete it from the pending queue, or interrupt it by prompt id if it is running
+   * (never a bare global interrupt), or use /api/jobs/{id}/cancel where supported.
+   */
+  cancel(promptId: string): Promise<void>;
+  /** GET /view, streamed, never buffered whole. */
+  view(file: Pick<ComfyOutputFile, 'filename' | 'subfolder' | 'type'>): Promise<ComfyView>;
+  /** POST /upload/image (multipart `image`); returns the server's final name, which can differ. */
+  uploadImage(input: {
+    filename: string;
+    body: Readable | Uint8Array;
+    contentType: string;
+    size?: number;
+    subfolder?: string;
+    overwrite?: boolean;
+  }): Promise<UploadedImage>;
+  getObjectInfo(): Promise<Record<string, unknown>>;
+  getSystemStats(): Promise<Record<string, unknown>>;
+  close(): Promise<void>;
+}
