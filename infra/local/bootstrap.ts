@@ -3,12 +3,12 @@
  * stacks build the same description in AWS). Idempotent: existing resources are left as they are.
  */
 import {
+  type AttributeDefinition,
   CreateTableCommand,
   type DynamoDBClient,
+  type GlobalSecondaryIndex,
   ResourceInUseException,
   UpdateTimeToLiveCommand,
-  type GlobalSecondaryIndex,
-  type AttributeDefinition,
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
@@ -90,7 +90,9 @@ async function createQueue(sqs: SQSClient, spec: QueueSpec, name: string, dlqArn
       maxReceiveCount: spec.deadLetter.maxReceiveCount,
     });
   }
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+  const { QueueUrl } = await sqs.send(
+    new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
+  );
   if (!QueueUrl) throw new Error(`CreateQueue ${name} returned no URL`);
   const attrs = await sqs.send(
     new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
@@ -108,14 +110,23 @@ export async function bootstrapLocalResources(
   clients: { dynamodb: DynamoDBClient; sqs: SQSClient; s3: S3Client },
   suffix = '',
 ): Promise<LocalResourceNames> {
-  const tasksTable = await createTable(clients.dynamodb, TASKS_TABLE, TASKS_TABLE.localName + suffix);
+  const tasksTable = await createTable(
+    clients.dynamodb,
+    TASKS_TABLE,
+    TASKS_TABLE.localName + suffix,
+  );
   const apiKeysTable = await createTable(
     clients.dynamodb,
     API_KEYS_TABLE,
     API_KEYS_TABLE.localName + suffix,
   );
   const dlq = await createQueue(clients.sqs, DISPATCH_DLQ, DISPATCH_DLQ.localName + suffix);
-  const queue = await createQueue(clients.sqs, DISPATCH_QUEUE, DISPATCH_QUEUE.localName + suffix, dlq.arn);
+  const queue = await createQueue(
+    clients.sqs,
+    DISPATCH_QUEUE,
+    DISPATCH_QUEUE.localName + suffix,
+    dlq.arn,
+  );
   const bucket = OUTPUTS_BUCKET.localName + suffix.toLowerCase();
   try {
     await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));

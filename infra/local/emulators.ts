@@ -5,10 +5,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import { startFauxqs, type FauxqsServer } from 'fauxqs';
+import { type FauxqsServer, startFauxqs } from 'fauxqs';
 
 export interface Emulator {
   endpoint: string;
@@ -56,7 +56,9 @@ async function waitForHttp(url: string, timeoutMs: number, child?: ChildProcess)
 }
 
 /** Start DynamoDB Local. `dbPath` persists data there; without it the database is in memory. */
-export async function startDynamoLocal(opts: { port?: number; dbPath?: string } = {}): Promise<Emulator> {
+export async function startDynamoLocal(
+  opts: { port?: number; dbPath?: string } = {},
+): Promise<Emulator> {
   const port = opts.port ?? (await freePort());
   const dir = dynamoJarDir();
   const storage = opts.dbPath ? ['-dbPath', opts.dbPath] : ['-inMemory'];

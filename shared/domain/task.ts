@@ -15,7 +15,11 @@ export const TASK_STATUSES = [
 ] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
-export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(['succeeded', 'failed', 'cancelled']);
+export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set([
+  'succeeded',
+  'failed',
+  'cancelled',
+]);
 /** Statuses in which ComfyUI holds (or may hold) the task: the poller's working set. */
 export const AT_COMFY_STATUSES: ReadonlySet<TaskStatus> = new Set(['dispatched', 'running']);
 

@@ -12,7 +12,9 @@ export interface WriteExpectation {
 }
 
 /** Fields a write may change. `undefined` values are left alone; names in `remove` are deleted. */
-export type TaskChanges = Partial<Omit<Task, 'taskId' | 'owner' | 'createdAt' | 'version' | 'workflow'>>;
+export type TaskChanges = Partial<
+  Omit<Task, 'taskId' | 'owner' | 'createdAt' | 'version' | 'workflow'>
+>;
 export type RemovableField =
   | 'startedAt'
   | 'finishedAt'

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { assertTransition, canTransition, TASK_STATUSES, isTerminal } from '../../shared/domain/task.js';
+import {
+  assertTransition,
+  canTransition,
+  isTerminal,
+  TASK_STATUSES,
+} from '../../shared/domain/task.js';
 
 describe('task state machine', () => {
   it('lets no terminal status change again', () => {
