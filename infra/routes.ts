@@ -1,0 +1,24 @@
+/**
+ * The HTTP API's routes, described once: the CDK stateless stack and the local API server both build
+ * from this list. `fn` is the folder under functions/ whose index.ts exports the handler.
+ */
+export interface RouteSpec {
+  method: 'GET' | 'POST';
+  /** API Gateway route path (HTTP API syntax: `{param}`). */
+  path: string;
+  fn: string;
+  /** Every route is authenticated; listed for clarity. */
+  auth: true;
+}
+
+export const API_ROUTES: readonly RouteSpec[] = [
+  { method: 'POST', path: '/v1/tasks', fn: 'submit', auth: true },
+  { method: 'GET', path: '/v1/tasks', fn: 'list', auth: true },
+  { method: 'GET', path: '/v1/tasks/{taskId}', fn: 'status', auth: true },
+  { method: 'POST', path: '/v1/tasks/{taskId}/cancel', fn: 'cancel', auth: true },
+  { method: 'GET', path: '/v1/templates', fn: 'templates', auth: true },
+  { method: 'POST', path: '/v1/uploads', fn: 'create-upload', auth: true },
+];
+
+/** Functions that are not behind a route. */
+export const WORKER_FUNCTIONS = ['authorizer', 'dispatcher', 'dead-letter', 'poller'] as const;
