@@ -93,7 +93,8 @@ describe('SQS event source mapping', () => {
       fn: fn(async (e) => {
         const failures = [];
         for (const r of e.Records) {
-          const counts = (receives[r.body] ??= []);
+          receives[r.body] ??= [];
+          const counts = receives[r.body] as string[];
           counts.push(r.attributes.ApproximateReceiveCount);
           if (r.body === 'flaky' && counts.length < 2)
             failures.push({ itemIdentifier: r.messageId });

@@ -49,7 +49,7 @@ describe('invokeFunction (Lambda Node.js runtime semantics)', () => {
   });
 
   it('supports callback-style handlers', async () => {
-    const handler = (_e: unknown, _c: unknown, cb: (err: unknown, r?: unknown) => void) => {
+    const handler = (_e: unknown, _c: unknown, cb: (err: Error | null, r?: unknown) => void) => {
       setTimeout(() => cb(null, 'done'), 5);
     };
     expect(await invokeFunction(fn(handler), {}, opts)).toBe('done');
