@@ -7,9 +7,9 @@
  * a backoff visibility timeout. See docs/adr/001-dispatch-semantics.md.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Config } from '../../shared/config.js';
 import { type BackoffPolicy, retryVisibilitySeconds } from '../../shared/dispatch/backoff.js';
 import {
   createKeyedSerializer,
@@ -17,7 +17,7 @@ import {
   parseDispatchMessage,
 } from '../../shared/dispatch/batch-tools.js';
 import { ComfyPool } from '../../shared/dispatch/comfy-pool.js';
-import { logger, taskLogger } from '../../shared/observability.js';
+import { logger, type MetricsSink, taskLogger } from '../../shared/observability.js';
 import type { Clock } from '../../shared/ports/clock.js';
 import type { ComfyClient } from '../../shared/ports/comfy-client.js';
 import type { MessageVisibility } from '../../shared/ports/message-visibility.js';
@@ -45,9 +45,21 @@ export interface DispatcherDeps extends Omit<DispatchDeps, 'pool' | 'settings'> 
   queue: Pick<TaskQueue, 'sendMany'>;
   visibility: MessageVisibility;
   settings: DispatcherSettings;
-  metrics: Pick<Metrics, 'addMetric' | 'publishStoredMetrics'>;
+  metrics: MetricsSink;
   clock: Clock;
 }
+
+/** The dispatcher's settings from the parsed configuration. */
+export const settingsFromConfig = (c: Config): DispatcherSettings => ({
+  clientId: c.COMFYUI_CLIENT_ID,
+  defer: { baseSeconds: c.DISPATCH_DEFER_BASE_SECONDS, maxSeconds: c.DISPATCH_DEFER_MAX_SECONDS },
+  recheckEvery: c.DISPATCH_RECHECK_EVERY,
+  queueTimeoutSeconds: c.QUEUE_TIMEOUT_SECONDS,
+  maxInFlight: c.MAX_IN_FLIGHT,
+  queueCacheMs: c.COMFYUI_QUEUE_CACHE_MS,
+  concurrency: c.DISPATCH_CONCURRENCY,
+  retry: { baseSeconds: c.DISPATCH_RETRY_BASE_SECONDS, maxSeconds: c.DISPATCH_RETRY_MAX_SECONDS },
+});
 
 const METRIC_OF: Record<DispatchOutcome['kind'], string> = {
   dispatched: 'TasksDispatched',
@@ -93,10 +105,12 @@ export const createHandler =
       });
 
     const processor = new BatchProcessor(EventType.SQS);
-    const response = await processPartialResponse(event, handleRecord, processor, {
+    // A copy: with no failures Powertools returns a shared constant object.
+    const { batchItemFailures } = await processPartialResponse(event, handleRecord, processor, {
       ...(context ? { context } : {}),
       throwOnFullBatchFailure: false,
     });
+    const response: SQSBatchResponse = { batchItemFailures: [...batchItemFailures] };
     await resendDeferred(deps, deferred, response, count);
     await backOffFailures(deps, event.Records, response);
     deps.metrics.publishStoredMetrics();

@@ -4,7 +4,7 @@
  * `/upload/image` on the server that will run the task, never buffered whole. ComfyUI may rename the
  * file (same name, different bytes), so the workflow refers to the name it returned.
  */
-import { DomainError, UploadNotFoundError } from '../domain/errors.js';
+import { ObjectNotFoundError, UploadNotFoundError } from '../domain/errors.js';
 import { ownerSegment } from '../domain/owner.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { ComfyClient } from '../ports/comfy-client.js';
@@ -25,12 +25,6 @@ export const uploadKey = (owner: string, uploadId: string) =>
 export const comfyUploadName = (uploadId: string, contentType: string) =>
   `${uploadId}.${EXTENSIONS[contentType.split(';')[0]?.trim().toLowerCase() ?? ''] ?? 'png'}`;
 
-/** True for the store's "no such object" errors, whatever adapter raised them. */
-const isNotFound = (err: unknown) =>
-  err instanceof DomainError
-    ? /NOT_FOUND$/.test(err.code)
-    : ['NoSuchKey', 'NotFound'].includes((err as { name?: string })?.name ?? '');
-
 /**
  * Stage every upload on `comfy`; returns uploadId -> the reference to put in the workflow
  * (`<subfolder>/<name>` or `<name>`). A missing object throws UploadNotFoundError.
@@ -46,7 +40,7 @@ export async function stageUploads(
     try {
       object = await deps.artifacts.getStream(uploadKey(owner, uploadId));
     } catch (err) {
-      if (isNotFound(err)) throw new UploadNotFoundError(uploadId);
+      if (err instanceof ObjectNotFoundError) throw new UploadNotFoundError(uploadId);
       throw err;
     }
     try {

@@ -90,7 +90,7 @@ export async function dispatchTask(
     }
     const workflow = await prepare(deps, task, client, ctx);
     if ('kind' in workflow) return workflow;
-    let accepted: { number: number };
+    let accepted: { promptId: string; number: number };
     try {
       accepted = await client.submitPrompt({
         promptId: taskId,
@@ -104,6 +104,7 @@ export async function dispatchTask(
     }
     submitted = true;
     (reservation as Reservation).submitted();
+    if (accepted.promptId !== taskId) return await unsupported(deps, task, client, accepted, ctx);
     return await record(deps, task, client, accepted.number, 'submitted', ctx);
   } finally {
     if (!submitted) reservation?.release();
@@ -200,6 +201,25 @@ function reject(
     details: { error: err.error, nodeErrors: err.nodeErrors },
   };
   return failQueuedTask(deps, task.taskId, ctx.log, error);
+}
+
+/**
+ * ComfyUI queued it under an id of its own: a server older than v0.3.45, which ignores client prompt
+ * ids. Nothing could find or watch that run by the task id, so it is cancelled and the task fails.
+ */
+async function unsupported(
+  deps: DispatchDeps,
+  task: Task,
+  client: ComfyClient,
+  accepted: { promptId: string },
+  ctx: DispatchContext,
+): Promise<DispatchOutcome> {
+  await cancelAtComfy(client, accepted.promptId, ctx.log);
+  return failQueuedTask(deps, task.taskId, ctx.log, {
+    code: 'COMFYUI_UNSUPPORTED',
+    message: `The ComfyUI server ignored the task's prompt id (servers before v0.3.45 do); upgrade it.`,
+    details: { server: client.baseUrl, promptId: accepted.promptId },
+  });
 }
 
 /**

@@ -1,16 +1,10 @@
 /**
- * Small in-memory stand-ins for the ports the dispatcher uses, until the shared fakes in test/fakes
- * cover them. The ComfyUI fake keeps a queue and history, counts calls, and fails on demand.
+ * A ComfyUI server in memory for the dispatcher's unit tests: a queue the test fills and advances by
+ * hand, a set of finished prompts, call counts, and faults on demand. (Integration tests use the
+ * HTTP stand-in instead.)
  */
-import { Readable } from 'node:stream';
-import {
-  ComfyRejectedError,
-  ComfyUnavailableError,
-  DomainError,
-  TaskStateConflictError,
-} from '../../../shared/domain/errors.js';
-import type { Task } from '../../../shared/domain/task.js';
-import type { ArtifactStore } from '../../../shared/ports/artifact-store.js';
+import type { Readable } from 'node:stream';
+import { ComfyRejectedError, ComfyUnavailableError } from '../../../shared/domain/errors.js';
 import type {
   ComfyClient,
   LookupResult,
@@ -18,85 +12,6 @@ import type {
   SubmitPromptInput,
   UploadedImage,
 } from '../../../shared/ports/comfy-client.js';
-import type { DispatchMessage, TaskQueue } from '../../../shared/ports/task-queue.js';
-import type {
-  RemovableField,
-  TaskChanges,
-  TaskRepository,
-  WriteExpectation,
-} from '../../../shared/ports/task-repository.js';
-
-export class MemoryTasks implements Pick<TaskRepository, 'get' | 'update'> {
-  readonly items = new Map<string, Task>();
-  gets = 0;
-  updates = 0;
-  /** Called before each update is applied (to simulate a concurrent writer). */
-  beforeUpdate?: (taskId: string) => void;
-
-  put(task: Task) {
-    this.items.set(task.taskId, structuredClone(task));
-  }
-  async get(taskId: string) {
-    this.gets++;
-    const t = this.items.get(taskId);
-    return t && structuredClone(t);
-  }
-  async update(
-    taskId: string,
-    expect: WriteExpectation,
-    changes: TaskChanges,
-    remove: readonly RemovableField[] = [],
-  ) {
-    this.updates++;
-    this.beforeUpdate?.(taskId);
-    const t = this.items.get(taskId);
-    const statuses = Array.isArray(expect.status) ? expect.status : [expect.status];
-    if (
-      !t ||
-      !statuses.includes(t.status) ||
-      (expect.version !== undefined && expect.version !== t.version)
-    ) {
-      throw new TaskStateConflictError(`conflict on ${taskId}`);
-    }
-    const next: Task = { ...t, version: t.version + 1 };
-    for (const [k, v] of Object.entries(changes)) {
-      if (v !== undefined) (next as unknown as Record<string, unknown>)[k] = v;
-    }
-    for (const k of remove) delete next[k];
-    this.items.set(taskId, next);
-    return structuredClone(next);
-  }
-}
-
-export class MemoryQueue implements TaskQueue {
-  readonly sent: { message: DispatchMessage; delaySeconds?: number }[] = [];
-  calls = 0;
-  failNext = false;
-  async send(message: DispatchMessage, delaySeconds?: number) {
-    await this.sendMany([{ message, ...(delaySeconds === undefined ? {} : { delaySeconds }) }]);
-  }
-  async sendMany(items: { message: DispatchMessage; delaySeconds?: number }[]) {
-    this.calls++;
-    if (this.failNext) {
-      this.failNext = false;
-      throw new Error('SendMessageBatch failed');
-    }
-    this.sent.push(...items);
-  }
-}
-
-class NotFound extends DomainError {
-  readonly code = 'OBJECT_NOT_FOUND';
-}
-
-export class MemoryArtifacts implements Pick<ArtifactStore, 'getStream'> {
-  readonly objects = new Map<string, { bytes: Buffer; contentType: string }>();
-  async getStream(key: string) {
-    const o = this.objects.get(key);
-    if (!o) throw new NotFound(`no object ${key}`);
-    return { body: Readable.from([o.bytes]), size: o.bytes.length, contentType: o.contentType };
-  }
-}
 
 type Fault = 'unavailable' | 'reject';
 
@@ -205,33 +120,4 @@ export class FakeComfy implements ComfyClient {
     return {};
   }
   async close() {}
-}
-
-export const fixedClock = (iso = '2026-01-01T00:00:00.000Z') => {
-  let now = Date.parse(iso);
-  return {
-    now: () => now,
-    advance: (ms: number) => {
-      now += ms;
-    },
-  };
-};
-
-export function queuedTask(taskId: string, overrides: Partial<Task> = {}): Task {
-  return {
-    taskId,
-    owner: 'alice',
-    status: 'queued',
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    workflow: {
-      '1': { class_type: 'EmptyImage', inputs: { width: 8, height: 8, batch_size: 1, color: 0 } },
-      '2': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: 'out' } },
-    },
-    requeues: 0,
-    missingPolls: 0,
-    outputs: [],
-    version: 1,
-    ...overrides,
-  };
 }
