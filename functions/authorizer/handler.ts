@@ -9,8 +9,7 @@ import type {
   APIGatewaySimpleAuthorizerResult,
   APIGatewaySimpleAuthorizerWithContextResult,
 } from 'aws-lambda';
-import { authenticateApiKey } from '../../shared/auth/api-keys.js';
-import { API_KEY_HEADER } from '../../shared/auth/request-authorizer.js';
+import { API_KEY_HEADER, authenticateApiKey } from '../../shared/auth/api-keys.js';
 import type { ApiKeyStore } from '../../shared/ports/key-store.js';
 
 export interface AuthorizerDeps {

@@ -2,8 +2,9 @@
  * What a caller sees of a task (GET /v1/tasks/{id} and each list item): its status and times, why it
  * failed, and its outputs as presigned S3 GET links valid for `outputUrlTtlSeconds`.
  */
-import type { Task, TaskStatus } from '../domain/task.js';
+import type { TaskStatus } from '../domain/task.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
+import type { TaskSummary } from '../ports/task-repository.js';
 
 export interface OutputView {
   nodeId: string;
@@ -36,7 +37,7 @@ export interface TaskViewDeps {
   outputUrlTtlSeconds: number;
 }
 
-export async function toTaskView(deps: TaskViewDeps, task: Task): Promise<TaskView> {
+export async function toTaskView(deps: TaskViewDeps, task: TaskSummary): Promise<TaskView> {
   const outputs = await Promise.all(
     task.outputs.map(async (o) => {
       const link = await deps.artifacts.presignGet(o.s3Key, deps.outputUrlTtlSeconds, o.filename);
@@ -69,7 +70,7 @@ export async function toTaskView(deps: TaskViewDeps, task: Task): Promise<TaskVi
   return view;
 }
 
-function errorView(e: NonNullable<Task['error']>): NonNullable<TaskView['error']> {
+function errorView(e: NonNullable<TaskSummary['error']>): NonNullable<TaskView['error']> {
   const out: NonNullable<TaskView['error']> = { code: e.code, message: e.message };
   if (e.nodeId) out.nodeId = e.nodeId;
   if (e.nodeType) out.nodeType = e.nodeType;
