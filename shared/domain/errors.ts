@@ -77,6 +77,13 @@ export class InvalidTransitionError extends DomainError {
     super(`A task cannot go from ${from} to ${to}.`);
   }
 }
+/** An object (S3 key) that does not exist. */
+export class ObjectNotFoundError extends DomainError {
+  readonly code = 'OBJECT_NOT_FOUND';
+  constructor(readonly key: string) {
+    super(`No stored object ${key} was found.`);
+  }
+}
 /** A dependency (DynamoDB, SQS, S3) failed in a way that may pass. */
 export class DependencyUnavailableError extends DomainError {
   readonly code = 'DEPENDENCY_UNAVAILABLE';

@@ -40,8 +40,14 @@ export interface ListQuery {
   /** Opaque cursor from a previous page of the same owner (and status filter). */
   cursor?: string;
 }
+/**
+ * A task as the list and poller indexes carry it: everything but the workflow (and the idempotency
+ * key). `get` returns the full task.
+ */
+export type TaskSummary = Omit<Task, 'workflow' | 'idempotencyKey'>;
+
 export interface ListPage {
-  items: Task[];
+  items: TaskSummary[];
   nextCursor?: string;
 }
 
@@ -52,20 +58,32 @@ export interface TaskRepository {
    */
   create(task: Task, idempotency?: IdempotencyClaim): Promise<CreateResult>;
   get(taskId: string): Promise<Task | undefined>;
-  /** Conditional update; returns the task as written. Bumps `version` and `updatedAt`. */
+  /**
+   * Conditional update; returns the task as written. Bumps `version` and sets `updatedAt` (to
+   * `changes.updatedAt` when given, else the repository's clock). A status change must be allowed
+   * from every expected status (InvalidTransitionError otherwise, nothing written). An unknown task
+   * is TaskNotFoundError; a lost status/version condition is TaskStateConflictError whose `details`
+   * carry the current `{ status, version }`.
+   */
   update(
     taskId: string,
     expect: WriteExpectation,
     changes: TaskChanges,
     remove?: readonly RemovableField[],
   ): Promise<Task>;
-  /** The caller's tasks, newest first. A cursor of another owner or filter is InvalidRequestError. */
+  /**
+   * The caller's tasks, newest first (by createdAt, then taskId), without their workflows. A cursor
+   * made for another owner or status filter, or a malformed one, is InvalidRequestError with code
+   * INVALID_CURSOR. `nextCursor` is present only when more items follow. Read from an eventually
+   * consistent index: a task created or changed a moment ago may be missing or show its old status.
+   */
   listByOwner(query: ListQuery): Promise<ListPage>;
   /** Tasks of this owner not yet terminal, counted up to `atMost` (enough to enforce a cap). */
   countActive(owner: string, atMost: number): Promise<number>;
   /**
    * Tasks at ComfyUI (dispatched or running, including those with cancelRequested), from a sparse
-   * index: the cost grows with active tasks, never with all tasks stored.
+   * index: the cost grows with active tasks, never with all tasks stored. Oldest first. Eventually
+   * consistent: re-read a task with `get` (or rely on conditional writes) before acting on it.
    */
-  listAtComfy(): Promise<Task[]>;
+  listAtComfy(): Promise<TaskSummary[]>;
 }

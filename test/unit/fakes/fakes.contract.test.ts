@@ -1,0 +1,36 @@
+/** The shared port contracts, run against the in-memory fakes (the same suites run on the emulators). */
+import { describe } from 'vitest';
+import { apiKeyStoreContract } from '../../contract/api-key-store.contract.js';
+import { artifactStoreContract } from '../../contract/artifact-store.contract.js';
+import { taskQueueContract } from '../../contract/task-queue.contract.js';
+import { taskRepositoryContract } from '../../contract/task-repository.contract.js';
+import { FakeTaskQueue } from '../../fakes/fake-task-queue.js';
+import { FixedClock } from '../../fakes/fixed-clock.js';
+import { InMemoryApiKeyStore } from '../../fakes/in-memory-api-key-store.js';
+import { InMemoryArtifactStore } from '../../fakes/in-memory-artifact-store.js';
+import { InMemoryTaskRepository } from '../../fakes/in-memory-task-repository.js';
+
+describe('InMemoryTaskRepository meets the TaskRepository contract', () => {
+  taskRepositoryContract(async () => {
+    const clock = new FixedClock();
+    return { repo: new InMemoryTaskRepository({ clock }), clock };
+  });
+});
+
+describe('FakeTaskQueue meets the TaskQueue contract', () => {
+  taskQueueContract(async () => {
+    const queue = new FakeTaskQueue(new FixedClock());
+    return { queue, receiveVisible: async () => queue.receive().map((m) => m.message) };
+  });
+});
+
+describe('InMemoryArtifactStore meets the ArtifactStore contract', () => {
+  artifactStoreContract(async () => {
+    const clock = new FixedClock();
+    return { store: new InMemoryArtifactStore(clock), clock };
+  });
+});
+
+describe('InMemoryApiKeyStore meets the ApiKeyStore contract', () => {
+  apiKeyStoreContract(async () => new InMemoryApiKeyStore());
+});
