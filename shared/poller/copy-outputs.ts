@@ -7,9 +7,10 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DomainError } from '../domain/errors.js';
-import type { Task, TaskOutput } from '../domain/task.js';
+import type { TaskOutput } from '../domain/task.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { ComfyClient, ComfyRun } from '../ports/comfy-client.js';
+import type { TaskSummary } from '../ports/task-repository.js';
 import { contentTypeFor } from './content-type.js';
 import { OutputCopyIncompleteError, OutputMissingError } from './failures.js';
 import type { Limiter } from './limiter.js';
@@ -37,7 +38,7 @@ const isNotFound = (err: unknown) =>
 
 async function copyOne(
   deps: CopyDeps,
-  task: Task,
+  task: TaskSummary,
   { file, key }: PlannedOutput,
 ): Promise<TaskOutput> {
   const view = await deps.comfy.view(file).catch((err: unknown) => {
@@ -83,7 +84,7 @@ async function copyOne(
 /** Copy every output file of `run` (one at a time per task, through the shared limiter). */
 export async function copyOutputs(
   deps: CopyDeps,
-  task: Task,
+  task: TaskSummary,
   run: ComfyRun,
 ): Promise<TaskOutput[]> {
   const outputs: TaskOutput[] = [];

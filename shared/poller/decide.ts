@@ -2,9 +2,9 @@
  * What the poller should do with one task, given where ComfyUI has it. Pure: no I/O, no clock, so
  * every rule of the state machine can be tested directly. `poll-tasks.ts` carries the decision out.
  */
-import type { Task, TaskError } from '../domain/task.js';
+import type { TaskError } from '../domain/task.js';
 import type { ComfyRun } from '../ports/comfy-client.js';
-import type { RemovableField, TaskChanges } from '../ports/task-repository.js';
+import type { RemovableField, TaskChanges, TaskSummary } from '../ports/task-repository.js';
 import { executionFailure, FAILURE_CODES, interruptedFailure } from './failures.js';
 
 /** Where ComfyUI has the task, from one `/queue` read and (if absent there) `/history/{id}`. */
@@ -50,12 +50,12 @@ export type Decision =
 const msSince = (now: number, iso: string | undefined) =>
   iso === undefined ? 0 : now - Date.parse(iso);
 
-function seen(task: Task, changes: TaskChanges, remove: RemovableField[]) {
+function seen(task: TaskSummary, changes: TaskChanges, remove: RemovableField[]) {
   if (task.missingPolls > 0) changes.missingPolls = 0;
   return Object.keys(changes).length + remove.length > 0 ? { changes, remove } : undefined;
 }
 
-function onPending(task: Task, position: number, now: number, s: PollSettings): Decision {
+function onPending(task: TaskSummary, position: number, now: number, s: PollSettings): Decision {
   if (task.cancelRequested) return { do: 'cancel' };
   if (msSince(now, task.dispatchedAt ?? task.createdAt) > s.queueTimeoutMs) {
     return {
@@ -70,7 +70,7 @@ function onPending(task: Task, position: number, now: number, s: PollSettings): 
   return track ? { do: 'track', ...track } : { do: 'nothing' };
 }
 
-function onRunning(task: Task, now: number, s: PollSettings): Decision {
+function onRunning(task: TaskSummary, now: number, s: PollSettings): Decision {
   const startRunning =
     task.status === 'dispatched'
       ? seen(task, { status: 'running', startedAt: new Date(now).toISOString() }, ['queuePosition'])
@@ -92,7 +92,7 @@ function onRunning(task: Task, now: number, s: PollSettings): Decision {
   return startRunning ? { do: 'track', ...startRunning } : { do: 'nothing' };
 }
 
-function onFinished(task: Task, run: ComfyRun): Decision {
+function onFinished(task: TaskSummary, run: ComfyRun): Decision {
   const { outcome } = run;
   // A run that succeeded before our cancel reached it keeps its result: the work is done and paid for.
   if (outcome.kind === 'success') return { do: 'complete', run };
@@ -103,7 +103,7 @@ function onFinished(task: Task, run: ComfyRun): Decision {
     : { do: 'end', status: 'failed', error: interruptedFailure(outcome), run };
 }
 
-function onAbsent(task: Task, now: number, s: PollSettings): Decision {
+function onAbsent(task: TaskSummary, now: number, s: PollSettings): Decision {
   if (task.cancelRequested) return { do: 'cancelled' };
   if (msSince(now, task.dispatchedAt ?? task.updatedAt) < s.lostGraceMs) return { do: 'nothing' };
   const missingPolls = task.missingPolls + 1;
@@ -118,7 +118,12 @@ function onAbsent(task: Task, now: number, s: PollSettings): Decision {
   };
 }
 
-export function decide(task: Task, seenAt: Observation, now: number, s: PollSettings): Decision {
+export function decide(
+  task: TaskSummary,
+  seenAt: Observation,
+  now: number,
+  s: PollSettings,
+): Decision {
   switch (seenAt.at) {
     case 'pending':
       return onPending(task, seenAt.position, now, s);

@@ -24,8 +24,10 @@ const utf8Length = (s: string) => Buffer.byteLength(s, 'utf8');
 /** Cut a string to at most `maxBytes` of UTF-8 without splitting a code point. */
 function cutBytes(s: string, maxBytes: number): string {
   let out = '';
+  let bytes = 0;
   for (const ch of s) {
-    if (utf8Length(out + ch) > maxBytes) break;
+    bytes += utf8Length(ch);
+    if (bytes > maxBytes) break;
     out += ch;
   }
   return out;

@@ -6,7 +6,7 @@
  * failure never stops the others, and a server that does not answer changes nothing for its tasks.
  */
 import { ComfyUnavailableError, TaskStateConflictError } from '../domain/errors.js';
-import { assertTransition, type Task } from '../domain/task.js';
+import { assertTransition } from '../domain/task.js';
 import { logger, taskLogger } from '../observability.js';
 import { copyOutputs } from '../poller/copy-outputs.js';
 import { type Decision, decide, type Observation, type PollSettings } from '../poller/decide.js';
@@ -17,7 +17,12 @@ import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { ComfyClient, QueueSnapshot } from '../ports/comfy-client.js';
 import type { TaskQueue } from '../ports/task-queue.js';
-import type { RemovableField, TaskChanges, TaskRepository } from '../ports/task-repository.js';
+import type {
+  RemovableField,
+  TaskChanges,
+  TaskRepository,
+  TaskSummary,
+} from '../ports/task-repository.js';
 
 export interface PollTasksDeps {
   tasks: TaskRepository;
@@ -49,7 +54,7 @@ type Step = Omit<TaskReport, 'taskId' | 'server'>;
 interface TaskContext {
   deps: PollTasksDeps;
   comfy: ComfyClient | undefined;
-  task: Task;
+  task: TaskSummary;
   log: Log;
 }
 
@@ -80,7 +85,7 @@ async function dropHistory(ctx: TaskContext) {
 
 async function observe(
   comfy: ComfyClient | undefined,
-  task: Task,
+  task: TaskSummary,
   q?: QueueSnapshot,
 ): Promise<Observation> {
   if (!comfy || !q) return { at: 'absent' };
@@ -138,7 +143,7 @@ async function complete(ctx: TaskContext, d: Extract<Decision, { do: 'complete' 
 }
 
 function runTimes(
-  task: Task,
+  task: TaskSummary,
   run: { startedAt?: number; finishedAt?: number },
 ): Pick<Step, 'queueWaitMs' | 'runTimeMs'> {
   const started = run.startedAt ?? msOf(task.startedAt);
@@ -248,7 +253,7 @@ async function pollTask(
   server: string,
   comfy: ComfyClient | undefined,
   snapshot: QueueSnapshot | undefined,
-  task: Task,
+  task: TaskSummary,
   opts: PollOptions,
 ): Promise<TaskReport> {
   const log = taskLogger(task.taskId, { comfyServer: server });
@@ -283,7 +288,12 @@ async function pollTask(
   }
 }
 
-async function pollServer(deps: PollTasksDeps, server: string, tasks: Task[], opts: PollOptions) {
+async function pollServer(
+  deps: PollTasksDeps,
+  server: string,
+  tasks: TaskSummary[],
+  opts: PollOptions,
+) {
   // A task without a server is one ComfyUI cannot have: it is treated as absent (and so, lost).
   const comfy = server === '' ? undefined : deps.comfyFor(server);
   let snapshot: QueueSnapshot | undefined;
@@ -319,7 +329,7 @@ async function pollServer(deps: PollTasksDeps, server: string, tasks: Task[], op
 /** One poll over every task ComfyUI holds. Never throws for one task's or one server's failure. */
 export async function pollTasks(deps: PollTasksDeps, opts: PollOptions = {}): Promise<PollReport> {
   const active = await deps.tasks.listAtComfy();
-  const byServer = new Map<string, Task[]>();
+  const byServer = new Map<string, TaskSummary[]>();
   for (const t of active)
     byServer.set(t.comfyServer ?? '', [...(byServer.get(t.comfyServer ?? '') ?? []), t]);
   const results = await Promise.all(

@@ -56,18 +56,21 @@ export async function runPoller(
 
   let previousPollAt = grant.lastPollAt;
   let lost = false;
-  let renewing: Promise<unknown> = Promise.resolve();
-  const heartbeat = setInterval(
-    () => {
-      renewing = lease
-        .renew(holder, s.leaseMs, previousPollAt)
-        .then((held) => {
-          if (!held) lost = true;
-        })
-        .catch((err: unknown) => logger.warn('lease renewal failed', { error: String(err) }));
-    },
-    Math.max(100, Math.floor(s.leaseMs / 3)),
-  );
+  let lastRenewAt = start;
+  const renewEvery = Math.max(100, Math.floor(s.leaseMs / 3));
+  const renew = async () => {
+    lastRenewAt = clock.now();
+    try {
+      if (!(await lease.renew(holder, s.leaseMs, previousPollAt))) lost = true;
+    } catch (err) {
+      logger.warn('lease renewal failed', { error: String(err) });
+    }
+  };
+  // Between polls the loop renews when due; during a long poll (a big copy) this timer does.
+  let renewing: Promise<void> = Promise.resolve();
+  const heartbeat = setInterval(() => {
+    renewing = renew();
+  }, renewEvery);
   heartbeat.unref();
 
   let polls = 0;
@@ -80,6 +83,7 @@ export async function runPoller(
       previousPollAt = pollStart;
       polls++;
       onPoll(report, clock.now() - pollStart);
+      if (clock.now() - lastRenewAt >= renewEvery) await renew();
       const now = clock.now();
       if (report.active > 0) lastActiveAt = now;
       if (lost) {
