@@ -22,3 +22,18 @@ export const API_ROUTES: readonly RouteSpec[] = [
 
 /** Functions that are not behind a route. */
 export const WORKER_FUNCTIONS = ['authorizer', 'dispatcher', 'dead-letter', 'poller'] as const;
+
+/**
+ * How API Gateway authorises every route in API-key mode: the `authorizer` function as an HTTP API
+ * Lambda REQUEST authorizer (payload 2.0, simple responses). A request without the identity source
+ * is a 401 without calling it; `isAuthorized: false` is a 403. Caching is off, so a revoked key stops
+ * working at once (raising the TTL trades that for fewer key lookups).
+ */
+export const API_KEY_AUTHORIZER = {
+  fn: 'authorizer',
+  identitySource: ['$request.header.x-api-key'],
+  resultsCacheTtlSeconds: 0,
+} as const;
+
+/** JWT mode: API Gateway's JWT authorizer reads the bearer token from this header. */
+export const JWT_AUTHORIZER = { identitySource: ['$request.header.Authorization'] } as const;

@@ -1,0 +1,164 @@
+/**
+ * The local API Gateway: an HTTP server that turns each request into an HTTP API payload 2.0 event,
+ * runs the route's authorizer as API Gateway would, invokes the route's function (the same
+ * functions/<name>/index.ts handler Lambda runs) and writes its result back by the v2 rules.
+ * Unknown routes are 404, unauthorised calls 401/403, a failing function 500 and a timed-out one
+ * 503, each with API Gateway's `{"message": ...}` body.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RouteSpec } from '../routes.js';
+import type { RouteAuthorizer } from './api/authorizers.js';
+import { type ApiContext, buildHttpApiEvent } from './api/http-api-event.js';
+import { GATEWAY_ERRORS, type HttpResponse, toHttpResponse } from './api/http-api-result.js';
+import { matchRoute } from './api/route-match.js';
+import { invokeFunction, LambdaTimeoutError, type LocalFunction } from './runtime/invoke.js';
+
+/** API Gateway's payload limit. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+export interface AccessLogLine {
+  method: string;
+  path: string;
+  status: number;
+  ms: number;
+  routeKey?: string;
+}
+
+export interface ApiServerOptions {
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** 0 picks a free port. */
+  port: number;
+  routes: readonly RouteSpec[];
+  /** Loaded functions by folder name; a route whose function is missing answers 500. */
+  functions: ReadonlyMap<string, LocalFunction>;
+  /** Runs for every route with `auth: true`. Without it such routes answer 500. */
+  authorizer?: RouteAuthorizer;
+  api?: Partial<ApiContext>;
+  onRequest?: (line: AccessLogLine) => void;
+  onError?: (err: unknown, where: string) => void;
+}
+
+export interface ApiServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function send(res: ServerResponse, out: HttpResponse, requestId: string) {
+  res.statusCode = out.statusCode;
+  for (const [k, v] of Object.entries(out.headers)) res.setHeader(k, v);
+  res.setHeader('apigw-requestid', requestId);
+  res.setHeader('content-length', out.body.length);
+  res.end(out.body);
+}
+
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const api: ApiContext = {
+    apiId: opts.api?.apiId ?? 'local',
+    stage: opts.api?.stage ?? '$default',
+    region: opts.api?.region ?? 'us-east-1',
+  };
+  const handle = async (req: IncomingMessage, port: number): Promise<[HttpResponse, string?]> => {
+    const body = await readBody(req);
+    if (!body) return [GATEWAY_ERRORS.tooLarge()];
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    const match = matchRoute(opts.routes, req.method ?? 'GET', path);
+    if (!match) return [GATEWAY_ERRORS.notFound()];
+    const event = buildHttpApiEvent(
+      {
+        method: req.method ?? 'GET',
+        url: req.url ?? '/',
+        rawHeaders: req.rawHeaders,
+        body,
+        sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
+        port,
+      },
+      match,
+      api,
+    );
+    if (match.route.auth) {
+      if (!opts.authorizer) {
+        opts.onError?.(new Error('no authorizer configured'), match.routeKey);
+        return [GATEWAY_ERRORS.internal(), match.routeKey];
+      }
+      const auth = await opts.authorizer.authorize(event);
+      if (!auth.allowed) return [auth.response, match.routeKey];
+      (event.requestContext as { authorizer?: unknown }).authorizer = auth.authorizer;
+    }
+    const fn = opts.functions.get(match.route.fn);
+    if (!fn) {
+      opts.onError?.(new Error(`functions/${match.route.fn} is not available`), match.routeKey);
+      return [GATEWAY_ERRORS.internal(), match.routeKey];
+    }
+    try {
+      return [
+        toHttpResponse(await invokeFunction(fn, event, { region: api.region })),
+        match.routeKey,
+      ];
+    } catch (err) {
+      opts.onError?.(err, match.routeKey);
+      return [
+        err instanceof LambdaTimeoutError
+          ? GATEWAY_ERRORS.unavailable()
+          : GATEWAY_ERRORS.internal(),
+        match.routeKey,
+      ];
+    }
+  };
+
+  const server = createServer((req, res) => {
+    const started = Date.now();
+    const requestId = randomBytes(11).toString('base64');
+    const port = (server.address() as AddressInfo).port;
+    handle(req, port)
+      .catch((err): [HttpResponse] => {
+        opts.onError?.(err, 'api-server');
+        return [GATEWAY_ERRORS.internal()];
+      })
+      .then(([out, routeKey]) => {
+        send(res, out, requestId);
+        opts.onRequest?.({
+          method: req.method ?? 'GET',
+          path: (req.url ?? '/').split('?', 1)[0] ?? '/',
+          status: out.statusCode,
+          ms: Date.now() - started,
+          ...(routeKey ? { routeKey } : {}),
+        });
+      });
+  });
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(`Port ${opts.port} on ${host} is already in use (local API).`, { cause: err })
+          : err,
+      ),
+    );
+    server.listen(opts.port, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
