@@ -5,9 +5,9 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DependencyUnavailableError } from '../../domain/errors.js';
 import type { Clock } from '../../ports/clock.js';
 import type { LeaseGrant, PollerLease } from '../../ports/poller-lease.js';
+import { translateAwsError } from '../aws/errors.js';
 
 const DAY_SECONDS = 24 * 3600;
 
@@ -45,6 +45,7 @@ export class DynamoPollerLease implements PollerLease {
             ':now': now,
           },
           ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       const last = out.Attributes?.lastPollAt;
@@ -54,7 +55,7 @@ export class DynamoPollerLease implements PollerLease {
         const heldBy = err.Item?.holder?.S;
         return { acquired: false, ...(heldBy ? { heldBy } : {}) };
       }
-      throw new DependencyUnavailableError('Could not take the poller lease.', { cause: err });
+      throw translateAwsError(err, 'Taking the poller lease');
     }
   }
 
@@ -82,7 +83,7 @@ export class DynamoPollerLease implements PollerLease {
       return true;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return false;
-      throw new DependencyUnavailableError('Could not update the poller lease.', { cause: err });
+      throw translateAwsError(err, 'Updating the poller lease');
     }
   }
 
