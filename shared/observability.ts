@@ -6,8 +6,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 
-export const SERVICE_NAME = 'comfy-serverless';
-export const METRICS_NAMESPACE = 'ComfyServerless';
+import { METRICS_NAMESPACE, SERVICE_NAME } from './telemetry-names.js';
+
+export { METRICS_NAMESPACE, SERVICE_NAME };
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
