@@ -1,5 +1,6 @@
 /** Wiring for the poller's unit tests: every port faked, one or more fake ComfyUI servers. */
 import type { Task } from '../../../shared/domain/task.js';
+import { logger } from '../../../shared/observability.js';
 import type { PollSettings } from '../../../shared/poller/decide.js';
 import { createLimiter } from '../../../shared/poller/limiter.js';
 import type { PollTasksDeps } from '../../../shared/use-cases/poll-tasks.js';
@@ -9,6 +10,8 @@ import { InMemoryArtifactStore } from '../../fakes/in-memory-artifact-store.js';
 import { InMemoryTaskRepository } from '../../fakes/in-memory-task-repository.js';
 import { aTask } from '../../fakes/tasks.js';
 import { FakeComfy } from './fake-comfy.js';
+
+logger.setLogLevel('SILENT');
 
 export const SETTINGS: PollSettings = {
   maxRequeues: 2,
