@@ -38,6 +38,8 @@ export default defineConfig({
           include: ['test/infra/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
+          // CDK synth in beforeAll takes over 10 s on a loaded 2-core machine.
+          hookTimeout: 120_000,
         },
       },
     ],
