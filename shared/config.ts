@@ -35,6 +35,8 @@ export const ConfigSchema = z.object({
   JWT_AUDIENCE: z.string().optional(),
   /** JWKS URL for JWT mode (defaults to `<issuer>/.well-known/jwks.json`). */
   JWT_JWKS_URL: z.string().url().optional(),
+  /** Or a PEM (SPKI) public key, for the local runtime's JWT verifier (not needed in AWS). */
+  JWT_PUBLIC_KEY: z.string().optional(),
   OUTPUT_URL_TTL_SECONDS: int(3600, 1),
   UPLOAD_URL_TTL_SECONDS: int(900, 1),
   UPLOAD_MAX_BYTES: int(20 * 1024 * 1024, 1),
