@@ -35,6 +35,8 @@ export const ConfigSchema = z.object({
   JWT_AUDIENCE: z.string().optional(),
   /** JWKS URL for JWT mode (defaults to `<issuer>/.well-known/jwks.json`). */
   JWT_JWKS_URL: z.string().url().optional(),
+  /** Or a PEM (SPKI) public key, for the local runtime's JWT verifier (not needed in AWS). */
+  JWT_PUBLIC_KEY: z.string().optional(),
   OUTPUT_URL_TTL_SECONDS: int(3600, 1),
   UPLOAD_URL_TTL_SECONDS: int(900, 1),
   UPLOAD_MAX_BYTES: int(20 * 1024 * 1024, 1),
@@ -43,12 +45,36 @@ export const ConfigSchema = z.object({
   TASK_RETENTION_DAYS: int(30, 1),
   /** Most tasks queued or running at each ComfyUI server. */
   MAX_IN_FLIGHT: int(2, 1),
+  /** Sent as ComfyUI's client_id with every prompt. */
+  COMFYUI_CLIENT_ID: z.string().min(1).default('comfy-serverless'),
+  /** How long the dispatcher trusts one GET /queue reading of a server, within an invocation. */
+  COMFYUI_QUEUE_CACHE_MS: int(1000, 0),
+  /** Dispatch records handled at once per batch. */
+  DISPATCH_CONCURRENCY: int(4, 1),
+  /** Delay before a task that found every server full is looked at again: base * 2^n, capped. */
+  DISPATCH_DEFER_BASE_SECONDS: int(1, 0),
+  DISPATCH_DEFER_MAX_SECONDS: z.coerce.number().int().min(0).max(900).default(16),
+  /** Every this many deferrals the dispatcher reads the task (drops cancelled, fails overdue). */
+  DISPATCH_RECHECK_EVERY: int(8, 1),
+  /** Visibility backoff of a failed dispatch message, by receive count: base * 2^(n-1), capped. */
+  DISPATCH_RETRY_BASE_SECONDS: int(10, 0),
+  DISPATCH_RETRY_MAX_SECONDS: z.coerce.number().int().min(0).max(43_200).default(300),
   /** Times a task lost by ComfyUI is re-queued before failing with COMFYUI_LOST_TASK. */
   MAX_REQUEUES: int(3, 0),
   POLL_INTERVAL_MS: int(500, 50),
   /** How long one poller invocation keeps polling while tasks are active. */
   POLLER_RUN_MS: int(55_000, 0),
   POLLER_LEASE_MS: int(15_000, 1000),
+  /** Kept free before the Lambda timeout: no poll starts later than this. */
+  POLLER_TIMEOUT_MARGIN_MS: int(10_000, 0),
+  /** Keep polling this long after the last active task is gone (0: exit at once). */
+  POLLER_IDLE_GRACE_MS: int(0, 0),
+  /** Output copies in flight at once per poller (each holds S3 multipart buffers). */
+  POLLER_COPY_CONCURRENCY: int(2, 1),
+  /** Consecutive polls with neither queue nor history entry before a task counts as lost. */
+  POLLER_LOST_AFTER_POLLS: int(2, 1),
+  /** No task counts as missing sooner than this after its dispatch. */
+  POLLER_LOST_GRACE_MS: int(10_000, 0),
   RUN_TIMEOUT_SECONDS: int(1800, 1),
   QUEUE_TIMEOUT_SECONDS: int(3600, 1),
   TEMPLATES_DIR: z.string().optional(),
