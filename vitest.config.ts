@@ -38,6 +38,8 @@ export default defineConfig({
           include: ['test/infra/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
+          // CDK synthesis in beforeAll takes seconds, more on a busy 2-core machine.
+          hookTimeout: 120_000,
         },
       },
     ],
