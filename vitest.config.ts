@@ -38,7 +38,7 @@ export default defineConfig({
           include: ['test/infra/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
-          // CDK synthesis in beforeAll takes seconds, more on a busy 2-core machine.
+          // CDK synth in beforeAll takes >10 s on 2 cores while the other projects run.
           hookTimeout: 120_000,
         },
       },
