@@ -22,7 +22,7 @@ export interface TableSpec {
 }
 
 /** Attributes the list and poller indexes carry (everything but the workflow blob). */
-const TASK_SUMMARY = [
+export const TASK_SUMMARY = [
   'taskId',
   'owner',
   'status',
@@ -37,6 +37,7 @@ const TASK_SUMMARY = [
   'metadata',
   'template',
   'cancelRequested',
+  'enqueuePending',
   'comfyServer',
   'comfyNumber',
   'requeues',
@@ -137,4 +138,6 @@ export const OUTPUTS_BUCKET: BucketSpec = {
 export const keys = {
   outputPrefix: (ownerSegment: string, taskId: string) => `outputs/${ownerSegment}/${taskId}/`,
   upload: (ownerSegment: string, uploadId: string) => `uploads/${ownerSegment}/${uploadId}`,
+  /** A workflow too large to keep inline in its DynamoDB item (gzip JSON). */
+  workflow: (ownerSegment: string, taskId: string) => `workflows/${ownerSegment}/${taskId}.json.gz`,
 };

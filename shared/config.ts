@@ -35,6 +35,8 @@ export const ConfigSchema = z.object({
   JWT_AUDIENCE: z.string().optional(),
   /** JWKS URL for JWT mode (defaults to `<issuer>/.well-known/jwks.json`). */
   JWT_JWKS_URL: z.string().url().optional(),
+  /** Or a PEM (SPKI) public key, for the local runtime's JWT verifier (not needed in AWS). */
+  JWT_PUBLIC_KEY: z.string().optional(),
   OUTPUT_URL_TTL_SECONDS: int(3600, 1),
   UPLOAD_URL_TTL_SECONDS: int(900, 1),
   UPLOAD_MAX_BYTES: int(20 * 1024 * 1024, 1),
@@ -43,6 +45,20 @@ export const ConfigSchema = z.object({
   TASK_RETENTION_DAYS: int(30, 1),
   /** Most tasks queued or running at each ComfyUI server. */
   MAX_IN_FLIGHT: int(2, 1),
+  /** Sent as ComfyUI's client_id with every prompt. */
+  COMFYUI_CLIENT_ID: z.string().min(1).default('comfy-serverless'),
+  /** How long the dispatcher trusts one GET /queue reading of a server, within an invocation. */
+  COMFYUI_QUEUE_CACHE_MS: int(1000, 0),
+  /** Dispatch records handled at once per batch. */
+  DISPATCH_CONCURRENCY: int(4, 1),
+  /** Delay before a task that found every server full is looked at again: base * 2^n, capped. */
+  DISPATCH_DEFER_BASE_SECONDS: int(1, 0),
+  DISPATCH_DEFER_MAX_SECONDS: z.coerce.number().int().min(0).max(900).default(16),
+  /** Every this many deferrals the dispatcher reads the task (drops cancelled, fails overdue). */
+  DISPATCH_RECHECK_EVERY: int(8, 1),
+  /** Visibility backoff of a failed dispatch message, by receive count: base * 2^(n-1), capped. */
+  DISPATCH_RETRY_BASE_SECONDS: int(10, 0),
+  DISPATCH_RETRY_MAX_SECONDS: z.coerce.number().int().min(0).max(43_200).default(300),
   /** Times a task lost by ComfyUI is re-queued before failing with COMFYUI_LOST_TASK. */
   MAX_REQUEUES: int(3, 0),
   POLL_INTERVAL_MS: int(500, 50),

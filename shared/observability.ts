@@ -5,11 +5,19 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { MetricUnit as MetricUnitType } from '@aws-lambda-powertools/metrics/types';
 
-export const SERVICE_NAME = 'comfy-serverless';
-export const METRICS_NAMESPACE = 'ComfyServerless';
+import { METRICS_NAMESPACE, SERVICE_NAME } from './telemetry-names.js';
+
+export { METRICS_NAMESPACE, SERVICE_NAME };
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
+
+/** What handlers need of `metrics` (injected, so tests can record metric names). */
+export interface MetricsSink {
+  addMetric(name: string, unit: MetricUnitType, value: number): unknown;
+  publishStoredMetrics(): unknown;
+}
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 
 /** A child logger whose every line carries the task id. */

@@ -1,0 +1,171 @@
+/**
+ * The dispatcher: one SQS batch of `{taskId, deferrals?}` messages -> dispatchTask per record, with
+ * partial batch failures (Powertools BatchProcessor), so a failed record never redelivers its
+ * neighbours. Records run concurrently, at most `concurrency` at a time, and copies of one task in a
+ * batch one after another. After the records: deferred tasks are re-sent in batches (the originals
+ * are acknowledged, so waiting for a free server never counts as a receive), and failed records get
+ * a backoff visibility timeout. See docs/adr/001-dispatch-semantics.md.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Config } from '../../shared/config.js';
+import { type BackoffPolicy, retryVisibilitySeconds } from '../../shared/dispatch/backoff.js';
+import {
+  createKeyedSerializer,
+  createLimiter,
+  parseDispatchMessage,
+} from '../../shared/dispatch/batch-tools.js';
+import { ComfyPool } from '../../shared/dispatch/comfy-pool.js';
+import { logger, type MetricsSink, taskLogger } from '../../shared/observability.js';
+import type { Clock } from '../../shared/ports/clock.js';
+import type { ComfyClient } from '../../shared/ports/comfy-client.js';
+import type { MessageVisibility } from '../../shared/ports/message-visibility.js';
+import type { DispatchMessage, TaskQueue } from '../../shared/ports/task-queue.js';
+import {
+  type DispatchDeps,
+  type DispatchOutcome,
+  type DispatchSettings,
+  dispatchTask,
+} from '../../shared/use-cases/dispatch-task.js';
+
+export interface DispatcherSettings extends DispatchSettings {
+  /** Most tasks queued or running at each ComfyUI server. */
+  maxInFlight: number;
+  /** How long one `/queue` reading of a server is trusted within an invocation. */
+  queueCacheMs: number;
+  /** Records handled at once. */
+  concurrency: number;
+  /** Visibility backoff for failed records, by receive count. */
+  retry: BackoffPolicy;
+}
+
+export interface DispatcherDeps extends Omit<DispatchDeps, 'pool' | 'settings'> {
+  comfy: readonly ComfyClient[];
+  queue: Pick<TaskQueue, 'sendMany'>;
+  visibility: MessageVisibility;
+  settings: DispatcherSettings;
+  metrics: MetricsSink;
+  clock: Clock;
+}
+
+/** The dispatcher's settings from the parsed configuration. */
+export const settingsFromConfig = (c: Config): DispatcherSettings => ({
+  clientId: c.COMFYUI_CLIENT_ID,
+  defer: { baseSeconds: c.DISPATCH_DEFER_BASE_SECONDS, maxSeconds: c.DISPATCH_DEFER_MAX_SECONDS },
+  recheckEvery: c.DISPATCH_RECHECK_EVERY,
+  queueTimeoutSeconds: c.QUEUE_TIMEOUT_SECONDS,
+  maxInFlight: c.MAX_IN_FLIGHT,
+  queueCacheMs: c.COMFYUI_QUEUE_CACHE_MS,
+  concurrency: c.DISPATCH_CONCURRENCY,
+  retry: { baseSeconds: c.DISPATCH_RETRY_BASE_SECONDS, maxSeconds: c.DISPATCH_RETRY_MAX_SECONDS },
+});
+
+const METRIC_OF: Record<DispatchOutcome['kind'], string> = {
+  dispatched: 'TasksDispatched',
+  deferred: 'DispatchDeferred',
+  dropped: 'DispatchDropped',
+  failed: 'TasksFailed',
+  cancelled: 'TasksCancelled',
+};
+
+export const createHandler =
+  (deps: DispatcherDeps) =>
+  async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
+    if (context) logger.addContext(context);
+    const { settings } = deps;
+    const pool = new ComfyPool(deps.comfy, { ...settings, clock: deps.clock });
+    const limit = createLimiter(settings.concurrency);
+    const serialize = createKeyedSerializer();
+    const deferred: { record: SQSRecord; message: DispatchMessage; delaySeconds: number }[] = [];
+    const count = (name: string) => deps.metrics.addMetric(name, MetricUnit.Count, 1);
+
+    const handleRecord = (record: SQSRecord) =>
+      limit(async () => {
+        const message = parseDispatchMessage(record.body);
+        if (!message) {
+          logger.warn('malformed dispatch message dropped', { messageId: record.messageId });
+          return count('DispatchDropped');
+        }
+        const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
+        const log = taskLogger(message.taskId, { messageId: record.messageId, receiveCount });
+        try {
+          const outcome = await serialize(message.taskId, () =>
+            dispatchTask({ ...deps, pool, settings }, message, { receiveCount, log }),
+          );
+          if (outcome.kind === 'deferred') deferred.push({ record, ...outcome });
+          else count(METRIC_OF[outcome.kind]);
+          if (outcome.kind === 'failed' && outcome.code === 'COMFYUI_REJECTED')
+            count('TasksRejected');
+        } catch (err) {
+          log.warn('dispatch failed, the message will be retried', { error: err as Error });
+          count('DispatchRetries');
+          throw err;
+        }
+      });
+
+    const processor = new BatchProcessor(EventType.SQS);
+    // A copy: with no failures Powertools returns a shared constant object.
+    const { batchItemFailures } = await processPartialResponse(event, handleRecord, processor, {
+      ...(context ? { context } : {}),
+      throwOnFullBatchFailure: false,
+    });
+    const response: SQSBatchResponse = { batchItemFailures: [...batchItemFailures] };
+    await resendDeferred(deps, deferred, response, count);
+    await backOffFailures(deps, event.Records, response);
+    deps.metrics.publishStoredMetrics();
+    return response;
+  };
+
+/**
+ * One SendMessageBatch per ten deferred tasks. If it fails, their originals are reported failed
+ * instead, so SQS redelivers them: a wait may then cost a receive, but never loses the task.
+ */
+async function resendDeferred(
+  deps: DispatcherDeps,
+  deferred: { record: SQSRecord; message: DispatchMessage; delaySeconds: number }[],
+  response: SQSBatchResponse,
+  count: (name: string) => void,
+) {
+  if (deferred.length === 0) return;
+  try {
+    await deps.queue.sendMany(
+      deferred.map(({ message, delaySeconds }) => ({ message, delaySeconds })),
+    );
+    for (const _ of deferred) count('DispatchDeferred');
+  } catch (err) {
+    logger.error('deferred tasks could not be re-sent, their messages will be retried', {
+      error: err as Error,
+      taskIds: deferred.map((d) => d.message.taskId),
+    });
+    for (const d of deferred)
+      response.batchItemFailures.push({ itemIdentifier: d.record.messageId });
+  }
+}
+
+/** Failed records come back after a growing delay rather than the queue's long visibility timeout. */
+async function backOffFailures(
+  deps: DispatcherDeps,
+  records: SQSRecord[],
+  response: SQSBatchResponse,
+) {
+  const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+  const changes = records
+    .filter((r) => failed.has(r.messageId))
+    .map((r) => ({
+      receiptHandle: r.receiptHandle,
+      seconds: retryVisibilitySeconds(
+        deps.settings.retry,
+        Number(r.attributes.ApproximateReceiveCount) || 1,
+        deps.random,
+      ),
+    }));
+  if (changes.length === 0) return;
+  try {
+    await deps.visibility.change(changes);
+  } catch (err) {
+    logger.warn('retry backoff not applied, the queue visibility timeout stands', {
+      error: err as Error,
+    });
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Deployment settings: every CDK context option the app understands, its default, and its parsing.
+ * infra/bin/app.ts reads the context and hands the raw values to `parseSettings`; nothing else in
+ * infra/ reads context or the environment. Options are set in cdk.json or with `-c name=value`
+ * (either `name` or `comfy-serverless:name`). docs/deploy.md lists them for operators.
+ */
+import { z } from 'zod';
+
+/** A model file ComfyUI needs, downloaded once at first boot of the GPU instance. */
+export const ModelSpecSchema = z.object({
+  /** https:// URL (Hugging Face, Civitai...) or s3://bucket/key (fetched through the S3 endpoint). */
+  url: z.string().regex(/^(https:\/\/|s3:\/\/)[^\s'"\\`$]+$/, 'an https:// or s3:// URL'),
+  /** Folder under ComfyUI's models/ (checkpoints, loras, vae, ...). */
+  folder: z.string().regex(/^[a-z0-9_-]+(\/[a-z0-9_-]+)*$/i, 'a relative folder name'),
+  /** File name the workflows refer to. */
+  filename: z.string().regex(/^[\w.+-]+$/, 'a plain file name'),
+});
+export type ModelSpec = z.infer<typeof ModelSpecSchema>;
+
+/** SD 1.5 in fp16 (2 GB), the checkpoint the bundled templates use. */
+export const DEFAULT_MODELS: readonly ModelSpec[] = [
+  {
+    url: 'https://huggingface.co/Comfy-Org/stable-diffusion-v1-5-archive/resolve/main/v1-5-pruned-emaonly-fp16.safetensors',
+    folder: 'checkpoints',
+    filename: 'v1-5-pruned-emaonly-fp16.safetensors',
+  },
+];
+
+const str = (def: string) =>
+  z.preprocess((v) => (v === '' ? undefined : v), z.string().default(def));
+const optStr = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+const int = (def: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+const bool = (def: boolean) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? v.toLowerCase() === 'true' || v === '1' : v),
+    z.boolean().default(def),
+  );
+const list = z.preprocess(
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : v,
+  z.array(z.string().min(1)).default([]),
+);
+const json = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === 'string' ? JSON.parse(v) : v), schema);
+
+export const SettingsSchema = z
+  .object({
+    stackPrefix: str('ComfyServerless').pipe(z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/)),
+    authMode: z.enum(['apiKey', 'jwt']).default('apiKey'),
+    jwtIssuer: optStr.pipe(z.string().url().optional()),
+    jwtAudience: list,
+    corsOrigins: list,
+    alarmEmail: optStr.pipe(z.string().email().optional()),
+    natGateway: bool(true),
+    instanceType: str('g6.xlarge').pipe(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/)),
+    volumeSize: int(100, 30, 16_384),
+    comfyuiRef: str('v0.3.64').pipe(z.string().regex(/^[\w./-]+$/)),
+    models: json(z.array(ModelSpecSchema)).default([...DEFAULT_MODELS]),
+    amiId: optStr.pipe(
+      z
+        .string()
+        .regex(/^ami-[0-9a-f]+$/)
+        .optional(),
+    ),
+    torchIndexUrl: str('https://download.pytorch.org/whl/cu128').pipe(z.string().url()),
+    comfyCleanupHours: int(24, 1, 24 * 30),
+    apiRateLimit: int(50, 1, 10_000),
+    apiBurstLimit: int(100, 1, 5_000),
+    authorizerCacheSeconds: int(300, 0, 3600),
+    dispatchMaxConcurrency: int(2, 2, 1000),
+    pollerReservedConcurrency: int(0, 0, 1),
+    maxInFlight: int(2, 1, 64),
+    logRetentionDays: int(30, 1, 3653),
+  })
+  .superRefine((s, ctx) => {
+    if (s.authMode === 'jwt' && (!s.jwtIssuer || s.jwtAudience.length === 0)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['jwtIssuer'],
+        message: 'authMode=jwt needs jwtIssuer and jwtAudience',
+      });
+    }
+  });
+export type DeploySettings = z.infer<typeof SettingsSchema>;
+
+/** The context names `parseSettings` looks up. */
+export const SETTING_NAMES = Object.keys(SettingsSchema.shape) as (keyof DeploySettings)[];
+
+/**
+ * Parse raw context values (strings from `-c`, or JSON values from cdk.json) into settings, failing
+ * with the names of the bad options.
+ */
+export function parseSettings(raw: Partial<Record<keyof DeploySettings, unknown>>): DeploySettings {
+  const parsed = SettingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid CDK context: ${problems}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,29 @@
+/**
+ * Names shared by the functions (which emit logs and EMF metrics) and the CDK app (which builds the
+ * dashboard and alarms on them). Pure constants: importing this file has no side effects.
+ */
+
+/** Powertools service name: the `service` dimension on every metric. */
+export const SERVICE_NAME = 'comfy-serverless';
+
+/** CloudWatch namespace of the product's EMF metrics. */
+export const METRICS_NAMESPACE = 'ComfyServerless';
+
+/** Business metrics the functions emit (PascalCase, see shared/observability.ts). */
+export const TASK_METRICS = {
+  submitted: 'TasksSubmitted',
+  dispatched: 'TasksDispatched',
+  completed: 'TasksCompleted',
+  failed: 'TasksFailed',
+  cancelled: 'TasksCancelled',
+  /** Milliseconds from ComfyUI finishing a task to its outputs being in S3 and the task terminal. */
+  resultLagMs: 'ResultLagMs',
+  /** Milliseconds a task waited between submission and dispatch to ComfyUI. */
+  queueWaitMs: 'QueueWaitMs',
+  /** Milliseconds a task ran at ComfyUI. */
+  runTimeMs: 'RunTimeMs',
+  /** Seconds since the poller last completed a pass over the active tasks. */
+  pollerLagSeconds: 'PollerLagSeconds',
+  /** Count of calls to ComfyUI that failed because the server could not be reached. */
+  comfyUnavailable: 'ComfyUnavailable',
+} as const;

@@ -1,0 +1,335 @@
+/**
+ * Dispatch one queued task to ComfyUI, safely when any step happens twice (SQS delivers at least
+ * once, Lambdas die mid-call, ComfyUI restarts). The task id is ComfyUI's prompt_id, so "is it there
+ * already?" is a question every server can answer: a task ComfyUI has is recorded, never resent.
+ * Throws only for retryable failures (the caller lets SQS redeliver); every other end is an outcome.
+ * See docs/adr/001-dispatch-semantics.md.
+ */
+
+import { type BackoffPolicy, deferralDelaySeconds } from '../dispatch/backoff.js';
+import type { ComfyPool, Reservation } from '../dispatch/comfy-pool.js';
+import { stageUploads } from '../dispatch/stage-uploads.js';
+import { prefixOutputs, replaceUploadRefs, uploadRefs } from '../dispatch/workflow.js';
+import {
+  ComfyRejectedError,
+  ComfyUnavailableError,
+  TaskStateConflictError,
+  UploadNotFoundError,
+} from '../domain/errors.js';
+import { assertTransition, isTerminal, type Task, type TaskError } from '../domain/task.js';
+import type { ArtifactStore } from '../ports/artifact-store.js';
+import { type Clock, isoAt } from '../ports/clock.js';
+import type { ComfyClient } from '../ports/comfy-client.js';
+import type { DispatchMessage } from '../ports/task-queue.js';
+import type { TaskRepository } from '../ports/task-repository.js';
+import { cancelAtComfy, type DispatchLog, failQueuedTask } from './dispatch-outcomes.js';
+
+export interface DispatchSettings {
+  /** Sent as ComfyUI's client_id (scopes WebSocket events; avoids the cached-outputs regression). */
+  clientId: string;
+  /** Delay before a task that found every server full is looked at again. */
+  defer: BackoffPolicy;
+  /** Every this many deferrals the task is read: cancelled ones stop, overdue ones fail. */
+  recheckEvery: number;
+  /** A task still waiting for a free server this long after it was created fails QUEUE_TIMEOUT. */
+  queueTimeoutSeconds: number;
+}
+
+export interface DispatchDeps {
+  tasks: Pick<TaskRepository, 'get' | 'update'>;
+  artifacts: Pick<ArtifactStore, 'getStream'>;
+  /** The servers, as this invocation sees them. */
+  pool: ComfyPool;
+  clock: Clock;
+  settings: DispatchSettings;
+  random?: () => number;
+}
+
+export interface DispatchContext {
+  /** SQS ApproximateReceiveCount: above 1, an earlier attempt may have reached ComfyUI. */
+  receiveCount: number;
+  log: DispatchLog;
+}
+
+export type DispatchOutcome =
+  /** `how`: we submitted it, or found it already at ComfyUI (in the queue, or by lookup). */
+  | { kind: 'dispatched'; server: string; number?: number; how: 'submitted' | 'found' }
+  | { kind: 'deferred'; message: DispatchMessage; delaySeconds: number }
+  | { kind: 'dropped'; reason: string }
+  | { kind: 'failed'; code: string }
+  | { kind: 'cancelled' };
+
+export async function dispatchTask(
+  deps: DispatchDeps,
+  message: DispatchMessage,
+  ctx: DispatchContext,
+): Promise<DispatchOutcome> {
+  const { taskId } = message;
+  // The cached /queue readings answer "already there?" and "room?" without an AWS request, so a
+  // task that must wait costs no DynamoDB read.
+  const held = await deps.pool.holderOf(taskId);
+  let reservation: Reservation | undefined;
+  if (!held) {
+    const r = await deps.pool.reserve();
+    if (r === 'unavailable') {
+      throw new ComfyUnavailableError('No ComfyUI server in the pool answered GET /queue.');
+    }
+    if (r === 'full') return defer(deps, message, ctx);
+    reservation = r;
+  }
+  let submitted = false;
+  try {
+    const task = await deps.tasks.get(taskId);
+    if (task?.status !== 'queued') return await drop(deps, taskId, task, ctx);
+    if (held) return await record(deps, task, held.client, held.number, 'found', ctx);
+    const client = (reservation as Reservation).client;
+    const found = await deps.pool.find(taskId, client);
+    if (found) {
+      const number = found.result.state === 'finished' ? undefined : found.result.number;
+      return await record(deps, task, found.client, number, 'found', ctx);
+    }
+    const workflow = await prepare(deps, task, client, ctx);
+    if ('kind' in workflow) return workflow;
+    let accepted: { promptId: string; number: number };
+    try {
+      accepted = await client.submitPrompt({
+        promptId: taskId,
+        workflow: workflow.workflow,
+        clientId: deps.settings.clientId,
+      });
+    } catch (err) {
+      if (err instanceof ComfyRejectedError) return await reject(deps, task, err, ctx);
+      if (err instanceof ComfyUnavailableError) deps.pool.markUnavailable(client);
+      throw err;
+    }
+    submitted = true;
+    (reservation as Reservation).submitted();
+    if (accepted.promptId !== taskId) return await unsupported(deps, task, client, accepted, ctx);
+    return await record(deps, task, client, accepted.number, 'submitted', ctx);
+  } finally {
+    if (!submitted) reservation?.release();
+  }
+}
+
+/** Every server is full: come back later, as a fresh message that costs no receive attempt. */
+async function defer(
+  deps: DispatchDeps,
+  message: DispatchMessage,
+  ctx: DispatchContext,
+): Promise<DispatchOutcome> {
+  const deferrals = (message.deferrals ?? 0) + 1;
+  if (deferrals % deps.settings.recheckEvery === 0) {
+    const task = await deps.tasks.get(message.taskId);
+    if (task?.status !== 'queued') return drop(deps, message.taskId, task, ctx);
+    const waitedMs = deps.clock.now() - Date.parse(task.createdAt);
+    if (waitedMs > deps.settings.queueTimeoutSeconds * 1000) {
+      return failQueuedTask(deps, task.taskId, ctx.log, {
+        code: 'QUEUE_TIMEOUT',
+        message: `No ComfyUI server had room for the task within ${deps.settings.queueTimeoutSeconds} s.`,
+      });
+    }
+  }
+  const delaySeconds = deferralDelaySeconds(
+    deps.settings.defer,
+    deferrals - 1,
+    deps.random ?? Math.random,
+  );
+  ctx.log.info('every comfyui server is full, dispatch deferred', { deferrals, delaySeconds });
+  return { kind: 'deferred', message: { taskId: message.taskId, deferrals }, delaySeconds };
+}
+
+/** Not queued (unknown, cancelled, at ComfyUI, finished): nothing to dispatch. */
+async function drop(
+  deps: DispatchDeps,
+  taskId: string,
+  task: Task | undefined,
+  ctx: DispatchContext,
+): Promise<DispatchOutcome> {
+  const reason = task ? `task is ${task.status}` : 'task is unknown';
+  ctx.log.info('dispatch message dropped', { reason });
+  // A redelivered message of a task that ended while an earlier attempt was submitting it: make sure
+  // no run of it is left at ComfyUI (the poller no longer watches a finished task).
+  if (task && isTerminal(task.status) && ctx.receiveCount > 1) {
+    const found = await deps.pool.find(taskId).catch(() => undefined);
+    if (found && found.result.state !== 'finished') {
+      await cancelAtComfy(found.client, taskId, ctx.log);
+    }
+  }
+  return { kind: 'dropped', reason };
+}
+
+/** The workflow as this server must run it, or the failure that ends the task. */
+async function prepare(
+  deps: DispatchDeps,
+  task: Task,
+  client: ComfyClient,
+  ctx: DispatchContext,
+): Promise<{ workflow: Task['workflow'] } | DispatchOutcome> {
+  let workflow = prefixOutputs(task.workflow, task.taskId);
+  const ids = uploadRefs(workflow);
+  if (ids.length === 0) return { workflow };
+  try {
+    const names = await stageUploads({ artifacts: deps.artifacts, comfy: client }, task.owner, ids);
+    workflow = replaceUploadRefs(workflow, names);
+    ctx.log.info('uploads staged at comfyui', { uploads: ids.length, server: client.baseUrl });
+    return { workflow };
+  } catch (err) {
+    if (err instanceof ComfyUnavailableError) deps.pool.markUnavailable(client);
+    if (!(err instanceof UploadNotFoundError)) throw err;
+    return failQueuedTask(deps, task.taskId, ctx.log, {
+      code: err.code,
+      message: `${err.message} Uploads expire; upload the image again and resubmit.`,
+    });
+  }
+}
+
+/** ComfyUI refused the workflow (400): permanent, so the task fails now with ComfyUI's reasons. */
+function reject(
+  deps: DispatchDeps,
+  task: Task,
+  err: ComfyRejectedError,
+  ctx: DispatchContext,
+): Promise<DispatchOutcome> {
+  const first = err.nodeErrors[0];
+  const error: TaskError = {
+    code: err.code,
+    message: first?.errors[0]
+      ? `${err.message} (node ${first.nodeId}: ${first.errors[0].message})`
+      : err.message,
+    ...(first ? { nodeId: first.nodeId } : {}),
+    ...(first?.classType ? { nodeType: first.classType } : {}),
+    details: { error: err.error, nodeErrors: err.nodeErrors },
+  };
+  return failQueuedTask(deps, task.taskId, ctx.log, error);
+}
+
+/**
+ * ComfyUI queued it under an id of its own: a server older than v0.3.45, which ignores client prompt
+ * ids. Nothing could find or watch that run by the task id, so it is cancelled and the task fails.
+ */
+async function unsupported(
+  deps: DispatchDeps,
+  task: Task,
+  client: ComfyClient,
+  accepted: { promptId: string },
+  ctx: DispatchContext,
+): Promise<DispatchOutcome> {
+  await cancelAtComfy(client, accepted.promptId, ctx.log);
+  return failQueuedTask(deps, task.taskId, ctx.log, {
+    code: 'COMFYUI_UNSUPPORTED',
+    message: `The ComfyUI server ignored the task's prompt id (servers before v0.3.45 do); upgrade it.`,
+    details: { server: client.baseUrl, promptId: accepted.promptId },
+  });
+}
+
+/**
+ * ComfyUI has the task (we submitted it, or an earlier attempt did): queued -> dispatched, conditional
+ * on the task still being queued. A lost condition is read again to decide what our run becomes.
+ */
+async function record(
+  deps: DispatchDeps,
+  task: Task,
+  client: ComfyClient,
+  number: number | undefined,
+  how: 'submitted' | 'found',
+  ctx: DispatchContext,
+): Promise<DispatchOutcome> {
+  assertTransition('queued', 'dispatched');
+  let written: Task;
+  try {
+    written = await deps.tasks.update(
+      task.taskId,
+      { status: 'queued' },
+      {
+        status: 'dispatched',
+        comfyServer: client.baseUrl,
+        comfyNumber: number,
+        dispatchedAt: isoAt(deps.clock),
+        missingPolls: 0,
+      },
+      number === undefined
+        ? ['comfyNumber', 'queuePosition', 'startedAt', 'finishedAt', 'error']
+        : ['queuePosition', 'startedAt', 'finishedAt', 'error'],
+    );
+  } catch (err) {
+    if (!(err instanceof TaskStateConflictError)) throw err;
+    return lostRace(deps, task.taskId, client, how, ctx);
+  }
+  ctx.log.info('task dispatched', { server: client.baseUrl, comfyNumber: number, how });
+  if (written.cancelRequested) return cancelAfterDispatch(deps, written, client, ctx);
+  return {
+    kind: 'dispatched',
+    server: client.baseUrl,
+    ...(number === undefined ? {} : { number }),
+    how,
+  };
+}
+
+/** A cancel arrived while we were submitting: carry it out at ComfyUI at once. */
+async function cancelAfterDispatch(
+  deps: DispatchDeps,
+  task: Task,
+  client: ComfyClient,
+  ctx: DispatchContext,
+): Promise<DispatchOutcome> {
+  if (!(await cancelAtComfy(client, task.taskId, ctx.log))) {
+    // The task stays dispatched with cancelRequested: the poller carries the cancel out.
+    return { kind: 'dispatched', server: client.baseUrl, how: 'submitted' };
+  }
+  assertTransition('dispatched', 'cancelled');
+  try {
+    await deps.tasks.update(
+      task.taskId,
+      { status: 'dispatched' },
+      {
+        status: 'cancelled',
+        finishedAt: isoAt(deps.clock),
+        error: {
+          code: 'CANCELLED',
+          message: 'The task was cancelled at the caller\u2019s request.',
+        },
+      },
+      ['cancelRequested', 'queuePosition'],
+    );
+  } catch (err) {
+    // The poller moved it first (it also acts on cancelRequested): its write stands.
+    if (!(err instanceof TaskStateConflictError)) throw err;
+  }
+  ctx.log.info('task cancelled right after dispatch');
+  return { kind: 'cancelled' };
+}
+
+/**
+ * Our queued -> dispatched write lost: someone else moved the task (a cancel, or a concurrent
+ * duplicate delivery that dispatched it). A run of ours that nobody will watch is cancelled.
+ */
+async function lostRace(
+  deps: DispatchDeps,
+  taskId: string,
+  client: ComfyClient,
+  how: 'submitted' | 'found',
+  ctx: DispatchContext,
+): Promise<DispatchOutcome> {
+  const current = await deps.tasks.get(taskId);
+  if (current?.status === 'queued') {
+    throw new TaskStateConflictError(`Task ${taskId} changed while it was being dispatched.`);
+  }
+  const watchedElsewhere =
+    current && !isTerminal(current.status) && current.comfyServer !== client.baseUrl;
+  if (!current || isTerminal(current.status) || watchedElsewhere) {
+    ctx.log.warn('task moved on while being dispatched, cancelling our run', {
+      status: current?.status,
+      server: client.baseUrl,
+      how,
+    });
+    if (!(await cancelAtComfy(client, taskId, ctx.log))) {
+      // Retried: the redelivery finds the task terminal and cleans up (see `drop`).
+      throw new ComfyUnavailableError(`Could not cancel an unwatched run of ${taskId} at ComfyUI.`);
+    }
+  } else if (how === 'submitted') {
+    // Same server, another attempt recorded it first: two runs of one prompt id may exist there.
+    ctx.log.warn('concurrent duplicate dispatch to the same server', { server: client.baseUrl });
+  }
+  if (current?.status === 'cancelled') return { kind: 'cancelled' };
+  return { kind: 'dropped', reason: `task is ${current?.status ?? 'unknown'}` };
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_MODELS, parseSettings } from '../../infra/settings.js';
+
+describe('parseSettings', () => {
+  it('gives every option its documented default', () => {
+    const settings = parseSettings({});
+    expect(settings).toMatchObject({
+      stackPrefix: 'ComfyServerless',
+      authMode: 'apiKey',
+      corsOrigins: [],
+      natGateway: true,
+      instanceType: 'g6.xlarge',
+      volumeSize: 100,
+      comfyuiRef: 'v0.3.64',
+      models: DEFAULT_MODELS,
+      dispatchMaxConcurrency: 2,
+      pollerReservedConcurrency: 0,
+      logRetentionDays: 30,
+    });
+    expect(settings.alarmEmail).toBeUndefined();
+  });
+
+  it('reads the strings `cdk -c name=value` passes', () => {
+    const settings = parseSettings({
+      natGateway: 'false',
+      volumeSize: '200',
+      corsOrigins: 'https://a.example, https://b.example',
+      models:
+        '[{"url":"s3://my-models/sdxl.safetensors","folder":"checkpoints","filename":"sdxl.safetensors"}]',
+    });
+    expect(settings.natGateway).toBe(false);
+    expect(settings.volumeSize).toBe(200);
+    expect(settings.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(settings.models[0]?.folder).toBe('checkpoints');
+  });
+
+  it('requires an issuer and an audience in JWT mode', () => {
+    expect(() => parseSettings({ authMode: 'jwt' })).toThrow(/jwtIssuer/);
+    const jwt = parseSettings({
+      authMode: 'jwt',
+      jwtIssuer: 'https://idp.example.com/',
+      jwtAudience: 'comfy-api',
+    });
+    expect(jwt.jwtAudience).toEqual(['comfy-api']);
+  });
+
+  it('rejects model entries that could break out of the instance setup script', () => {
+    const bad = [{ url: 'https://x.example/a"; rm -rf /', folder: 'checkpoints', filename: 'a' }];
+    expect(() => parseSettings({ models: bad })).toThrow(/models/);
+    const badFolder = [{ url: 'https://x.example/a', folder: '../etc', filename: 'a' }];
+    expect(() => parseSettings({ models: badFolder })).toThrow(/models/);
+  });
+});

@@ -1,0 +1,299 @@
+import { describe, expect, it } from 'vitest';
+import { ComfyPool } from '../../../shared/dispatch/comfy-pool.js';
+import { ComfyUnavailableError } from '../../../shared/domain/errors.js';
+import type { Task } from '../../../shared/domain/task.js';
+import type { TaskRepository } from '../../../shared/ports/task-repository.js';
+import { type DispatchSettings, dispatchTask } from '../../../shared/use-cases/dispatch-task.js';
+import { FixedClock } from '../../fakes/fixed-clock.js';
+import { InMemoryArtifactStore } from '../../fakes/in-memory-artifact-store.js';
+import { InMemoryTaskRepository } from '../../fakes/in-memory-task-repository.js';
+import { aTask } from '../../fakes/tasks.js';
+import { FakeComfy } from './fakes.js';
+
+/** The in-memory repository, with a hook that plays a concurrent writer just before each update. */
+class RacingTasks extends InMemoryTaskRepository {
+  beforeUpdate?: (current: Task) => Task;
+  override async update(...args: Parameters<TaskRepository['update']>) {
+    const current = this.beforeUpdate && this.all().find((t) => t.taskId === args[0]);
+    if (current && this.beforeUpdate) this.seed(this.beforeUpdate(current));
+    return super.update(...args);
+  }
+  task(taskId: string) {
+    return this.all().find((t) => t.taskId === taskId);
+  }
+}
+const queuedTask = (taskId: string, overrides: Partial<Task> = {}) =>
+  aTask({ taskId, ...overrides });
+
+const T1 = '11111111-1111-4111-8111-111111111111';
+const T2 = '22222222-2222-4222-8222-222222222222';
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+const settings: DispatchSettings = {
+  clientId: 'comfy-serverless',
+  defer: { baseSeconds: 1, maxSeconds: 16 },
+  recheckEvery: 4,
+  queueTimeoutSeconds: 3600,
+};
+
+function setup(servers = ['http://a:8188'], maxInFlight = 2) {
+  const clock = new FixedClock('2026-01-01T00:00:10.000Z');
+  const comfy = servers.map((u) => new FakeComfy(u));
+  const tasks = new RacingTasks({ clock });
+  const artifacts = new InMemoryArtifactStore(clock);
+  const pool = new ComfyPool(comfy, { maxInFlight, queueCacheMs: 1000, clock });
+  const deps = { tasks, artifacts, pool, clock, settings, random: () => 0.5 };
+  const run = (taskId: string, deferrals?: number, receiveCount = 1) =>
+    dispatchTask(deps, deferrals === undefined ? { taskId } : { taskId, deferrals }, {
+      receiveCount,
+      log: silent,
+    });
+  const server = (i: number) => {
+    const s = comfy[i];
+    if (!s) throw new Error(`no server ${i}`);
+    return s;
+  };
+  return { clock, comfy, server, tasks, artifacts, pool, deps, run };
+}
+
+describe('dispatchTask', () => {
+  it('submits a queued task with its id as prompt_id and records it dispatched', async () => {
+    // Prepare
+    const { comfy, tasks, run } = setup();
+    tasks.seed(queuedTask(T1));
+    // Act
+    const out = await run(T1);
+    // Assess
+    expect(out).toEqual({
+      kind: 'dispatched',
+      server: 'http://a:8188',
+      number: 0,
+      how: 'submitted',
+    });
+    const [sent] = comfy[0]?.submitted ?? [];
+    expect(sent?.promptId).toBe(T1);
+    expect(sent?.clientId).toBe('comfy-serverless');
+    expect(sent?.workflow['2']?.inputs.filename_prefix).toBe(`${T1}/test`);
+    const task = tasks.task(T1);
+    expect(task).toMatchObject({
+      status: 'dispatched',
+      comfyServer: 'http://a:8188',
+      comfyNumber: 0,
+    });
+    expect(task?.dispatchedAt).toBe('2026-01-01T00:00:10.000Z');
+  });
+
+  it.each([
+    ['unknown', undefined],
+    ['cancelled', queuedTask(T1, { status: 'cancelled' })],
+    ['succeeded', queuedTask(T1, { status: 'succeeded' })],
+    ['dispatched', queuedTask(T1, { status: 'dispatched', comfyServer: 'http://a:8188' })],
+  ])('acknowledges and drops the message of a %s task', async (_name, task) => {
+    const { comfy, tasks, run } = setup();
+    if (task) tasks.seed(task);
+    const out = await run(T1);
+    expect(out.kind).toBe('dropped');
+    expect(comfy[0]?.submitted).toHaveLength(0);
+    expect(tasks.calls.update).toBe(0);
+  });
+
+  it('records a task ComfyUI already queued (a crash after submitting) without sending it again', async () => {
+    const { comfy, tasks, run } = setup();
+    tasks.seed(queuedTask(T1));
+    await comfy[0]?.submitPrompt({ promptId: T1, workflow: {}, clientId: 'x' });
+    const out = await run(T1, undefined, 2);
+    expect(out).toMatchObject({ kind: 'dispatched', how: 'found', number: 0 });
+    expect(comfy[0]?.submitted).toHaveLength(1);
+    expect(tasks.task(T1)?.status).toBe('dispatched');
+  });
+
+  it('records a task ComfyUI already finished, found by lookup, without sending it again', async () => {
+    const { comfy, tasks, run } = setup(['http://a:8188', 'http://b:8188']);
+    tasks.seed(queuedTask(T1, { comfyNumber: 7 }));
+    comfy[1]?.finished.add(T1);
+    const out = await run(T1);
+    expect(out).toMatchObject({ kind: 'dispatched', server: 'http://b:8188', how: 'found' });
+    expect(comfy.every((c) => c.submitted.length === 0)).toBe(true);
+    const task = tasks.task(T1);
+    expect(task?.comfyServer).toBe('http://b:8188');
+    expect(task?.comfyNumber).toBeUndefined();
+  });
+
+  it('picks the least-loaded server of the pool', async () => {
+    const { comfy, tasks, run } = setup(['http://a:8188', 'http://b:8188', 'http://c:8188'], 3);
+    comfy[0]?.busy(2);
+    comfy[2]?.busy(1);
+    comfy[1]?.busy(1);
+    tasks.seed(queuedTask(T1));
+    const out = await run(T1);
+    expect(out).toMatchObject({ server: 'http://b:8188' });
+  });
+
+  it('defers with a growing delay, without reading the task, when every server is full', async () => {
+    const { comfy, tasks, run } = setup(['http://a:8188', 'http://b:8188']);
+    comfy[0]?.busy(2);
+    comfy[1]?.busy(2);
+    tasks.seed(queuedTask(T1));
+    const first = await run(T1);
+    const third = await run(T1, 2);
+    expect(first).toEqual({
+      kind: 'deferred',
+      message: { taskId: T1, deferrals: 1 },
+      delaySeconds: 1,
+    });
+    // 4 s step, equal jitter at random 0.5: 2 + 1 = 3 s.
+    expect(third).toEqual({
+      kind: 'deferred',
+      message: { taskId: T1, deferrals: 3 },
+      delaySeconds: 3,
+    });
+    expect(tasks.calls.get).toBe(0);
+    expect(tasks.task(T1)?.status).toBe('queued');
+  });
+
+  it('caps the deferral delay', async () => {
+    const { comfy, tasks, run } = setup();
+    comfy[0]?.busy(2);
+    tasks.seed(queuedTask(T1));
+    const out = await run(T1, 20);
+    expect(out).toMatchObject({ kind: 'deferred' });
+    expect(out.kind === 'deferred' && out.delaySeconds).toBeLessThanOrEqual(16);
+  });
+
+  it('reads a long-deferred task now and then, dropping a cancelled one', async () => {
+    const { comfy, tasks, run } = setup();
+    comfy[0]?.busy(2);
+    tasks.seed(queuedTask(T1, { status: 'cancelled' }));
+    const out = await run(T1, 3);
+    expect(out.kind).toBe('dropped');
+  });
+
+  it('fails a task that waited for a free server longer than the queue timeout', async () => {
+    const { comfy, tasks, run, clock } = setup();
+    comfy[0]?.busy(2);
+    tasks.seed(queuedTask(T1));
+    clock.advance(3601_000);
+    const out = await run(T1, 7);
+    expect(out).toEqual({ kind: 'failed', code: 'QUEUE_TIMEOUT' });
+    expect(tasks.task(T1)?.error?.code).toBe('QUEUE_TIMEOUT');
+  });
+
+  it('throws a retryable error when no server answers', async () => {
+    const { comfy, tasks, run } = setup(['http://a:8188', 'http://b:8188']);
+    for (const c of comfy) c.faults.getQueue = 'unavailable';
+    tasks.seed(queuedTask(T1));
+    await expect(run(T1)).rejects.toBeInstanceOf(ComfyUnavailableError);
+    expect(tasks.task(T1)?.status).toBe('queued');
+  });
+
+  it('uses a healthy server when another one is down', async () => {
+    const { comfy, server, tasks, run } = setup(['http://a:8188', 'http://b:8188']);
+    server(0).faults.getQueue = 'unavailable';
+    tasks.seed(queuedTask(T1));
+    const out = await run(T1);
+    expect(out).toMatchObject({ kind: 'dispatched', server: 'http://b:8188' });
+    expect(comfy[0]?.calls.lookup).toBeUndefined();
+  });
+
+  it('fails a rejected workflow at once with ComfyUI\u2019s node errors', async () => {
+    const { server, tasks, run } = setup();
+    server(0).faults.submitPrompt = 'reject';
+    tasks.seed(queuedTask(T1));
+    const out = await run(T1);
+    expect(out).toEqual({ kind: 'failed', code: 'COMFYUI_REJECTED' });
+    const task = tasks.task(T1);
+    expect(task?.status).toBe('failed');
+    expect(task?.error).toMatchObject({
+      code: 'COMFYUI_REJECTED',
+      nodeId: '3',
+      nodeType: 'KSampler',
+    });
+    expect(task?.error?.message).toMatch(/Value 0 smaller than min of 1/);
+    expect(task?.error?.details).toMatchObject({ nodeErrors: [{ nodeId: '3' }] });
+  });
+
+  it('throws when ComfyUI fails the submission, leaving the task queued and the slot free', async () => {
+    const { server, tasks, run, pool } = setup(['http://a:8188'], 1);
+    server(0).faults.submitPrompt = 'unavailable';
+    tasks.seed(queuedTask(T1));
+    await expect(run(T1)).rejects.toBeInstanceOf(ComfyUnavailableError);
+    expect(tasks.task(T1)?.status).toBe('queued');
+    server(0).faults = {};
+    // Marked down for the rest of the reading; a fresh pool sees it again.
+    expect(await pool.reserve()).toBe('unavailable');
+  });
+
+  it('streams each upload to ComfyUI and rewrites the workflow to the name it returned', async () => {
+    const { comfy, tasks, artifacts, run } = setup();
+    artifacts.seed('uploads/alice/up1', 'PNGDATA', 'image/png');
+    tasks.seed(
+      queuedTask(T1, {
+        workflow: {
+          '1': { class_type: 'LoadImage', inputs: { image: 'upload:up1' } },
+          '4': { class_type: 'LoadImage', inputs: { image: 'upload:up1' } },
+          '2': { class_type: 'SaveImage', inputs: { images: ['1', 0] } },
+        },
+      }),
+    );
+    await run(T1);
+    expect(comfy[0]?.uploads).toEqual([
+      { filename: 'up1.png', bytes: Buffer.from('PNGDATA'), contentType: 'image/png' },
+    ]);
+    const wf = comfy[0]?.submitted[0]?.workflow;
+    expect(wf?.['1']?.inputs.image).toBe('up1.png');
+    expect(wf?.['4']?.inputs.image).toBe('up1.png');
+    expect(wf?.['2']?.inputs.filename_prefix).toBeUndefined();
+  });
+
+  it('fails the task with UPLOAD_NOT_FOUND when an upload is missing', async () => {
+    const { comfy, tasks, run } = setup();
+    tasks.seed(
+      queuedTask(T1, {
+        workflow: { '1': { class_type: 'LoadImage', inputs: { image: 'upload:gone' } } },
+      }),
+    );
+    const out = await run(T1);
+    expect(out).toEqual({ kind: 'failed', code: 'UPLOAD_NOT_FOUND' });
+    expect(tasks.task(T1)?.error?.message).toMatch(/gone/);
+    expect(comfy[0]?.submitted).toHaveLength(0);
+  });
+
+  it('cancels at ComfyUI right after submitting when a cancel was requested meanwhile', async () => {
+    const { comfy, tasks, run } = setup();
+    tasks.seed(queuedTask(T1));
+    tasks.beforeUpdate = (t) => (t.status === 'queued' ? { ...t, cancelRequested: true } : t);
+    const out = await run(T1);
+    expect(out).toEqual({ kind: 'cancelled' });
+    expect(comfy[0]?.cancelled).toEqual([T1]);
+    expect(tasks.task(T1)).toMatchObject({ status: 'cancelled' });
+    expect(tasks.task(T1)?.cancelRequested).toBeUndefined();
+  });
+
+  it('cancels its run when the task was cancelled while it was being submitted', async () => {
+    const { comfy, tasks, run } = setup();
+    tasks.seed(queuedTask(T1));
+    tasks.beforeUpdate = (t) => (t.status === 'queued' ? { ...t, status: 'cancelled' } : t);
+    const out = await run(T1);
+    expect(out).toEqual({ kind: 'cancelled' });
+    expect(comfy[0]?.cancelled).toEqual([T1]);
+  });
+
+  it('cancels a leftover run when a cancelled task\u2019s message comes back', async () => {
+    const { comfy, tasks, run } = setup();
+    tasks.seed(queuedTask(T1, { status: 'cancelled' }));
+    await comfy[0]?.submitPrompt({ promptId: T1, workflow: {}, clientId: 'x' });
+    const out = await run(T1, undefined, 2);
+    expect(out.kind).toBe('dropped');
+    expect(comfy[0]?.cancelled).toEqual([T1]);
+  });
+
+  it('never puts more than maxInFlight on a server when records run concurrently', async () => {
+    const { comfy, tasks, run } = setup(['http://a:8188'], 2);
+    const ids = [T1, T2, '33333333-3333-4333-8333-333333333333'];
+    for (const id of ids) tasks.seed(queuedTask(id));
+    const outs = await Promise.all(ids.map((id) => run(id)));
+    expect(outs.filter((o) => o.kind === 'dispatched')).toHaveLength(2);
+    expect(outs.filter((o) => o.kind === 'deferred')).toHaveLength(1);
+    expect(comfy[0]?.calls.getQueue).toBe(1);
+  });
+});
