@@ -65,6 +65,16 @@ export const ConfigSchema = z.object({
   /** How long one poller invocation keeps polling while tasks are active. */
   POLLER_RUN_MS: int(55_000, 0),
   POLLER_LEASE_MS: int(15_000, 1000),
+  /** Kept free before the Lambda timeout: no poll starts later than this. */
+  POLLER_TIMEOUT_MARGIN_MS: int(10_000, 0),
+  /** Keep polling this long after the last active task is gone (0: exit at once). */
+  POLLER_IDLE_GRACE_MS: int(0, 0),
+  /** Output copies in flight at once per poller (each holds S3 multipart buffers). */
+  POLLER_COPY_CONCURRENCY: int(2, 1),
+  /** Consecutive polls with neither queue nor history entry before a task counts as lost. */
+  POLLER_LOST_AFTER_POLLS: int(2, 1),
+  /** No task counts as missing sooner than this after its dispatch. */
+  POLLER_LOST_GRACE_MS: int(10_000, 0),
   RUN_TIMEOUT_SECONDS: int(1800, 1),
   QUEUE_TIMEOUT_SECONDS: int(3600, 1),
   TEMPLATES_DIR: z.string().optional(),
