@@ -49,7 +49,7 @@ export function banner(
     `comfy-serverless is running locally (ready in ${(readyMs / 1000).toFixed(1)} s)`,
     '',
     `  API            ${rt.apiUrl}   API Gateway HTTP API (payload 2.0) -> functions/*`,
-    `  ComfyUI        ${rt.comfy.url}   ${rt.comfy.standIn ? 'stand-in (COMFYUI_URL=... uses a real server)' : 'real server (COMFYUI_URL)'}`,
+    `  ComfyUI        ${rt.comfy.url}   ${rt.comfy.standIn ? `stand-in, ${opts.comfyExecutionMs} ms a run (COMFYUI_URL=... uses a real server)` : 'real server (COMFYUI_URL)'}`,
     `  DynamoDB Local ${rt.dynamodbEndpoint}   tables ${rt.names.tasksTable}, ${rt.names.apiKeysTable}`,
     `  S3 + SQS       ${rt.s3SqsEndpoint}   fauxqs: bucket ${rt.names.bucket}, queues dispatch + dead-letter`,
     `  Dispatcher     SQS event source on the dispatch queue (batches of 10, 2 at a time)`,

@@ -12,6 +12,8 @@ export interface StartOptions {
   /** fauxqs serves S3 and SQS on one port. */
   awsPort: number;
   comfyPort: number;
+  /** How long each stand-in run takes, so a local user sees queued, running, succeeded. */
+  comfyExecutionMs: number;
   /** A real ComfyUI server to use instead of the stand-in. */
   comfyuiUrl?: string;
   /** Where `api-key` (and, by default, persisted data) go. */
@@ -36,6 +38,7 @@ Options (environment variable in brackets):
   --aws-port N         fauxqs S3 + SQS port (LOCAL_AWS_PORT, default 4566)
   --comfy-port N       ComfyUI stand-in port (LOCAL_COMFY_PORT, default 8188)
   --comfyui-url URL    use this real ComfyUI server, no stand-in (COMFYUI_URL)
+  --comfy-execution-ms MS  how long each stand-in run takes (LOCAL_COMFY_EXECUTION_MS, default 2000)
   --persist            keep state across restarts in .local/data
   --data-dir DIR       keep state across restarts in DIR (implies --persist)
   --state-dir DIR      where api-key is written (LOCAL_STATE_DIR, default .local)
@@ -65,6 +68,7 @@ export function parseStartOptions(
       'aws-port': { type: 'string' },
       'comfy-port': { type: 'string' },
       'comfyui-url': { type: 'string' },
+      'comfy-execution-ms': { type: 'string' },
       persist: { type: 'boolean' },
       'data-dir': { type: 'string' },
       'state-dir': { type: 'string' },
@@ -91,6 +95,7 @@ export function parseStartOptions(
     dynamodbPort: port(values['dynamodb-port'] ?? env.LOCAL_DYNAMODB_PORT, 8000, '--dynamodb-port'),
     awsPort: port(values['aws-port'] ?? env.LOCAL_AWS_PORT, 4566, '--aws-port'),
     comfyPort: port(values['comfy-port'] ?? env.LOCAL_COMFY_PORT, 8188, '--comfy-port'),
+    comfyExecutionMs: Number(values['comfy-execution-ms'] ?? env.LOCAL_COMFY_EXECUTION_MS ?? 2000),
     ...(comfyuiUrl ? { comfyuiUrl: comfyuiUrl.replace(/\/+$/, '') } : {}),
     stateDir,
     ...(dataDir ? { dataDir } : {}),

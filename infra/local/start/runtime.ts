@@ -5,7 +5,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAwsClients } from '../../../shared/adapters/aws/clients.js';
+import { DynamoApiKeyStore } from '../../../shared/adapters/dynamodb/api-key-store.js';
+import { createJwtVerifier } from '../../../shared/auth/jwt-verifier.js';
+import { createKey } from '../../../shared/auth/key-admin.js';
 import { loadConfig } from '../../../shared/config.js';
+import { systemClock } from '../../../shared/ports/clock.js';
 import { DISPATCH_DLQ, DISPATCH_QUEUE } from '../../resources.js';
 import { API_KEY_AUTHORIZER, API_ROUTES } from '../../routes.js';
 import { jwtAuthorizer, lambdaAuthorizer, type RouteAuthorizer } from '../api/authorizers.js';
@@ -16,12 +20,14 @@ import { loadFunction } from '../runtime/functions.js';
 import type { LocalFunction } from '../runtime/invoke.js';
 import { startSchedule } from '../schedule.js';
 import { startSqsEventSource } from '../sqs-event-source.js';
-import { createLocalApiKey } from './api-key.js';
 import { type LocalComfy, startComfy } from './comfy.js';
 import { functionEnvironment, LOCAL_CREDENTIALS } from './function-env.js';
 import type { StartOptions } from './options.js';
 import { loadSnapshot, type SnapshotTarget, saveSnapshot } from './persistence.js';
 import { assertPortsFree } from './ports.js';
+
+/** The owner of the key `npm start` creates: the same on every start, so --persist keeps your tasks. */
+export const LOCAL_OWNER = 'local-dev';
 
 export interface RuntimeLog {
   info(line: string): void;
@@ -87,9 +93,10 @@ export async function startLocalRuntime(
         return e;
       }),
       startComfy({
-        root: ctx.root,
         port: opts.comfyPort,
         host: opts.host,
+        executionMs: opts.comfyExecutionMs,
+        ...(opts.dataDir ? { dataDir: join(opts.dataDir, 'comfyui') } : {}),
         ...(opts.comfyuiUrl ? { comfyuiUrl: opts.comfyuiUrl } : {}),
       }).then((c) => {
         stoppers.push({ name: 'ComfyUI stand-in', stop: () => c.stop() });
@@ -158,13 +165,15 @@ export async function startLocalRuntime(
         throw new Error('AUTH_MODE=jwt needs JWT_ISSUER and JWT_AUDIENCE');
       }
       authorizer = jwtAuthorizer({
-        issuer: config.JWT_ISSUER,
-        audience: config.JWT_AUDIENCE.split(',').map((s) => s.trim()),
-        jwksUrl:
-          config.JWT_JWKS_URL ?? `${config.JWT_ISSUER.replace(/\/+$/, '')}/.well-known/jwks.json`,
+        verifier: createJwtVerifier({
+          issuer: config.JWT_ISSUER,
+          audience: config.JWT_AUDIENCE,
+          ...(config.JWT_JWKS_URL ? { jwksUrl: config.JWT_JWKS_URL } : {}),
+        }),
       });
     } else {
-      apiKey = (await createLocalApiKey(clients.dynamodb, names.apiKeysTable)).key;
+      const keys = new DynamoApiKeyStore({ client: clients.doc, tableName: names.apiKeysTable });
+      apiKey = (await createKey({ keys, clock: systemClock }, LOCAL_OWNER, 'npm start')).key;
       const fn = functions.get(API_KEY_AUTHORIZER.fn);
       if (fn) {
         authorizer = lambdaAuthorizer({
