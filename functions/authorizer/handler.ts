@@ -4,6 +4,8 @@
  * `requestContext.authorizer.lambda.owner`. Store failures throw (API Gateway answers 500, never allows).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
 import type {
   APIGatewayRequestAuthorizerEventV2,
   APIGatewaySimpleAuthorizerResult,
@@ -21,13 +23,14 @@ export type AuthorizerResult =
   | APIGatewaySimpleAuthorizerResult
   | APIGatewaySimpleAuthorizerWithContextResult<{ owner: string; keyId: string }>;
 
-export const createHandler =
-  (deps: AuthorizerDeps) =>
-  async (event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> => {
-    const found = await authenticateApiKey(deps.keys, event.headers?.[API_KEY_HEADER]);
-    if (!found) {
-      deps.logger.warn('api key rejected', { routeKey: event.routeKey });
-      return { isAuthorized: false };
-    }
-    return { isAuthorized: true, context: found };
-  };
+export const createHandler = (deps: AuthorizerDeps) =>
+  middy<APIGatewayRequestAuthorizerEventV2, AuthorizerResult>({ timeoutEarlyInMillis: 0 })
+    .use(injectLambdaContext(deps.logger, { resetKeys: true }))
+    .handler(async (event) => {
+      const found = await authenticateApiKey(deps.keys, event.headers?.[API_KEY_HEADER]);
+      if (!found) {
+        deps.logger.warn('api key rejected', { routeKey: event.routeKey });
+        return { isAuthorized: false };
+      }
+      return { isAuthorized: true, context: found };
+    });

@@ -5,6 +5,7 @@ import { createHandler } from '../../../functions/authorizer/handler.js';
 import { createKey, listKeys, revokeKey } from '../../../shared/auth/key-admin.js';
 import { buildAuthorizerDeps } from '../../../shared/composition/api.js';
 import { systemClock } from '../../../shared/ports/clock.js';
+import { lambdaContext } from '../../helpers/api-events.js';
 import { createTestStack, type TestStack } from '../../helpers/stack.js';
 
 describe('the API key authorizer against the keys table', () => {
@@ -18,10 +19,13 @@ describe('the API key authorizer against the keys table', () => {
     };
   });
   const authorize = (key?: string) =>
-    createHandler(deps)({
-      headers: key === undefined ? {} : { 'x-api-key': key },
-      routeKey: 'POST /v1/tasks',
-    } as unknown as APIGatewayRequestAuthorizerEventV2);
+    createHandler(deps)(
+      {
+        headers: key === undefined ? {} : { 'x-api-key': key },
+        routeKey: 'POST /v1/tasks',
+      } as unknown as APIGatewayRequestAuthorizerEventV2,
+      lambdaContext(),
+    );
 
   it('authorizes a created key as its owner until it is revoked', async () => {
     // Prepare

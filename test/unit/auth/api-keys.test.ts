@@ -7,16 +7,20 @@ import { createKey, listKeys, revokeKey } from '../../../shared/auth/key-admin.j
 import { redact } from '../../../shared/observability.js';
 import { FixedClock } from '../../fakes/fixed-clock.js';
 import { InMemoryApiKeyStore } from '../../fakes/in-memory-api-key-store.js';
+import { lambdaContext } from '../../helpers/api-events.js';
 
 const setup = () => {
   const keys = new InMemoryApiKeyStore();
   const clock = new FixedClock();
   const authorizer = createHandler({ keys, logger: new Logger({ logLevel: 'SILENT' }) });
   const authorize = (headers: Record<string, string>) =>
-    authorizer({
-      headers,
-      routeKey: 'GET /v1/tasks',
-    } as unknown as APIGatewayRequestAuthorizerEventV2);
+    authorizer(
+      {
+        headers,
+        routeKey: 'GET /v1/tasks',
+      } as unknown as APIGatewayRequestAuthorizerEventV2,
+      lambdaContext(),
+    );
   return { keys, clock, authorize };
 };
 
