@@ -6,7 +6,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { parseDispatchMessage } from '../../shared/dispatch/batch-tools.js';
+import { readMessage } from '../../shared/dispatch/batch-tools.js';
 import { logger, type MetricsSink, taskLogger } from '../../shared/observability.js';
 import type { Clock } from '../../shared/ports/clock.js';
 import type { TaskRepository } from '../../shared/ports/task-repository.js';
@@ -23,7 +23,7 @@ export const createHandler =
   async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     if (context) logger.addContext(context);
     const handleRecord = async (record: SQSRecord) => {
-      const message = parseDispatchMessage(record.body);
+      const message = readMessage(record.body);
       if (!message) {
         logger.warn('malformed dead-lettered message dropped', { messageId: record.messageId });
         return;

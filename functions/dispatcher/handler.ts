@@ -14,7 +14,7 @@ import { type BackoffPolicy, retryVisibilitySeconds } from '../../shared/dispatc
 import {
   createKeyedSerializer,
   createLimiter,
-  parseDispatchMessage,
+  readMessage,
 } from '../../shared/dispatch/batch-tools.js';
 import { ComfyPool } from '../../shared/dispatch/comfy-pool.js';
 import { logger, type MetricsSink, taskLogger } from '../../shared/observability.js';
@@ -36,6 +36,10 @@ export interface DispatcherSettings extends DispatchSettings {
   queueCacheMs: number;
   /** Records handled at once. */
   concurrency: number;
+  /** Longest a record waits in the invocation for a free slot before it is deferred (ms). */
+  holdMs: number;
+  /** How often a waiting record's servers are read again (ms). */
+  holdPollMs: number;
   /** Visibility backoff for failed records, by receive count. */
   retry: BackoffPolicy;
 }
@@ -47,7 +51,12 @@ export interface DispatcherDeps extends Omit<DispatchDeps, 'pool' | 'settings'> 
   settings: DispatcherSettings;
   metrics: MetricsSink;
   clock: Clock;
+  /** @default a real timer (tests pass one that moves their clock) */
+  sleep?: (ms: number) => Promise<void>;
 }
+
+/** Time kept back from waiting for slots, for the work after it (submission, re-sends, backoffs). */
+const FINISH_RESERVE_MS = 8000;
 
 /** The dispatcher's settings from the parsed configuration. */
 export const settingsFromConfig = (c: Config): DispatcherSettings => ({
@@ -58,6 +67,8 @@ export const settingsFromConfig = (c: Config): DispatcherSettings => ({
   maxInFlight: c.MAX_IN_FLIGHT,
   queueCacheMs: c.COMFYUI_QUEUE_CACHE_MS,
   concurrency: c.DISPATCH_CONCURRENCY,
+  holdMs: c.DISPATCH_HOLD_MS,
+  holdPollMs: c.DISPATCH_HOLD_POLL_MS,
   retry: { baseSeconds: c.DISPATCH_RETRY_BASE_SECONDS, maxSeconds: c.DISPATCH_RETRY_MAX_SECONDS },
 });
 
@@ -74,7 +85,15 @@ export const createHandler =
   async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     if (context) logger.addContext(context);
     const { settings } = deps;
-    const pool = new ComfyPool(deps.comfy, { ...settings, clock: deps.clock });
+    const pool = new ComfyPool(deps.comfy, {
+      ...settings,
+      clock: deps.clock,
+      ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    });
+    // Waiting for a slot must leave time to submit, re-send the deferred and set retry backoffs.
+    const remaining = context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
+    const holdUntil =
+      deps.clock.now() + Math.max(0, Math.min(settings.holdMs, remaining - FINISH_RESERVE_MS));
     const limit = createLimiter(settings.concurrency);
     const serialize = createKeyedSerializer();
     const deferred: { record: SQSRecord; message: DispatchMessage; delaySeconds: number }[] = [];
@@ -82,7 +101,7 @@ export const createHandler =
 
     const handleRecord = (record: SQSRecord) =>
       limit(async () => {
-        const message = parseDispatchMessage(record.body);
+        const message = readMessage(record.body);
         if (!message) {
           logger.warn('malformed dispatch message dropped', { messageId: record.messageId });
           return count('DispatchDropped');
@@ -91,7 +110,7 @@ export const createHandler =
         const log = taskLogger(message.taskId, { messageId: record.messageId, receiveCount });
         try {
           const outcome = await serialize(message.taskId, () =>
-            dispatchTask({ ...deps, pool, settings }, message, { receiveCount, log }),
+            dispatchTask({ ...deps, pool, settings }, message, { receiveCount, log, holdUntil }),
           );
           if (outcome.kind === 'deferred') deferred.push({ record, ...outcome });
           else count(METRIC_OF[outcome.kind]);

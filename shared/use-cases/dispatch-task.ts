@@ -48,6 +48,11 @@ export interface DispatchDeps {
 export interface DispatchContext {
   /** SQS ApproximateReceiveCount: above 1, an earlier attempt may have reached ComfyUI. */
   receiveCount: number;
+  /**
+   * Clock time until which a task that finds every server full waits in this invocation for a slot
+   * to free (no AWS request while it waits) before it is deferred. Omitted: defer at once.
+   */
+  holdUntil?: number;
   log: DispatchLog;
 }
 
@@ -66,11 +71,14 @@ export async function dispatchTask(
 ): Promise<DispatchOutcome> {
   const { taskId } = message;
   // The cached /queue readings answer "already there?" and "room?" without an AWS request, so a
-  // task that must wait costs no DynamoDB read.
+  // task that must wait costs no DynamoDB read. Waiting here first, while the message is in flight,
+  // keeps the GPU fed from the batch at hand; only what is still waiting at the end is deferred.
   const held = await deps.pool.holderOf(taskId);
   let reservation: Reservation | undefined;
   if (!held) {
-    const r = await deps.pool.reserve();
+    const r = await deps.pool.reserve(
+      ctx.holdUntil === undefined ? {} : { waitUntil: ctx.holdUntil },
+    );
     if (r === 'unavailable') {
       throw new ComfyUnavailableError('No ComfyUI server in the pool answered GET /queue.');
     }
