@@ -38,6 +38,8 @@ export default defineConfig({
           include: ['test/infra/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
+          // CDK synth in beforeAll takes >10 s on 2 cores while the other projects run.
+          hookTimeout: 120_000,
         },
       },
     ],

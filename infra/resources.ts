@@ -37,6 +37,7 @@ export const TASK_SUMMARY = [
   'metadata',
   'template',
   'cancelRequested',
+  'enqueuePending',
   'comfyServer',
   'comfyNumber',
   'requeues',

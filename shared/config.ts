@@ -35,6 +35,8 @@ export const ConfigSchema = z.object({
   JWT_AUDIENCE: z.string().optional(),
   /** JWKS URL for JWT mode (defaults to `<issuer>/.well-known/jwks.json`). */
   JWT_JWKS_URL: z.string().url().optional(),
+  /** Or a PEM (SPKI) public key, for the local runtime's JWT verifier (not needed in AWS). */
+  JWT_PUBLIC_KEY: z.string().optional(),
   OUTPUT_URL_TTL_SECONDS: int(3600, 1),
   UPLOAD_URL_TTL_SECONDS: int(900, 1),
   UPLOAD_MAX_BYTES: int(20 * 1024 * 1024, 1),
@@ -69,6 +71,16 @@ export const ConfigSchema = z.object({
   /** How long one poller invocation keeps polling while tasks are active. */
   POLLER_RUN_MS: int(55_000, 0),
   POLLER_LEASE_MS: int(15_000, 1000),
+  /** Kept free before the Lambda timeout: no poll starts later than this. */
+  POLLER_TIMEOUT_MARGIN_MS: int(10_000, 0),
+  /** Keep polling this long after the last active task is gone (0: exit at once). */
+  POLLER_IDLE_GRACE_MS: int(0, 0),
+  /** Output copies in flight at once per poller (each holds S3 multipart buffers). */
+  POLLER_COPY_CONCURRENCY: int(2, 1),
+  /** Consecutive polls with neither queue nor history entry before a task counts as lost. */
+  POLLER_LOST_AFTER_POLLS: int(2, 1),
+  /** No task counts as missing sooner than this after its dispatch. */
+  POLLER_LOST_GRACE_MS: int(10_000, 0),
   RUN_TIMEOUT_SECONDS: int(1800, 1),
   QUEUE_TIMEOUT_SECONDS: int(3600, 1),
   TEMPLATES_DIR: z.string().optional(),

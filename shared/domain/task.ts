@@ -89,6 +89,11 @@ export interface Task {
   template?: string;
   metadata?: Record<string, unknown>;
   idempotencyKey?: string;
+  /**
+   * Set when the dispatch message could not be sent after the task was stored; an idempotent retry of
+   * the same submit re-sends it and clears the flag.
+   */
+  enqueuePending?: boolean;
   /** Set by a cancel request while ComfyUI holds the task; the dispatcher or poller carries it out. */
   cancelRequested?: boolean;
   /** The ComfyUI server (base URL) that has, or is being given, the task. */

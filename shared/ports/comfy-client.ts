@@ -5,6 +5,7 @@
  * Ground truth for every shape: ../shared/comfyui-api.md.
  */
 import type { Readable } from 'node:stream';
+import type { ComfyNodeError } from '../domain/errors.js';
 import type { ComfyWorkflow } from '../domain/task.js';
 
 export interface SubmitPromptInput {
@@ -12,10 +13,18 @@ export interface SubmitPromptInput {
   promptId: string;
   workflow: ComfyWorkflow;
   clientId: string;
+  /** Sent as `extra_data` (e.g. `extra_pnginfo`); ComfyUI merges `client_id` into it. */
+  extraData?: Record<string, unknown>;
 }
 export interface SubmittedPrompt {
+  /** The id ComfyUI queued it under (servers older than v0.3.45 ignore ours and mint one). */
   promptId: string;
   number: number;
+  /**
+   * Outputs ComfyUI dropped while queueing the rest (a 200 with non-empty `node_errors`): present only
+   * when some outputs failed validation and others did not.
+   */
+  nodeErrors?: ComfyNodeError[];
 }
 
 /** One `/queue` item: `[number, prompt_id, prompt, extra_data, outputs_to_execute]`. */
@@ -64,6 +73,7 @@ export interface ComfyRun {
 }
 
 export type LookupResult =
+  /** `position` is 0-based: 0 means it runs next. */
   | { state: 'pending'; position: number; number: number }
   | { state: 'running'; number: number }
   | { state: 'finished'; run: ComfyRun }
@@ -114,8 +124,11 @@ export interface ComfyClient {
     size?: number;
     subfolder?: string;
     overwrite?: boolean;
+    /** Upload folder. @default 'input' */
+    type?: 'input' | 'temp' | 'output';
   }): Promise<UploadedImage>;
-  getObjectInfo(): Promise<Record<string, unknown>>;
+  /** GET /object_info, or GET /object_info/{nodeClass} (`{}` for an unknown class). */
+  getObjectInfo(nodeClass?: string): Promise<Record<string, unknown>>;
   getSystemStats(): Promise<Record<string, unknown>>;
   close(): Promise<void>;
 }

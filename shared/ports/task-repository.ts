@@ -23,6 +23,7 @@ export type RemovableField =
   | 'comfyServer'
   | 'comfyNumber'
   | 'cancelRequested'
+  | 'enqueuePending'
   | 'error';
 
 export interface IdempotencyClaim {

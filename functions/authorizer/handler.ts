@@ -1,0 +1,33 @@
+/**
+ * The HTTP API Lambda authorizer (payload 2.0, simple responses) for API keys in `x-api-key`. A valid,
+ * unrevoked key authorizes with context `{ owner, keyId }`, which handlers read as
+ * `requestContext.authorizer.lambda.owner`. Store failures throw (API Gateway answers 500, never allows).
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type {
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerResult,
+  APIGatewaySimpleAuthorizerWithContextResult,
+} from 'aws-lambda';
+import { API_KEY_HEADER, authenticateApiKey } from '../../shared/auth/api-keys.js';
+import type { ApiKeyStore } from '../../shared/ports/key-store.js';
+
+export interface AuthorizerDeps {
+  keys: ApiKeyStore;
+  logger: Logger;
+}
+
+export type AuthorizerResult =
+  | APIGatewaySimpleAuthorizerResult
+  | APIGatewaySimpleAuthorizerWithContextResult<{ owner: string; keyId: string }>;
+
+export const createHandler =
+  (deps: AuthorizerDeps) =>
+  async (event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> => {
+    const found = await authenticateApiKey(deps.keys, event.headers?.[API_KEY_HEADER]);
+    if (!found) {
+      deps.logger.warn('api key rejected', { routeKey: event.routeKey });
+      return { isAuthorized: false };
+    }
+    return { isAuthorized: true, context: found };
+  };

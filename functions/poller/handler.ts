@@ -1,0 +1,43 @@
+/**
+ * The poller Lambda (EventBridge schedule, at most once a minute): wiring only. It polls inside the
+ * invocation (see run-poller.ts) until just before the Lambda timeout, and publishes each poll's
+ * metrics as it goes, so a long invocation reports continuously.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+import { logger } from '../../shared/observability.js';
+import { type MetricsSink, recordPollMetrics } from '../../shared/poller/metrics.js';
+import {
+  type RunPollerDeps,
+  type RunPollerResult,
+  type RunPollerSettings,
+  runPoller,
+} from '../../shared/use-cases/run-poller.js';
+
+export interface PollerHandlerDeps extends Omit<RunPollerDeps, 'holder'> {
+  loop: RunPollerSettings & {
+    /** Time kept free before the Lambda timeout (a poll in flight must finish). @default 10000 */
+    timeoutMarginMs?: number;
+  };
+  metrics: MetricsSink & { publishStoredMetrics(): void };
+}
+
+export const createHandler =
+  ({ loop, metrics, ...deps }: PollerHandlerDeps) =>
+  async (_event: unknown, context?: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>) => {
+    const remaining = context?.getRemainingTimeInMillis?.();
+    const runMs =
+      remaining === undefined
+        ? loop.runMs
+        : Math.max(0, Math.min(loop.runMs, remaining - (loop.timeoutMarginMs ?? 10_000)));
+    const holder = context?.awsRequestId ?? randomUUID();
+    const result: RunPollerResult = await runPoller(
+      { ...deps, holder },
+      { ...loop, runMs },
+      (report, pollMs) => {
+        if (recordPollMetrics(report, pollMs, metrics) > 0) metrics.publishStoredMetrics();
+      },
+    );
+    logger.info('poller invocation finished', { ...result, holder });
+    return result;
+  };

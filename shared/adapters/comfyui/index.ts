@@ -1,0 +1,13 @@
+/** The ComfyUI adapter: HttpComfyClient, its Pool factory, and the parsers it uses. */
+export { translateTransportError } from './errors.js';
+export type { ComfyFeatures } from './features.js';
+export { HttpComfyClient, type HttpComfyClientOptions } from './http-comfy-client.js';
+export {
+  collectOutputFiles,
+  outcomeFromStatus,
+  parseHistoryEntry,
+  parseHistoryResponse,
+} from './parse-history.js';
+export { parseQueue } from './parse-queue.js';
+export { type ComfyPoolOptions, createComfyPool } from './pool.js';
+export { DEFAULT_RETRY, type RetryPolicy } from './retry.js';

@@ -1,0 +1,79 @@
+/**
+ * JWT mode. In AWS the HTTP API's JWT authorizer verifies tokens (issuer and audience from config) and
+ * puts the claims in the event; this verifier does the same job for the local runtime, against a JWKS
+ * URL or a local public key, so both paths give the same owner (`sub`).
+ */
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  importSPKI,
+  type JSONWebKeySet,
+  type JWTPayload,
+  jwtVerify,
+} from 'jose';
+import { UnauthorizedError } from '../domain/errors.js';
+
+export interface JwtVerifierOptions {
+  issuer: string;
+  audience: string;
+  /** One of: a JWKS URL, a JWKS object, or a PEM (SPKI) public key with its algorithm. */
+  jwksUrl?: string;
+  jwks?: JSONWebKeySet;
+  publicKeyPem?: string;
+  algorithm?: string;
+}
+
+export interface JwtVerifier {
+  /** The verified claims; UnauthorizedError for a missing, expired or otherwise invalid token. */
+  verify(token: string | undefined): Promise<JWTPayload & { sub: string }>;
+}
+
+export function createJwtVerifier(opts: JwtVerifierOptions): JwtVerifier {
+  const key = keySource(opts);
+  return {
+    async verify(token) {
+      if (!token) throw new UnauthorizedError('A bearer token is required.');
+      try {
+        const { payload } = await jwtVerify(token, await key(), {
+          issuer: opts.issuer,
+          audience: opts.audience,
+        });
+        if (typeof payload.sub !== 'string' || payload.sub === '') {
+          throw new Error('the token has no sub');
+        }
+        return payload as JWTPayload & { sub: string };
+      } catch (err) {
+        if (err instanceof UnauthorizedError) throw err;
+        throw new UnauthorizedError('The bearer token is not valid.');
+      }
+    },
+  };
+}
+
+type KeyInput = Parameters<typeof jwtVerify>[1];
+
+function keySource(opts: JwtVerifierOptions): () => Promise<KeyInput> {
+  if (opts.jwks) {
+    const set = createLocalJWKSet(opts.jwks);
+    return async () => set as KeyInput;
+  }
+  if (opts.publicKeyPem) {
+    const pem = opts.publicKeyPem;
+    let pending: Promise<KeyInput> | undefined;
+    return () => {
+      pending ??= importSPKI(pem, opts.algorithm ?? 'RS256') as Promise<KeyInput>;
+      return pending;
+    };
+  }
+  const url = opts.jwksUrl ?? `${opts.issuer.replace(/\/$/, '')}/.well-known/jwks.json`;
+  const remote = createRemoteJWKSet(new URL(url));
+  return async () => remote as KeyInput;
+}
+
+/** The token of an `Authorization: Bearer <token>` header. */
+export function bearerToken(headers: Record<string, string | undefined> | undefined) {
+  const name = Object.keys(headers ?? {}).find((h) => h.toLowerCase() === 'authorization');
+  const value = name ? headers?.[name] : undefined;
+  const match = value?.match(/^Bearer\s+(\S+)$/i);
+  return match?.[1];
+}

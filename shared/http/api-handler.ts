@@ -1,0 +1,55 @@
+/**
+ * The middy pipeline every API function shares: logger context, body size limit, JSON body parsing
+ * (routes with a body), owner resolution, and the error mapper. A route function receives the event
+ * and the caller's owner, and returns a response made with `json()`.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { bodyLimit, MAX_BODY_BYTES } from './body-limit.js';
+import { httpErrorMapper } from './error-mapper.js';
+import { resolveOwner } from './owner.js';
+import type { ApiResult } from './responses.js';
+
+/** Observability handed to every API handler factory (tests pass a silent logger, no metrics). */
+export interface ApiObservability {
+  logger: Logger;
+  /** When given, metrics are flushed after each request. */
+  metrics?: Metrics;
+}
+
+export interface ApiRequest {
+  event: APIGatewayProxyEventV2;
+  /** The caller, from the authorizer context. */
+  owner: string;
+  /** The parsed JSON body (routes with `jsonBody`), else undefined. */
+  body: unknown;
+}
+
+export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<ApiResult>;
+
+export function apiHandler(
+  obs: ApiObservability,
+  opts: { jsonBody?: boolean; maxBodyBytes?: number },
+  route: (req: ApiRequest) => Promise<ApiResult>,
+): ApiHandler {
+  const m = middy<APIGatewayProxyEventV2, ApiResult>({ timeoutEarlyInMillis: 0 }).use(
+    injectLambdaContext(obs.logger, { resetKeys: true }),
+  );
+  if (obs.metrics) m.use(logMetrics(obs.metrics));
+  // Identity first: an anonymous request is 401 whatever its body.
+  m.use({ before: async (request) => void resolveOwner(request.event) });
+  m.use(bodyLimit(opts.maxBodyBytes ?? MAX_BODY_BYTES));
+  if (opts.jsonBody) m.use(httpJsonBodyParser());
+  // Registered last, so its onError runs first.
+  m.use(httpErrorMapper({ logger: obs.logger }));
+  const handler = m.handler(async (event) => {
+    const owner = resolveOwner(event);
+    return route({ event, owner, body: opts.jsonBody ? (event.body as unknown) : undefined });
+  });
+  return handler as unknown as ApiHandler;
+}

@@ -1,0 +1,186 @@
+/**
+ * The OpenAPI 3.1 document, generated from the zod schemas in `schemas.ts` and the routes in
+ * infra/routes.ts. `npm run openapi` writes it to docs/openapi.json; a test checks the committed file.
+ */
+import { z } from 'zod';
+import { API_ROUTES } from '../../infra/routes.js';
+import * as S from './schemas.js';
+
+type Json = Record<string, unknown>;
+
+interface RouteDoc {
+  summary: string;
+  operationId: string;
+  request?: z.ZodType;
+  path?: z.ZodObject;
+  query?: z.ZodObject;
+  idempotencyKey?: boolean;
+  /** status -> response schema id (in `responses`) */
+  ok: Record<number, { schema: string; description: string }>;
+  errors: number[];
+}
+
+const REQUESTS: Record<string, z.ZodType> = {
+  SubmitTaskRequest: S.SubmitTaskRequest,
+  SubmitWorkflowRequest: S.SubmitWorkflowRequest,
+  SubmitTemplateRequest: S.SubmitTemplateRequest,
+  CreateUploadRequest: S.CreateUploadRequest,
+};
+const RESPONSES: Record<string, z.ZodType> = {
+  ErrorResponse: S.ErrorResponse,
+  SubmitTaskResponse: S.SubmitTaskResponse,
+  TaskView: S.TaskView,
+  OutputView: S.OutputView,
+  ListTasksResponse: S.ListTasksResponse,
+  TemplatesResponse: S.TemplatesResponse,
+  CreateUploadResponse: S.CreateUploadResponse,
+};
+
+const ROUTE_DOCS: Record<string, RouteDoc> = {
+  'POST /v1/tasks': {
+    summary: 'Submit a workflow (API format) or a template with params',
+    operationId: 'submitTask',
+    request: S.SubmitTaskRequest,
+    idempotencyKey: true,
+    ok: { 202: { schema: 'SubmitTaskResponse', description: 'Queued (or the same task again)' } },
+    errors: [400, 401, 404, 409, 413, 415, 429, 503],
+  },
+  'GET /v1/tasks': {
+    summary: "List the caller's tasks, newest first",
+    operationId: 'listTasks',
+    query: S.ListTasksQuery,
+    ok: { 200: { schema: 'ListTasksResponse', description: 'A page of tasks' } },
+    errors: [400, 401],
+  },
+  'GET /v1/tasks/{taskId}': {
+    summary: "A task's status, error and outputs",
+    operationId: 'getTask',
+    path: S.TaskPath,
+    ok: { 200: { schema: 'TaskView', description: 'The task' } },
+    errors: [400, 401, 404],
+  },
+  'POST /v1/tasks/{taskId}/cancel': {
+    summary: 'Cancel a task',
+    operationId: 'cancelTask',
+    path: S.TaskPath,
+    ok: {
+      200: { schema: 'TaskView', description: 'Cancelled (now or before)' },
+      202: { schema: 'TaskView', description: 'Marked for cancellation at ComfyUI' },
+    },
+    errors: [400, 401, 404, 409],
+  },
+  'GET /v1/templates': {
+    summary: 'The templates and the JSON Schema of their params',
+    operationId: 'listTemplates',
+    ok: { 200: { schema: 'TemplatesResponse', description: 'The templates' } },
+    errors: [401],
+  },
+  'POST /v1/uploads': {
+    summary: 'Announce an input image and get a presigned PUT for it',
+    operationId: 'createUpload',
+    request: S.CreateUploadRequest,
+    ok: { 201: { schema: 'CreateUploadResponse', description: 'Where to PUT the image' } },
+    errors: [400, 401, 413, 415],
+  },
+};
+
+export const routeDocKeys = () => Object.keys(ROUTE_DOCS);
+
+function components(schemas: Record<string, z.ZodType>, io: 'input' | 'output'): Json {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(schemas)) registry.add(schema, { id });
+  const out = z.toJSONSchema(registry, {
+    io,
+    target: 'draft-2020-12',
+    uri: (id) => `#/components/schemas/${id}`,
+  }).schemas as Record<string, Json>;
+  for (const s of Object.values(out)) {
+    delete s.$schema;
+    delete s.$id;
+  }
+  return out;
+}
+
+function parameters(where: 'path' | 'query', schema: z.ZodObject): Json[] {
+  const js = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12' }) as Json;
+  const props = (js.properties ?? {}) as Record<string, Json>;
+  const required = new Set((js.required as string[] | undefined) ?? []);
+  return Object.entries(props).map(([name, schema]) => ({
+    name,
+    in: where,
+    required: where === 'path' || required.has(name),
+    schema,
+  }));
+}
+
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+const jsonContent = (id: string) => ({ 'application/json': { schema: ref(id) } });
+
+function operation(doc: RouteDoc, requestId?: string): Json {
+  const params = [
+    ...(doc.path ? parameters('path', doc.path) : []),
+    ...(doc.query ? parameters('query', doc.query) : []),
+    ...(doc.idempotencyKey
+      ? [
+          {
+            name: 'Idempotency-Key',
+            in: 'header',
+            required: false,
+            description: 'Same key and body: the same task. Same key, other body: 409.',
+            schema: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' },
+          },
+        ]
+      : []),
+  ];
+  const responses: Json = {};
+  for (const [status, r] of Object.entries(doc.ok)) {
+    responses[status] = { description: r.description, content: jsonContent(r.schema) };
+  }
+  for (const status of doc.errors) {
+    responses[String(status)] = { $ref: '#/components/responses/Error' };
+  }
+  return {
+    operationId: doc.operationId,
+    summary: doc.summary,
+    ...(params.length ? { parameters: params } : {}),
+    ...(requestId ? { requestBody: { required: true, content: jsonContent(requestId) } } : {}),
+    responses,
+  };
+}
+
+export function buildOpenApi(): Json {
+  const requestIds = new Map(Object.entries(REQUESTS).map(([id, s]) => [s, id]));
+  const paths: Record<string, Json> = {};
+  for (const route of API_ROUTES) {
+    const doc = ROUTE_DOCS[`${route.method} ${route.path}`];
+    if (!doc) throw new Error(`No OpenAPI description for ${route.method} ${route.path}`);
+    const requestId = doc.request ? requestIds.get(doc.request) : undefined;
+    paths[route.path] = {
+      ...(paths[route.path] ?? {}),
+      [route.method.toLowerCase()]: operation(doc, requestId),
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'comfy-serverless task API',
+      version: '1.0.0',
+      description: 'Run ComfyUI workflows as durable tasks. See docs/api.md.',
+    },
+    security: [{ apiKey: [] }, { bearer: [] }],
+    paths,
+    components: {
+      schemas: { ...components(REQUESTS, 'input'), ...components(RESPONSES, 'output') },
+      responses: {
+        Error: {
+          description: 'The error body every failure has (see docs/api.md for the codes).',
+          content: jsonContent('ErrorResponse'),
+        },
+      },
+      securitySchemes: {
+        apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+      },
+    },
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * The API's request and response schemas: the ONE source of truth. Handlers parse with them and
+ * `docs/openapi.json` is generated from them (`npm run openapi`); a test fails if the two differ.
+ */
+import { z } from 'zod';
+import { UUID_RE } from '../domain/ids.js';
+import { TASK_STATUSES } from '../domain/task.js';
+import { TEMPLATE_NAME_RE } from '../templates/template-file.js';
+import { UPLOAD_CONTENT_TYPES } from '../use-cases/create-upload.js';
+import { MAX_WORKFLOW_NODES } from '../workflow/validate-workflow.js';
+
+/** Largest `metadata`, as JSON text. */
+export const MAX_METADATA_BYTES = 4096;
+
+export const ErrorResponse = z.object({
+  error: z.object({
+    code: z.string().describe('Stable SCREAMING_SNAKE code; see docs/api.md.'),
+    message: z.string().describe('What was wrong, for a person.'),
+    details: z.unknown().optional().describe('E.g. `issues`: `[{ path, message }]`.'),
+  }),
+});
+
+const TaskId = z.string().regex(UUID_RE, 'a lowercase UUID').describe('Task id (lowercase UUID).');
+
+export const ComfyNodeSchema = z.looseObject({
+  class_type: z.string().min(1),
+  inputs: z.record(z.string(), z.unknown()),
+  _meta: z.looseObject({ title: z.string().optional() }).optional(),
+});
+
+export const WorkflowSchema = z
+  .record(z.string(), ComfyNodeSchema)
+  .describe(
+    `ComfyUI API-format graph ("Export (API)"): node id -> { class_type, inputs }; links are ["nodeId", outputIndex]; at most ${MAX_WORKFLOW_NODES} nodes. An input "upload:<uploadId>" refers to an upload.`,
+  );
+
+/** ISO 8601 UTC time. */
+const IsoTime = z.string().meta({ format: 'date-time' });
+
+const Metadata = z
+  .record(z.string(), z.unknown())
+  .describe(`A small JSON object echoed back with the task (at most ${MAX_METADATA_BYTES} bytes).`);
+
+export const SubmitWorkflowRequest = z.strictObject({
+  workflow: WorkflowSchema,
+  metadata: Metadata.optional(),
+});
+export const SubmitTemplateRequest = z.strictObject({
+  template: z.string().regex(TEMPLATE_NAME_RE, 'a template name').describe('GET /v1/templates'),
+  params: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe("The template's params, per its JSON Schema."),
+  metadata: Metadata.optional(),
+});
+export const SubmitTaskRequest = z.union([SubmitWorkflowRequest, SubmitTemplateRequest]);
+
+export const SubmitTaskResponse = z.object({
+  taskId: TaskId,
+  status: z.enum(TASK_STATUSES),
+  createdAt: IsoTime,
+});
+
+export const OutputView = z.object({
+  nodeId: z.string(),
+  filename: z.string(),
+  contentType: z.string(),
+  size: z.number().int(),
+  url: z.string().describe('Presigned S3 GET.'),
+  expiresAt: IsoTime,
+});
+
+export const TaskView = z.object({
+  taskId: TaskId,
+  status: z.enum(TASK_STATUSES),
+  createdAt: IsoTime,
+  updatedAt: IsoTime,
+  startedAt: IsoTime.optional(),
+  finishedAt: IsoTime.optional(),
+  queuePosition: z.number().int().min(0).optional().describe("Place in ComfyUI's queue, 0-based."),
+  cancelRequested: z.boolean().optional(),
+  template: z.string().optional(),
+  error: z
+    .object({
+      code: z.string(),
+      message: z.string(),
+      nodeId: z.string().optional(),
+      nodeType: z.string().optional(),
+      details: z.unknown().optional(),
+    })
+    .optional(),
+  outputs: z.array(OutputView),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const TaskPath = z.object({ taskId: TaskId });
+
+export const ListTasksQuery = z.strictObject({
+  status: z.enum(TASK_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z
+    .string()
+    .min(1)
+    .max(2048)
+    .regex(/^[A-Za-z0-9_-]+$/, 'an opaque cursor')
+    .optional()
+    .describe('nextCursor of the previous page.'),
+});
+
+export const ListTasksResponse = z.object({
+  items: z.array(TaskView),
+  nextCursor: z.string().optional(),
+});
+
+export const TemplatesResponse = z.object({
+  items: z.array(
+    z.object({
+      name: z.string(),
+      description: z.string(),
+      params: z.record(z.string(), z.unknown()).describe('JSON Schema of `params`.'),
+    }),
+  ),
+});
+
+export const CreateUploadRequest = z.strictObject({
+  filename: z.string().min(1).max(255),
+  contentType: z.enum(UPLOAD_CONTENT_TYPES),
+  size: z.number().int().min(1).describe('Bytes; at most the configured UPLOAD_MAX_BYTES.'),
+});
+
+export const CreateUploadResponse = z.object({
+  uploadId: z.string().regex(UUID_RE),
+  url: z.string().describe('Presigned S3 PUT; send the image with the headers below.'),
+  expiresAt: IsoTime,
+  maxBytes: z.number().int(),
+  headers: z.record(z.string(), z.string()),
+});

@@ -1,0 +1,95 @@
+/**
+ * Copy a finished run's output files from ComfyUI's `/view` into the artifact store, streamed (the
+ * store uploads multipart; nothing here holds a whole file). Keys are deterministic, so a copy that
+ * failed half-way is simply done again on the next poll and overwrites, never duplicates; an object
+ * already stored with the size ComfyUI announces is not copied again.
+ */
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DomainError } from '../domain/errors.js';
+import type { TaskOutput } from '../domain/task.js';
+import type { ArtifactStore } from '../ports/artifact-store.js';
+import type { ComfyClient, ComfyRun } from '../ports/comfy-client.js';
+import type { TaskSummary } from '../ports/task-repository.js';
+import { contentTypeFor } from './content-type.js';
+import { OutputCopyIncompleteError, OutputMissingError } from './failures.js';
+import type { Limiter } from './limiter.js';
+import { type PlannedOutput, planOutputKeys, sanitizeNodeId } from './output-keys.js';
+
+export interface CopyDeps {
+  comfy: ComfyClient;
+  artifacts: ArtifactStore;
+  /** Shared by every copy of a poll: bounds the upload buffers held at once. */
+  limiter: Limiter;
+}
+
+/** Counts the bytes that pass, to verify a copy against ComfyUI's Content-Length. */
+class ByteCounter extends Transform {
+  bytes = 0;
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
+    this.bytes += chunk.length;
+    done(null, chunk);
+  }
+}
+
+const isNotFound = (err: unknown) =>
+  err instanceof DomainError &&
+  (err.code === 'COMFYUI_NOT_FOUND' || (err as { status?: number }).status === 404);
+
+async function copyOne(
+  deps: CopyDeps,
+  task: TaskSummary,
+  { file, key }: PlannedOutput,
+): Promise<TaskOutput> {
+  const view = await deps.comfy.view(file).catch((err: unknown) => {
+    throw isNotFound(err)
+      ? new OutputMissingError(file.nodeId, file.filename, { cause: err })
+      : err;
+  });
+  const contentType = contentTypeFor(file.filename, view.contentType);
+  const record = (size: number): TaskOutput => ({
+    nodeId: file.nodeId,
+    filename: file.filename,
+    subfolder: file.subfolder,
+    type: file.type,
+    s3Key: key,
+    contentType,
+    size,
+  });
+  try {
+    const existing = await deps.artifacts.head(key);
+    if (existing && view.size !== undefined && existing.size === view.size)
+      return record(existing.size);
+
+    const counter = new ByteCounter();
+    const [, stored] = await Promise.all([
+      pipeline(view.body, counter),
+      deps.artifacts.putStream({
+        key,
+        body: counter,
+        contentType,
+        ...(view.size !== undefined ? { size: view.size } : {}),
+        metadata: { 'task-id': task.taskId, 'node-id': sanitizeNodeId(file.nodeId) },
+      }),
+    ]);
+    if (view.size !== undefined && counter.bytes !== view.size) {
+      throw new OutputCopyIncompleteError(key, view.size, counter.bytes);
+    }
+    return record(counter.bytes || stored.size);
+  } finally {
+    if (!view.body.destroyed) view.body.destroy();
+  }
+}
+
+/** Copy every output file of `run` (one at a time per task, through the shared limiter). */
+export async function copyOutputs(
+  deps: CopyDeps,
+  task: TaskSummary,
+  run: ComfyRun,
+): Promise<TaskOutput[]> {
+  const outputs: TaskOutput[] = [];
+  for (const planned of planOutputKeys(task.owner, task.taskId, run.outputs)) {
+    outputs.push(await deps.limiter.run(() => copyOne(deps, task, planned)));
+  }
+  return outputs;
+}

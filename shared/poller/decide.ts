@@ -1,0 +1,137 @@
+/**
+ * What the poller should do with one task, given where ComfyUI has it. Pure: no I/O, no clock, so
+ * every rule of the state machine can be tested directly. `poll-tasks.ts` carries the decision out.
+ */
+import type { TaskError } from '../domain/task.js';
+import type { ComfyRun } from '../ports/comfy-client.js';
+import type { RemovableField, TaskChanges, TaskSummary } from '../ports/task-repository.js';
+import { executionFailure, FAILURE_CODES, interruptedFailure } from './failures.js';
+
+/** Where ComfyUI has the task, from one `/queue` read and (if absent there) `/history/{id}`. */
+export type Observation =
+  | { at: 'pending'; position: number }
+  | { at: 'running' }
+  | { at: 'finished'; run: ComfyRun }
+  | { at: 'absent' };
+
+export interface PollSettings {
+  /** Times a lost task is sent back to SQS before it fails with COMFYUI_LOST_TASK. */
+  maxRequeues: number;
+  runTimeoutMs: number;
+  queueTimeoutMs: number;
+  /** Consecutive polls without queue or history entry before a task counts as lost. */
+  lostAfterPolls: number;
+  /** No task counts as missing sooner than this after its dispatch (lets a slow POST /prompt land). */
+  lostGraceMs: number;
+}
+
+export type Decision =
+  /** Nothing to write. */
+  | { do: 'nothing' }
+  /** Record what we saw (position, running + startedAt, missing counter reset). */
+  | { do: 'track'; changes: TaskChanges; remove: RemovableField[] }
+  /** A cancel was requested and ComfyUI still holds the task: dequeue or interrupt it. */
+  | { do: 'cancel'; track?: { changes: TaskChanges; remove: RemovableField[] } }
+  /** Held too long: dequeue or interrupt, then fail. */
+  | { do: 'timeout'; error: TaskError }
+  /** Finished successfully: copy outputs, then succeed. */
+  | { do: 'complete'; run: ComfyRun }
+  /** Finished with an error or interrupted: fail or cancel, then drop the history entry. */
+  | { do: 'end'; status: 'failed' | 'cancelled'; error?: TaskError; run: ComfyRun }
+  /** Gone after a cancel request (dequeued, or lost): the cancel is done. */
+  | { do: 'cancelled' }
+  /** Not seen this poll; not yet long enough to call it lost. */
+  | { do: 'missing'; missingPolls: number }
+  /** Lost: back to SQS for another dispatch. */
+  | { do: 'requeue' }
+  /** Lost once too often. */
+  | { do: 'lose'; error: TaskError };
+
+const msSince = (now: number, iso: string | undefined) =>
+  iso === undefined ? 0 : now - Date.parse(iso);
+
+function seen(task: TaskSummary, changes: TaskChanges, remove: RemovableField[]) {
+  if (task.missingPolls > 0) changes.missingPolls = 0;
+  return Object.keys(changes).length + remove.length > 0 ? { changes, remove } : undefined;
+}
+
+function onPending(task: TaskSummary, position: number, now: number, s: PollSettings): Decision {
+  if (task.cancelRequested) return { do: 'cancel' };
+  if (msSince(now, task.dispatchedAt ?? task.createdAt) > s.queueTimeoutMs) {
+    return {
+      do: 'timeout',
+      error: {
+        code: FAILURE_CODES.queueTimeout,
+        message: `Waited in ComfyUI's queue longer than ${Math.round(s.queueTimeoutMs / 1000)} s.`,
+      },
+    };
+  }
+  const track = seen(task, task.queuePosition === position ? {} : { queuePosition: position }, []);
+  return track ? { do: 'track', ...track } : { do: 'nothing' };
+}
+
+function onRunning(task: TaskSummary, now: number, s: PollSettings): Decision {
+  const startRunning =
+    task.status === 'dispatched'
+      ? seen(task, { status: 'running', startedAt: new Date(now).toISOString() }, ['queuePosition'])
+      : seen(task, {}, []);
+  if (task.cancelRequested)
+    return startRunning ? { do: 'cancel', track: startRunning } : { do: 'cancel' };
+  if (
+    task.status === 'running' &&
+    msSince(now, task.startedAt ?? task.dispatchedAt) > s.runTimeoutMs
+  ) {
+    return {
+      do: 'timeout',
+      error: {
+        code: FAILURE_CODES.runTimeout,
+        message: `Ran longer than ${Math.round(s.runTimeoutMs / 1000)} s and was interrupted.`,
+      },
+    };
+  }
+  return startRunning ? { do: 'track', ...startRunning } : { do: 'nothing' };
+}
+
+function onFinished(task: TaskSummary, run: ComfyRun): Decision {
+  const { outcome } = run;
+  // A run that succeeded before our cancel reached it keeps its result: the work is done and paid for.
+  if (outcome.kind === 'success') return { do: 'complete', run };
+  if (outcome.kind === 'error')
+    return { do: 'end', status: 'failed', error: executionFailure(outcome), run };
+  return task.cancelRequested
+    ? { do: 'end', status: 'cancelled', run }
+    : { do: 'end', status: 'failed', error: interruptedFailure(outcome), run };
+}
+
+function onAbsent(task: TaskSummary, now: number, s: PollSettings): Decision {
+  if (task.cancelRequested) return { do: 'cancelled' };
+  if (msSince(now, task.dispatchedAt ?? task.updatedAt) < s.lostGraceMs) return { do: 'nothing' };
+  const missingPolls = task.missingPolls + 1;
+  if (missingPolls < s.lostAfterPolls) return { do: 'missing', missingPolls };
+  if (task.requeues < s.maxRequeues) return { do: 'requeue' };
+  return {
+    do: 'lose',
+    error: {
+      code: FAILURE_CODES.lost,
+      message: `ComfyUI lost the task ${task.requeues + 1} time(s) (restart or eviction); giving up.`,
+    },
+  };
+}
+
+export function decide(
+  task: TaskSummary,
+  seenAt: Observation,
+  now: number,
+  s: PollSettings,
+): Decision {
+  switch (seenAt.at) {
+    case 'pending':
+      return onPending(task, seenAt.position, now, s);
+    case 'running':
+      return onRunning(task, now, s);
+    case 'finished':
+      return onFinished(task, seenAt.run);
+    case 'absent':
+      return onAbsent(task, now, s);
+  }
+}

@@ -1,0 +1,20 @@
+/** The poller's settings, read from the parsed config (the only place they come from). */
+import type { Config } from '../config.js';
+import type { RunPollerSettings } from '../use-cases/run-poller.js';
+import type { PollSettings } from './decide.js';
+
+export const pollSettings = (c: Config): PollSettings => ({
+  maxRequeues: c.MAX_REQUEUES,
+  runTimeoutMs: c.RUN_TIMEOUT_SECONDS * 1000,
+  queueTimeoutMs: c.QUEUE_TIMEOUT_SECONDS * 1000,
+  lostAfterPolls: c.POLLER_LOST_AFTER_POLLS,
+  lostGraceMs: c.POLLER_LOST_GRACE_MS,
+});
+
+export const loopSettings = (c: Config): RunPollerSettings & { timeoutMarginMs: number } => ({
+  pollIntervalMs: c.POLL_INTERVAL_MS,
+  runMs: c.POLLER_RUN_MS,
+  leaseMs: c.POLLER_LEASE_MS,
+  idleGraceMs: c.POLLER_IDLE_GRACE_MS,
+  timeoutMarginMs: c.POLLER_TIMEOUT_MARGIN_MS,
+});

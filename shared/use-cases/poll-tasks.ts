@@ -1,0 +1,348 @@
+/**
+ * One poll: every task ComfyUI holds (from the sparse `atComfy` index, so the cost grows with active
+ * tasks only), grouped by ComfyUI server; per server ONE `/queue` read, then `/history/{id}` only for
+ * the tasks no longer queued. Each task is then carried one step along the state machine by a
+ * conditional write (see decide.ts for the rules, docs/adr/002-poller.md for why). One task's
+ * failure never stops the others, and a server that does not answer changes nothing for its tasks.
+ */
+import { ComfyUnavailableError, TaskStateConflictError } from '../domain/errors.js';
+import { assertTransition } from '../domain/task.js';
+import { logger, taskLogger } from '../observability.js';
+import { copyOutputs } from '../poller/copy-outputs.js';
+import { type Decision, decide, type Observation, type PollSettings } from '../poller/decide.js';
+import { FAILURE_CODES, OutputMissingError } from '../poller/failures.js';
+import type { Limiter } from '../poller/limiter.js';
+import type { PollReport, TaskReport } from '../poller/report.js';
+import type { ArtifactStore } from '../ports/artifact-store.js';
+import type { Clock } from '../ports/clock.js';
+import type { ComfyClient, QueueSnapshot } from '../ports/comfy-client.js';
+import type { TaskQueue } from '../ports/task-queue.js';
+import type {
+  RemovableField,
+  TaskChanges,
+  TaskRepository,
+  TaskSummary,
+} from '../ports/task-repository.js';
+
+export interface PollTasksDeps {
+  tasks: TaskRepository;
+  queue: TaskQueue;
+  artifacts: ArtifactStore;
+  /** The client for a task's `comfyServer` base URL. */
+  comfyFor(baseUrl: string): ComfyClient;
+  clock: Clock;
+  /** Bounds concurrent output copies across the whole poll. */
+  limiter: Limiter;
+  settings: PollSettings;
+}
+
+export interface PollOptions {
+  /** When the previous poll (this invocation's or an earlier one's) looked at the tasks. */
+  previousPollAt?: number;
+}
+
+/**
+ * A re-queued task's SQS message is sent before its status goes back to `queued`, delayed so the
+ * status write lands first. Sending first means a crash in between leaves a task that the next
+ * poll re-queues again (still lost), never a `queued` task without a message.
+ */
+export const REQUEUE_DELAY_SECONDS = 1;
+
+type Log = ReturnType<typeof taskLogger>;
+type Step = Omit<TaskReport, 'taskId' | 'server'>;
+
+interface TaskContext {
+  deps: PollTasksDeps;
+  comfy: ComfyClient | undefined;
+  task: TaskSummary;
+  log: Log;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const msOf = (s: string | undefined) => (s === undefined ? undefined : Date.parse(s));
+const positive = (n: number | undefined) =>
+  n === undefined || Number.isNaN(n) ? undefined : Math.max(0, n);
+
+function write(ctx: TaskContext, changes: TaskChanges, remove: RemovableField[] = []) {
+  const { task, deps } = ctx;
+  if (changes.status && changes.status !== task.status)
+    assertTransition(task.status, changes.status);
+  return deps.tasks.update(
+    task.taskId,
+    { status: task.status, version: task.version },
+    changes,
+    remove,
+  );
+}
+
+async function dropHistory(ctx: TaskContext) {
+  try {
+    await ctx.comfy?.deleteHistory([ctx.task.taskId]);
+  } catch (err) {
+    ctx.log.warn('history entry not deleted', { error: String(err) });
+  }
+}
+
+async function observe(
+  comfy: ComfyClient | undefined,
+  task: TaskSummary,
+  q?: QueueSnapshot,
+): Promise<Observation> {
+  if (!comfy || !q) return { at: 'absent' };
+  if (q.running.some((e) => e.promptId === task.taskId)) return { at: 'running' };
+  const position = q.pending.findIndex((e) => e.promptId === task.taskId);
+  if (position >= 0) return { at: 'pending', position };
+  const run = await comfy.getHistory(task.taskId);
+  return run ? { at: 'finished', run } : { at: 'absent' };
+}
+
+async function complete(ctx: TaskContext, d: Extract<Decision, { do: 'complete' }>): Promise<Step> {
+  const { deps, task, comfy, log } = ctx;
+  const copyStart = deps.clock.now();
+  let outputs: Awaited<ReturnType<typeof copyOutputs>>;
+  try {
+    if (!comfy) throw new ComfyUnavailableError('No ComfyUI client for this task.');
+    outputs = await copyOutputs(
+      { comfy, artifacts: deps.artifacts, limiter: deps.limiter },
+      task,
+      d.run,
+    );
+  } catch (err) {
+    if (!(err instanceof OutputMissingError)) throw err;
+    await write(
+      ctx,
+      {
+        status: 'failed',
+        finishedAt: iso(deps.clock.now()),
+        error: { code: err.code, message: err.message, nodeId: err.nodeId },
+      },
+      ['queuePosition'],
+    );
+    log.warn('task failed', { code: err.code });
+    await dropHistory(ctx);
+    return { outcome: 'failed', code: err.code };
+  }
+  const copyTimeMs = deps.clock.now() - copyStart;
+  const startedAt = task.startedAt ?? iso(d.run.startedAt ?? deps.clock.now());
+  await write(
+    ctx,
+    { status: 'succeeded', outputs, startedAt, finishedAt: iso(deps.clock.now()), missingPolls: 0 },
+    ['queuePosition'],
+  );
+  const done = deps.clock.now();
+  log.info('task succeeded', { outputs: outputs.length, copyTimeMs });
+  await dropHistory(ctx);
+  return {
+    outcome: 'succeeded',
+    copyTimeMs,
+    ...runTimes(task, d.run),
+    ...(d.run.finishedAt !== undefined
+      ? { resultLagMs: Math.max(0, done - d.run.finishedAt) }
+      : {}),
+  };
+}
+
+function runTimes(
+  task: TaskSummary,
+  run: { startedAt?: number; finishedAt?: number },
+): Pick<Step, 'queueWaitMs' | 'runTimeMs'> {
+  const started = run.startedAt ?? msOf(task.startedAt);
+  const dispatched = msOf(task.dispatchedAt);
+  const queueWaitMs =
+    started !== undefined && dispatched !== undefined ? positive(started - dispatched) : undefined;
+  const runTimeMs =
+    run.startedAt !== undefined && run.finishedAt !== undefined
+      ? positive(run.finishedAt - run.startedAt)
+      : undefined;
+  return {
+    ...(queueWaitMs !== undefined ? { queueWaitMs } : {}),
+    ...(runTimeMs !== undefined ? { runTimeMs } : {}),
+  };
+}
+
+async function requeue(ctx: TaskContext): Promise<Step> {
+  const { deps, task, log } = ctx;
+  // The index may lag; re-read strongly before sending anything outside DynamoDB.
+  const fresh = await deps.tasks.get(task.taskId);
+  if (!fresh || fresh.version !== task.version) return { outcome: 'conflict' };
+  await deps.queue.send({ taskId: task.taskId }, REQUEUE_DELAY_SECONDS);
+  await write(ctx, { status: 'queued', requeues: task.requeues + 1, missingPolls: 0 }, [
+    'comfyServer',
+    'comfyNumber',
+    'queuePosition',
+    'startedAt',
+    'dispatchedAt',
+  ]);
+  log.warn('task lost by ComfyUI, re-queued', { requeues: task.requeues + 1 });
+  return { outcome: 'requeued' };
+}
+
+async function carryOut(ctx: TaskContext, d: Decision): Promise<Step> {
+  const { deps, task, comfy, log } = ctx;
+  const now = deps.clock.now();
+  switch (d.do) {
+    case 'nothing':
+      return { outcome: 'unchanged' };
+    case 'track':
+      await write(ctx, d.changes, d.remove);
+      if (d.changes.status === 'running') log.info('task running');
+      return { outcome: 'tracked' };
+    case 'cancel':
+      await comfy?.cancel(task.taskId);
+      if (d.track) await write(ctx, d.track.changes, d.track.remove);
+      log.info('cancel sent to ComfyUI');
+      return { outcome: 'cancel-sent' };
+    case 'timeout':
+      await comfy?.cancel(task.taskId);
+      await write(ctx, { status: 'failed', error: d.error, finishedAt: iso(now) }, [
+        'queuePosition',
+      ]);
+      log.warn('task failed', { code: d.error.code });
+      return { outcome: 'failed', code: d.error.code };
+    case 'complete':
+      return complete(ctx, d);
+    case 'end': {
+      const startedAt = task.startedAt ?? iso(d.run.startedAt ?? now);
+      const changes: TaskChanges = {
+        status: d.status,
+        startedAt,
+        finishedAt: iso(now),
+        missingPolls: 0,
+      };
+      if (d.error) changes.error = d.error;
+      await write(ctx, changes, ['queuePosition']);
+      if (d.status === 'failed')
+        log.warn('task failed', {
+          code: d.error?.code,
+          nodeId: d.error?.nodeId,
+          nodeType: d.error?.nodeType,
+        });
+      else log.info('task cancelled');
+      await dropHistory(ctx);
+      return {
+        ...runTimes(task, d.run),
+        outcome: d.status,
+        ...(d.error ? { code: d.error.code } : {}),
+      };
+    }
+    case 'cancelled':
+      await write(ctx, { status: 'cancelled', finishedAt: iso(now), missingPolls: 0 }, [
+        'queuePosition',
+      ]);
+      log.info('task cancelled');
+      return { outcome: 'cancelled' };
+    case 'missing':
+      await write(ctx, { missingPolls: d.missingPolls });
+      log.info('task missing at ComfyUI', { missingPolls: d.missingPolls });
+      return { outcome: 'missing' };
+    case 'requeue':
+      return requeue(ctx);
+    case 'lose':
+      await write(
+        ctx,
+        { status: 'failed', error: d.error, finishedAt: iso(now), missingPolls: 0 },
+        ['queuePosition'],
+      );
+      log.error('task failed', { code: d.error.code, requeues: task.requeues });
+      return { outcome: 'failed', code: FAILURE_CODES.lost };
+  }
+}
+
+async function pollTask(
+  deps: PollTasksDeps,
+  server: string,
+  comfy: ComfyClient | undefined,
+  snapshot: QueueSnapshot | undefined,
+  task: TaskSummary,
+  opts: PollOptions,
+): Promise<TaskReport> {
+  const log = taskLogger(task.taskId, { comfyServer: server });
+  const now = deps.clock.now();
+  const lastLook = Math.max(
+    opts.previousPollAt ?? 0,
+    msOf(task.dispatchedAt) ?? msOf(task.updatedAt) ?? 0,
+  );
+  const base = { taskId: task.taskId, server, staleMs: Math.max(0, now - lastLook) };
+  try {
+    const seenAt = await observe(comfy, task, snapshot);
+    const step = await carryOut(
+      { deps, comfy, task, log },
+      decide(task, seenAt, now, deps.settings),
+    );
+    return { ...base, ...step };
+  } catch (err) {
+    if (err instanceof TaskStateConflictError) {
+      log.info('task changed meanwhile; next poll retries', { error: err.message });
+      return { ...base, outcome: 'conflict' };
+    }
+    if (err instanceof ComfyUnavailableError) {
+      log.warn('ComfyUI unavailable for task', { error: err.message });
+      return { ...base, outcome: 'unreachable', code: err.code };
+    }
+    const code = (err as { code?: unknown }).code;
+    log.error('task poll failed; next poll retries', {
+      error: err instanceof Error ? err.message : String(err),
+      code,
+    });
+    return { ...base, outcome: 'error', code: typeof code === 'string' ? code : 'INTERNAL' };
+  }
+}
+
+async function pollServer(
+  deps: PollTasksDeps,
+  server: string,
+  tasks: TaskSummary[],
+  opts: PollOptions,
+) {
+  // A task without a server is one ComfyUI cannot have: it is treated as absent (and so, lost).
+  const comfy = server === '' ? undefined : deps.comfyFor(server);
+  let snapshot: QueueSnapshot | undefined;
+  if (comfy) {
+    try {
+      snapshot = await comfy.getQueue();
+    } catch (err) {
+      logger.warn('ComfyUI queue unreadable; its tasks are left as they are', {
+        comfyServer: server,
+        error: String(err),
+        tasks: tasks.length,
+      });
+      return {
+        reachable: false,
+        reports: tasks.map(
+          (t): TaskReport => ({ taskId: t.taskId, server, outcome: 'unreachable' }),
+        ),
+      };
+    }
+  }
+  const settled = await Promise.allSettled(
+    tasks.map((t) => pollTask(deps, server, comfy, snapshot, t, opts)),
+  );
+  const reports = settled.map(
+    (r, i): TaskReport =>
+      r.status === 'fulfilled'
+        ? r.value
+        : { taskId: tasks[i]?.taskId ?? '', server, outcome: 'error', code: 'INTERNAL' },
+  );
+  return { reachable: true, reports };
+}
+
+/** One poll over every task ComfyUI holds. Never throws for one task's or one server's failure. */
+export async function pollTasks(deps: PollTasksDeps, opts: PollOptions = {}): Promise<PollReport> {
+  const active = await deps.tasks.listAtComfy();
+  const byServer = new Map<string, TaskSummary[]>();
+  for (const t of active)
+    byServer.set(t.comfyServer ?? '', [...(byServer.get(t.comfyServer ?? '') ?? []), t]);
+  const results = await Promise.all(
+    [...byServer].map(async ([url, tasks]) => ({
+      url,
+      ...(await pollServer(deps, url, tasks, opts)),
+    })),
+  );
+  return {
+    active: active.length,
+    servers: results
+      .filter((r) => r.url !== '')
+      .map((r) => ({ url: r.url, reachable: r.reachable })),
+    tasks: results.flatMap((r) => r.reports),
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * One poller invocation: take the lease, then poll every `pollIntervalMs` while ComfyUI holds tasks,
+ * until `runMs` is used up, the tasks are gone (after `idleGraceMs`), or the lease is lost. A
+ * heartbeat renews the lease during long polls (big copies); the lease is released on the way out.
+ * EventBridge starts an invocation at most once a minute; polling inside it is what makes results
+ * appear within about a second.
+ */
+import { logger } from '../observability.js';
+import type { PollReport } from '../poller/report.js';
+import type { PollerLease } from '../ports/poller-lease.js';
+import { type PollTasksDeps, pollTasks } from './poll-tasks.js';
+
+export interface RunPollerDeps extends PollTasksDeps {
+  lease: PollerLease;
+  /** This invocation's name on the lease (the Lambda request id). */
+  holder: string;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface RunPollerSettings {
+  pollIntervalMs: number;
+  /** Stop starting polls after this long (keep a margin before the Lambda timeout). */
+  runMs: number;
+  leaseMs: number;
+  /** Keep polling this long after the last active task is gone. @default 0 */
+  idleGraceMs?: number;
+}
+
+export type StopReason = 'lease-held' | 'idle' | 'time' | 'lease-lost';
+
+export interface RunPollerResult {
+  polls: number;
+  stoppedBecause: StopReason;
+  heldBy?: string;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export async function runPoller(
+  deps: RunPollerDeps,
+  s: RunPollerSettings,
+  onPoll: (report: PollReport, pollMs: number) => void = () => {},
+): Promise<RunPollerResult> {
+  const { clock, lease, holder } = deps;
+  const sleep = deps.sleep ?? defaultSleep;
+  const start = clock.now();
+  const grant = await lease.acquire(holder, s.leaseMs);
+  if (!grant.acquired) {
+    logger.info('another poller holds the lease; exiting', { heldBy: grant.heldBy });
+    return {
+      polls: 0,
+      stoppedBecause: 'lease-held',
+      ...(grant.heldBy ? { heldBy: grant.heldBy } : {}),
+    };
+  }
+
+  let previousPollAt = grant.lastPollAt;
+  let lost = false;
+  let lastRenewAt = start;
+  const renewEvery = Math.max(100, Math.floor(s.leaseMs / 3));
+  const renew = async () => {
+    lastRenewAt = clock.now();
+    try {
+      if (!(await lease.renew(holder, s.leaseMs, previousPollAt))) lost = true;
+    } catch (err) {
+      logger.warn('lease renewal failed', { error: String(err) });
+    }
+  };
+  // Between polls the loop renews when due; during a long poll (a big copy) this timer does.
+  let renewing: Promise<void> = Promise.resolve();
+  const heartbeat = setInterval(() => {
+    renewing = renew();
+  }, renewEvery);
+  heartbeat.unref();
+
+  let polls = 0;
+  let lastActiveAt = start;
+  let stoppedBecause: StopReason = 'time';
+  try {
+    for (;;) {
+      const pollStart = clock.now();
+      const report = await pollTasks(deps, previousPollAt === undefined ? {} : { previousPollAt });
+      previousPollAt = pollStart;
+      polls++;
+      onPoll(report, clock.now() - pollStart);
+      if (clock.now() - lastRenewAt >= renewEvery) await renew();
+      const now = clock.now();
+      if (report.active > 0) lastActiveAt = now;
+      if (lost) {
+        stoppedBecause = 'lease-lost';
+        break;
+      }
+      if (report.active === 0 && now - lastActiveAt >= (s.idleGraceMs ?? 0)) {
+        stoppedBecause = 'idle';
+        break;
+      }
+      if (now - start + s.pollIntervalMs >= s.runMs) break;
+      await sleep(s.pollIntervalMs);
+    }
+  } finally {
+    clearInterval(heartbeat);
+    await renewing;
+    if (!lost) {
+      await lease
+        .release(holder, previousPollAt)
+        .catch((err: unknown) => logger.warn('lease release failed', { error: String(err) }));
+    }
+  }
+  return { polls, stoppedBecause };
+}

@@ -1,0 +1,131 @@
+/**
+ * POST /v1/tasks: validate the workflow (raw or from a template), check its uploads and the owner's
+ * cap on active tasks, store the task (claiming the Idempotency-Key, if any), then enqueue it.
+ *
+ * Enqueue failures never leave a task silently stuck where the caller can reach it:
+ * - with an Idempotency-Key, the task stays `queued` with `enqueuePending` and the caller gets 503;
+ *   retrying with the same key and body re-sends the message (and only then: a replay of a task whose
+ *   message went out sends nothing, so one key gives one message);
+ * - without one, the caller cannot find the task again, so it is marked `failed` (ENQUEUE_FAILED).
+ * Left open: a crash between the store and the send, without a retry, leaves a `queued` task with no
+ * message (see docs/api.md, "Known limits").
+ */
+import { DependencyUnavailableError, TooManyActiveTasksError } from '../domain/errors.js';
+import type { IdGenerator } from '../domain/ids.js';
+import type { Task } from '../domain/task.js';
+import { type Clock, isoAt } from '../ports/clock.js';
+import type { TaskQueue } from '../ports/task-queue.js';
+import type { IdempotencyClaim, TaskRepository } from '../ports/task-repository.js';
+import type { TemplateCatalog } from '../templates/catalog.js';
+import type { ValidatedWorkflow } from '../workflow/validate-workflow.js';
+import { validateWorkflow } from '../workflow/validate-workflow.js';
+import { type CheckUploadsDeps, checkUploads } from './check-uploads.js';
+
+export interface SubmitTaskDeps extends CheckUploadsDeps {
+  tasks: TaskRepository;
+  queue: TaskQueue;
+  templates: TemplateCatalog;
+  clock: Clock;
+  ids: IdGenerator;
+  maxActiveTasksPerOwner: number;
+}
+
+export interface SubmitTaskInput {
+  owner: string;
+  /** Exactly one of `workflow` and `template` (the request schema enforces it). */
+  workflow?: unknown;
+  template?: string;
+  params?: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+  idempotency?: IdempotencyClaim;
+}
+
+export interface SubmitTaskResult {
+  task: Task;
+  /** False when an Idempotency-Key replay returned an existing task. */
+  created: boolean;
+}
+
+export function resolveWorkflow(
+  templates: TemplateCatalog,
+  input: Pick<SubmitTaskInput, 'workflow' | 'template' | 'params'>,
+): ValidatedWorkflow {
+  if (input.template !== undefined) return templates.get(input.template).render(input.params);
+  return validateWorkflow(input.workflow);
+}
+
+export async function submitTask(
+  deps: SubmitTaskDeps,
+  input: SubmitTaskInput,
+): Promise<SubmitTaskResult> {
+  const { workflow, uploadIds } = resolveWorkflow(deps.templates, input);
+  await checkUploads(deps, input.owner, uploadIds);
+  const cap = deps.maxActiveTasksPerOwner;
+  if ((await deps.tasks.countActive(input.owner, cap)) >= cap) {
+    throw new TooManyActiveTasksError(cap);
+  }
+  const now = isoAt(deps.clock);
+  const task: Task = {
+    taskId: deps.ids.next(),
+    owner: input.owner,
+    status: 'queued',
+    createdAt: now,
+    updatedAt: now,
+    workflow,
+    requeues: 0,
+    missingPolls: 0,
+    outputs: [],
+    version: 1,
+  };
+  if (input.template !== undefined) task.template = input.template;
+  if (input.metadata !== undefined) task.metadata = input.metadata;
+  if (input.idempotency) task.idempotencyKey = input.idempotency.key;
+
+  const result = await deps.tasks.create(task, input.idempotency);
+  if (result.created) {
+    await enqueueNew(deps, result.task, input.idempotency !== undefined);
+    return { task: result.task, created: true };
+  }
+  const existing = result.task;
+  if (existing.status === 'queued' && existing.enqueuePending) {
+    return { task: await resend(deps, existing), created: false };
+  }
+  return { task: existing, created: false };
+}
+
+async function enqueueNew(deps: SubmitTaskDeps, task: Task, retryable: boolean) {
+  try {
+    await deps.queue.send({ taskId: task.taskId });
+    return;
+  } catch (err) {
+    const change = retryable
+      ? { enqueuePending: true }
+      : {
+          status: 'failed' as const,
+          finishedAt: isoAt(deps.clock),
+          error: { code: 'ENQUEUE_FAILED', message: 'The task could not be queued; submit again.' },
+        };
+    // Best effort: if this write fails too, the task stays queued (documented above).
+    await deps.tasks.update(task.taskId, { status: 'queued' }, change).catch(() => undefined);
+    throw new DependencyUnavailableError(
+      retryable
+        ? 'The task was stored but could not be queued; retry with the same Idempotency-Key.'
+        : 'The task could not be queued; submit again (an Idempotency-Key makes retries safe).',
+      { cause: err },
+    );
+  }
+}
+
+async function resend(deps: SubmitTaskDeps, task: Task): Promise<Task> {
+  try {
+    await deps.queue.send({ taskId: task.taskId });
+  } catch (err) {
+    throw new DependencyUnavailableError(
+      'The task is stored but still could not be queued; retry with the same Idempotency-Key.',
+      { cause: err },
+    );
+  }
+  return deps.tasks
+    .update(task.taskId, { status: 'queued' }, {}, ['enqueuePending'])
+    .catch(() => task);
+}

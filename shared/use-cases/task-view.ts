@@ -1,0 +1,79 @@
+/**
+ * What a caller sees of a task (GET /v1/tasks/{id} and each list item): its status and times, why it
+ * failed, and its outputs as presigned S3 GET links valid for `outputUrlTtlSeconds`.
+ */
+import type { TaskStatus } from '../domain/task.js';
+import type { ArtifactStore } from '../ports/artifact-store.js';
+import type { TaskSummary } from '../ports/task-repository.js';
+
+export interface OutputView {
+  nodeId: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  url: string;
+  expiresAt: string;
+}
+
+export interface TaskView {
+  taskId: string;
+  status: TaskStatus;
+  createdAt: string;
+  updatedAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** 0-based place among the prompts waiting at ComfyUI (dispatched tasks only). */
+  queuePosition?: number;
+  /** A cancel was requested and is being carried out at ComfyUI. */
+  cancelRequested?: boolean;
+  template?: string;
+  error?: { code: string; message: string; nodeId?: string; nodeType?: string; details?: unknown };
+  outputs: OutputView[];
+  metadata?: Record<string, unknown>;
+}
+
+export interface TaskViewDeps {
+  artifacts: ArtifactStore;
+  outputUrlTtlSeconds: number;
+}
+
+export async function toTaskView(deps: TaskViewDeps, task: TaskSummary): Promise<TaskView> {
+  const outputs = await Promise.all(
+    task.outputs.map(async (o) => {
+      const link = await deps.artifacts.presignGet(o.s3Key, deps.outputUrlTtlSeconds, o.filename);
+      return {
+        nodeId: o.nodeId,
+        filename: o.filename,
+        contentType: o.contentType,
+        size: o.size,
+        url: link.url,
+        expiresAt: link.expiresAt,
+      };
+    }),
+  );
+  const view: TaskView = {
+    taskId: task.taskId,
+    status: task.status,
+    createdAt: task.createdAt,
+    updatedAt: task.updatedAt,
+    outputs,
+  };
+  if (task.startedAt) view.startedAt = task.startedAt;
+  if (task.finishedAt) view.finishedAt = task.finishedAt;
+  if (task.status === 'dispatched' && task.queuePosition !== undefined) {
+    view.queuePosition = task.queuePosition;
+  }
+  if (task.cancelRequested && task.status !== 'cancelled') view.cancelRequested = true;
+  if (task.template) view.template = task.template;
+  if (task.error) view.error = errorView(task.error);
+  if (task.metadata) view.metadata = task.metadata;
+  return view;
+}
+
+function errorView(e: NonNullable<TaskSummary['error']>): NonNullable<TaskView['error']> {
+  const out: NonNullable<TaskView['error']> = { code: e.code, message: e.message };
+  if (e.nodeId) out.nodeId = e.nodeId;
+  if (e.nodeType) out.nodeType = e.nodeType;
+  if (e.details !== undefined) out.details = e.details;
+  return out;
+}

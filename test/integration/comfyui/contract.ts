@@ -1,0 +1,294 @@
+/**
+ * The ComfyClient contract: behaviour every ComfyUI we talk to must show through HttpComfyClient.
+ * It runs against the stand-in in `npm test` and, unchanged, against a real ComfyUI when COMFYUI_URL
+ * is set (see real.int.test.ts and docs/comfyui-contract.md).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { PNG } from 'pngjs';
+import { describe, expect, it } from 'vitest';
+import type { HttpComfyClient } from '../../../shared/adapters/comfyui/http-comfy-client.js';
+import { ComfyRejectedError, ComfyRequestError } from '../../../shared/domain/errors.js';
+import type { ComfyRun } from '../../../shared/ports/comfy-client.js';
+import { emptyToSave, invertUpload, runtimeError, slow, txt2img } from './workflows.js';
+
+export interface ContractTarget {
+  client: HttpComfyClient;
+}
+
+const CLIENT_ID = `contract-${randomBytes(4).toString('hex')}`;
+/** A per-run tag so repeated runs against one long-lived server never collide (files, cache). */
+const TAG = randomBytes(3).toString('hex');
+let colorSeq = Number.parseInt(TAG, 16) % 1_000_000;
+const nextColor = () => colorSeq++;
+
+export async function waitForRun(
+  client: HttpComfyClient,
+  promptId: string,
+  timeoutMs = 60_000,
+): Promise<ComfyRun> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const r = await client.lookup(promptId);
+    if (r.state === 'finished') return r.run;
+    if (r.state === 'unknown') throw new Error(`prompt ${promptId} is unknown to the server`);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error(`prompt ${promptId} did not finish in ${timeoutMs} ms`);
+}
+
+async function waitForState(
+  client: HttpComfyClient,
+  promptId: string,
+  state: string,
+  timeoutMs = 30_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await client.lookup(promptId)).state === state) return;
+    await new Promise((res) => setTimeout(res, 25));
+  }
+  throw new Error(`prompt ${promptId} never became ${state}`);
+}
+
+async function readAll(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of body) chunks.push(Buffer.from(c));
+  return Buffer.concat(chunks);
+}
+
+export function comfyClientContract(target: () => ContractTarget) {
+  const submit = (workflow: Parameters<HttpComfyClient['submitPrompt']>[0]['workflow']) => {
+    const promptId = randomUUID();
+    return target()
+      .client.submitPrompt({ promptId, workflow, clientId: CLIENT_ID })
+      .then((s) => ({ ...s, sent: promptId }));
+  };
+
+  describe('ComfyClient contract', () => {
+    it('reads system_stats with a version and devices', async () => {
+      const stats = await target().client.getSystemStats();
+      expect(typeof (stats.system as Record<string, unknown>).comfyui_version).toBe('string');
+      expect(Array.isArray(stats.devices)).toBe(true);
+    });
+
+    it('submits under our prompt id, runs to success, and streams the PNG from /view', async () => {
+      const { client } = target();
+      const s = await submit(emptyToSave(`contract_${TAG}/simple`, nextColor()));
+      expect(s.promptId).toBe(s.sent);
+      expect(typeof s.number).toBe('number');
+      const run = await waitForRun(client, s.promptId);
+      expect(run.outcome).toEqual({ kind: 'success' });
+      expect(run.startedAt).toBeTypeOf('number');
+      expect(run.finishedAt).toBeGreaterThanOrEqual(run.startedAt ?? 0);
+      expect(run.outputs).toHaveLength(1);
+      const [file] = run.outputs;
+      expect(file).toMatchObject({
+        nodeId: '2',
+        kind: 'images',
+        subfolder: `contract_${TAG}`,
+        type: 'output',
+      });
+      expect(file?.filename).toMatch(/^simple_\d{5}_\.png$/);
+      const view = await client.view(file as NonNullable<typeof file>);
+      expect(view.contentType).toBe('image/png');
+      const bytes = await readAll(view.body);
+      expect(view.size).toBe(bytes.length);
+      const png = PNG.sync.read(bytes);
+      expect([png.width, png.height]).toEqual([64, 64]);
+    });
+
+    it('tells unknown prompts apart: history {} and lookup unknown', async () => {
+      const { client } = target();
+      const id = randomUUID();
+      expect(await client.getHistory(id)).toBeUndefined();
+      expect(await client.lookup(id)).toEqual({ state: 'unknown' });
+    });
+
+    it('rejects an unknown class type, a missing input and a graph without outputs with ComfyRejectedError', async () => {
+      const unknown = await submit({ '1': { class_type: 'NoSuchNode', inputs: {} } }).catch(
+        (e) => e,
+      );
+      expect(unknown).toBeInstanceOf(ComfyRejectedError);
+      expect(unknown.error).toMatchObject({
+        type: 'invalid_prompt',
+        message: 'Cannot execute because node NoSuchNode does not exist.',
+      });
+      const missing = await submit({
+        '2': { class_type: 'SaveImage', inputs: { filename_prefix: 'x' } },
+      }).catch((e) => e);
+      expect(missing).toBeInstanceOf(ComfyRejectedError);
+      expect(missing.error.type).toBe('prompt_outputs_failed_validation');
+      expect(missing.nodeErrors).toEqual([
+        {
+          nodeId: '2',
+          classType: 'SaveImage',
+          errors: [
+            {
+              type: 'required_input_missing',
+              message: 'Required input is missing',
+              details: 'images',
+              inputName: 'images',
+            },
+          ],
+        },
+      ]);
+      const noOutputs = await submit({
+        '1': { class_type: 'EmptyImage', inputs: { width: 8, height: 8, batch_size: 1, color: 0 } },
+      }).catch((e) => e);
+      expect(noOutputs).toBeInstanceOf(ComfyRejectedError);
+      expect(noOutputs.error.type).toBe('prompt_no_outputs');
+      // Both width and height are 0: ComfyUI reports both, in its (Python set) iteration order.
+      const range = await submit(emptyToSave('x', 0, 0)).catch((e) => e);
+      expect(range).toBeInstanceOf(ComfyRejectedError);
+      const tooSmall = range.nodeErrors[0].errors.map(
+        (e: { type: string; inputName: string }) => `${e.type}:${e.inputName}`,
+      );
+      expect(tooSmall.sort()).toEqual([
+        'value_smaller_than_min:height',
+        'value_smaller_than_min:width',
+      ]);
+    });
+
+    it('reports running and pending, cancels pending by dequeue and running by interrupt of that prompt only', async () => {
+      const { client } = target();
+      const a = await submit(slow(nextColor()));
+      const b = await submit(slow(nextColor()));
+      await waitForState(client, a.promptId, 'running');
+      const lb = await client.lookup(b.promptId);
+      expect(lb).toMatchObject({ state: 'pending', position: 0, number: b.number });
+      const queue = await client.getQueue();
+      expect(queue.running.map((e) => e.promptId)).toEqual([a.promptId]);
+      expect(queue.pending.map((e) => e.promptId)).toContain(b.promptId);
+      expect(await client.getQueueRemaining()).toBeGreaterThanOrEqual(2);
+
+      await client.cancel(b.promptId);
+      expect((await client.lookup(b.promptId)).state).toBe('unknown');
+      expect((await client.lookup(a.promptId)).state).toBe('running'); // B's interrupt did not touch A
+
+      await client.cancel(a.promptId);
+      const run = await waitForRun(client, a.promptId);
+      expect(run.outcome.kind).toBe('interrupted');
+      expect(run.outcome).toMatchObject({ nodeType: 'ImageBlur' });
+      expect(await client.getHistory(b.promptId)).toBeUndefined();
+    });
+
+    it('reports a runtime error with node id, class and exception', async () => {
+      const { client } = target();
+      const s = await submit(runtimeError(8 + (nextColor() % 50)));
+      const run = await waitForRun(client, s.promptId);
+      expect(run.outcome).toMatchObject({
+        kind: 'error',
+        nodeId: '4',
+        nodeType: 'ImageBatch',
+        exceptionType: 'RuntimeError',
+      });
+      expect(run.outcome.kind === 'error' && run.outcome.exceptionMessage).toMatch(
+        /Sizes of tensors must match/,
+      );
+    });
+
+    it('serves an identical re-run from cache: every node cached, the same outputs', async () => {
+      const { client } = target();
+      const wf = emptyToSave(`contract_${TAG}/cached`, nextColor(), 16);
+      const first = await waitForRun(client, (await submit(wf)).promptId);
+      const second = await waitForRun(client, (await submit(wf)).promptId);
+      expect(first.cachedNodes).toEqual([]);
+      expect(second.cachedNodes.sort()).toEqual(['1', '2']);
+      expect(second.outputs).toEqual(first.outputs);
+    });
+
+    it('uploads with ComfyUI naming (same bytes keep the name, other bytes get " (1)") and loads the upload', async () => {
+      const { client } = target();
+      const png = new PNG({ width: 4, height: 4 });
+      for (let i = 0; i < png.data.length; i += 4) png.data.set([10, 20, 30, 255], i);
+      const bytes = PNG.sync.write(png);
+      const name = `contract_${TAG}_${randomBytes(3).toString('hex')}.png`;
+      const first = await client.uploadImage({
+        filename: name,
+        body: bytes,
+        contentType: 'image/png',
+      });
+      expect(first).toEqual({ name, subfolder: '', type: 'input' });
+      const same = await client.uploadImage({
+        filename: name,
+        body: bytes,
+        contentType: 'image/png',
+      });
+      expect(same.name).toBe(name);
+      const other = await client.uploadImage({
+        filename: name,
+        body: Buffer.from('not the same'),
+        contentType: 'image/png',
+      });
+      expect(other.name).toBe(name.replace(/\.png$/, ' (1).png'));
+
+      const run = await waitForRun(
+        client,
+        (await submit(invertUpload(first.name, `contract_${TAG}/inverted`))).promptId,
+      );
+      expect(run.outcome.kind).toBe('success');
+      const out = PNG.sync.read(
+        await readAll(
+          (await client.view(run.outputs[0] as NonNullable<(typeof run.outputs)[0]>)).body,
+        ),
+      );
+      expect([...out.data.subarray(0, 3)]).toEqual([245, 235, 225]);
+    });
+
+    it('lists recent history and forgets a deleted run', async () => {
+      const { client } = target();
+      const s = await submit(emptyToSave(`contract_${TAG}/del`, nextColor(), 8));
+      await waitForRun(client, s.promptId);
+      const recent = await client.listHistory(2);
+      expect(recent.length).toBeLessThanOrEqual(2);
+      expect(recent.map((r) => r.promptId)).toContain(s.promptId);
+      await client.deleteHistory([s.promptId]);
+      expect(await client.getHistory(s.promptId)).toBeUndefined();
+    });
+
+    it('answers 404 for a missing /view file and {} for an unknown node class', async () => {
+      const { client } = target();
+      const err = await client
+        .view({ filename: `missing_${TAG}.png`, subfolder: '', type: 'output' })
+        .catch((e) => e);
+      expect(err).toBeInstanceOf(ComfyRequestError);
+      expect(err.code).toBe('COMFYUI_NOT_FOUND');
+      expect(await client.getObjectInfo('NoSuchNode')).toEqual({});
+      const info = (await client.getObjectInfo('EmptyImage')).EmptyImage as Record<string, unknown>;
+      expect(info.output).toEqual(['IMAGE']);
+    });
+
+    it('runs txt2img when the checkpoint exists, and rejects it with value_not_in_list when it does not', async () => {
+      const { client } = target();
+      const loader = (await client.getObjectInfo('CheckpointLoaderSimple'))
+        .CheckpointLoaderSimple as {
+        input: { required: { ckpt_name: [string[]] } };
+      };
+      const ckpts = loader.input.required.ckpt_name[0];
+      const missing = await submit(txt2img(`absent_${TAG}.safetensors`, 1, 'x')).catch((e) => e);
+      expect(missing).toBeInstanceOf(ComfyRejectedError);
+      expect(missing.nodeErrors[0]).toMatchObject({
+        nodeId: '4',
+        classType: 'CheckpointLoaderSimple',
+      });
+      expect(missing.nodeErrors[0].errors[0].type).toBe('value_not_in_list');
+      if (!ckpts.includes('random_sd15_small.safetensors')) {
+        console.log(
+          'txt2img run not attempted: random_sd15_small.safetensors is not on this server',
+        );
+        return;
+      }
+      const s = await submit(
+        txt2img('random_sd15_small.safetensors', nextColor(), `contract_${TAG}/txt2img`),
+      );
+      const run = await waitForRun(client, s.promptId, 120_000);
+      expect(run.outcome.kind).toBe('success');
+      const png = PNG.sync.read(
+        await readAll(
+          (await client.view(run.outputs[0] as NonNullable<(typeof run.outputs)[0]>)).body,
+        ),
+      );
+      expect([png.width, png.height]).toEqual([64, 64]);
+    }, 180_000);
+  });
+}

@@ -1,0 +1,305 @@
+import { describe, expect, it } from 'vitest';
+import { createHandler } from '../../../functions/submit/handler.js';
+import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
+import { MAX_WORKFLOW_NODES } from '../../../shared/workflow/validate-workflow.js';
+import { aTask, tinyWorkflow } from '../../fakes/tasks.js';
+import { apiTestDeps } from '../../helpers/api-deps.js';
+import { apiEvent, bodyOf, lambdaContext } from '../../helpers/api-events.js';
+
+function setup(limits: Parameters<typeof apiTestDeps>[0] = {}) {
+  const deps = apiTestDeps(limits);
+  const handler = createHandler(deps);
+  const submit = (
+    body: unknown,
+    opts: { headers?: Record<string, string>; owner?: string | null } = {},
+  ) => handler(apiEvent({ method: 'POST', path: '/v1/tasks', body, ...opts }), lambdaContext());
+  return { deps, submit };
+}
+
+const nothingWritten = (deps: ReturnType<typeof apiTestDeps>) => {
+  expect(deps.tasks.all()).toEqual([]);
+  expect(deps.tasks.calls.create).toBe(0);
+  expect(deps.queue.sent).toEqual([]);
+};
+
+const nodes = (n: number) =>
+  Object.fromEntries(
+    Array.from({ length: n }, (_, i) => [String(i), { class_type: 'X', inputs: {} }]),
+  );
+
+describe('POST /v1/tasks', () => {
+  it('stores a queued task, sends one message and answers 202 with its id', async () => {
+    // Prepare
+    const { deps, submit } = setup();
+    // Act
+    const res = await submit({ workflow: tinyWorkflow(), metadata: { userRef: 'u-1' } });
+    // Assess
+    expect(res.statusCode).toBe(202);
+    const body = bodyOf(res);
+    expect(body).toEqual({
+      taskId: expect.any(String),
+      status: 'queued',
+      createdAt: deps.clock.iso(),
+    });
+    const [task] = deps.tasks.all();
+    expect(task).toMatchObject({
+      taskId: body.taskId,
+      owner: 'alice',
+      status: 'queued',
+      metadata: { userRef: 'u-1' },
+    });
+    expect(task?.workflow).toEqual(tinyWorkflow());
+    expect(deps.queue.sentTaskIds()).toEqual([body.taskId]);
+  });
+
+  it('renders a template into the stored workflow', async () => {
+    const { deps, submit } = setup();
+    const res = await submit({ template: 'txt2img', params: { prompt: 'a lighthouse', seed: 3 } });
+    expect(res.statusCode).toBe(202);
+    const [task] = deps.tasks.all();
+    expect(task?.template).toBe('txt2img');
+    expect(task?.workflow['6']?.inputs.text).toBe('a lighthouse');
+    expect(task?.workflow['3']?.inputs.seed).toBe(3);
+  });
+
+  it('takes the owner from a JWT subject as well', async () => {
+    const { deps } = setup();
+    const handler = createHandler(deps);
+    const res = await handler(
+      apiEvent({ method: 'POST', body: { workflow: tinyWorkflow() }, jwtSub: 'user|42' }),
+      lambdaContext(),
+    );
+    expect(res.statusCode).toBe(202);
+    expect(deps.tasks.all()[0]?.owner).toBe('user|42');
+  });
+
+  describe('bad input: a 4xx with its code, and nothing written', () => {
+    const big = 'x'.repeat(1024 * 1024);
+    it.each<[string, unknown, number, string, Record<string, string>?]>([
+      ['malformed JSON', '{"workflow": {', 400, 'INVALID_JSON'],
+      ['an empty body', '', 400, 'INVALID_JSON'],
+      [
+        'a body that is not JSON-typed',
+        'workflow=1',
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        { 'content-type': 'text/plain' },
+      ],
+      ['a JSON array', [], 400, 'INVALID_REQUEST'],
+      ['neither workflow nor template', { metadata: {} }, 400, 'INVALID_REQUEST'],
+      [
+        'both workflow and template',
+        { workflow: tinyWorkflow(), template: 'txt2img' },
+        400,
+        'INVALID_REQUEST',
+      ],
+      [
+        'a UI-format workflow',
+        { workflow: { nodes: [], links: [], version: 0.4 } },
+        400,
+        'UI_FORMAT_WORKFLOW',
+      ],
+      ['a workflow that is not an object', { workflow: [1, 2] }, 400, 'INVALID_WORKFLOW'],
+      ['a node without class_type', { workflow: { '1': { inputs: {} } } }, 400, 'INVALID_WORKFLOW'],
+      [
+        'a node without inputs',
+        { workflow: { '1': { class_type: 'X' } } },
+        400,
+        'INVALID_WORKFLOW',
+      ],
+      [
+        'a dangling link',
+        { workflow: { '1': { class_type: 'X', inputs: { a: ['7', 0] } } } },
+        400,
+        'DANGLING_LINK',
+      ],
+      [
+        `${MAX_WORKFLOW_NODES + 1} nodes`,
+        { workflow: nodes(MAX_WORKFLOW_NODES + 1) },
+        400,
+        'TOO_MANY_NODES',
+      ],
+      [
+        'a body over 1 MiB',
+        { workflow: { '1': { class_type: 'X', inputs: { t: big } } } },
+        413,
+        'PAYLOAD_TOO_LARGE',
+      ],
+      ['an unknown template', { template: 'nope', params: {} }, 404, 'TEMPLATE_NOT_FOUND'],
+      ['a malformed template name', { template: 'Bad Name!' }, 400, 'INVALID_REQUEST'],
+      [
+        'params outside the schema',
+        { template: 'txt2img', params: { prompt: 'x', steps: 0 } },
+        400,
+        'INVALID_PARAMS',
+      ],
+      ['an unknown field', { workflow: tinyWorkflow(), priority: 1 }, 400, 'INVALID_REQUEST'],
+      [
+        'metadata that is not an object',
+        { workflow: tinyWorkflow(), metadata: 'x' },
+        400,
+        'INVALID_REQUEST',
+      ],
+      [
+        'oversized metadata',
+        { workflow: tinyWorkflow(), metadata: { a: 'x'.repeat(5000) } },
+        400,
+        'METADATA_TOO_LARGE',
+      ],
+      [
+        'a malformed upload reference',
+        { workflow: { '1': { class_type: 'LoadImage', inputs: { image: 'upload:x' } } } },
+        400,
+        'INVALID_UPLOAD_REFERENCE',
+      ],
+      [
+        'an unknown upload',
+        {
+          template: 'img2img',
+          params: { prompt: 'x', image: '0b7c4a52-4f0e-4b7a-9d0a-1c2b3d4e5f60' },
+        },
+        404,
+        'UPLOAD_NOT_FOUND',
+      ],
+      [
+        'an empty Idempotency-Key',
+        { workflow: tinyWorkflow() },
+        400,
+        'INVALID_IDEMPOTENCY_KEY',
+        { 'idempotency-key': '' },
+      ],
+      [
+        'an Idempotency-Key with spaces',
+        { workflow: tinyWorkflow() },
+        400,
+        'INVALID_IDEMPOTENCY_KEY',
+        { 'idempotency-key': 'a b' },
+      ],
+      [
+        'an Idempotency-Key over 128 characters',
+        { workflow: tinyWorkflow() },
+        400,
+        'INVALID_IDEMPOTENCY_KEY',
+        { 'Idempotency-Key': 'k'.repeat(129) },
+      ],
+    ])('%s', async (_name, body, status, code, headers) => {
+      // Prepare
+      const { deps, submit } = setup();
+      // Act
+      const res = await submit(body, headers ? { headers } : {});
+      // Assess
+      expect(res.statusCode).toBe(status);
+      const error = bodyOf(res).error;
+      expect(error.code).toBe(code);
+      expect(error.message).toEqual(expect.any(String));
+      nothingWritten(deps);
+    });
+
+    it('gives the issue paths in details', async () => {
+      const { submit } = setup();
+      const res = await submit({ workflow: { '5': { class_type: 'X', inputs: 3 } } });
+      expect(bodyOf(res).error.details.issues[0].path).toEqual(['body', 'workflow', '5', 'inputs']);
+    });
+
+    it('answers 401 without an owner, before reading the body', async () => {
+      const { deps, submit } = setup();
+      const res = await submit('{not json', { owner: null });
+      expect(res.statusCode).toBe(401);
+      expect(bodyOf(res).error.code).toBe('UNAUTHORIZED');
+      nothingWritten(deps);
+    });
+  });
+
+  describe('idempotency', () => {
+    it('returns the same task for the same key and body, with one task and one message', async () => {
+      const { deps, submit } = setup();
+      const headers = { 'idempotency-key': 'order-77' };
+      const first = bodyOf(
+        await submit({ workflow: tinyWorkflow(), metadata: { a: 1, b: 2 } }, { headers }),
+      );
+      // The same body with keys in another order is the same request.
+      const again = await submit(
+        { metadata: { b: 2, a: 1 }, workflow: tinyWorkflow() },
+        { headers },
+      );
+      expect(again.statusCode).toBe(202);
+      expect(bodyOf(again).taskId).toBe(first.taskId);
+      expect(deps.tasks.all()).toHaveLength(1);
+      expect(deps.queue.sent).toHaveLength(1);
+    });
+
+    it('answers 409 IDEMPOTENCY_KEY_REUSED for the same key with another body', async () => {
+      const { deps, submit } = setup();
+      const headers = { 'idempotency-key': 'order-77' };
+      await submit({ workflow: tinyWorkflow() }, { headers });
+      const res = await submit({ template: 'txt2img', params: { prompt: 'x' } }, { headers });
+      expect(res.statusCode).toBe(409);
+      expect(bodyOf(res).error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+      expect(deps.tasks.all()).toHaveLength(1);
+      expect(deps.queue.sent).toHaveLength(1);
+    });
+
+    it('keeps keys of different owners apart', async () => {
+      const { deps, submit } = setup();
+      const headers = { 'idempotency-key': 'k1' };
+      const a = bodyOf(await submit({ workflow: tinyWorkflow() }, { headers, owner: 'alice' }));
+      const b = bodyOf(await submit({ workflow: tinyWorkflow() }, { headers, owner: 'bob' }));
+      expect(a.taskId).not.toBe(b.taskId);
+      expect(deps.queue.sent).toHaveLength(2);
+    });
+  });
+
+  describe('when the queue fails', () => {
+    it('with a key: 503, the task stays queued, and a retry with the key re-sends it once', async () => {
+      // Prepare
+      const { deps, submit } = setup();
+      const headers = { 'idempotency-key': 'retry-me' };
+      deps.queue.failNext(new DependencyUnavailableError('SQS down'));
+      // Act
+      const failed = await submit({ workflow: tinyWorkflow() }, { headers });
+      const retried = await submit({ workflow: tinyWorkflow() }, { headers });
+      const replayed = await submit({ workflow: tinyWorkflow() }, { headers });
+      // Assess
+      expect(failed.statusCode).toBe(503);
+      expect(bodyOf(failed).error.message).toMatch(/same Idempotency-Key/);
+      expect(retried.statusCode).toBe(202);
+      expect(replayed.statusCode).toBe(202);
+      const [task] = deps.tasks.all();
+      expect(task?.status).toBe('queued');
+      expect(task?.enqueuePending).toBeUndefined();
+      expect(deps.queue.sentTaskIds()).toEqual([task?.taskId]);
+    });
+
+    it('without a key: 503 and the unreachable task is failed with ENQUEUE_FAILED', async () => {
+      const { deps, submit } = setup();
+      deps.queue.failNext(new Error('socket hang up'));
+      const res = await submit({ workflow: tinyWorkflow() });
+      expect(res.statusCode).toBe(503);
+      expect(bodyOf(res).error.code).toBe('DEPENDENCY_UNAVAILABLE');
+      expect(deps.tasks.all()[0]).toMatchObject({
+        status: 'failed',
+        error: { code: 'ENQUEUE_FAILED' },
+      });
+    });
+  });
+
+  describe('per-owner cap on active tasks', () => {
+    it('answers 429 TOO_MANY_ACTIVE_TASKS at the cap and counts only active tasks of the caller', async () => {
+      // Prepare
+      const { deps, submit } = setup({ maxActiveTasksPerOwner: 2 });
+      deps.tasks.seed(
+        aTask({ owner: 'alice', status: 'running' }),
+        aTask({ owner: 'alice', status: 'succeeded' }),
+        aTask({ owner: 'bob', status: 'queued' }),
+      );
+      // Act
+      const second = await submit({ workflow: tinyWorkflow() });
+      const third = await submit({ workflow: tinyWorkflow() });
+      // Assess
+      expect(second.statusCode).toBe(202);
+      expect(third.statusCode).toBe(429);
+      expect(bodyOf(third).error.code).toBe('TOO_MANY_ACTIVE_TASKS');
+      expect(deps.queue.sent).toHaveLength(1);
+    });
+  });
+});

@@ -1,0 +1,61 @@
+/** Wiring for the poller's unit tests: every port faked, one or more fake ComfyUI servers. */
+import type { Task } from '../../../shared/domain/task.js';
+import { logger } from '../../../shared/observability.js';
+import type { PollSettings } from '../../../shared/poller/decide.js';
+import { createLimiter } from '../../../shared/poller/limiter.js';
+import type { PollTasksDeps } from '../../../shared/use-cases/poll-tasks.js';
+import { FakeTaskQueue } from '../../fakes/fake-task-queue.js';
+import { FixedClock } from '../../fakes/fixed-clock.js';
+import { InMemoryArtifactStore } from '../../fakes/in-memory-artifact-store.js';
+import { InMemoryTaskRepository } from '../../fakes/in-memory-task-repository.js';
+import { aTask } from '../../fakes/tasks.js';
+import { FakeComfy } from './fake-comfy.js';
+
+logger.setLogLevel('SILENT');
+
+export const SETTINGS: PollSettings = {
+  maxRequeues: 2,
+  runTimeoutMs: 600_000,
+  queueTimeoutMs: 900_000,
+  lostAfterPolls: 2,
+  lostGraceMs: 0,
+};
+
+export function harness(settings: Partial<PollSettings> = {}) {
+  const clock = new FixedClock('2026-01-01T00:00:10.000Z');
+  const tasks = new InMemoryTaskRepository({ clock });
+  const queue = new FakeTaskQueue(clock);
+  const artifacts = new InMemoryArtifactStore(clock);
+  const comfy = new FakeComfy('http://comfy-a');
+  const servers = new Map<string, FakeComfy>([[comfy.baseUrl, comfy]]);
+  const deps: PollTasksDeps = {
+    tasks,
+    queue,
+    artifacts,
+    clock,
+    limiter: createLimiter(2),
+    settings: { ...SETTINGS, ...settings },
+    comfyFor: (url) => {
+      const c = servers.get(url);
+      if (!c) throw new Error(`no fake server ${url}`);
+      return c;
+    },
+  };
+  /** A task ComfyUI has been given (dispatched), stored in the repository. */
+  const dispatched = (overrides: Partial<Task> = {}): Task => {
+    const t = aTask({
+      status: 'dispatched',
+      comfyServer: comfy.baseUrl,
+      dispatchedAt: '2026-01-01T00:00:00.500Z',
+      ...overrides,
+    });
+    tasks.seed(t);
+    return t;
+  };
+  const addServer = (url: string) => {
+    const c = new FakeComfy(url);
+    servers.set(url, c);
+    return c;
+  };
+  return { clock, tasks, queue, artifacts, comfy, deps, dispatched, addServer };
+}

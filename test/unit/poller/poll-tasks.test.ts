@@ -1,0 +1,396 @@
+import { describe, expect, it } from 'vitest';
+import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
+import { pollTasks, REQUEUE_DELAY_SECONDS } from '../../../shared/use-cases/poll-tasks.js';
+import { harness } from './harness.js';
+
+const outcomeOf = (report: Awaited<ReturnType<typeof pollTasks>>, taskId: string) =>
+  report.tasks.find((t) => t.taskId === taskId)?.outcome;
+
+describe('pollTasks: tasks waiting or running at ComfyUI', () => {
+  it('keeps queuePosition current, writing only when it changed', async () => {
+    // Prepare
+    const h = harness();
+    const other = 'aaaaaaaa-0000-4000-8000-000000000000';
+    h.comfy.queuePending(other);
+    const t = h.dispatched();
+    h.comfy.queuePending(t.taskId);
+    // Act
+    await pollTasks(h.deps);
+    const writes = h.tasks.calls.update;
+    const second = await pollTasks(h.deps);
+    h.comfy.pending = h.comfy.pending.filter((e) => e.promptId !== other);
+    await pollTasks(h.deps);
+    // Assess
+    expect(writes).toBe(1);
+    expect(outcomeOf(second, t.taskId)).toBe('unchanged');
+    expect(h.tasks.calls.update).toBe(2);
+    expect((await h.tasks.get(t.taskId))?.queuePosition).toBe(0);
+  });
+
+  it('marks a running task running with startedAt, once', async () => {
+    const h = harness();
+    const t = h.dispatched({ queuePosition: 3 });
+    h.comfy.start(t.taskId);
+    await pollTasks(h.deps);
+    const after = await h.tasks.get(t.taskId);
+    h.clock.advance(1000);
+    await pollTasks(h.deps);
+    const again = await h.tasks.get(t.taskId);
+    expect(after?.status).toBe('running');
+    expect(after?.startedAt).toBe('2026-01-01T00:00:10.000Z');
+    expect(after?.queuePosition).toBeUndefined();
+    expect(again?.version).toBe(after?.version);
+  });
+
+  it('reads /queue once per server and /history only for tasks not in the queue', async () => {
+    const h = harness();
+    const b = h.addServer('http://comfy-b');
+    const t1 = h.dispatched();
+    const t2 = h.dispatched();
+    const t3 = h.dispatched({ comfyServer: b.baseUrl });
+    h.comfy.queuePending(t1.taskId);
+    await pollTasks(h.deps);
+    expect(h.comfy.calls.getQueue).toBe(1);
+    expect(b.calls.getQueue).toBe(1);
+    expect(h.comfy.calls.getHistory).toEqual([t2.taskId]);
+    expect(b.calls.getHistory).toEqual([t3.taskId]);
+  });
+});
+
+describe('pollTasks: finished runs', () => {
+  it('copies every output of every kind to S3, then succeeds, then deletes the history entry', async () => {
+    // Prepare
+    const h = harness();
+    const t = h.dispatched({ owner: 'alice' });
+    const files = [
+      { nodeId: '9', kind: 'images', filename: 'img_00001_.png', subfolder: '', type: 'output' },
+      { nodeId: '9', kind: 'images', filename: 'img_00002_.png', subfolder: '', type: 'output' },
+      { nodeId: '12', kind: 'videos', filename: 'clip.mp4', subfolder: 'vids', type: 'output' },
+      { nodeId: '13', kind: 'audio', filename: 'voice.flac', subfolder: '', type: 'output' },
+      { nodeId: '14', kind: 'images', filename: 'prev_temp_1.png', subfolder: '', type: 'temp' },
+    ];
+    h.comfy.addFile(files[0] as never, 'png-1', 'image/png');
+    h.comfy.addFile(files[1] as never, 'png-two', 'image/png');
+    h.comfy.addFile(files[2] as never, Buffer.alloc(3000, 1), 'video/mp4');
+    h.comfy.addFile(files[3] as never, 'flac!', 'application/octet-stream');
+    h.comfy.addFile(files[4] as never, 'preview', 'image/png');
+    h.comfy.finish(t.taskId, { outputs: files });
+    // Act
+    const report = await pollTasks(h.deps);
+    // Assess
+    const done = await h.tasks.get(t.taskId);
+    expect(done?.status).toBe('succeeded');
+    expect(done?.finishedAt).toBe('2026-01-01T00:00:10.000Z');
+    expect(done?.outputs.map((o) => [o.s3Key, o.contentType, o.size])).toEqual([
+      [`outputs/alice/${t.taskId}/12/clip.mp4`, 'video/mp4', 3000],
+      [`outputs/alice/${t.taskId}/13/voice.flac`, 'audio/flac', 5],
+      [`outputs/alice/${t.taskId}/14/prev_temp_1.png`, 'image/png', 7],
+      [`outputs/alice/${t.taskId}/9/img_00001_.png`, 'image/png', 5],
+      [`outputs/alice/${t.taskId}/9/img_00002_.png`, 'image/png', 7],
+    ]);
+    expect(h.artifacts.keys()).toHaveLength(5);
+    expect(h.artifacts.bytes(`outputs/alice/${t.taskId}/13/voice.flac`)?.toString()).toBe('flac!');
+    expect(h.comfy.calls.deleteHistory).toEqual([t.taskId]);
+    const r = report.tasks[0];
+    expect(r?.outcome).toBe('succeeded');
+    expect(r?.runTimeMs).toBe(2000);
+    expect(r?.resultLagMs).toBe(7000);
+    expect(r?.queueWaitMs).toBe(500);
+    expect(r?.copyTimeMs).toBe(0);
+  });
+
+  it('fails a run with a node error with the node id, type and message, and drops its history', async () => {
+    const h = harness();
+    const t = h.dispatched();
+    h.comfy.finish(t.taskId, {
+      outcome: {
+        kind: 'error',
+        nodeId: '3',
+        nodeType: 'KSampler',
+        exceptionMessage: 'CUDA out of memory\nTip: lower the resolution',
+        exceptionType: 'torch.OutOfMemoryError',
+      },
+    });
+    const report = await pollTasks(h.deps);
+    const done = await h.tasks.get(t.taskId);
+    expect(done?.status).toBe('failed');
+    expect(done?.error).toEqual({
+      code: 'COMFYUI_EXECUTION_ERROR',
+      message: 'CUDA out of memory\nTip: lower the resolution',
+      nodeId: '3',
+      nodeType: 'KSampler',
+      details: { exceptionType: 'torch.OutOfMemoryError' },
+    });
+    expect(report.tasks[0]?.code).toBe('COMFYUI_EXECUTION_ERROR');
+    expect(h.comfy.calls.deleteHistory).toEqual([t.taskId]);
+  });
+
+  it('fails a run interrupted at ComfyUI without our cancel with COMFYUI_INTERRUPTED', async () => {
+    const h = harness();
+    const t = h.dispatched({ status: 'running', startedAt: '2026-01-01T00:00:02.000Z' });
+    h.comfy.finish(t.taskId, { outcome: { kind: 'interrupted', nodeId: '3' } });
+    await pollTasks(h.deps);
+    expect((await h.tasks.get(t.taskId))?.error?.code).toBe('COMFYUI_INTERRUPTED');
+  });
+
+  it('keeps the result of a run that succeeded before a cancel reached it', async () => {
+    const h = harness();
+    const t = h.dispatched({ cancelRequested: true });
+    h.comfy.finish(t.taskId);
+    await pollTasks(h.deps);
+    expect((await h.tasks.get(t.taskId))?.status).toBe('succeeded');
+  });
+
+  it('fails with COMFYUI_OUTPUT_MISSING when /view no longer has a reported file', async () => {
+    const h = harness();
+    const t = h.dispatched();
+    h.comfy.finish(t.taskId, {
+      outputs: [{ nodeId: '9', kind: 'images', filename: 'gone.png', subfolder: '', type: 'temp' }],
+    });
+    await pollTasks(h.deps);
+    const done = await h.tasks.get(t.taskId);
+    expect(done?.status).toBe('failed');
+    expect(done?.error).toMatchObject({ code: 'COMFYUI_OUTPUT_MISSING', nodeId: '9' });
+  });
+});
+
+describe('pollTasks: copies that fail half-way', () => {
+  const twoFiles = (h: ReturnType<typeof harness>, taskId: string) => {
+    const a = { nodeId: '9', kind: 'images', filename: 'a.png', subfolder: '', type: 'output' };
+    const b = { nodeId: '9', kind: 'images', filename: 'b.png', subfolder: '', type: 'output' };
+    h.comfy.addFile(a, Buffer.alloc(1000, 7), 'image/png');
+    h.comfy.addFile(b, Buffer.alloc(2000, 8), 'image/png');
+    h.comfy.finish(taskId, { outputs: [a, b] });
+  };
+
+  it('leaves the task as it was when /view breaks mid-stream, and completes on the next poll', async () => {
+    const h = harness();
+    const t = h.dispatched();
+    twoFiles(h, t.taskId);
+    h.comfy.breakNextView(500);
+    const first = await pollTasks(h.deps);
+    const between = await h.tasks.get(t.taskId);
+    const second = await pollTasks(h.deps);
+    expect(first.tasks[0]?.outcome).toBe('unreachable');
+    expect(between?.status).toBe('dispatched');
+    expect(between?.outputs).toEqual([]);
+    expect(h.comfy.calls.deleteHistory).toEqual([t.taskId]);
+    expect(second.tasks[0]?.outcome).toBe('succeeded');
+    expect(h.artifacts.keys()).toEqual([
+      `outputs/alice/${t.taskId}/9/a.png`,
+      `outputs/alice/${t.taskId}/9/b.png`,
+    ]);
+    expect(h.artifacts.bytes(`outputs/alice/${t.taskId}/9/a.png`)?.length).toBe(1000);
+  });
+
+  it('leaves the task as it was when the store fails, and completes on the next poll', async () => {
+    const h = harness();
+    const t = h.dispatched();
+    twoFiles(h, t.taskId);
+    h.artifacts.failNextPut(new DependencyUnavailableError('S3 said 500'));
+    const first = await pollTasks(h.deps);
+    await pollTasks(h.deps);
+    expect(first.tasks[0]).toMatchObject({ outcome: 'error', code: 'DEPENDENCY_UNAVAILABLE' });
+    expect((await h.tasks.get(t.taskId))?.status).toBe('succeeded');
+    expect(h.artifacts.keys()).toHaveLength(2);
+  });
+
+  it('does not copy again an output already stored whole when the second one failed', async () => {
+    const h = harness();
+    const t = h.dispatched();
+    twoFiles(h, t.taskId);
+    h.comfy.breakNextView(1500, 'b.png');
+    const first = await pollTasks(h.deps);
+    expect(first.tasks[0]?.outcome).not.toBe('succeeded');
+    expect(h.artifacts.keys()).toEqual([`outputs/alice/${t.taskId}/9/a.png`]);
+    await pollTasks(h.deps);
+    expect((await h.tasks.get(t.taskId))?.status).toBe('succeeded');
+    expect(h.artifacts.keys()).toHaveLength(2);
+    // a.png is opened again (to learn its size) but not uploaded again.
+    expect(h.comfy.calls.view).toEqual(['a.png', 'b.png', 'a.png', 'b.png']);
+    expect(h.artifacts.bytes(`outputs/alice/${t.taskId}/9/b.png`)?.length).toBe(2000);
+  });
+});
+
+describe('pollTasks: cancellation', () => {
+  it('deletes a pending task from the queue, then ends it cancelled once it is gone', async () => {
+    const h = harness();
+    const t = h.dispatched({ cancelRequested: true });
+    h.comfy.queuePending(t.taskId);
+    const first = await pollTasks(h.deps);
+    const second = await pollTasks(h.deps);
+    expect(outcomeOf(first, t.taskId)).toBe('cancel-sent');
+    expect(h.comfy.calls.cancel).toEqual([t.taskId]);
+    expect(outcomeOf(second, t.taskId)).toBe('cancelled');
+    expect((await h.tasks.get(t.taskId))?.status).toBe('cancelled');
+  });
+
+  it('interrupts a running task by its prompt id and ends it cancelled when history shows the interrupt', async () => {
+    const h = harness();
+    const t = h.dispatched({ cancelRequested: true });
+    h.comfy.start(t.taskId);
+    await pollTasks(h.deps);
+    const meanwhile = await h.tasks.get(t.taskId);
+    await pollTasks(h.deps);
+    const done = await h.tasks.get(t.taskId);
+    expect(meanwhile?.status).toBe('running');
+    expect(done?.status).toBe('cancelled');
+    expect(done?.finishedAt).toBeDefined();
+    expect(h.comfy.calls.deleteHistory).toEqual([t.taskId]);
+  });
+});
+
+describe('pollTasks: ComfyUI forgot the task', () => {
+  it('counts one missing poll, then re-queues to SQS on the second', async () => {
+    const h = harness();
+    const t = h.dispatched({ requeues: 0 });
+    const first = await pollTasks(h.deps);
+    expect(outcomeOf(first, t.taskId)).toBe('missing');
+    expect((await h.tasks.get(t.taskId))?.missingPolls).toBe(1);
+    const second = await pollTasks(h.deps);
+    const back = await h.tasks.get(t.taskId);
+    expect(outcomeOf(second, t.taskId)).toBe('requeued');
+    expect(back).toMatchObject({ status: 'queued', requeues: 1, missingPolls: 0 });
+    expect(back?.comfyServer).toBeUndefined();
+    expect(back?.dispatchedAt).toBeUndefined();
+    expect(h.queue.sent).toEqual([
+      expect.objectContaining({
+        message: { taskId: t.taskId },
+        delaySeconds: REQUEUE_DELAY_SECONDS,
+      }),
+    ]);
+  });
+
+  it('resets the missing count when the task shows up again', async () => {
+    const h = harness();
+    const t = h.dispatched({ missingPolls: 1 });
+    h.comfy.queuePending(t.taskId);
+    await pollTasks(h.deps);
+    expect((await h.tasks.get(t.taskId))?.missingPolls).toBe(0);
+  });
+
+  it('fails with COMFYUI_LOST_TASK once MAX_REQUEUES re-queues are used up', async () => {
+    const h = harness({ maxRequeues: 2 });
+    const t = h.dispatched({ requeues: 2, missingPolls: 1 });
+    await pollTasks(h.deps);
+    const done = await h.tasks.get(t.taskId);
+    expect(done?.status).toBe('failed');
+    expect(done?.error?.code).toBe('COMFYUI_LOST_TASK');
+    expect(h.queue.sent).toEqual([]);
+  });
+
+  it('does not count a task as missing within the grace period after its dispatch', async () => {
+    const h = harness({ lostGraceMs: 30_000 });
+    const t = h.dispatched();
+    const r = await pollTasks(h.deps);
+    expect(outcomeOf(r, t.taskId)).toBe('unchanged');
+    expect((await h.tasks.get(t.taskId))?.missingPolls).toBe(0);
+  });
+
+  it('ends a task that vanished after a cancel request as cancelled, without re-queueing', async () => {
+    const h = harness();
+    const t = h.dispatched({ cancelRequested: true });
+    await pollTasks(h.deps);
+    expect((await h.tasks.get(t.taskId))?.status).toBe('cancelled');
+    expect(h.queue.sent).toEqual([]);
+  });
+});
+
+describe('pollTasks: timeouts', () => {
+  it('interrupts a task running longer than the run timeout and fails it with TIMEOUT', async () => {
+    const h = harness({ runTimeoutMs: 5000 });
+    const t = h.dispatched({ status: 'running', startedAt: '2026-01-01T00:00:04.000Z' });
+    h.comfy.start(t.taskId);
+    await pollTasks(h.deps);
+    const done = await h.tasks.get(t.taskId);
+    expect(h.comfy.calls.cancel).toEqual([t.taskId]);
+    expect(done?.status).toBe('failed');
+    expect(done?.error?.code).toBe('TIMEOUT');
+  });
+
+  it('removes a task waiting in the queue longer than the queue timeout and fails it with QUEUE_TIMEOUT', async () => {
+    const h = harness({ queueTimeoutMs: 5000 });
+    const t = h.dispatched({ dispatchedAt: '2026-01-01T00:00:01.000Z' });
+    h.comfy.queuePending(t.taskId);
+    await pollTasks(h.deps);
+    expect(h.comfy.pending).toEqual([]);
+    expect((await h.tasks.get(t.taskId))?.error?.code).toBe('QUEUE_TIMEOUT');
+  });
+});
+
+describe('pollTasks: failures stay contained', () => {
+  it('changes nothing for the tasks of a server that does not answer', async () => {
+    const h = harness();
+    const b = h.addServer('http://comfy-b');
+    const down = h.dispatched({ missingPolls: 1 });
+    const fine = h.dispatched({ comfyServer: b.baseUrl });
+    b.finish(fine.taskId);
+    h.comfy.unreachable = true;
+    const r = await pollTasks(h.deps);
+    expect(outcomeOf(r, down.taskId)).toBe('unreachable');
+    expect(await h.tasks.get(down.taskId)).toMatchObject({ status: 'dispatched', missingPolls: 1 });
+    expect(outcomeOf(r, fine.taskId)).toBe('succeeded');
+    expect(r.servers).toContainEqual({ url: 'http://comfy-a', reachable: false });
+  });
+
+  it('changes nothing for a task whose history read fails, and carries on with the others', async () => {
+    const h = harness();
+    const a = h.dispatched({ missingPolls: 1 });
+    const b = h.dispatched();
+    h.comfy.historyDown.add(a.taskId);
+    h.comfy.finish(b.taskId);
+    const r = await pollTasks(h.deps);
+    expect(outcomeOf(r, a.taskId)).toBe('unreachable');
+    expect((await h.tasks.get(a.taskId))?.missingPolls).toBe(1);
+    expect(outcomeOf(r, b.taskId)).toBe('succeeded');
+  });
+
+  it('reports a store failure for one task as an error and still finishes the others', async () => {
+    const h = harness();
+    const a = h.dispatched();
+    const b = h.dispatched();
+    h.comfy.finish(a.taskId);
+    h.comfy.finish(b.taskId);
+    h.tasks.failNext('update', new DependencyUnavailableError('throttled'));
+    const r = await pollTasks(h.deps);
+    expect(r.tasks.map((t) => t.outcome).sort()).toEqual(['error', 'succeeded']);
+    const failed = r.tasks.find((t) => t.outcome === 'error');
+    expect(failed?.code).toBe('DEPENDENCY_UNAVAILABLE');
+    // The history of the task whose write failed is kept, so the next poll finishes it.
+    await pollTasks(h.deps);
+    expect((await h.tasks.get(a.taskId))?.status).toBe('succeeded');
+    expect((await h.tasks.get(b.taskId))?.status).toBe('succeeded');
+  });
+
+  it('loses a conditional write to a concurrent change without harm', async () => {
+    const h = harness();
+    const t = h.dispatched();
+    h.comfy.start(t.taskId);
+    // A cancel request lands between our index read and our write.
+    const stale = await h.tasks.listAtComfy();
+    await h.tasks.update(t.taskId, { status: 'dispatched' }, { cancelRequested: true });
+    const deps = {
+      ...h.deps,
+      tasks: Object.assign(Object.create(h.tasks), { listAtComfy: async () => stale }),
+    };
+    const r = await pollTasks(deps);
+    expect(outcomeOf(r, t.taskId)).toBe('conflict');
+    const now = await h.tasks.get(t.taskId);
+    expect(now).toMatchObject({ status: 'dispatched', cancelRequested: true });
+  });
+});
+
+describe('pollTasks: two polls at once', () => {
+  it('stores each output once under one key and ends the task once', async () => {
+    const h = harness();
+    const t = h.dispatched();
+    const f = { nodeId: '9', kind: 'images', filename: 'x.png', subfolder: '', type: 'output' };
+    h.comfy.addFile(f, 'bytes', 'image/png');
+    h.comfy.finish(t.taskId, { outputs: [f] });
+    const [a, b] = await Promise.all([pollTasks(h.deps), pollTasks(h.deps)]);
+    const outcomes = [a.tasks[0]?.outcome, b.tasks[0]?.outcome].sort();
+    expect(outcomes).toEqual(['conflict', 'succeeded']);
+    expect(h.artifacts.keys()).toEqual([`outputs/alice/${t.taskId}/9/x.png`]);
+    expect((await h.tasks.get(t.taskId))?.status).toBe('succeeded');
+  });
+});
