@@ -22,6 +22,7 @@ import type { Clock } from '../../shared/ports/clock.js';
 import type { ComfyClient } from '../../shared/ports/comfy-client.js';
 import type { MessageVisibility } from '../../shared/ports/message-visibility.js';
 import type { DispatchMessage, TaskQueue } from '../../shared/ports/task-queue.js';
+import { DISPATCH_METRICS, TASK_METRICS } from '../../shared/telemetry-names.js';
 import {
   type DispatchDeps,
   type DispatchOutcome,
@@ -73,11 +74,11 @@ export const settingsFromConfig = (c: Config): DispatcherSettings => ({
 });
 
 const METRIC_OF: Record<DispatchOutcome['kind'], string> = {
-  dispatched: 'TasksDispatched',
-  deferred: 'DispatchDeferred',
-  dropped: 'DispatchDropped',
-  failed: 'TasksFailed',
-  cancelled: 'TasksCancelled',
+  dispatched: TASK_METRICS.dispatched,
+  deferred: DISPATCH_METRICS.deferred,
+  dropped: DISPATCH_METRICS.dropped,
+  failed: TASK_METRICS.failed,
+  cancelled: TASK_METRICS.cancelled,
 };
 
 export const createHandler =
@@ -104,7 +105,7 @@ export const createHandler =
         const message = readMessage(record.body);
         if (!message) {
           logger.warn('malformed dispatch message dropped', { messageId: record.messageId });
-          return count('DispatchDropped');
+          return count(DISPATCH_METRICS.dropped);
         }
         const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
         const log = taskLogger(message.taskId, { messageId: record.messageId, receiveCount });
@@ -115,10 +116,10 @@ export const createHandler =
           if (outcome.kind === 'deferred') deferred.push({ record, ...outcome });
           else count(METRIC_OF[outcome.kind]);
           if (outcome.kind === 'failed' && outcome.code === 'COMFYUI_REJECTED')
-            count('TasksRejected');
+            count(DISPATCH_METRICS.rejected);
         } catch (err) {
           log.warn('dispatch failed, the message will be retried', { error: err as Error });
-          count('DispatchRetries');
+          count(DISPATCH_METRICS.retries);
           throw err;
         }
       });
@@ -151,7 +152,7 @@ async function resendDeferred(
     await deps.queue.sendMany(
       deferred.map(({ message, delaySeconds }) => ({ message, delaySeconds })),
     );
-    for (const _ of deferred) count('DispatchDeferred');
+    for (const _ of deferred) count(DISPATCH_METRICS.deferred);
   } catch (err) {
     logger.error('deferred tasks could not be re-sent, their messages will be retried', {
       error: err as Error,

@@ -289,14 +289,7 @@ async function cancelAfterDispatch(
     await deps.tasks.update(
       task.taskId,
       { status: 'dispatched' },
-      {
-        status: 'cancelled',
-        finishedAt: isoAt(deps.clock),
-        error: {
-          code: 'CANCELLED',
-          message: 'The task was cancelled at the caller\u2019s request.',
-        },
-      },
+      { status: 'cancelled', finishedAt: isoAt(deps.clock) },
       ['cancelRequested', 'queuePosition'],
     );
   } catch (err) {
