@@ -19,7 +19,7 @@ import {
 import { assertTransition, isTerminal, type Task, type TaskError } from '../domain/task.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import { type Clock, isoAt } from '../ports/clock.js';
-import type { ComfyClient } from '../ports/comfy-client.js';
+import type { ComfyClient, SubmittedPrompt } from '../ports/comfy-client.js';
 import type { DispatchMessage } from '../ports/task-queue.js';
 import type { TaskRepository } from '../ports/task-repository.js';
 import { cancelAtComfy, type DispatchLog, failQueuedTask } from './dispatch-outcomes.js';
@@ -98,7 +98,7 @@ export async function dispatchTask(
     }
     const workflow = await prepare(deps, task, client, ctx);
     if ('kind' in workflow) return workflow;
-    let accepted: { promptId: string; number: number };
+    let accepted: SubmittedPrompt;
     try {
       accepted = await client.submitPrompt({
         promptId: taskId,
@@ -113,6 +113,12 @@ export async function dispatchTask(
     submitted = true;
     (reservation as Reservation).submitted();
     if (accepted.promptId !== taskId) return await unsupported(deps, task, client, accepted, ctx);
+    if (accepted.nodeErrors?.length) {
+      // ComfyUI queued the outputs that validated and dropped the others: the run goes ahead.
+      ctx.log.warn('comfyui dropped outputs that failed validation', {
+        nodeErrors: accepted.nodeErrors,
+      });
+    }
     return await record(deps, task, client, accepted.number, 'submitted', ctx);
   } finally {
     if (!submitted) reservation?.release();
