@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,6 +18,20 @@ import {
 } from '../../helpers/local-runtime.js';
 
 const run = promisify(execFile);
+
+/**
+ * Skipped, with the reason printed, only while a function the flow needs has not landed on the
+ * branch: without the dispatcher and the poller no task can finish.
+ */
+const missing = ['submit', 'status', 'cancel', 'authorizer', 'dispatcher', 'poller'].filter(
+  (fn) => !existsSync(join(REPO_ROOT, 'functions', fn, 'index.ts')),
+);
+if (missing.length) {
+  console.warn(
+    `local runtime e2e skipped: not on this branch yet: ${missing.map((f) => `functions/${f}`).join(', ')}`,
+  );
+}
+const describeE2e = describe.skipIf(missing.length > 0);
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 interface Task {
@@ -106,7 +120,7 @@ async function expectOutputsMatchComfy(c: Client, t: Task) {
   }
 }
 
-describe('local runtime end to end (npm start, then HTTP only)', () => {
+describeE2e('local runtime end to end (npm start, then HTTP only)', () => {
   let rt: SpawnedRuntime;
   let c: Client;
   beforeAll(async () => {
@@ -285,7 +299,7 @@ describe('local runtime end to end (npm start, then HTTP only)', () => {
   }, 30_000);
 });
 
-describe('local runtime with --data-dir: state survives a restart', () => {
+describeE2e('local runtime with --data-dir: state survives a restart', () => {
   it('keeps a finished task and its output across a clean restart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'local-data-'));
     const first = await spawnLocalRuntime({
