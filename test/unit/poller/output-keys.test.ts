@@ -46,10 +46,7 @@ describe('sanitizeFileName', () => {
     expect(a).not.toBe(b);
   });
 
-  // 100 runs of up to 260 binary chars take ~3.5 s alone and passed the 5 s default under full load.
-  it('never yields a segment that is empty, too long, or holds a separator, control char or ..', {
-    timeout: 30_000,
-  }, () => {
+  it('never yields a segment that is empty, too long, or holds a separator, control char or ..', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 260 }), (raw) => {
         const s = sanitizeFileName(raw);
