@@ -23,6 +23,8 @@ export interface StartOptions {
   region: string;
   /** Re-invoke the poller this long after it returns (the deployed schedule is every minute). */
   pollerRepeatMs: number;
+  /** Origins API Gateway's CORS allows (none: no CORS headers, as deployed by default). */
+  corsOrigins: string[];
   /** Print one line per API request and per batch. */
   verbose: boolean;
 }
@@ -43,6 +45,8 @@ Options (environment variable in brackets):
   --data-dir DIR       keep state across restarts in DIR (implies --persist)
   --state-dir DIR      where api-key is written (LOCAL_STATE_DIR, default .local)
   --poller-repeat MS   re-run the poller MS after it returns (LOCAL_POLLER_REPEAT_MS, default 1000)
+  --cors-origin URL    allow this browser origin, as the stack's corsOrigins does (repeatable;
+                       LOCAL_CORS_ORIGINS, comma-separated; * for any)
   --quiet              no per-request lines
   -h, --help           this text
 `;
@@ -52,6 +56,14 @@ const port = (value: string | undefined, fallback: number, name: string): number
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw new Error(`${name} must be a port number, got ${value}`);
+  return n;
+};
+
+const millis = (value: string | undefined, fallback: number, name: string): number => {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`${name} must be a whole number of ms, got ${value}`);
   return n;
 };
 
@@ -73,6 +85,7 @@ export function parseStartOptions(
       'data-dir': { type: 'string' },
       'state-dir': { type: 'string' },
       'poller-repeat': { type: 'string' },
+      'cors-origin': { type: 'string', multiple: true },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -95,12 +108,26 @@ export function parseStartOptions(
     dynamodbPort: port(values['dynamodb-port'] ?? env.LOCAL_DYNAMODB_PORT, 8000, '--dynamodb-port'),
     awsPort: port(values['aws-port'] ?? env.LOCAL_AWS_PORT, 4566, '--aws-port'),
     comfyPort: port(values['comfy-port'] ?? env.LOCAL_COMFY_PORT, 8188, '--comfy-port'),
-    comfyExecutionMs: Number(values['comfy-execution-ms'] ?? env.LOCAL_COMFY_EXECUTION_MS ?? 2000),
+    comfyExecutionMs: millis(
+      values['comfy-execution-ms'] ?? env.LOCAL_COMFY_EXECUTION_MS,
+      2000,
+      '--comfy-execution-ms',
+    ),
     ...(comfyuiUrl ? { comfyuiUrl: comfyuiUrl.replace(/\/+$/, '') } : {}),
     stateDir,
     ...(dataDir ? { dataDir } : {}),
     region: env.AWS_REGION ?? 'us-east-1',
-    pollerRepeatMs: Number(values['poller-repeat'] ?? env.LOCAL_POLLER_REPEAT_MS ?? 1000),
+    pollerRepeatMs: millis(
+      values['poller-repeat'] ?? env.LOCAL_POLLER_REPEAT_MS,
+      1000,
+      '--poller-repeat',
+    ),
+    corsOrigins:
+      values['cors-origin'] ??
+      (env.LOCAL_CORS_ORIGINS ?? '')
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
     verbose: !values.quiet,
   };
 }
