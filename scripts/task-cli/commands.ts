@@ -151,7 +151,11 @@ export async function runCommand(client: TaskApiClient, args: CliArgs, io: Io): 
   } catch (err) {
     if (err instanceof UsageError) throw err;
     if (err instanceof ApiError) {
-      print(io.err, `error: ${err.message}`);
+      const hint =
+        err.status === 401 || err.status === 403
+          ? ' (check --key, COMFY_API_KEY or .local/api-key; --token in JWT mode)'
+          : '';
+      print(io.err, `error: ${err.message}${hint}`);
       return 3;
     }
     print(io.err, `error: ${(err as Error).message}`);
