@@ -133,7 +133,7 @@ export async function startWorkers(input: {
     functions,
     api: { apiId: 'local', stage: '$default', region: opts.region },
     ...(input.authorizer ? { authorizer: input.authorizer } : {}),
-    throttle: API_THROTTLE,
+    ...(opts.throttle ? { throttle: API_THROTTLE } : {}),
     ...(opts.corsOrigins.length ? { cors: { ...API_CORS, allowOrigins: opts.corsOrigins } } : {}),
     ...(opts.verbose
       ? { onRequest: (l) => log.info(`${l.method} ${l.path} -> ${l.status} (${l.ms} ms)`) }
