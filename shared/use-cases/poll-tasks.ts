@@ -147,9 +147,9 @@ function runTimes(
   run: { startedAt?: number; finishedAt?: number },
 ): Pick<Step, 'queueWaitMs' | 'runTimeMs'> {
   const started = run.startedAt ?? msOf(task.startedAt);
-  const dispatched = msOf(task.dispatchedAt);
+  const submitted = msOf(task.createdAt);
   const queueWaitMs =
-    started !== undefined && dispatched !== undefined ? positive(started - dispatched) : undefined;
+    started !== undefined && submitted !== undefined ? positive(started - submitted) : undefined;
   const runTimeMs =
     run.startedAt !== undefined && run.finishedAt !== undefined
       ? positive(run.finishedAt - run.startedAt)

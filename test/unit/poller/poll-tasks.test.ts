@@ -95,7 +95,7 @@ describe('pollTasks: finished runs', () => {
     expect(r?.outcome).toBe('succeeded');
     expect(r?.runTimeMs).toBe(2000);
     expect(r?.resultLagMs).toBe(7000);
-    expect(r?.queueWaitMs).toBe(500);
+    expect(r?.queueWaitMs).toBe(1000);
     expect(r?.copyTimeMs).toBe(0);
   });
 
