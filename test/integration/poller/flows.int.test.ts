@@ -2,7 +2,7 @@
  * The poller's paths end to end: tasks dispatched to the ComfyUI stand-in with the real dispatch
  * use-case, polled with the real adapters on DynamoDB Local and fauxqs.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComfyWorkflow } from '../../../shared/domain/task.js';
@@ -53,8 +53,9 @@ describe('poller with the ComfyUI stand-in', () => {
     expect(done.status).toBe('succeeded');
     expect(done.finishedAt).toBeDefined();
     const record = rig.comfy.control.run(task.taskId);
-    expect(record?.outputs).toHaveLength(6);
-    expect(done.outputs).toHaveLength(6);
+    // SaveImage x2, PreviewImage x2 (temp), video, audio, 3d.
+    expect(record?.outputs).toHaveLength(7);
+    expect(done.outputs).toHaveLength(7);
     const byKind = Object.fromEntries(done.outputs.map((o) => [o.filename.split('.').pop(), o]));
     expect(byKind.mp4).toMatchObject({ contentType: 'video/mp4', size: 300_000, nodeId: '4' });
     expect(byKind.flac).toMatchObject({ contentType: 'audio/flac', size: 4321 });
@@ -116,8 +117,9 @@ describe('poller with the ComfyUI stand-in', () => {
   });
 
   it('cancels a running task by interrupting it', async () => {
-    const task = await rig.submit(emptyToSave('run', 4));
-    rig.comfy.control.setExecutionMsFor(task.taskId, 10_000);
+    const taskId = randomUUID();
+    rig.comfy.control.setExecutionMsFor(taskId, 10_000);
+    const task = await rig.submit(emptyToSave('run', 4), { taskId });
     const running = await rig.pollUntil(task.taskId, (t) => t.status === 'running');
     expect(running.startedAt).toBeDefined();
     await rig.cancel(running);

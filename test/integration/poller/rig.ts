@@ -24,6 +24,8 @@ export interface PollerRig {
   stack: TestStack;
   comfy: ComfyStandIn;
   deps: ReturnType<typeof buildPollerDeps>;
+  /** The environment overrides the rig's config was built with (for a second poller). */
+  configOverrides: Record<string, string>;
   /** Create a queued task and dispatch it to the stand-in. */
   submit(workflow: ComfyWorkflow, overrides?: Partial<Task>): Promise<Task>;
   /** Dispatch a queued task (e.g. after a re-queue). */
@@ -44,12 +46,13 @@ export async function pollerRig(
 ): Promise<PollerRig> {
   const stack = await createTestStack();
   const comfy = await startComfyStandIn({ executionMs: 50, ...standIn });
-  const config = stack.config({
+  const configOverrides = {
     COMFYUI_URLS: comfy.url,
     POLL_INTERVAL_MS: '50',
     POLLER_LOST_GRACE_MS: '0',
     ...env,
-  });
+  };
+  const config = stack.config(configOverrides);
   const deps = buildPollerDeps(config, stack.clients);
   logger.setLogLevel('SILENT');
   const client = deps.comfyFor(comfy.url);
@@ -84,6 +87,7 @@ export async function pollerRig(
     stack,
     comfy,
     deps,
+    configOverrides,
     get,
     dispatch,
     poll,
