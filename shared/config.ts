@@ -22,8 +22,8 @@ export const ConfigSchema = z.object({
   API_KEYS_TABLE_NAME: z.string().min(1),
   OUTPUTS_BUCKET_NAME: z.string().min(1),
   /**
-   * Not checked as a URL: fauxqs hands out `http://sqs.<region>.127.0.0.1:<port>/...`, which WHATWG URL
-   * parsing rejects (a host ending in a number must be an IPv4 address).
+   * Not checked as a URL: fauxqs hands out `http://sqs.<region>.127.0.0.1:<port>/...`, which WHATWG
+   * URL parsing rejects; with an SQS endpoint configured the SDK never uses the URL's host anyway.
    */
   DISPATCH_QUEUE_URL: z.string().min(1),
   /** Emulator endpoints (local runtime and tests only). */
@@ -34,6 +34,13 @@ export const ConfigSchema = z.object({
   AWS_REGION: z.string().default('us-east-1'),
   /** Comma-separated ComfyUI base URLs (the pool). */
   COMFYUI_URLS: csv.default(['http://127.0.0.1:8188']),
+  /** HTTP to each ComfyUI server (undici Pool): sockets, and connect/headers/body timeouts in ms. */
+  COMFYUI_CONNECTIONS: int(8, 1),
+  COMFYUI_CONNECT_TIMEOUT_MS: int(5000, 1),
+  COMFYUI_HEADERS_TIMEOUT_MS: int(30_000, 1),
+  COMFYUI_BODY_TIMEOUT_MS: int(60_000, 1),
+  /** Extra attempts of an idempotent ComfyUI GET after a 5xx or a connection failure (POSTs: none). */
+  COMFYUI_GET_RETRIES: int(2, 0),
   AUTH_MODE: z.enum(['apiKey', 'jwt']).default('apiKey'),
   JWT_ISSUER: z.string().optional(),
   JWT_AUDIENCE: z.string().optional(),
