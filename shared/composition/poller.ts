@@ -4,7 +4,7 @@
  * use so tasks of a server no longer in COMFYUI_URLS still finish.
  */
 import { type AwsClients, createAwsClients } from '../adapters/aws/clients.js';
-import { HttpComfyClient } from '../adapters/comfyui/http-comfy-client.js';
+import { comfyClientFor } from '../adapters/comfyui/from-config.js';
 import { DynamoPollerLease } from '../adapters/dynamodb/poller-lease.js';
 import { DynamoTaskRepository } from '../adapters/dynamodb/task-repository.js';
 import { S3ArtifactStore } from '../adapters/s3/artifact-store.js';
@@ -24,15 +24,18 @@ const clientsFor = (c: Config): AwsClients =>
     ...(c.AWS_ENDPOINT_URL_S3 ? { s3Endpoint: c.AWS_ENDPOINT_URL_S3 } : {}),
   });
 
-/** One client per base URL (as HttpComfyClient normalises it, which is what tasks record). */
-export function comfyClientsFor(urls: readonly string[]): (baseUrl: string) => ComfyClient {
+/**
+ * One client per base URL (as HttpComfyClient normalises it, which is what tasks record), built from
+ * the configured pool settings; a server no longer in COMFYUI_URLS gets one on first use.
+ */
+export function comfyClientsFor(config: Config): (baseUrl: string) => ComfyClient {
   const clients = new Map<string, ComfyClient>();
   const add = (url: string) => {
-    const c = HttpComfyClient.create({ baseUrl: url });
+    const c = comfyClientFor(url, config);
     clients.set(c.baseUrl, c);
     return c;
   };
-  for (const u of urls) add(u);
+  for (const u of config.COMFYUI_URLS) add(u);
   return (baseUrl) => clients.get(baseUrl) ?? add(baseUrl);
 }
 
@@ -56,7 +59,7 @@ export function buildPollerDeps(config: Config, clients: AwsClients = clientsFor
     }),
     queue: new SqsTaskQueue({ client: clients.sqs, queueUrl: config.DISPATCH_QUEUE_URL }),
     lease: new DynamoPollerLease({ doc: clients.doc, tableName: config.TASKS_TABLE_NAME, clock }),
-    comfyFor: comfyClientsFor(config.COMFYUI_URLS),
+    comfyFor: comfyClientsFor(config),
     limiter: createLimiter(config.POLLER_COPY_CONCURRENCY),
     settings: pollSettings(config),
     loop: loopSettings(config),

@@ -261,6 +261,22 @@ describe('pollTasks: ComfyUI forgot the task', () => {
     ]);
   });
 
+  it('sends no message when its view of a lost task is stale', async () => {
+    const h = harness();
+    const t = h.dispatched({ missingPolls: 1 });
+    const stale = await h.tasks.listAtComfy();
+    // The dispatcher (re)records the task meanwhile.
+    await h.tasks.update(t.taskId, { status: 'dispatched' }, { comfyNumber: 7 });
+    const deps = {
+      ...h.deps,
+      tasks: Object.assign(Object.create(h.tasks), { listAtComfy: async () => stale }),
+    };
+    const r = await pollTasks(deps);
+    expect(outcomeOf(r, t.taskId)).toBe('conflict');
+    expect(h.queue.sent).toEqual([]);
+    expect((await h.tasks.get(t.taskId))?.status).toBe('dispatched');
+  });
+
   it('resets the missing count when the task shows up again', async () => {
     const h = harness();
     const t = h.dispatched({ missingPolls: 1 });
