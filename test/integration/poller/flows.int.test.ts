@@ -100,20 +100,19 @@ describe('poller with the ComfyUI stand-in', () => {
   });
 
   it('cancels a pending task by deleting it from the queue', async () => {
-    rig.comfy.control.setExecutionMs(1500);
-    try {
-      const blocker = await rig.submit(emptyToSave('block', 2));
-      const waiting = await rig.submit(emptyToSave('wait', 3));
-      await rig.poll();
-      expect((await rig.get(waiting.taskId)).queuePosition).toBe(0);
-      await rig.cancel(waiting);
-      const done = await rig.pollUntil(waiting.taskId, terminal);
-      expect(done.status).toBe('cancelled');
-      expect(rig.comfy.control.run(waiting.taskId)).toBeUndefined();
-      expect((await rig.pollUntil(blocker.taskId, terminal)).status).toBe('succeeded');
-    } finally {
-      rig.comfy.control.setExecutionMs(50);
-    }
+    // A blocker running for 6 s keeps the second task pending even on a slow machine.
+    const blockerId = randomUUID();
+    rig.comfy.control.setExecutionMsFor(blockerId, 6000);
+    const blocker = await rig.submit(emptyToSave('block', 2), { taskId: blockerId });
+    const waiting = await rig.submit(emptyToSave('wait', 3));
+    await rig.poll();
+    expect((await rig.get(waiting.taskId)).queuePosition).toBe(0);
+    await rig.cancel(waiting);
+    const done = await rig.pollUntil(waiting.taskId, terminal);
+    expect(done.status).toBe('cancelled');
+    expect(rig.comfy.control.run(waiting.taskId)).toBeUndefined();
+    await rig.cancel(blocker);
+    expect((await rig.pollUntil(blocker.taskId, terminal)).status).toBe('cancelled');
   });
 
   it('cancels a running task by interrupting it', async () => {

@@ -114,6 +114,7 @@ describe('poller recovery with the ComfyUI stand-in', () => {
       createHandler({
         ...buildPollerDeps(rig.stack.config(rig.configOverrides), rig.stack.clients),
         loop: { pollIntervalMs: 50, runMs: 20_000, leaseMs: 15_000 },
+        metrics: { addMetric: () => {}, publishStoredMetrics: () => {} },
       })({}, { awsRequestId: id, getRemainingTimeInMillis: () => 60_000 });
     const [a, b] = await Promise.all([handler('inv-a'), handler('inv-b')]);
     const held = [a, b].filter((r) => r.stoppedBecause === 'lease-held');
