@@ -63,7 +63,12 @@ export async function pollerRig(
     return t;
   };
   const dispatch = async (taskId: string) => {
-    const pool = new ComfyPool([client], { maxInFlight: 100, queueCacheMs: 0, clock: deps.clock });
+    const pool = new ComfyPool([client], {
+      maxInFlight: 100,
+      queueCacheMs: 0,
+      holdPollMs: 50,
+      clock: deps.clock,
+    });
     const outcome = await dispatchTask(
       {
         tasks: deps.tasks,
