@@ -42,10 +42,16 @@ export interface S3ArtifactStoreOptions {
 const DEFAULT_TYPE = 'application/octet-stream';
 const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 
-/** `attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 6266 / 5987). */
+/** Lone UTF-16 surrogates (e.g. a non-UTF-8 file name from ComfyUI) that encodeURIComponent rejects. */
+const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * `attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 6266 / 5987). Never throws:
+ * a lone surrogate becomes U+FFFD, since the name comes from ComfyUI and a presign must not fail on it.
+ */
 export function contentDisposition(name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  const exact = encodeURIComponent(name).replace(
+  const exact = encodeURIComponent(name.replace(LONE_SURROGATE_RE, '\uFFFD')).replace(
     /['()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16)}`,
   );
