@@ -4,6 +4,7 @@
  * infra/ reads context or the environment. Options are set in cdk.json or with `-c name=value`
  * (either `name` or `comfy-serverless:name`). docs/deploy.md lists them for operators.
  */
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
 
 /** A model file ComfyUI needs, downloaded once at first boot of the GPU instance. */
@@ -58,6 +59,7 @@ export const SettingsSchema = z
     corsOrigins: list,
     alarmEmail: optStr.pipe(z.string().email().optional()),
     natGateway: bool(true),
+    availabilityZones: list,
     instanceType: str('g6.xlarge').pipe(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/)),
     volumeSize: int(100, 30, 16_384),
     comfyuiRef: str('v0.3.64').pipe(z.string().regex(/^[\w./-]+$/)),
@@ -76,7 +78,10 @@ export const SettingsSchema = z
     dispatchMaxConcurrency: int(2, 2, 1000),
     pollerReservedConcurrency: int(0, 0, 1),
     maxInFlight: int(2, 1, 64),
-    logRetentionDays: int(30, 1, 3653),
+    logRetentionDays: int(30, 1, 3653).refine(
+      (days) => (Object.values(RetentionDays) as unknown[]).includes(days),
+      'one of the retention periods CloudWatch Logs offers (1, 3, 5, 7, 14, 30, 60, 90, 180, 365, ...)',
+    ),
   })
   .superRefine((s, ctx) => {
     if (s.authMode === 'jwt' && (!s.jwtIssuer || s.jwtAudience.length === 0)) {

@@ -24,6 +24,8 @@ export const TASK_METRICS = {
   runTimeMs: 'RunTimeMs',
   /** Seconds since the poller last completed a pass over the active tasks. */
   pollerLagSeconds: 'PollerLagSeconds',
-  /** Count of calls to ComfyUI that failed because the server could not be reached. */
+  /** Count of dispatcher calls to ComfyUI that failed because the server could not be reached. */
   comfyUnavailable: 'ComfyUnavailable',
+  /** Count of ComfyUI servers the poller could not reach during a poll. */
+  comfyServersUnreachable: 'ComfyServersUnreachable',
 } as const;

@@ -15,7 +15,6 @@ const raw = Object.fromEntries(
 );
 defineStacks(app, parseSettings(raw), {
   // Unset without credentials: the stacks are then environment-agnostic and synth works offline.
-  account: process.env.CDK_DEFAULT_ACCOUNT,
-  region: process.env.CDK_DEFAULT_REGION,
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
 addNagChecks(app);

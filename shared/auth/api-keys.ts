@@ -9,7 +9,8 @@ import type { ApiKeyRecord, ApiKeyStore } from '../ports/key-store.js';
 export const API_KEY_PREFIX = 'csk_';
 /** The header API Gateway reads the key from (lower-cased in payload 2.0 events). */
 export const API_KEY_HEADER = 'x-api-key';
-const API_KEY_RE = /^csk_[A-Za-z0-9_-]{43}$/;
+/** Any csk_ key we ever issued (older or local ones may be shorter than 43 characters). */
+const API_KEY_RE = /^csk_[A-Za-z0-9_-]{20,128}$/;
 
 export const hashApiKey = (key: string): string => createHash('sha256').update(key).digest('hex');
 

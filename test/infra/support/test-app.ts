@@ -2,12 +2,15 @@
  * Apps for the infra tests: the context of cdk.json (the same feature flags as `cdk synth`), with
  * asset bundling skipped so a test builds a stack in milliseconds instead of running esbuild.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { PROJECT_ROOT } from '../../../infra/paths.js';
+import { defineStacks } from '../../../infra/comfy-serverless-app.js';
+import { checkAwsSolutions } from '../../../infra/nag.js';
+import { functionEntry, PROJECT_ROOT } from '../../../infra/paths.js';
 import { type DeploySettings, parseSettings } from '../../../infra/settings.js';
 
 export function cdkJsonContext(): Record<string, unknown> {
@@ -18,6 +21,8 @@ export function cdkJsonContext(): Record<string, unknown> {
 export function testApp(extraContext: Record<string, unknown> = {}): App {
   return new App({
     context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...extraContext },
+    // CDK's template linter takes ~15 s per synth here; the app synth test runs it.
+    builtinCloudFormationValidation: false,
   });
 }
 
@@ -25,12 +30,29 @@ export function testSettings(overrides: Record<string, unknown> = {}): DeploySet
   return parseSettings({ corsOrigins: 'https://app.example.com', ...overrides });
 }
 
-/** cdk-nag AwsSolutions findings that are not acknowledged in the code. */
+/**
+ * cdk-nag AwsSolutions findings that are not acknowledged in the code. Call after synthesis
+ * (`Template.fromStack`): cross-stack references are resolved then, as in `cdk synth`.
+ */
 export function nagFindings(scope: IConstruct) {
-  const report = new AwsSolutionsChecks(undefined, { verbose: false }).validateScope(scope);
+  const report = checkAwsSolutions(scope);
   return report.violations.map((v) => ({
     rule: v.ruleName,
     severity: v.severity,
     paths: v.violatingResources.map((r) => r.constructPath),
   }));
+}
+
+const FIXTURE_ENTRY = fileURLToPath(new URL('../fixtures/handler.ts', import.meta.url));
+
+/** functions/<name>/index.ts, or a stand-in while that entry has not landed yet. */
+export const testEntry = (name: string) =>
+  existsSync(functionEntry(name)) ? functionEntry(name) : FIXTURE_ENTRY;
+
+/** Build both stacks from settings, synthesize the stateless one, and return its template. */
+export function synthStateless(overrides: Record<string, unknown> = {}) {
+  const app = testApp();
+  const stacks = defineStacks(app, testSettings(overrides), { functionEntry: testEntry });
+  const template = Template.fromStack(stacks.stateless);
+  return { app, ...stacks, template };
 }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createHandler } from '../../../functions/submit/handler.js';
 import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
-import { MAX_WORKFLOW_NODES } from '../../../shared/workflow/validate-workflow.js';
 import { aTask, tinyWorkflow } from '../../fakes/tasks.js';
 import { apiTestDeps } from '../../helpers/api-deps.js';
 import { apiEvent, bodyOf, lambdaContext } from '../../helpers/api-events.js';
+import { BAD_SUBMISSIONS } from '../../helpers/bad-submissions.js';
 
 function setup(limits: Parameters<typeof apiTestDeps>[0] = {}) {
   const deps = apiTestDeps(limits);
@@ -21,11 +21,6 @@ const nothingWritten = (deps: ReturnType<typeof apiTestDeps>) => {
   expect(deps.tasks.calls.create).toBe(0);
   expect(deps.queue.sent).toEqual([]);
 };
-
-const nodes = (n: number) =>
-  Object.fromEntries(
-    Array.from({ length: n }, (_, i) => [String(i), { class_type: 'X', inputs: {} }]),
-  );
 
 describe('POST /v1/tasks', () => {
   it('stores a queued task, sends one message and answers 202 with its id', async () => {
@@ -74,115 +69,7 @@ describe('POST /v1/tasks', () => {
   });
 
   describe('bad input: a 4xx with its code, and nothing written', () => {
-    const big = 'x'.repeat(1024 * 1024);
-    it.each<[string, unknown, number, string, Record<string, string>?]>([
-      ['malformed JSON', '{"workflow": {', 400, 'INVALID_JSON'],
-      ['an empty body', '', 400, 'INVALID_JSON'],
-      [
-        'a body that is not JSON-typed',
-        'workflow=1',
-        415,
-        'UNSUPPORTED_MEDIA_TYPE',
-        { 'content-type': 'text/plain' },
-      ],
-      ['a JSON array', [], 400, 'INVALID_REQUEST'],
-      ['neither workflow nor template', { metadata: {} }, 400, 'INVALID_REQUEST'],
-      [
-        'both workflow and template',
-        { workflow: tinyWorkflow(), template: 'txt2img' },
-        400,
-        'INVALID_REQUEST',
-      ],
-      [
-        'a UI-format workflow',
-        { workflow: { nodes: [], links: [], version: 0.4 } },
-        400,
-        'UI_FORMAT_WORKFLOW',
-      ],
-      ['a workflow that is not an object', { workflow: [1, 2] }, 400, 'INVALID_WORKFLOW'],
-      ['a node without class_type', { workflow: { '1': { inputs: {} } } }, 400, 'INVALID_WORKFLOW'],
-      [
-        'a node without inputs',
-        { workflow: { '1': { class_type: 'X' } } },
-        400,
-        'INVALID_WORKFLOW',
-      ],
-      [
-        'a dangling link',
-        { workflow: { '1': { class_type: 'X', inputs: { a: ['7', 0] } } } },
-        400,
-        'DANGLING_LINK',
-      ],
-      [
-        `${MAX_WORKFLOW_NODES + 1} nodes`,
-        { workflow: nodes(MAX_WORKFLOW_NODES + 1) },
-        400,
-        'TOO_MANY_NODES',
-      ],
-      [
-        'a body over 1 MiB',
-        { workflow: { '1': { class_type: 'X', inputs: { t: big } } } },
-        413,
-        'PAYLOAD_TOO_LARGE',
-      ],
-      ['an unknown template', { template: 'nope', params: {} }, 404, 'TEMPLATE_NOT_FOUND'],
-      ['a malformed template name', { template: 'Bad Name!' }, 400, 'INVALID_REQUEST'],
-      [
-        'params outside the schema',
-        { template: 'txt2img', params: { prompt: 'x', steps: 0 } },
-        400,
-        'INVALID_PARAMS',
-      ],
-      ['an unknown field', { workflow: tinyWorkflow(), priority: 1 }, 400, 'INVALID_REQUEST'],
-      [
-        'metadata that is not an object',
-        { workflow: tinyWorkflow(), metadata: 'x' },
-        400,
-        'INVALID_REQUEST',
-      ],
-      [
-        'oversized metadata',
-        { workflow: tinyWorkflow(), metadata: { a: 'x'.repeat(5000) } },
-        400,
-        'METADATA_TOO_LARGE',
-      ],
-      [
-        'a malformed upload reference',
-        { workflow: { '1': { class_type: 'LoadImage', inputs: { image: 'upload:x' } } } },
-        400,
-        'INVALID_UPLOAD_REFERENCE',
-      ],
-      [
-        'an unknown upload',
-        {
-          template: 'img2img',
-          params: { prompt: 'x', image: '0b7c4a52-4f0e-4b7a-9d0a-1c2b3d4e5f60' },
-        },
-        404,
-        'UPLOAD_NOT_FOUND',
-      ],
-      [
-        'an empty Idempotency-Key',
-        { workflow: tinyWorkflow() },
-        400,
-        'INVALID_IDEMPOTENCY_KEY',
-        { 'idempotency-key': '' },
-      ],
-      [
-        'an Idempotency-Key with spaces',
-        { workflow: tinyWorkflow() },
-        400,
-        'INVALID_IDEMPOTENCY_KEY',
-        { 'idempotency-key': 'a b' },
-      ],
-      [
-        'an Idempotency-Key over 128 characters',
-        { workflow: tinyWorkflow() },
-        400,
-        'INVALID_IDEMPOTENCY_KEY',
-        { 'Idempotency-Key': 'k'.repeat(129) },
-      ],
-    ])('%s', async (_name, body, status, code, headers) => {
+    it.each(BAD_SUBMISSIONS)('$name', async ({ body, status, code, headers }) => {
       // Prepare
       const { deps, submit } = setup();
       // Act

@@ -1,0 +1,247 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { API_ROUTES, WORKER_FUNCTIONS } from '../../infra/routes.js';
+import {
+  actionsOf,
+  flat,
+  oneResource,
+  policyStatements,
+  resourcesOf,
+  resourcesOfStatement,
+} from './support/template-queries.js';
+import { nagFindings, synthStateless } from './support/test-app.js';
+
+const FUNCTION_PREFIX: Record<string, string> = {
+  submit: 'SubmitFunction',
+  status: 'StatusFunction',
+  list: 'ListFunction',
+  cancel: 'CancelFunction',
+  templates: 'TemplatesFunction',
+  'create-upload': 'CreateUploadFunction',
+  authorizer: 'AuthorizerFunction',
+  dispatcher: 'DispatchDispatcherFunction',
+  'dead-letter': 'DispatchDeadLetterFunction',
+  poller: 'PollingPollerFunction',
+};
+const ROLE_PREFIX = (fn: string) => (FUNCTION_PREFIX[fn] as string).replace(/Function$/, 'Role');
+
+describe('StatelessStack (API key mode, defaults)', () => {
+  let built: ReturnType<typeof synthStateless>;
+  let template: Template;
+
+  beforeAll(() => {
+    built = synthStateless({ corsOrigins: 'https://app.example.com' });
+    template = built.template;
+  });
+
+  describe('functions', () => {
+    it('defines one function per route and worker, no more', () => {
+      const ours = Object.keys(resourcesOf(template, 'AWS::Lambda::Function')).filter((id) =>
+        Object.values(FUNCTION_PREFIX).some((p) => id.startsWith(p)),
+      );
+      expect(ours).toHaveLength(API_ROUTES.length + WORKER_FUNCTIONS.length);
+    });
+
+    it.each(Object.keys(FUNCTION_PREFIX))(
+      '%s runs ESM-bundled on arm64, a current Node.js runtime, with JSON logs in its own group',
+      (fn) => {
+        const props = oneResource(
+          template,
+          'AWS::Lambda::Function',
+          FUNCTION_PREFIX[fn] as string,
+        ).Properties;
+        expect(props).toMatchObject({
+          Runtime: 'nodejs24.x',
+          Architectures: ['arm64'],
+          Handler: 'index.handler',
+          LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
+          Environment: {
+            Variables: expect.objectContaining({
+              POWERTOOLS_SERVICE_NAME: 'comfy-serverless',
+              POWERTOOLS_METRICS_NAMESPACE: 'ComfyServerless',
+              TASKS_TABLE_NAME: expect.anything(),
+              API_KEYS_TABLE_NAME: expect.anything(),
+              OUTPUTS_BUCKET_NAME: expect.anything(),
+              DISPATCH_QUEUE_URL: expect.anything(),
+              AUTH_MODE: 'apiKey',
+            }),
+          },
+        });
+        const logGroupId = props.LoggingConfig.LogGroup.Ref as string;
+        expect(resourcesOf(template, 'AWS::Logs::LogGroup')[logGroupId]?.Properties).toEqual({
+          RetentionInDays: 30,
+        });
+      },
+    );
+
+    it('puts only the dispatcher and the poller in the VPC', () => {
+      for (const [fn, prefix] of Object.entries(FUNCTION_PREFIX)) {
+        const props = oneResource(template, 'AWS::Lambda::Function', prefix).Properties;
+        if (fn === 'dispatcher' || fn === 'poller') {
+          expect(props.VpcConfig?.SecurityGroupIds, fn).toHaveLength(1);
+        } else {
+          expect(props.VpcConfig, fn).toBeUndefined();
+        }
+      }
+    });
+
+    it("points the dispatcher and the poller at the instance's private address", () => {
+      for (const fn of ['dispatcher', 'poller']) {
+        const vars = oneResource(template, 'AWS::Lambda::Function', FUNCTION_PREFIX[fn] as string)
+          .Properties.Environment.Variables;
+        expect(vars.COMFYUI_URLS).toEqual({
+          'Fn::Join': [
+            '',
+            [
+              'http://',
+              { 'Fn::GetAtt': [expect.stringMatching(/^ComfyInstance/), 'PrivateIp'] },
+              ':8188',
+            ],
+          ],
+        });
+      }
+    });
+  });
+
+  describe('HTTP API', () => {
+    it('has every route of infra/routes.ts behind the API key authorizer', () => {
+      const routes = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Route'));
+      expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(
+        API_ROUTES.map((r) => `${r.method} ${r.path}`).sort(),
+      );
+      for (const route of routes) {
+        expect(route.Properties).toMatchObject({
+          AuthorizationType: 'CUSTOM',
+          AuthorizerId: { Ref: expect.stringMatching(/ApiKeyAuthorizer/) },
+        });
+      }
+    });
+
+    it('authorizes with simple responses, cached per x-api-key header', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+        AuthorizerType: 'REQUEST',
+        AuthorizerPayloadFormatVersion: '2.0',
+        EnableSimpleResponses: true,
+        IdentitySource: ['$request.header.x-api-key'],
+        AuthorizerResultTtlInSeconds: 300,
+      });
+    });
+
+    it('allows CORS from the configured origins only', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+        CorsConfiguration: {
+          AllowOrigins: ['https://app.example.com'],
+          AllowHeaders: Match.arrayWith(['content-type', 'x-api-key', 'idempotency-key']),
+        },
+      });
+    });
+
+    it('throttles the default stage and writes JSON access logs without credentials', () => {
+      const stage = oneResource(template, 'AWS::ApiGatewayV2::Stage', 'Api').Properties;
+      expect(stage).toMatchObject({
+        StageName: '$default',
+        AutoDeploy: true,
+        DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      });
+      const format = JSON.parse(stage.AccessLogSettings.Format);
+      expect(format.requestId).toBe('$context.requestId');
+      expect(stage.AccessLogSettings.Format).not.toMatch(/x-api-key|authorization/i);
+    });
+  });
+
+  describe('IAM', () => {
+    it('never allows an action on every resource', () => {
+      for (const [id, policy] of Object.entries(resourcesOf(template, 'AWS::IAM::Policy'))) {
+        for (const statement of policy.Properties.PolicyDocument.Statement) {
+          expect(resourcesOfStatement(statement), id).not.toContain('*');
+        }
+      }
+    });
+
+    it('lets each function write its own log group only (no managed basic-execution policy)', () => {
+      for (const fn of Object.keys(FUNCTION_PREFIX)) {
+        const statements = policyStatements(template, ROLE_PREFIX(fn));
+        const logs = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
+        expect(logs, fn).toHaveLength(1);
+        expect(flat(logs[0]?.Resource), fn).toMatch(
+          /"Fn::GetAtt":\["[A-Za-z]+Logs[0-9A-F]{8}","Arn"\]/,
+        );
+        const role = oneResource(template, 'AWS::IAM::Role', ROLE_PREFIX(fn)).Properties;
+        expect(flat(role.ManagedPolicyArns ?? []), fn).not.toMatch(/AWSLambdaBasicExecutionRole/);
+      }
+    });
+
+    it('scopes every data permission to the stateful stack or this stack', () => {
+      for (const fn of Object.keys(FUNCTION_PREFIX)) {
+        for (const s of policyStatements(template, ROLE_PREFIX(fn))) {
+          for (const resource of resourcesOfStatement(s)) {
+            expect(flat(resource), fn).toMatch(
+              /"StackName":"ComfyServerless-Stateful"|"Fn::GetAtt":\["(Dispatch|Polling|[A-Za-z]+Logs)/,
+            );
+          }
+        }
+      }
+    });
+
+    it('gives read-only functions no write action, and S3 access by key prefix only', () => {
+      const writes = /dynamodb:(Put|Update|Delete|BatchWrite)|s3:Put|sqs:Send/;
+      for (const fn of ['status', 'list', 'authorizer']) {
+        const actions = policyStatements(template, ROLE_PREFIX(fn)).flatMap(actionsOf);
+        expect(
+          actions.filter((a) => writes.test(a)),
+          fn,
+        ).toEqual([]);
+      }
+      const templates = policyStatements(template, ROLE_PREFIX('templates')).flatMap(actionsOf);
+      expect(templates.every((a) => a.startsWith('logs:'))).toBe(true);
+      const prefixes: Record<string, string[]> = {
+        submit: ['uploads', 'workflows'],
+        status: ['outputs'],
+        list: ['outputs'],
+        'create-upload': ['uploads'],
+        dispatcher: ['uploads', 'workflows'],
+        poller: ['outputs'],
+      };
+      for (const [fn, expected] of Object.entries(prefixes)) {
+        const s3 = policyStatements(template, ROLE_PREFIX(fn)).filter((s) =>
+          actionsOf(s).some((a) => a.startsWith('s3:')),
+        );
+        const objectPrefixes = s3
+          .flatMap(resourcesOfStatement)
+          .map(flat)
+          .flatMap((r) => [...r.matchAll(/"\/([a-z]+)\/\*"/g)].map((m) => m[1]));
+        expect([...new Set(objectPrefixes)].sort(), fn).toEqual(expected);
+        const putObjects = s3.filter((s) => actionsOf(s).includes('s3:PutObject'));
+        for (const s of putObjects)
+          expect(flat(s.Resource), fn).toMatch(/\/(outputs|uploads|workflows)\/\*/);
+      }
+    });
+
+    it('lets only the authorizer read the API keys table', () => {
+      for (const fn of Object.keys(FUNCTION_PREFIX)) {
+        const text = flat(policyStatements(template, ROLE_PREFIX(fn)));
+        expect(text.includes('ApiKeysTable'), fn).toBe(fn === 'authorizer');
+      }
+    });
+  });
+
+  it('outputs the API URL, bucket, instance id and the command that creates the first key', () => {
+    const outputs = template.toJSON().Outputs;
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining([
+        'ApiUrl',
+        'OutputsBucketName',
+        'ComfyInstanceId',
+        'ApiKeysTableName',
+        'CreateApiKeyCommand',
+      ]),
+    );
+    expect(flat(outputs.CreateApiKeyCommand.Value)).toContain(
+      'npm run keys -- create --owner <you> --table ',
+    );
+  });
+
+  it('passes cdk-nag AwsSolutions with no unacknowledged finding', () => {
+    expect(nagFindings(built.app)).toEqual([]);
+  });
+});

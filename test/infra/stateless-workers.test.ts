@@ -1,0 +1,259 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DISPATCH_DLQ, DISPATCH_QUEUE, DISPATCHER_TIMEOUT_SECONDS } from '../../infra/resources.js';
+import { DEFAULT_MODELS } from '../../infra/settings.js';
+import { TASK_METRICS } from '../../shared/telemetry-names.js';
+import { flat, oneResource, resourcesOf } from './support/template-queries.js';
+import { synthStateless } from './support/test-app.js';
+
+describe('StatelessStack workers, ComfyUI instance and monitoring (defaults)', () => {
+  let template: Template;
+  const fn = (prefix: string) => oneResource(template, 'AWS::Lambda::Function', prefix).Properties;
+
+  beforeAll(() => {
+    template = synthStateless().template;
+  });
+
+  describe('dispatch pipeline', () => {
+    it('builds the queue and its dead-letter queue from resources.ts, encrypted and TLS-only', () => {
+      const queue = oneResource(template, 'AWS::SQS::Queue', 'DispatchDispatchQueue').Properties;
+      expect(queue).toMatchObject({
+        VisibilityTimeout: DISPATCH_QUEUE.visibilityTimeoutSeconds,
+        MessageRetentionPeriod: DISPATCH_QUEUE.retentionSeconds,
+        ReceiveMessageWaitTimeSeconds: DISPATCH_QUEUE.receiveWaitSeconds,
+        SqsManagedSseEnabled: true,
+        RedrivePolicy: {
+          maxReceiveCount: DISPATCH_QUEUE.deadLetter?.maxReceiveCount,
+          deadLetterTargetArn: {
+            'Fn::GetAtt': [expect.stringMatching(/^DispatchDispatchDeadLetterQueue/), 'Arn'],
+          },
+        },
+      });
+      const dlq = oneResource(template, 'AWS::SQS::Queue', 'DispatchDispatchDeadLetter').Properties;
+      expect(dlq.MessageRetentionPeriod).toBe(DISPATCH_DLQ.retentionSeconds);
+      for (const policy of Object.values(resourcesOf(template, 'AWS::SQS::QueuePolicy'))) {
+        expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+          expect.objectContaining({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        );
+      }
+    });
+
+    it('keeps the visibility timeout at least six times the dispatcher timeout', () => {
+      expect(fn('DispatchDispatcherFunction').Timeout).toBe(DISPATCHER_TIMEOUT_SECONDS);
+      expect(DISPATCH_QUEUE.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(
+        6 * DISPATCHER_TIMEOUT_SECONDS,
+      );
+    });
+
+    it('consumes with partial batch responses and bounded concurrency', () => {
+      const mappings = Object.values(resourcesOf(template, 'AWS::Lambda::EventSourceMapping'));
+      const dispatcher = mappings.find((m) =>
+        flat(m.Properties.EventSourceArn).includes('DispatchDispatchQueue'),
+      );
+      expect(dispatcher?.Properties).toMatchObject({
+        FunctionName: { Ref: expect.stringMatching(/^DispatchDispatcherFunction/) },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 2 },
+        BatchSize: 10,
+      });
+      const deadLetter = mappings.find((m) =>
+        flat(m.Properties.EventSourceArn).includes('DispatchDispatchDeadLetterQueue'),
+      );
+      expect(deadLetter?.Properties).toMatchObject({
+        FunctionName: { Ref: expect.stringMatching(/^DispatchDeadLetterFunction/) },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    });
+  });
+
+  describe('poller', () => {
+    it('runs every minute, without retries of a missed run', () => {
+      const rule = oneResource(template, 'AWS::Events::Rule', 'PollingSchedule').Properties;
+      expect(rule).toMatchObject({
+        ScheduleExpression: 'rate(1 minute)',
+        State: 'ENABLED',
+        Targets: [
+          {
+            Arn: { 'Fn::GetAtt': [expect.stringMatching(/^PollingPollerFunction/), 'Arn'] },
+            RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
+          },
+        ],
+      });
+    });
+
+    it('polls for less than a minute and times out with a margin after it', () => {
+      const poller = fn('PollingPollerFunction');
+      const runMs = Number(poller.Environment.Variables.POLLER_RUN_MS);
+      expect(runMs).toBeLessThanOrEqual(60_000);
+      expect(poller.Timeout * 1000).toBeGreaterThanOrEqual(runMs + 30_000);
+      expect(poller.ReservedConcurrentExecutions).toBeUndefined();
+    });
+  });
+
+  describe('ComfyUI instance', () => {
+    const instance = () => oneResource(template, 'AWS::EC2::Instance', 'ComfyInstance').Properties;
+
+    it('boots the current Deep Learning GPU AMI, resolved by EC2 at launch', () => {
+      expect(instance()).toMatchObject({
+        InstanceType: 'g6.xlarge',
+        ImageId:
+          'resolve:ssm:/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-24.04/latest/ami-id',
+        Monitoring: true,
+      });
+    });
+
+    it('has no public address, no key pair, an encrypted gp3 volume and IMDSv2 only', () => {
+      const props = instance();
+      expect(props.KeyName).toBeUndefined();
+      expect(props.NetworkInterfaces).toEqual([
+        expect.objectContaining({ AssociatePublicIpAddress: false }),
+      ]);
+      expect(props.BlockDeviceMappings).toEqual([
+        {
+          DeviceName: '/dev/sda1',
+          Ebs: { DeleteOnTermination: true, Encrypted: true, VolumeSize: 100, VolumeType: 'gp3' },
+        },
+      ]);
+      const launchTemplate = oneResource(template, 'AWS::EC2::LaunchTemplate', 'ComfyInstance');
+      expect(launchTemplate.Properties.LaunchTemplateData.MetadataOptions).toMatchObject({
+        HttpTokens: 'required',
+      });
+    });
+
+    it('runs in a private subnet', () => {
+      const subnetRef = instance().NetworkInterfaces[0].SubnetId.Ref as string;
+      expect(subnetRef).toMatch(/private/);
+      const subnet = resourcesOf(template, 'AWS::EC2::Subnet')[subnetRef];
+      expect(subnet?.Properties.MapPublicIpOnLaunch).toBe(false);
+    });
+
+    it('admits the ComfyUI port from the dispatcher and poller group only', () => {
+      const sgId = instance().NetworkInterfaces[0].GroupSet[0]['Fn::GetAtt'][0] as string;
+      const sg = resourcesOf(template, 'AWS::EC2::SecurityGroup')[sgId]?.Properties;
+      expect(sg?.SecurityGroupIngress).toBeUndefined();
+      const ingress = Object.values(resourcesOf(template, 'AWS::EC2::SecurityGroupIngress')).filter(
+        (r) => r.Properties.GroupId['Fn::GetAtt'][0] === sgId,
+      );
+      expect(ingress).toHaveLength(1);
+      expect(ingress[0]?.Properties).toMatchObject({
+        IpProtocol: 'tcp',
+        FromPort: 8188,
+        ToPort: 8188,
+        SourceSecurityGroupId: {
+          'Fn::GetAtt': [expect.stringMatching(/^ComfyClients/), 'GroupId'],
+        },
+      });
+      const clientSg = fn('DispatchDispatcherFunction').VpcConfig.SecurityGroupIds[0];
+      expect(clientSg['Fn::GetAtt'][0]).toMatch(/^ComfyClients/);
+      expect(fn('PollingPollerFunction').VpcConfig.SecurityGroupIds).toEqual([clientSg]);
+    });
+
+    it('is administered through Session Manager', () => {
+      const roles = Object.entries(resourcesOf(template, 'AWS::IAM::Role')).filter(([id]) =>
+        id.startsWith('ComfyInstance'),
+      );
+      expect(roles).toHaveLength(1);
+      expect(flat(roles[0]?.[1].Properties.ManagedPolicyArns)).toContain(
+        'AmazonSSMManagedInstanceCore',
+      );
+    });
+
+    it('installs ComfyUI as a service on its private address, fetches models, cleans old files', () => {
+      const userData = flat(instance().UserData);
+      expect(userData).toContain("checkout --force 'v0.3.64'");
+      expect(userData).toContain('--listen \\"$(/usr/local/bin/comfyui-private-ip)\\" --port 8188');
+      expect(userData).toContain('systemctl enable --now comfyui.service comfyui-cleanup.timer');
+      expect(userData).toContain('OnCalendar=hourly');
+      expect(userData).toContain(`-mmin +${24 * 60} -delete`);
+      for (const model of DEFAULT_MODELS) expect(userData).toContain(model.url);
+      expect(userData).not.toContain('0.0.0.0');
+    });
+  });
+
+  describe('network', () => {
+    it('has one NAT gateway (the setup downloads), S3/DynamoDB gateway and SQS interface endpoints', () => {
+      expect(Object.keys(resourcesOf(template, 'AWS::EC2::NatGateway'))).toHaveLength(1);
+      const endpoints = Object.values(resourcesOf(template, 'AWS::EC2::VPCEndpoint'));
+      const names = endpoints.map(
+        (e) => `${e.Properties.VpcEndpointType}:${flat(e.Properties.ServiceName)}`,
+      );
+      expect(names.filter((n) => n.startsWith('Gateway'))).toHaveLength(2);
+      expect(names.some((n) => n.startsWith('Gateway') && n.includes('.s3'))).toBe(true);
+      expect(names.some((n) => n.startsWith('Gateway') && n.includes('.dynamodb'))).toBe(true);
+      expect(names.filter((n) => n.startsWith('Interface'))).toEqual([
+        expect.stringContaining('.sqs'),
+      ]);
+    });
+
+    it('logs rejected traffic', () => {
+      template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT' });
+    });
+  });
+
+  describe('monitoring', () => {
+    const alarms = () => Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
+    const alarmOn = (metricName: string) =>
+      alarms().find((a) => a.Properties.MetricName === metricName)?.Properties;
+
+    it('alarms on dead-lettered messages, function errors and poller lag', () => {
+      expect(alarmOn('ApproximateNumberOfMessagesVisible')).toMatchObject({
+        Namespace: 'AWS/SQS',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Dimensions: [
+          {
+            Name: 'QueueName',
+            Value: { 'Fn::GetAtt': [expect.stringMatching(/DeadLetterQueue/), 'QueueName'] },
+          },
+        ],
+      });
+      const errorAlarms = alarms().filter((a) => a.Properties.MetricName === 'Errors');
+      expect(errorAlarms.map((a) => flat(a.Properties.Dimensions)).join()).toMatch(
+        /DispatchDispatcherFunction.*PollingPollerFunction|PollingPollerFunction.*DispatchDispatcherFunction/,
+      );
+      expect(alarmOn(TASK_METRICS.pollerLagSeconds)).toMatchObject({
+        Namespace: 'ComfyServerless',
+        Dimensions: [{ Name: 'service', Value: 'comfy-serverless' }],
+        Statistic: 'Maximum',
+      });
+    });
+
+    it('alarms when ComfyUI is unreachable from the dispatcher or the poller', () => {
+      const comfy = alarms().find((a) => flat(a.Properties.Metrics).includes('FILL('));
+      const names = flat(comfy?.Properties.Metrics);
+      expect(names).toContain(TASK_METRICS.comfyUnavailable);
+      expect(names).toContain(TASK_METRICS.comfyServersUnreachable);
+    });
+
+    it('notifies the alarm topic on alarm and on recovery', () => {
+      for (const alarm of alarms()) {
+        expect(alarm.Properties.AlarmActions).toEqual([
+          { Ref: expect.stringMatching(/AlarmTopic/) },
+        ]);
+        expect(alarm.Properties.OKActions).toEqual([{ Ref: expect.stringMatching(/AlarmTopic/) }]);
+      }
+      expect(Object.keys(resourcesOf(template, 'AWS::SNS::Subscription'))).toHaveLength(0);
+    });
+
+    it('charts the task metrics on the dashboard', () => {
+      const body = flat(
+        oneResource(template, 'AWS::CloudWatch::Dashboard', 'Monitoring').Properties,
+      );
+      for (const name of [
+        TASK_METRICS.submitted,
+        TASK_METRICS.dispatched,
+        TASK_METRICS.completed,
+        TASK_METRICS.failed,
+        TASK_METRICS.cancelled,
+        TASK_METRICS.resultLagMs,
+        TASK_METRICS.queueWaitMs,
+        TASK_METRICS.runTimeMs,
+      ]) {
+        expect(body).toContain(`\\"${name}\\"`);
+      }
+    });
+  });
+});
