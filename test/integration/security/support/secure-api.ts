@@ -67,6 +67,8 @@ export interface SecureApiOptions {
 export interface JwtIssuer {
   issuer: string;
   audience: string;
+  /** Where the public keys are published (what an attacker can read too). */
+  jwksUrl: string;
   /** A token signed by the trusted key (RS256), with `iss`, `aud` and a 5-minute `exp` unless set. */
   sign(
     claims: JWTPayload,
@@ -120,6 +122,7 @@ async function startJwks(): Promise<{ server: Server; issuer: JwtIssuer; jwksUrl
     issuer: {
       issuer,
       audience,
+      jwksUrl,
       sign: (claims, opts = {}) => build(claims, opts).sign(trusted.privateKey),
       signForeign: (claims) => build(claims, {}).sign(foreign.privateKey),
     },
