@@ -34,6 +34,13 @@ export const ConfigSchema = z.object({
   AWS_REGION: z.string().default('us-east-1'),
   /** Comma-separated ComfyUI base URLs (the pool). */
   COMFYUI_URLS: csv.default(['http://127.0.0.1:8188']),
+  /** HTTP to each ComfyUI server (undici Pool): sockets, and connect/headers/body timeouts in ms. */
+  COMFYUI_CONNECTIONS: int(8, 1),
+  COMFYUI_CONNECT_TIMEOUT_MS: int(5000, 1),
+  COMFYUI_HEADERS_TIMEOUT_MS: int(30_000, 1),
+  COMFYUI_BODY_TIMEOUT_MS: int(60_000, 1),
+  /** Extra attempts of an idempotent ComfyUI GET after a 5xx or a connection failure (POSTs: none). */
+  COMFYUI_GET_RETRIES: int(2, 0),
   AUTH_MODE: z.enum(['apiKey', 'jwt']).default('apiKey'),
   JWT_ISSUER: z.string().optional(),
   JWT_AUDIENCE: z.string().optional(),

@@ -45,6 +45,10 @@ async function decide(deps: CancelTaskDeps, task: Task) {
       const written = await deps.tasks.update(task.taskId, expect, {
         status: 'cancelled',
         finishedAt: now,
+        error: {
+          code: 'CANCELLED',
+          message: 'The task was cancelled at the caller\u2019s request.',
+        },
       });
       return { task: written, outcome: 'cancelled' as const };
     }

@@ -64,19 +64,25 @@ export class FaultInjector {
     return this.faults.map((f) => ({ ...f }));
   }
 
-  /** The faults that fire for this request (latency first, then at most one terminal fault). */
+  /**
+   * The faults that fire for this request: every matching latency, then at most one other fault (the
+   * first that matches). Only faults that fire are counted.
+   */
   match(method: string, path: string): FaultKind[] {
     const fired: FaultKind[] = [];
+    let terminal: FaultKind | undefined;
     for (const f of this.faults) {
       const { rule } = f;
+      if (terminal && rule.kind !== 'latency') continue;
       if (rule.method && rule.method.toUpperCase() !== method) continue;
       if (!routeMatches(rule.route, path)) continue;
       if (rule.count !== undefined && f.fired >= rule.count) continue;
       if (rule.probability !== undefined && this.random() >= rule.probability) continue;
       f.fired++;
-      fired.push(rule);
+      if (rule.kind === 'latency') fired.push(rule);
+      else terminal = rule;
     }
-    return fired.sort((a, b) => Number(b.kind === 'latency') - Number(a.kind === 'latency'));
+    return terminal ? [...fired, terminal] : fired;
   }
 }
 

@@ -5,7 +5,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
 import type { StandInCore } from './core.js';
 import {
   contentTypeFor,
@@ -27,8 +26,8 @@ export interface RouteEnv {
   version: string;
   maxUploadBytes: number;
   argv: string[];
-  /** Wraps a /view body (fault injection may cut it short). */
-  wrapBody(stream: Readable): Readable;
+  /** Injected fault: cut /view bodies after this many bytes. */
+  truncateAfter?: number;
 }
 
 type Handler = (
@@ -250,8 +249,21 @@ function view(req: IncomingMessage, res: ServerResponse, url: URL, env: RouteEnv
   const body = found.virtual
     ? virtualStream(found.virtual, start, end)
     : createReadStream(found.path, { start, end });
-  const wrapped = env.wrapBody(body);
-  wrapped.on('error', () => res.destroy());
-  res.on('close', () => wrapped.destroy());
-  wrapped.pipe(res);
+  body.on('error', () => res.destroy());
+  res.on('close', () => body.destroy());
+  if (env.truncateAfter === undefined) return void body.pipe(res);
+  // Injected fault: send the first bytes, then cut the connection mid-body.
+  const after = env.truncateAfter;
+  let sent = 0;
+  const cut = () => {
+    body.destroy();
+    res.socket?.destroy();
+  };
+  body.on('data', (chunk: Buffer) => {
+    const part = chunk.subarray(0, Math.max(0, after - sent));
+    sent += part.length;
+    if (sent >= after) res.write(part, cut);
+    else res.write(part);
+  });
+  body.on('end', () => res.write('', cut));
 }

@@ -5,7 +5,6 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { Transform } from 'node:stream';
 import type { StandInControl } from './control.js';
 import { handleControlRoute } from './control-routes.js';
 import type { StandInCore } from './core.js';
@@ -111,9 +110,8 @@ export class StandInServer {
       version: this.options.version,
       maxUploadBytes: this.options.maxUploadBytes,
       argv: ['comfy-standin', '--port', String(this.port)],
-      wrapBody: (body) =>
-        truncateAfter === undefined ? body : body.pipe(cutAfter(truncateAfter, res)),
     };
+    if (truncateAfter !== undefined) env.truncateAfter = truncateAfter;
     try {
       if (isJobs) {
         if (!this.options.jobsApi || !(await this.jobs(req, res, url, path))) sendNotFound(res);
@@ -198,18 +196,4 @@ export class StandInServer {
     }
     return false;
   }
-}
-
-/** Pass `after` bytes, then cut the connection (a response body cut short). */
-function cutAfter(after: number, res: ServerResponse): Transform {
-  let sent = 0;
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      if (sent >= after) return cb();
-      const part = chunk.subarray(0, Math.max(0, after - sent));
-      sent += part.length;
-      cb(null, part);
-      if (sent >= after) setImmediate(() => res.destroy());
-    },
-  });
 }

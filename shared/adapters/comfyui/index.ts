@@ -1,6 +1,7 @@
 /** The ComfyUI adapter: HttpComfyClient, its Pool factory, and the parsers it uses. */
 export { translateTransportError } from './errors.js';
 export type { ComfyFeatures } from './features.js';
+export { comfyClientFor, comfyClientsFromConfig } from './from-config.js';
 export { HttpComfyClient, type HttpComfyClientOptions } from './http-comfy-client.js';
 export {
   collectOutputFiles,

@@ -291,4 +291,96 @@ export function comfyClientContract(target: () => ContractTarget) {
       expect([png.width, png.height]).toEqual([64, 64]);
     }, 180_000);
   });
+
+  describe('ComfyUI wire shapes (what the stand-in must reproduce)', () => {
+    const raw = (path: string, init?: RequestInit) =>
+      fetch(`${target().client.baseUrl}${path}`, init);
+
+    it('serves every route under /api too, and 404s unknown routes with aiohttp text', async () => {
+      expect((await raw('/api/system_stats')).status).toBe(200);
+      expect(await (await raw('/api/queue')).json()).toHaveProperty('queue_pending');
+      const missing = await raw(`/no_such_route_${TAG}`);
+      expect(missing.status).toBe(404);
+      expect(await missing.text()).toBe('404: Not Found');
+      expect((await raw('/jobs')).status).toBe(404); // the jobs API is never served without /api
+    });
+
+    it('writes JSON the way Python json.dumps does, and {} for unknown history and classes', async () => {
+      expect(await (await raw('/prompt')).text()).toMatch(
+        /^\{"exec_info": \{"queue_remaining": \d+\}\}$/,
+      );
+      const unknown = await raw(`/history/${randomUUID()}`);
+      expect(unknown.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(await unknown.text()).toBe('{}');
+      expect(await (await raw('/object_info/NoSuchNode')).text()).toBe('{}');
+    });
+
+    it('answers queue/history/interrupt POSTs with 200 and an empty octet-stream body', async () => {
+      for (const [path, body] of [
+        ['/queue', { delete: [randomUUID()] }],
+        ['/history', { delete: [randomUUID()] }],
+        ['/interrupt', { prompt_id: randomUUID() }],
+      ] as const) {
+        const res = await raw(path, { method: 'POST', body: JSON.stringify(body) });
+        expect([path, res.status, res.headers.get('content-type'), await res.text()]).toEqual([
+          path,
+          200,
+          'application/octet-stream',
+          '',
+        ]);
+      }
+    });
+
+    it('applies the /view path rules: 400 for .. or an unknown type, 403 for an escaping subfolder', async () => {
+      expect((await raw('/view?filename=../main.py')).status).toBe(400);
+      expect((await raw('/view?filename=x.png&type=bogus')).status).toBe(400);
+      expect((await raw('/view?filename=x.png&subfolder=../../')).status).toBe(403);
+      const missing = await raw(`/view?filename=missing_${TAG}.png&type=output`);
+      expect([missing.status, await missing.text()]).toEqual([404, '']);
+    });
+
+    it('rejects an upload without an image field with an empty 400', async () => {
+      const form = new FormData();
+      form.append('file', new Blob([Buffer.from('x')]), 'x.png');
+      const res = await raw('/upload/image', { method: 'POST', body: form });
+      expect([res.status, await res.text()]).toEqual([400, '']);
+    });
+
+    it('stores history entries as {prompt:[5], outputs, status{status_str,completed,messages}, meta}', async () => {
+      const promptId = randomUUID();
+      await target().client.submitPrompt({
+        promptId,
+        workflow: emptyToSave(`contract_${TAG}/raw`, nextColor(), 8),
+        clientId: CLIENT_ID,
+      });
+      await waitForRun(target().client, promptId);
+      const body = (await (await raw(`/history/${promptId}`)).json()) as Record<
+        string,
+        Record<string, unknown>
+      >;
+      const entry = body[promptId] as Record<string, unknown>;
+      expect(Object.keys(entry).sort()).toEqual(['meta', 'outputs', 'prompt', 'status']);
+      const prompt = entry.prompt as unknown[];
+      expect(prompt).toHaveLength(5);
+      expect(typeof prompt[0]).toBe('number');
+      expect(prompt[1]).toBe(promptId);
+      expect(prompt[3]).toEqual({ client_id: CLIENT_ID });
+      expect(prompt[4]).toEqual(['2']);
+      const status = entry.status as {
+        status_str: string;
+        completed: boolean;
+        messages: [string, Record<string, unknown>][];
+      };
+      expect(Object.keys(status).sort()).toEqual(['completed', 'messages', 'status_str']);
+      expect(status.messages.map(([e]) => e)).toEqual([
+        'execution_start',
+        'execution_cached',
+        'execution_success',
+      ]);
+      expect(Object.keys(status.messages[0]?.[1] ?? {}).sort()).toEqual(['prompt_id', 'timestamp']);
+      expect(entry.meta).toEqual({
+        '2': { node_id: '2', display_node: '2', parent_node: null, real_node_id: '2' },
+      });
+    });
+  });
 }

@@ -34,6 +34,7 @@ describe('POST /v1/tasks/{taskId}/cancel', () => {
       taskId: task.taskId,
       status: 'cancelled',
       finishedAt: deps.clock.iso(),
+      error: { code: 'CANCELLED' },
     });
     expect((await deps.tasks.get(task.taskId))?.status).toBe('cancelled');
   });

@@ -1,0 +1,134 @@
+/**
+ * `npm run keys -- create --owner alice [--label laptop]` prints a new API key once;
+ * `npm run keys -- revoke <keyId>`; `npm run keys -- list [--owner alice]`.
+ *
+ * Target: the local stack by default (DynamoDB Local on 127.0.0.1:$LOCAL_DYNAMODB_PORT or 8000, table
+ * comfy-serverless-api-keys, as `npm start` creates them); a deployed stack when a table name is given
+ * (`--table` or API_KEYS_TABLE_NAME), with the usual AWS credentials.
+ * `--endpoint` / AWS_ENDPOINT_URL_DYNAMODB point at any other DynamoDB. The logic is in
+ * shared/auth/key-admin.ts.
+ */
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { API_KEYS_TABLE } from '../infra/resources.js';
+import { createAwsClients } from '../shared/adapters/aws/clients.js';
+import { DynamoApiKeyStore } from '../shared/adapters/dynamodb/api-key-store.js';
+import { createKey, listKeys, revokeKey } from '../shared/auth/key-admin.js';
+import { DomainError } from '../shared/domain/errors.js';
+import { systemClock } from '../shared/ports/clock.js';
+import type { ApiKeyStore } from '../shared/ports/key-store.js';
+
+const USAGE = `usage:
+  npm run keys -- create --owner <owner> [--label <text>]
+  npm run keys -- revoke <keyId>
+  npm run keys -- list [--owner <owner>]
+options: --table <name>  --endpoint <url>  --region <region>  --json`;
+
+export interface KeysTarget {
+  table: string;
+  region: string;
+  endpoint?: string;
+  local: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Which table (and DynamoDB) the command talks to. */
+export function resolveTarget(
+  flags: { table?: string; endpoint?: string; region?: string },
+  env: Env,
+): KeysTarget {
+  const region = flags.region ?? env.AWS_REGION ?? 'us-east-1';
+  const table = flags.table ?? env.API_KEYS_TABLE_NAME;
+  const endpoint = flags.endpoint ?? env.AWS_ENDPOINT_URL_DYNAMODB;
+  if (table) return { table, region, local: false, ...(endpoint ? { endpoint } : {}) };
+  const port = env.LOCAL_DYNAMODB_PORT ?? '8000';
+  return {
+    table: API_KEYS_TABLE.localName,
+    region,
+    endpoint: endpoint ?? `http://127.0.0.1:${port}`,
+    local: true,
+  };
+}
+
+export async function runKeys(
+  argv: string[],
+  env: Env,
+  out: (line: string) => void,
+  store?: ApiKeyStore,
+): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      owner: { type: 'string' },
+      label: { type: 'string' },
+      table: { type: 'string' },
+      endpoint: { type: 'string' },
+      region: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
+  const [command, arg] = positionals;
+  const keys = store ?? storeFor(resolveTarget(values, env));
+  const deps = { keys, clock: systemClock };
+  const print = (value: unknown, text: string) => out(values.json ? JSON.stringify(value) : text);
+  switch (command) {
+    case 'create': {
+      if (!values.owner) break;
+      const created = await createKey(deps, values.owner, values.label);
+      print(
+        created,
+        `API key for ${created.owner} (keyId ${created.keyId}); it is shown only this once:\n${created.key}`,
+      );
+      return 0;
+    }
+    case 'revoke': {
+      if (!arg) break;
+      const found = await revokeKey(deps, arg);
+      print({ keyId: arg, revoked: found }, found ? `revoked ${arg}` : `no key ${arg}`);
+      return found ? 0 : 1;
+    }
+    case 'list': {
+      const list = await listKeys(deps, values.owner);
+      const lines = list.map(
+        (k) =>
+          `${k.keyId}  ${k.owner}  created ${k.createdAt}${k.revokedAt ? `  REVOKED ${k.revokedAt}` : ''}${k.label ? `  ${k.label}` : ''}`,
+      );
+      print(list, lines.length ? lines.join('\n') : 'no keys');
+      return 0;
+    }
+  }
+  out(USAGE);
+  return 2;
+}
+
+function storeFor(target: KeysTarget): ApiKeyStore {
+  if (target.local) {
+    // DynamoDB Local accepts any credentials; provide some when none are configured.
+    process.env.AWS_ACCESS_KEY_ID ??= 'local';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  }
+  const clients = createAwsClients({
+    region: target.region,
+    ...(target.endpoint ? { dynamodbEndpoint: target.endpoint } : {}),
+  });
+  return new DynamoApiKeyStore({ client: clients.doc, tableName: target.table });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  runKeys(process.argv.slice(2), process.env, (line) => console.log(line)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(err instanceof DomainError ? err.message : err);
+      const t = resolveTarget({}, process.env);
+      console.error(
+        t.local
+          ? `(local stack: table ${t.table} at ${t.endpoint}; is \`npm start\` running? For a deployed stack pass --table)`
+          : `(table ${t.table} in ${t.region})`,
+      );
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,61 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { resolveTarget, runKeys } from '../../../scripts/keys.js';
+import { createTestStack, type TestStack } from '../../helpers/stack.js';
+
+describe('npm run keys', () => {
+  let stack: TestStack;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    stack = await createTestStack();
+    env = {
+      API_KEYS_TABLE_NAME: stack.names.apiKeysTable,
+      AWS_ENDPOINT_URL_DYNAMODB: stack.endpoints.dynamodb,
+      AWS_REGION: 'us-east-1',
+    };
+  });
+  const run = async (...argv: string[]) => {
+    const lines: string[] = [];
+    const code = await runKeys(argv, env, (l) => lines.push(l));
+    return { code, text: lines.join('\n') };
+  };
+
+  it('creates a key (printed once), lists it without the secret, and revokes it', async () => {
+    // Act
+    const created = await run('create', '--owner', 'dave', '--label', 'phone');
+    const key = created.text.match(/csk_[A-Za-z0-9_-]+/)?.[0];
+    const keyId = created.text.match(/key_[0-9a-f]{12}/)?.[0] ?? '';
+    const listed = await run('list', '--owner', 'dave');
+    const revoked = await run('revoke', keyId);
+    const after = await run('list', '--json');
+    // Assess
+    expect(created.code).toBe(0);
+    expect(key).toBeDefined();
+    expect(listed.text).toContain(keyId);
+    expect(listed.text).toContain('phone');
+    expect(listed.text).not.toContain(key);
+    expect(revoked).toEqual({ code: 0, text: `revoked ${keyId}` });
+    expect(JSON.parse(after.text)).toEqual([
+      expect.objectContaining({ keyId, revokedAt: expect.any(String) }),
+    ]);
+  });
+
+  it('says how to use it when the command is incomplete, and fails for an unknown key id', async () => {
+    expect((await run('create')).code).toBe(2);
+    expect((await run('create')).text).toMatch(/usage:/);
+    expect((await run('revoke', 'key_000000000000')).code).toBe(1);
+  });
+
+  it('targets the local stack by default and a deployed table when one is named', () => {
+    expect(resolveTarget({}, { LOCAL_DYNAMODB_PORT: '8123' })).toEqual({
+      table: 'comfy-serverless-api-keys',
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:8123',
+      local: true,
+    });
+    expect(resolveTarget({ table: 'Prod-ApiKeys', region: 'eu-west-1' }, {})).toEqual({
+      table: 'Prod-ApiKeys',
+      region: 'eu-west-1',
+      local: false,
+    });
+  });
+});
