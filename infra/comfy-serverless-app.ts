@@ -60,7 +60,7 @@ export function defineStacks(
     },
     dispatchMaxConcurrency: settings.dispatchMaxConcurrency,
     pollerReservedConcurrency: settings.pollerReservedConcurrency === 1,
-    environment: { MAX_IN_FLIGHT: String(settings.maxInFlight) },
+    environment: settings.functionEnv,
     alarmEmail: settings.alarmEmail,
     logRetention: settings.logRetentionDays as RetentionDays,
     functionEntry: options.functionEntry,

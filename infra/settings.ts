@@ -6,6 +6,7 @@
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
+import { ConfigSchema } from '../shared/config.js';
 
 /** A model file ComfyUI needs, downloaded once at first boot of the GPU instance. */
 export const ModelSpecSchema = z.object({
@@ -18,12 +19,12 @@ export const ModelSpecSchema = z.object({
 });
 export type ModelSpec = z.infer<typeof ModelSpecSchema>;
 
-/** SD 1.5 in fp16 (2 GB), the checkpoint the bundled templates use. */
+/** SD 1.5 (4.3 GB): the checkpoint the built-in templates (shared/templates/builtin) name. */
 export const DEFAULT_MODELS: readonly ModelSpec[] = [
   {
-    url: 'https://huggingface.co/Comfy-Org/stable-diffusion-v1-5-archive/resolve/main/v1-5-pruned-emaonly-fp16.safetensors',
+    url: 'https://huggingface.co/Comfy-Org/stable-diffusion-v1-5-archive/resolve/main/v1-5-pruned-emaonly.safetensors',
     folder: 'checkpoints',
-    filename: 'v1-5-pruned-emaonly-fp16.safetensors',
+    filename: 'v1-5-pruned-emaonly.safetensors',
   },
 ];
 
@@ -50,6 +51,38 @@ const list = z.preprocess(
 const json = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (typeof v === 'string' ? JSON.parse(v) : v), schema);
 
+/** Variables the stacks set themselves (resource names, URLs, auth): not operator options. */
+const STACK_OWNED_VARIABLES = new Set([
+  'TASKS_TABLE_NAME',
+  'API_KEYS_TABLE_NAME',
+  'OUTPUTS_BUCKET_NAME',
+  'DISPATCH_QUEUE_URL',
+  'AWS_ENDPOINT_URL_DYNAMODB',
+  'AWS_ENDPOINT_URL_SQS',
+  'AWS_ENDPOINT_URL_S3',
+  'AWS_REGION',
+  'COMFYUI_URLS',
+  'AUTH_MODE',
+  'JWT_ISSUER',
+  'JWT_AUDIENCE',
+  'TEST_MODE',
+]);
+const configShape = ConfigSchema.shape as Record<string, z.ZodType>;
+
+/** Extra shared/config.ts variables for every function, checked against its schema at synth. */
+const functionEnv = json(z.record(z.string(), z.coerce.string()))
+  .default({})
+  .superRefine((env, ctx) => {
+    for (const [name, value] of Object.entries(env)) {
+      const schema = configShape[name];
+      if (!schema || STACK_OWNED_VARIABLES.has(name)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'not a configurable variable' });
+      } else if (!schema.safeParse(value).success) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `invalid value ${value}` });
+      }
+    }
+  });
+
 export const SettingsSchema = z
   .object({
     stackPrefix: str('ComfyServerless').pipe(z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/)),
@@ -61,7 +94,7 @@ export const SettingsSchema = z
     natGateway: bool(true),
     availabilityZones: list,
     instanceType: str('g6.xlarge').pipe(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/)),
-    volumeSize: int(100, 30, 16_384),
+    volumeSize: int(100, 75, 16_384),
     comfyuiRef: str('v0.3.64').pipe(z.string().regex(/^[\w./-]+$/)),
     models: json(z.array(ModelSpecSchema)).default([...DEFAULT_MODELS]),
     amiId: optStr.pipe(
@@ -77,7 +110,7 @@ export const SettingsSchema = z
     authorizerCacheSeconds: int(300, 0, 3600),
     dispatchMaxConcurrency: int(2, 2, 1000),
     pollerReservedConcurrency: int(0, 0, 1),
-    maxInFlight: int(2, 1, 64),
+    functionEnv,
     logRetentionDays: int(30, 1, 3653).refine(
       (days) => (Object.values(RetentionDays) as unknown[]).includes(days),
       'one of the retention periods CloudWatch Logs offers (1, 3, 5, 7, 14, 30, 60, 90, 180, 365, ...)',

@@ -73,14 +73,16 @@ while IFS=$'\\t' read -r folder name url; do
 done < /etc/comfyui/models.tsv
 `;
 
-function cleanupScript(hours: number) {
+/** Deletes files older than `hours` (COMFYUI_DATA overrides the data folder, for tests). */
+export function cleanupScript(hours: number) {
   return `#!/bin/sh
 # Delete files older than ${hours} h from ComfyUI's output, input and temp folders (outputs are in S3).
 set -eu
-for dir in ${COMFY_HOME}/data/output ${COMFY_HOME}/data/input ${COMFY_HOME}/data/temp; do
+data=\${COMFYUI_DATA:-${COMFY_HOME}/data}
+for dir in "$data/output" "$data/input" "$data/temp"; do
   [ -d "$dir" ] || continue
   find "$dir" -mindepth 1 -type f -mmin +${hours * 60} -delete
-  find "$dir" -mindepth 1 -type d -empty -delete
+  find "$dir" -mindepth 1 -type d -empty -mmin +${hours * 60} -delete
 done
 `;
 }

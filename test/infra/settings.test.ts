@@ -44,10 +44,39 @@ describe('parseSettings', () => {
     expect(jwt.jwtAudience).toEqual(['comfy-api']);
   });
 
+  it('passes function configuration through, checked against shared/config.ts', () => {
+    const settings = parseSettings({ functionEnv: '{"MAX_IN_FLIGHT":"4","LOG_LEVEL":"DEBUG"}' });
+    expect(settings.functionEnv).toEqual({ MAX_IN_FLIGHT: '4', LOG_LEVEL: 'DEBUG' });
+    expect(() => parseSettings({ functionEnv: { MAX_IN_FLIGHT: '0' } })).toThrow(/MAX_IN_FLIGHT/);
+    expect(() => parseSettings({ functionEnv: { TASKS_TABLE_NAME: 'x' } })).toThrow(
+      /not a configurable/,
+    );
+    expect(() => parseSettings({ functionEnv: { NOPE: '1' } })).toThrow(/NOPE/);
+  });
+
   it('rejects model entries that could break out of the instance setup script', () => {
     const bad = [{ url: 'https://x.example/a"; rm -rf /', folder: 'checkpoints', filename: 'a' }];
     expect(() => parseSettings({ models: bad })).toThrow(/models/);
     const badFolder = [{ url: 'https://x.example/a', folder: '../etc', filename: 'a' }];
     expect(() => parseSettings({ models: badFolder })).toThrow(/models/);
+  });
+});
+
+describe('DEFAULT_MODELS', () => {
+  it('provides the checkpoint every built-in template names', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const dir = new URL('../../shared/templates/builtin/', import.meta.url);
+    const names = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .flatMap((f) => [
+        ...readFileSync(new URL(f, dir), 'utf8').matchAll(/"ckpt_name":\s*"([^"]+)"/g),
+      ])
+      .map((m) => m[1]);
+    expect(names.length).toBeGreaterThan(0);
+    for (const name of names) {
+      expect(DEFAULT_MODELS.map((m) => `${m.folder}/${m.filename}`)).toContain(
+        `checkpoints/${name}`,
+      );
+    }
   });
 });

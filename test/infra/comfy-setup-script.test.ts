@@ -1,0 +1,58 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cleanupScript, comfySetupCommands } from '../../infra/constructs/comfy-setup-script.js';
+import { DEFAULT_MODELS } from '../../infra/settings.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'comfy-setup-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('comfySetupCommands', () => {
+  it('is a valid bash script', () => {
+    const script = join(dir, 'user-data.sh');
+    const commands = comfySetupCommands({
+      comfyuiRef: "v0.3.64-it's",
+      models: [
+        ...DEFAULT_MODELS,
+        { url: 's3://my-models/a/b.safetensors', folder: 'loras', filename: 'b.safetensors' },
+      ],
+      port: 8188,
+      torchIndexUrl: 'https://download.pytorch.org/whl/cu128',
+      cleanupAfterHours: 24,
+    });
+    writeFileSync(script, ['#!/bin/bash', ...commands].join('\n'));
+    expect(() => execFileSync('bash', ['-n', script], { stdio: 'pipe' })).not.toThrow();
+  });
+});
+
+describe('the cleanup timer script', () => {
+  it('deletes files older than the limit from output, input and temp, and nothing else', () => {
+    const data = join(dir, 'data');
+    const twoDaysAgo = Date.now() / 1000 - 2 * 24 * 3600;
+    const file = (path: string, old: boolean) => {
+      const full = join(data, path);
+      mkdirSync(join(full, '..'), { recursive: true });
+      writeFileSync(full, 'x');
+      if (old) utimesSync(full, twoDaysAgo, twoDaysAgo);
+      return full;
+    };
+    const oldOutput = file('output/job/ComfyUI_00001_.png', true);
+    const newOutput = file('output/ComfyUI_00002_.png', false);
+    const oldInput = file('input/upload.png', true);
+    const oldTemp = file('temp/preview.png', true);
+    const model = file('models/checkpoints/sd.safetensors', true);
+    const script = join(dir, 'cleanup.sh');
+    writeFileSync(script, cleanupScript(24));
+
+    execFileSync('sh', [script], { env: { ...process.env, COMFYUI_DATA: data }, stdio: 'pipe' });
+
+    expect(existsSync(oldOutput)).toBe(false);
+    expect(existsSync(oldInput)).toBe(false);
+    expect(existsSync(oldTemp)).toBe(false);
+    expect(existsSync(newOutput)).toBe(true);
+    expect(existsSync(model)).toBe(true);
+    expect(existsSync(join(data, 'output'))).toBe(true);
+  });
+});
