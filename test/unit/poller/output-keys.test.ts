@@ -58,7 +58,8 @@ describe('sanitizeFileName', () => {
         );
       }),
     );
-  });
+    // fast-check's 100 runs take seconds on 2 busy cores (npm test runs every project at once).
+  }, 30_000);
 });
 
 describe('sanitizeNodeId', () => {
