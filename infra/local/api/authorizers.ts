@@ -4,12 +4,14 @@
  *   without calling the function, `isAuthorized: false` is 403, a failing or malformed authorizer
  *   is 500, and the returned `context` reaches the route as `requestContext.authorizer.lambda`;
  *   results are cached per identity for the configured TTL (0 = no cache);
- * - a JWT authorizer: a bearer token verified against the issuer's JWKS (RSA signatures, `iss`,
- *   `aud` or `client_id`, `exp`/`nbf`), 401 otherwise, claims passed as
- *   `requestContext.authorizer.jwt.claims` (values as strings, like API Gateway).
+ * - a JWT authorizer: a bearer token verified by the API's verifier (issuer's JWKS, `iss`, `aud`,
+ *   `exp`/`nbf`), 401 otherwise, claims passed as `requestContext.authorizer.jwt.claims` (values
+ *   as strings, like API Gateway). Unlike API Gateway, a token whose audience is only in
+ *   `client_id` (Cognito access tokens) is refused: the verifier checks `aud`.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
+import type { JWTPayload } from 'jose';
+import type { JwtVerifier } from '../../../shared/auth/jwt-verifier.js';
 import { invokeFunction, type LocalFunction } from '../runtime/invoke.js';
 import { type ApiContext, buildAuthorizerEvent, identityValue } from './http-api-event.js';
 import { GATEWAY_ERRORS, type HttpResponse } from './http-api-result.js';
@@ -90,35 +92,20 @@ const jwtDenied = (description: string): HttpResponse => {
 };
 
 export function jwtAuthorizer(opts: {
-  issuer: string;
-  audience: readonly string[];
-  jwksUrl: string;
+  /** The API's jose-based verifier (shared/auth/jwt-verifier.ts): signature, issuer, audience, expiry. */
+  verifier: JwtVerifier;
   identitySource?: string;
 }): RouteAuthorizer {
-  const jwks = createRemoteJWKSet(new URL(opts.jwksUrl));
   const source = opts.identitySource ?? '$request.header.authorization';
   return {
     async authorize(event) {
       const raw = identityValue(event, source);
       if (!raw) return deny(GATEWAY_ERRORS.unauthorized(), 'identity source missing');
-      const token = raw.replace(/^Bearer\s+/i, '');
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(token, jwks, {
-          issuer: opts.issuer,
-          algorithms: ['RS256', 'RS384', 'RS512'],
-        }));
-      } catch (err) {
-        const msg =
-          (err as { code?: string }).code === 'ERR_JWT_EXPIRED'
-            ? 'the token has expired'
-            : 'the token is not valid';
-        return deny(jwtDenied(msg), msg);
-      }
-      const auds = [payload.aud ?? []].flat();
-      const clientId = typeof payload.client_id === 'string' ? payload.client_id : undefined;
-      if (!opts.audience.some((a) => auds.includes(a) || a === clientId)) {
-        return deny(jwtDenied('the token does not have a valid audience'), 'wrong audience');
+        payload = await opts.verifier.verify(raw.replace(/^Bearer\s+/i, ''));
+      } catch {
+        return deny(jwtDenied('the token is not valid'), 'invalid token');
       }
       const scope = typeof payload.scope === 'string' ? payload.scope.split(' ') : undefined;
       return {

@@ -1,0 +1,78 @@
+/**
+ * `npm start`: the whole system on this machine, with no AWS account and no GPU. See USAGE in
+ * start/options.ts and the README's "Quick start". Ctrl-C (SIGINT) or SIGTERM stops everything it
+ * started; a second Ctrl-C kills what is left at once.
+ */
+import { chmodSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { banner } from './start/banner.js';
+import { parseStartOptions, USAGE } from './start/options.js';
+import { type LocalRuntime, startLocalRuntime } from './start/runtime.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const time = () => new Date().toISOString().slice(11, 19);
+const log = {
+  info: (line: string) => console.log(`${time()} ${line}`),
+  error: (line: string, err?: unknown) =>
+    console.error(
+      `${time()} ERROR ${line}${err ? `: ${err instanceof Error ? err.message : String(err)}` : ''}`,
+    ),
+};
+
+async function main() {
+  // Before any AWS SDK client exists: the SDK warns about Node 20 on first use otherwise.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  let opts: ReturnType<typeof parseStartOptions>;
+  try {
+    opts = parseStartOptions(process.argv.slice(2), process.env, process.cwd());
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (opts === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  let runtime: LocalRuntime | undefined;
+  let stopping = 0;
+  const shutdown = async (signal: string) => {
+    // Ctrl-C reaches npm, tsx and this process at once, and tsx relays it again: only a signal
+    // well after the first one is the user's second Ctrl-C.
+    if (stopping && Date.now() - stopping < 1000) return;
+    if (stopping) {
+      log.info(`${signal} again: killing what is left`);
+      runtime?.kill();
+      process.exit(130);
+    }
+    stopping = Date.now();
+    log.info(`${signal}: stopping...`);
+    await runtime?.stop();
+    log.info('stopped; nothing is left listening');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('exit', () => runtime?.kill());
+
+  try {
+    runtime = await startLocalRuntime(opts, { root, env: { ...process.env }, log });
+  } catch (err) {
+    console.error(`\nnpm start failed: ${(err as Error).message}`);
+    process.exit(1);
+  }
+  if (stopping) return;
+  const keyFile = join(opts.stateDir, 'api-key');
+  if (runtime.apiKey) {
+    writeFileSync(keyFile, `${runtime.apiKey}\n`, { mode: 0o600 });
+    chmodSync(keyFile, 0o600);
+  }
+  writeFileSync(
+    join(opts.stateDir, 'runtime.json'),
+    `${JSON.stringify({ apiUrl: runtime.apiUrl, comfyUrl: runtime.comfy.url, pid: process.pid }, null, 2)}\n`,
+  );
+  console.log(banner(runtime, opts, keyFile, performance.now()));
+  log.info(`ready: ${runtime.apiUrl}`);
+}
+
+void main();

@@ -1,0 +1,93 @@
+/**
+ * What `npm start` prints once it is ready: where everything listens, the API key, and a
+ * copy-paste quickstart. The README's "Quick start" shows the same script for the default ports
+ * (a unit test keeps the two identical, and the end-to-end test runs it).
+ */
+import { relative } from 'node:path';
+import type { StartOptions } from './options.js';
+import type { LocalRuntime } from './runtime.js';
+
+export const DEFAULT_API_URL = 'http://127.0.0.1:3000';
+export const DEFAULT_KEY_FILE = '.local/api-key';
+
+/** The quickstart as a bash/zsh script: submit a txt2img task, poll it, download the image. */
+export function quickstartScript(apiUrl = DEFAULT_API_URL, keyFile = DEFAULT_KEY_FILE): string {
+  return `API=${apiUrl}
+KEY=$(cat ${keyFile})
+json() { node -pe "JSON.parse(require('fs').readFileSync(0, 'utf8'))$1"; }
+
+# Submit a txt2img task: 202 {"taskId": ..., "status": "queued"}
+TASK=$(curl -s -X POST $API/v1/tasks -H "x-api-key: $KEY" -H 'content-type: application/json' \\
+  -d '{"template": "txt2img", "params": {"prompt": "a lighthouse at dusk"}}' | json .taskId)
+
+# Poll it until it is finished: queued -> dispatched -> running -> succeeded
+until curl -s $API/v1/tasks/$TASK -H "x-api-key: $KEY" > task.json &&
+  json .status < task.json | grep -Evx 'queued|dispatched|running'; do sleep 1; done
+
+# Download the image from its S3 link
+curl -s -o result.png "$(json '.outputs[0].url' < task.json)"
+`;
+}
+
+export function cliLine(): string {
+  return 'npm run task -- submit --template txt2img --param prompt="a lighthouse at dusk" --wait --out ./results';
+}
+
+export function banner(
+  rt: LocalRuntime,
+  opts: StartOptions,
+  keyFile: string,
+  readyMs: number,
+): string {
+  const cwd = process.cwd();
+  const rel = (p: string) => (relative(cwd, p).startsWith('..') ? p : relative(cwd, p));
+  const state = opts.dataDir
+    ? `persisted in ${rel(opts.dataDir)} (DynamoDB continuously; S3 objects and queue messages on a clean stop)`
+    : 'in memory: a fresh start every time (--persist keeps it)';
+  const lines = [
+    '',
+    `comfy-serverless is running locally (ready in ${(readyMs / 1000).toFixed(1)} s)`,
+    '',
+    `  API            ${rt.apiUrl}   API Gateway HTTP API (payload 2.0) -> functions/*`,
+    `  ComfyUI        ${rt.comfy.url}   ${rt.comfy.standIn ? `stand-in, ${opts.comfyExecutionMs} ms a run (COMFYUI_URL=... uses a real server)` : 'real server (COMFYUI_URL)'}`,
+    `  DynamoDB Local ${rt.dynamodbEndpoint}   tables ${rt.names.tasksTable}, ${rt.names.apiKeysTable}`,
+    `  S3 + SQS       ${rt.s3SqsEndpoint}   fauxqs: bucket ${rt.names.bucket}, queues dispatch + dead-letter`,
+    `  Dispatcher     SQS event source on the dispatch queue (batches of 10, 2 at a time)`,
+    `  Dead letters   SQS event source on the dead-letter queue`,
+    `  Poller         every minute, and ${opts.pollerRepeatMs} ms after each run returns`,
+    `  State          ${state}`,
+  ];
+  if (rt.restored) {
+    lines.push(
+      `                 restored ${rt.restored.objects} S3 objects, ${rt.restored.messages} queue messages`,
+    );
+  }
+  if (rt.missing.length) {
+    lines.push(
+      '',
+      `  Not on this branch yet (not running): ${rt.missing.map((m) => `functions/${m}`).join(', ')}`,
+    );
+  }
+  if (rt.apiKey) {
+    lines.push('', `API key (shown once; also in ${rel(keyFile)}):`, `  ${rt.apiKey}`);
+  } else {
+    lines.push('', 'AUTH_MODE=jwt: send "Authorization: Bearer <token>" from your issuer.');
+  }
+  const keyPath = rel(keyFile);
+  lines.push(
+    '',
+    'Try it (bash or zsh, from this folder):',
+    '',
+    ...quickstartScript(rt.apiUrl, keyPath)
+      .trimEnd()
+      .split('\n')
+      .map((l) => (l ? `  ${l}` : '')),
+    '',
+    'Or with the CLI:',
+    `  ${cliLine()}`,
+    '',
+    'Ctrl-C stops everything.',
+    '',
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,106 @@
+/**
+ * `npm start` options, from flags first and then environment variables. Every port has a fixed
+ * default, so a developer's instance is predictable, and a flag, so tests can run beside it.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+export interface StartOptions {
+  host: string;
+  apiPort: number;
+  dynamodbPort: number;
+  /** fauxqs serves S3 and SQS on one port. */
+  awsPort: number;
+  comfyPort: number;
+  /** How long each stand-in run takes, so a local user sees queued, running, succeeded. */
+  comfyExecutionMs: number;
+  /** A real ComfyUI server to use instead of the stand-in. */
+  comfyuiUrl?: string;
+  /** Where `api-key` (and, by default, persisted data) go. */
+  stateDir: string;
+  /** Set when state must survive restarts. */
+  dataDir?: string;
+  region: string;
+  /** Re-invoke the poller this long after it returns (the deployed schedule is every minute). */
+  pollerRepeatMs: number;
+  /** Print one line per API request and per batch. */
+  verbose: boolean;
+}
+
+export const USAGE = `Usage: npm start -- [options]
+
+Runs the whole system on this machine: DynamoDB Local, fauxqs (S3 + SQS), the ComfyUI stand-in,
+the API on http://127.0.0.1:3000, the dispatcher, dead-letter handler and poller.
+
+Options (environment variable in brackets):
+  --port N             local API port (LOCAL_API_PORT, default 3000)
+  --dynamodb-port N    DynamoDB Local port (LOCAL_DYNAMODB_PORT, default 8000)
+  --aws-port N         fauxqs S3 + SQS port (LOCAL_AWS_PORT, default 4566)
+  --comfy-port N       ComfyUI stand-in port (LOCAL_COMFY_PORT, default 8188)
+  --comfyui-url URL    use this real ComfyUI server, no stand-in (COMFYUI_URL)
+  --comfy-execution-ms MS  how long each stand-in run takes (LOCAL_COMFY_EXECUTION_MS, default 2000)
+  --persist            keep state across restarts in .local/data
+  --data-dir DIR       keep state across restarts in DIR (implies --persist)
+  --state-dir DIR      where api-key is written (LOCAL_STATE_DIR, default .local)
+  --poller-repeat MS   re-run the poller MS after it returns (LOCAL_POLLER_REPEAT_MS, default 1000)
+  --quiet              no per-request lines
+  -h, --help           this text
+`;
+
+const port = (value: string | undefined, fallback: number, name: string): number => {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new Error(`${name} must be a port number, got ${value}`);
+  return n;
+};
+
+export function parseStartOptions(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+  cwd: string,
+): StartOptions | 'help' {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      port: { type: 'string' },
+      'dynamodb-port': { type: 'string' },
+      'aws-port': { type: 'string' },
+      'comfy-port': { type: 'string' },
+      'comfyui-url': { type: 'string' },
+      'comfy-execution-ms': { type: 'string' },
+      persist: { type: 'boolean' },
+      'data-dir': { type: 'string' },
+      'state-dir': { type: 'string' },
+      'poller-repeat': { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  const stateDir = resolve(cwd, values['state-dir'] ?? env.LOCAL_STATE_DIR ?? '.local');
+  const dataDir = values['data-dir']
+    ? resolve(cwd, values['data-dir'])
+    : values.persist
+      ? resolve(stateDir, 'data')
+      : undefined;
+  const comfyuiUrl = values['comfyui-url'] ?? env.COMFYUI_URL;
+  if (comfyuiUrl !== undefined && !URL.canParse(comfyuiUrl)) {
+    throw new Error(`COMFYUI_URL / --comfyui-url must be a URL, got ${comfyuiUrl}`);
+  }
+  return {
+    host: '127.0.0.1',
+    apiPort: port(values.port ?? env.LOCAL_API_PORT, 3000, '--port'),
+    dynamodbPort: port(values['dynamodb-port'] ?? env.LOCAL_DYNAMODB_PORT, 8000, '--dynamodb-port'),
+    awsPort: port(values['aws-port'] ?? env.LOCAL_AWS_PORT, 4566, '--aws-port'),
+    comfyPort: port(values['comfy-port'] ?? env.LOCAL_COMFY_PORT, 8188, '--comfy-port'),
+    comfyExecutionMs: Number(values['comfy-execution-ms'] ?? env.LOCAL_COMFY_EXECUTION_MS ?? 2000),
+    ...(comfyuiUrl ? { comfyuiUrl: comfyuiUrl.replace(/\/+$/, '') } : {}),
+    stateDir,
+    ...(dataDir ? { dataDir } : {}),
+    region: env.AWS_REGION ?? 'us-east-1',
+    pollerRepeatMs: Number(values['poller-repeat'] ?? env.LOCAL_POLLER_REPEAT_MS ?? 1000),
+    verbose: !values.quiet,
+  };
+}

@@ -1,0 +1,263 @@
+/**
+ * Starts everything `npm start` runs, in order, and stops it all again (in reverse) on `stop()`.
+ * The function modules are imported only after their environment is set, as in a Lambda cold start.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createAwsClients } from '../../../shared/adapters/aws/clients.js';
+import { DynamoApiKeyStore } from '../../../shared/adapters/dynamodb/api-key-store.js';
+import { createJwtVerifier } from '../../../shared/auth/jwt-verifier.js';
+import { createKey } from '../../../shared/auth/key-admin.js';
+import { loadConfig } from '../../../shared/config.js';
+import { systemClock } from '../../../shared/ports/clock.js';
+import { DISPATCH_DLQ, DISPATCH_QUEUE } from '../../resources.js';
+import { API_KEY_AUTHORIZER, API_ROUTES } from '../../routes.js';
+import { jwtAuthorizer, lambdaAuthorizer, type RouteAuthorizer } from '../api/authorizers.js';
+import { type ApiServer, startApiServer } from '../api-server.js';
+import { bootstrapLocalResources, type LocalResourceNames } from '../bootstrap.js';
+import { type Emulator, type FauxqsEmulator, startDynamoLocal, startS3Sqs } from '../emulators.js';
+import { loadFunction } from '../runtime/functions.js';
+import type { LocalFunction } from '../runtime/invoke.js';
+import { startSchedule } from '../schedule.js';
+import { startSqsEventSource } from '../sqs-event-source.js';
+import { type LocalComfy, startComfy } from './comfy.js';
+import { functionEnvironment, LOCAL_CREDENTIALS } from './function-env.js';
+import type { StartOptions } from './options.js';
+import { loadSnapshot, type SnapshotTarget, saveSnapshot } from './persistence.js';
+import { assertPortsFree } from './ports.js';
+
+/** The owner of the key `npm start` creates: the same on every start, so --persist keeps your tasks. */
+export const LOCAL_OWNER = 'local-dev';
+
+export interface RuntimeLog {
+  info(line: string): void;
+  error(line: string, err?: unknown): void;
+}
+
+export interface LocalRuntime {
+  apiUrl: string;
+  comfy: LocalComfy;
+  dynamodbEndpoint: string;
+  s3SqsEndpoint: string;
+  names: LocalResourceNames;
+  apiKey?: string;
+  authMode: 'apiKey' | 'jwt';
+  /** Functions that were not found on this branch. */
+  missing: string[];
+  restored?: { objects: number; messages: number };
+  stop(): Promise<void>;
+  /** Synchronous last resort on process exit: kills child processes. */
+  kill(): void;
+}
+
+const ALL_FUNCTIONS = [
+  ...new Set([...API_ROUTES.map((r) => r.fn), 'authorizer', 'dispatcher', 'dead-letter', 'poller']),
+];
+const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+export async function startLocalRuntime(
+  opts: StartOptions,
+  ctx: { root: string; env: Record<string, string | undefined>; log: RuntimeLog },
+): Promise<LocalRuntime> {
+  const { log } = ctx;
+  await assertPortsFree([
+    { port: opts.apiPort, what: 'local API', flag: '--port' },
+    { port: opts.dynamodbPort, what: 'DynamoDB Local', flag: '--dynamodb-port' },
+    { port: opts.awsPort, what: 'fauxqs S3 + SQS', flag: '--aws-port' },
+    ...(opts.comfyuiUrl
+      ? []
+      : [{ port: opts.comfyPort, what: 'ComfyUI stand-in', flag: '--comfy-port' }]),
+  ]);
+  mkdirSync(opts.stateDir, { recursive: true });
+  if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
+
+  const stoppers: { name: string; stop: () => Promise<void> }[] = [];
+  let dynamo: Emulator | undefined;
+  const stopAll = async () => {
+    for (const s of stoppers.splice(0).reverse()) {
+      await s.stop().catch((err: unknown) => log.error(`stopping ${s.name} failed`, err));
+    }
+  };
+  try {
+    const [ddb, fauxqs, comfy] = await Promise.all([
+      startDynamoLocal({
+        port: opts.dynamodbPort,
+        ...(opts.dataDir ? { dbPath: join(opts.dataDir, 'dynamodb') } : {}),
+      }).then((e) => {
+        dynamo = e;
+        stoppers.push({ name: 'DynamoDB Local', stop: () => e.stop() });
+        return e;
+      }),
+      startS3Sqs({ port: opts.awsPort }).then((e: FauxqsEmulator) => {
+        stoppers.push({ name: 'fauxqs', stop: () => e.stop() });
+        return e;
+      }),
+      startComfy({
+        port: opts.comfyPort,
+        host: opts.host,
+        executionMs: opts.comfyExecutionMs,
+        ...(opts.dataDir ? { dataDir: join(opts.dataDir, 'comfyui') } : {}),
+        ...(opts.comfyuiUrl ? { comfyuiUrl: opts.comfyuiUrl } : {}),
+      }).then((c) => {
+        stoppers.push({ name: 'ComfyUI stand-in', stop: () => c.stop() });
+        return c;
+      }),
+    ]);
+    // The emulators accept any credentials; never let the SDK reach for a real profile.
+    Object.assign(process.env, LOCAL_CREDENTIALS);
+    const clients = createAwsClients({
+      region: opts.region,
+      dynamodbEndpoint: ddb.endpoint,
+      sqsEndpoint: fauxqs.endpoint,
+      s3Endpoint: fauxqs.endpoint,
+    });
+    const names = await bootstrapLocalResources(clients);
+    const snapshotTarget: SnapshotTarget = {
+      s3: clients.s3,
+      sqs: clients.sqs,
+      fauxqs: fauxqs.server,
+      bucket: names.bucket,
+      queues: {
+        [DISPATCH_QUEUE.localName]: names.queueUrl,
+        [DISPATCH_DLQ.localName]: names.dlqUrl,
+      },
+    };
+    const dataDir = opts.dataDir;
+    const restored = dataDir ? await loadSnapshot(dataDir, snapshotTarget) : undefined;
+    if (dataDir) {
+      // Runs after the workers stop (registered before them), before the emulators stop.
+      stoppers.push({
+        name: 'snapshot',
+        stop: async () => {
+          const saved = await saveSnapshot(dataDir, snapshotTarget);
+          log.info(
+            `saved ${saved.objects} S3 objects and ${saved.messages} queue messages to ${dataDir}`,
+          );
+        },
+      });
+    }
+
+    Object.assign(
+      process.env,
+      functionEnvironment({
+        names,
+        dynamodbEndpoint: ddb.endpoint,
+        s3SqsEndpoint: fauxqs.endpoint,
+        comfyUrls: [comfy.url],
+        region: opts.region,
+        env: ctx.env,
+      }),
+    );
+    const config = loadConfig(process.env);
+    const functions = new Map<string, LocalFunction>();
+    const missing: string[] = [];
+    for (const name of ALL_FUNCTIONS) {
+      const fn = await loadFunction(ctx.root, name);
+      if (fn) functions.set(name, fn);
+      else missing.push(name);
+    }
+
+    let apiKey: string | undefined;
+    let authorizer: RouteAuthorizer | undefined;
+    const api = { apiId: 'local', stage: '$default', region: opts.region };
+    if (config.AUTH_MODE === 'jwt') {
+      if (!config.JWT_ISSUER || !config.JWT_AUDIENCE) {
+        throw new Error('AUTH_MODE=jwt needs JWT_ISSUER and JWT_AUDIENCE');
+      }
+      authorizer = jwtAuthorizer({
+        verifier: createJwtVerifier({
+          issuer: config.JWT_ISSUER,
+          audience: config.JWT_AUDIENCE,
+          ...(config.JWT_JWKS_URL ? { jwksUrl: config.JWT_JWKS_URL } : {}),
+        }),
+      });
+    } else {
+      const keys = new DynamoApiKeyStore({ client: clients.doc, tableName: names.apiKeysTable });
+      apiKey = (await createKey({ keys, clock: systemClock }, LOCAL_OWNER, 'npm start')).key;
+      const fn = functions.get(API_KEY_AUTHORIZER.fn);
+      if (fn) {
+        authorizer = lambdaAuthorizer({
+          fn,
+          identitySource: API_KEY_AUTHORIZER.identitySource,
+          cacheTtlSeconds: API_KEY_AUTHORIZER.resultsCacheTtlSeconds,
+          api,
+          onError: (err) => log.error('authorizer failed', err),
+        });
+      }
+    }
+
+    const dispatcher = functions.get('dispatcher');
+    if (dispatcher) {
+      const es = startSqsEventSource({
+        sqs: clients.sqs,
+        queueUrl: names.queueUrl,
+        queueArn: names.queueArn,
+        fn: dispatcher,
+        region: opts.region,
+        batchSize: 10,
+        maxConcurrency: 2,
+        onError: (err, where) => log.error(where, err),
+      });
+      stoppers.push({ name: 'dispatcher event source', stop: () => es.stop(5000) });
+    }
+    const deadLetter = functions.get('dead-letter');
+    if (deadLetter) {
+      const es = startSqsEventSource({
+        sqs: clients.sqs,
+        queueUrl: names.dlqUrl,
+        queueArn: names.dlqArn,
+        fn: deadLetter,
+        region: opts.region,
+        batchSize: 10,
+        maxConcurrency: 1,
+        onError: (err, where) => log.error(where, err),
+      });
+      stoppers.push({ name: 'dead-letter event source', stop: () => es.stop(5000) });
+    }
+    const poller = functions.get('poller');
+    if (poller) {
+      const schedule = startSchedule({
+        fn: poller,
+        region: opts.region,
+        repeatAfterMs: opts.pollerRepeatMs,
+        onInvocation: ({ error }) => {
+          if (error) log.error('poller invocation failed', error);
+        },
+      });
+      stoppers.push({ name: 'poller schedule', stop: () => schedule.stop(5000) });
+    }
+
+    const server: ApiServer = await startApiServer({
+      host: opts.host,
+      port: opts.apiPort,
+      routes: API_ROUTES,
+      functions,
+      api,
+      ...(authorizer ? { authorizer } : {}),
+      onRequest: opts.verbose
+        ? (l) => log.info(`${l.method} ${l.path} -> ${l.status} (${l.ms} ms)`)
+        : undefined,
+      onError: (err, where) => log.error(where, err),
+    });
+    stoppers.push({ name: 'local API', stop: () => server.close() });
+
+    return {
+      apiUrl: server.url,
+      comfy,
+      dynamodbEndpoint: ddb.endpoint,
+      s3SqsEndpoint: fauxqs.endpoint,
+      names,
+      ...(apiKey ? { apiKey } : {}),
+      authMode: config.AUTH_MODE,
+      missing,
+      ...(restored ? { restored } : {}),
+      stop: stopAll,
+      kill: () => dynamo?.kill?.(),
+    };
+  } catch (err) {
+    log.error(`start-up failed: ${errText(err)}`);
+    await stopAll();
+    dynamo?.kill?.();
+    throw err;
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The task API as the CLI sees it: plain fetch against a running stack, local or deployed, with an
+ * API key (`x-api-key`) or a bearer token. Non-2xx answers become an ApiError carrying the API's
+ * `{"error": {"code", "message"}}` (or API Gateway's `{"message"}`).
+ */
+export interface TaskOutputView {
+  nodeId: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  url: string;
+  expiresAt?: string;
+}
+export interface TaskView {
+  taskId: string;
+  status: 'queued' | 'dispatched' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  createdAt: string;
+  updatedAt?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  queuePosition?: number;
+  error?: { code: string; message: string; nodeId?: string; nodeType?: string };
+  outputs?: TaskOutputView[];
+  metadata?: Record<string, unknown>;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(`${status} ${code}: ${message}`);
+  }
+}
+
+export interface ApiClientOptions {
+  baseUrl: string;
+  apiKey?: string;
+  token?: string;
+}
+
+export class TaskApiClient {
+  constructor(private readonly opts: ApiClientOptions) {}
+
+  private async call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<T> {
+    const auth: Record<string, string> = this.opts.token
+      ? { authorization: `Bearer ${this.opts.token}` }
+      : this.opts.apiKey
+        ? { 'x-api-key': this.opts.apiKey }
+        : {};
+    let res: Response;
+    try {
+      res = await fetch(`${this.opts.baseUrl.replace(/\/+$/, '')}${path}`, {
+        method,
+        headers: {
+          ...auth,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (err) {
+      throw new ApiError(
+        0,
+        'UNREACHABLE',
+        `cannot reach ${this.opts.baseUrl} (${(err as Error).cause ?? err}). Is the stack running (npm start)?`,
+      );
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    if (!res.ok) {
+      const e = (json as { error?: { code?: string; message?: string }; message?: string }) ?? {};
+      throw new ApiError(
+        res.status,
+        e.error?.code ?? (res.status === 401 || res.status === 403 ? 'UNAUTHORIZED' : 'HTTP_ERROR'),
+        e.error?.message ?? e.message ?? (text || res.statusText),
+      );
+    }
+    return json as T;
+  }
+
+  submit(body: Record<string, unknown>, idempotencyKey?: string) {
+    return this.call<TaskView>(
+      'POST',
+      '/v1/tasks',
+      body,
+      idempotencyKey ? { 'idempotency-key': idempotencyKey } : {},
+    );
+  }
+  status(taskId: string) {
+    return this.call<TaskView>('GET', `/v1/tasks/${encodeURIComponent(taskId)}`);
+  }
+  list(query: { status?: string; limit?: number; cursor?: string }) {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.set(k, String(v));
+    const q = qs.toString();
+    return this.call<{ items: TaskView[]; nextCursor?: string }>(
+      'GET',
+      `/v1/tasks${q ? `?${q}` : ''}`,
+    );
+  }
+  cancel(taskId: string) {
+    return this.call<TaskView>('POST', `/v1/tasks/${encodeURIComponent(taskId)}/cancel`);
+  }
+  templates() {
+    return this.call<unknown>('GET', '/v1/templates');
+  }
+}

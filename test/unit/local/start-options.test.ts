@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { quickstartScript } from '../../../infra/local/start/banner.js';
+import { functionEnvironment } from '../../../infra/local/start/function-env.js';
+import { parseStartOptions } from '../../../infra/local/start/options.js';
+import { loadConfig } from '../../../shared/config.js';
+
+describe('parseStartOptions', () => {
+  it('uses the fixed default ports and a clean, in-memory start', () => {
+    const o = parseStartOptions([], {}, '/repo');
+    expect(o).toMatchObject({
+      apiPort: 3000,
+      dynamodbPort: 8000,
+      awsPort: 4566,
+      comfyPort: 8188,
+      stateDir: '/repo/.local',
+      pollerRepeatMs: 1000,
+      verbose: true,
+    });
+    expect(o !== 'help' && o.dataDir).toBeFalsy();
+  });
+
+  it('takes flags over environment variables', () => {
+    const o = parseStartOptions(
+      ['--port', '3100', '--aws-port', '0', '--persist', '--state-dir', 'st'],
+      { LOCAL_API_PORT: '3200', LOCAL_DYNAMODB_PORT: '8100', COMFYUI_URL: 'http://gpu:8188/' },
+      '/repo',
+    );
+    expect(o).toMatchObject({
+      apiPort: 3100,
+      dynamodbPort: 8100,
+      awsPort: 0,
+      comfyuiUrl: 'http://gpu:8188',
+      stateDir: '/repo/st',
+      dataDir: '/repo/st/data',
+    });
+    expect(parseStartOptions(['--data-dir', '/d'], {}, '/repo')).toMatchObject({ dataDir: '/d' });
+  });
+
+  it('rejects bad ports, bad URLs and unknown flags', () => {
+    expect(() => parseStartOptions(['--port', 'x'], {}, '/')).toThrow(
+      '--port must be a port number',
+    );
+    expect(() => parseStartOptions(['--comfyui-url', 'nope'], {}, '/')).toThrow('must be a URL');
+    expect(() => parseStartOptions(['--nope'], {}, '/')).toThrow();
+    expect(parseStartOptions(['--help'], {}, '/')).toBe('help');
+  });
+});
+
+describe('functionEnvironment', () => {
+  const input = {
+    names: {
+      tasksTable: 't',
+      apiKeysTable: 'k',
+      bucket: 'b',
+      queueUrl: 'http://sqs.us-east-1.localhost:4566/000000000000/q',
+      queueArn: 'arn:q',
+      dlqUrl: 'http://sqs.us-east-1.localhost:4566/000000000000/d',
+      dlqArn: 'arn:d',
+    },
+    dynamodbEndpoint: 'http://127.0.0.1:8000',
+    s3SqsEndpoint: 'http://127.0.0.1:4566',
+    comfyUrls: ['http://127.0.0.1:8188'],
+    region: 'us-east-1',
+  };
+
+  it('is a valid function config pointing at the local resources', () => {
+    const env = functionEnvironment({ ...input, env: {} });
+    const config = loadConfig(env);
+    expect(config).toMatchObject({
+      TASKS_TABLE_NAME: 't',
+      API_KEYS_TABLE_NAME: 'k',
+      OUTPUTS_BUCKET_NAME: 'b',
+      AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:4566',
+      COMFYUI_URLS: ['http://127.0.0.1:8188'],
+      LOG_LEVEL: 'WARN',
+    });
+    expect(env.AWS_ACCESS_KEY_ID).toBe('local');
+  });
+
+  it("passes the developer's config variables through, but never over the resource names", () => {
+    const env = functionEnvironment({
+      ...input,
+      env: { POLL_INTERVAL_MS: '100', LOG_LEVEL: 'DEBUG', TASKS_TABLE_NAME: 'other', HOME: '/h' },
+    });
+    expect(env).toMatchObject({
+      POLL_INTERVAL_MS: '100',
+      LOG_LEVEL: 'DEBUG',
+      TASKS_TABLE_NAME: 't',
+    });
+    expect(env.HOME).toBeUndefined();
+  });
+});
+
+describe('README quick start', () => {
+  it('shows exactly the script npm start prints for the default ports', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const block = /<!-- quickstart:begin -->\n```sh\n([\s\S]*?)```\n<!-- quickstart:end -->/.exec(
+      readme,
+    );
+    expect(block?.[1]).toBe(quickstartScript());
+  });
+});

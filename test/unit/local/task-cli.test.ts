@@ -1,0 +1,116 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseCliArgs, parseParam, UsageError } from '../../../scripts/task-cli/args.js';
+import { describeTask, submitBody } from '../../../scripts/task-cli/commands.js';
+import { localNames } from '../../../scripts/task-cli/download.js';
+import {
+  bar,
+  createProgress,
+  describe as describeStatus,
+} from '../../../scripts/task-cli/progress.js';
+
+describe('task CLI arguments', () => {
+  it('parses --param values as JSON when they are JSON, else as strings', () => {
+    expect(parseParam('steps=20')).toEqual(['steps', 20]);
+    expect(parseParam('prompt=a cat')).toEqual(['prompt', 'a cat']);
+    expect(parseParam('tiled=true')).toEqual(['tiled', true]);
+    expect(parseParam('prompt="123"')).toEqual(['prompt', '123']);
+    expect(parseParam('x=a=b')).toEqual(['x', 'a=b']);
+    expect(() => parseParam('novalue')).toThrow(UsageError);
+  });
+
+  it('finds the API and key in flags, then env, then .local from npm start', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'cli-'));
+    mkdirSync(join(cwd, '.local'));
+    writeFileSync(join(cwd, '.local', 'api-key'), 'csk_file\n');
+    writeFileSync(join(cwd, '.local', 'runtime.json'), '{"apiUrl":"http://127.0.0.1:3999"}');
+    expect(parseCliArgs(['list'], {}, cwd)).toMatchObject({
+      apiUrl: 'http://127.0.0.1:3999',
+      apiKey: 'csk_file',
+    });
+    expect(
+      parseCliArgs(['list'], { COMFY_API_URL: 'https://x', COMFY_API_KEY: 'csk_env' }, cwd),
+    ).toMatchObject({
+      apiUrl: 'https://x',
+      apiKey: 'csk_env',
+    });
+    expect(
+      parseCliArgs(
+        ['list', '--api', 'https://y', '--key', 'k'],
+        { COMFY_API_URL: 'https://x' },
+        cwd,
+      ),
+    ).toMatchObject({
+      apiUrl: 'https://y',
+      apiKey: 'k',
+    });
+    const jwt = parseCliArgs(['list'], { COMFY_API_TOKEN: 'eyJ' }, cwd);
+    expect(jwt.token).toBe('eyJ');
+    expect(jwt.apiKey).toBeUndefined();
+    expect(parseCliArgs(['list'], {}, tmpdir()).apiUrl).toBe('http://127.0.0.1:3000');
+    expect(() => parseCliArgs([], {}, cwd)).toThrow(UsageError);
+  });
+
+  it('builds the submit body from a template, a bare workflow or a whole request', () => {
+    const args = parseCliArgs(
+      ['submit', '--template', 'txt2img', '--param', 'prompt=a cat', '--metadata', '{"a":1}'],
+      {},
+      tmpdir(),
+    );
+    expect(submitBody(args)).toEqual({
+      template: 'txt2img',
+      params: { prompt: 'a cat' },
+      metadata: { a: 1 },
+    });
+    const wf = { '1': { class_type: 'EmptyImage', inputs: {} } };
+    const file = parseCliArgs(['submit', 'wf.json'], {}, tmpdir());
+    expect(submitBody(file, () => JSON.stringify(wf))).toEqual({ workflow: wf });
+    expect(submitBody(file, () => JSON.stringify({ workflow: wf }))).toEqual({ workflow: wf });
+    expect(() => submitBody(file, () => 'not json')).toThrow('cannot read wf.json as JSON');
+    expect(() => submitBody(parseCliArgs(['submit'], {}, tmpdir()))).toThrow(UsageError);
+  });
+});
+
+describe('task CLI output', () => {
+  it('describes failures with the node that failed', () => {
+    const text = describeTask({
+      taskId: 't1',
+      status: 'failed',
+      createdAt: '',
+      error: { code: 'COMFYUI_REJECTED', message: 'bad input', nodeId: '3', nodeType: 'KSampler' },
+    });
+    expect(text).toContain('t1  failed');
+    expect(text).toContain('COMFYUI_REJECTED: bad input [node 3 KSampler]');
+  });
+
+  it('names downloads after the outputs, prefixing the node id when two share a name', () => {
+    const o = (nodeId: string, filename: string) => ({
+      nodeId,
+      filename,
+      contentType: '',
+      size: 0,
+      url: '',
+    });
+    expect(localNames([o('9', 'a.png'), o('10', 'b.png')])).toEqual(['a.png', 'b.png']);
+    expect(localNames([o('9', 'a.png'), o('10', 'a.png')])).toEqual(['9-a.png', '10-a.png']);
+    expect(localNames([o('9', '../../etc/passwd')])).toEqual(['passwd']);
+  });
+
+  it('moves the bar through queue, running and copying; plain lines off a terminal', () => {
+    expect(
+      describeStatus({ taskId: 't', status: 'dispatched', createdAt: '', queuePosition: 1 }).text,
+    ).toBe('waiting at ComfyUI, queue position 2');
+    expect(bar(0)).toBe(`[${'-'.repeat(24)}]`);
+    expect(bar(1)).toBe(`[${'#'.repeat(24)}]`);
+    const lines: string[] = [];
+    const p = createProgress({
+      write: (s: string) => lines.push(s),
+    } as unknown as NodeJS.WritableStream);
+    p.task({ taskId: 't', status: 'queued', createdAt: '' });
+    p.task({ taskId: 't', status: 'queued', createdAt: '' });
+    p.task({ taskId: 't', status: 'running', createdAt: '' });
+    expect(lines).toEqual(['t queued\n', 't running\n']);
+  });
+});
