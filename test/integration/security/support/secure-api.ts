@@ -25,6 +25,7 @@ import { type ApiServer, startApiServer } from '../../../../infra/local/api-serv
 import type { LocalFunction } from '../../../../infra/local/runtime/invoke.js';
 import { API_KEY_AUTHORIZER, API_ROUTES } from '../../../../infra/routes.js';
 import { RequestCounter } from '../../../../shared/adapters/aws/request-counter.js';
+import { createJwtVerifier } from '../../../../shared/auth/jwt-verifier.js';
 import { createKey, revokeKey } from '../../../../shared/auth/key-admin.js';
 import { buildApiDeps, buildAuthorizerDeps } from '../../../../shared/composition/api.js';
 import { systemClock } from '../../../../shared/ports/clock.js';
@@ -165,9 +166,11 @@ export async function startSecureApi(opts: SecureApiOptions = {}): Promise<Secur
   if (opts.jwt) {
     jwks = await startJwks();
     authorizer = jwtAuthorizer({
-      issuer: jwks.issuer.issuer,
-      audience: [jwks.issuer.audience],
-      jwksUrl: jwks.jwksUrl,
+      verifier: createJwtVerifier({
+        issuer: jwks.issuer.issuer,
+        audience: jwks.issuer.audience,
+        jwksUrl: jwks.jwksUrl,
+      }),
     });
   } else {
     const authDeps = { ...buildAuthorizerDeps(stack.config(), stack.clients), logger };
