@@ -17,6 +17,7 @@ import {
   sendNotFound,
   sendText,
 } from './http-util.js';
+import { parseMultipart } from './multipart.js';
 import { pyStr } from './py-json.js';
 import type { QueueItem, Workflow } from './state.js';
 import { virtualStream } from './storage.js';
@@ -163,24 +164,23 @@ const routes: Record<string, Handler> = {
   'HEAD /view': (req, res, url, env) => view(req, res, url, env),
   'POST /upload/image': async (req, res, _u, env) => {
     const raw = await readBody(req, env.maxUploadBytes);
-    let form: FormData;
-    try {
-      form = await new Request('http://standin/upload', {
-        method: 'POST',
-        headers: { 'content-type': String(req.headers['content-type'] ?? '') },
-        body: raw,
-      }).formData();
-    } catch {
-      return sendEmpty(res, 400);
-    }
-    const image = form.get('image');
-    if (!image || typeof image === 'string' || !image.name) return sendEmpty(res, 400);
-    const type = String(form.get('type') ?? 'input') || 'input';
+    const parts = parseMultipart(req.headers['content-type'], raw);
+    if (!parts) return sendEmpty(res, 400);
+    const field = (name: string) =>
+      parts.find((p) => p.name === name && p.filename === undefined)?.data.toString('utf8');
+    const image = parts.find((p) => p.name === 'image' && p.filename !== undefined);
+    if (!image?.filename) return sendEmpty(res, 400);
+    const type = field('type') || 'input';
     if (!env.core.storage.dirFor(type)) throw new HttpError(500);
-    const subfolder = String(form.get('subfolder') ?? '');
-    const overwrite = ['true', '1'].includes(String(form.get('overwrite') ?? ''));
-    const bytes = Buffer.from(await image.arrayBuffer());
-    const saved = await env.core.storage.saveUpload(type, subfolder, image.name, bytes, overwrite);
+    const subfolder = field('subfolder') ?? '';
+    const overwrite = ['true', '1'].includes(field('overwrite') ?? '');
+    const saved = await env.core.storage.saveUpload(
+      type,
+      subfolder,
+      image.filename,
+      image.data,
+      overwrite,
+    );
     if ('status' in saved) return sendEmpty(res, saved.status);
     sendJson(res, { name: saved.name, subfolder, type });
   },

@@ -126,11 +126,16 @@ function exceptionReason(
     type,
     message,
     details: text,
+    // Key order as execution.py writes it: input_name, input_config, exception_message,
+    // exception_type, traceback, linked_node.
     extra_info: {
-      ...extra,
+      ...(extra.input_name === undefined
+        ? {}
+        : { input_name: extra.input_name, input_config: extra.input_config }),
       ...(type === 'exception_during_inner_validation' ? { exception_message: text } : {}),
       exception_type: isKey ? 'KeyError' : ex instanceof TypeError ? 'TypeError' : 'Exception',
       traceback: ['  File "comfy-standin/validation.ts", in validate_inputs\n'],
+      ...(extra.linked_node === undefined ? {} : { linked_node: extra.linked_node }),
     },
   };
 }

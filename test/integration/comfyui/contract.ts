@@ -4,6 +4,7 @@
  * is set (see real.int.test.ts and docs/comfyui-contract.md).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import type { HttpComfyClient } from '../../../shared/adapters/comfyui/http-comfy-client.js';
@@ -149,6 +150,31 @@ export function comfyClientContract(target: () => ContractTarget) {
       ]);
     });
 
+    it('queues the valid outputs and reports the dropped ones (200 with node_errors)', async () => {
+      const { client } = target();
+      const wf = {
+        ...emptyToSave(`contract_${TAG}/half`, nextColor(), 8),
+        '3': { class_type: 'SaveImage', inputs: { filename_prefix: 'x' } },
+      };
+      const s = await submit(wf);
+      expect(s.nodeErrors).toEqual([
+        {
+          nodeId: '3',
+          classType: 'SaveImage',
+          errors: [
+            {
+              type: 'required_input_missing',
+              message: 'Required input is missing',
+              details: 'images',
+              inputName: 'images',
+            },
+          ],
+        },
+      ]);
+      const run = await waitForRun(client, s.promptId);
+      expect(run.outputs.map((o) => o.nodeId)).toEqual(['2']);
+    });
+
     it('reports running and pending, cancels pending by dequeue and running by interrupt of that prompt only', async () => {
       const { client } = target();
       const a = await submit(slow(nextColor()));
@@ -233,6 +259,27 @@ export function comfyClientContract(target: () => ContractTarget) {
         ),
       );
       expect([...out.data.subarray(0, 3)]).toEqual([245, 235, 225]);
+    });
+
+    it('uploads a streamed body of unknown size into a subfolder, keeps odd names, and loads it by "sub/name"', async () => {
+      const { client } = target();
+      const png = new PNG({ width: 2, height: 2 });
+      png.data.fill(255);
+      const bytes = PNG.sync.write(png);
+      const name = `quote "${TAG}" ${randomBytes(2).toString('hex')}.png`;
+      const body = Readable.from([bytes.subarray(0, 7), bytes.subarray(7)]);
+      const up = await client.uploadImage({
+        filename: name,
+        body,
+        contentType: 'image/png',
+        subfolder: `contract_${TAG}`,
+      });
+      expect(up).toEqual({ name, subfolder: `contract_${TAG}`, type: 'input' });
+      const run = await waitForRun(
+        client,
+        (await submit(invertUpload(`${up.subfolder}/${up.name}`, `contract_${TAG}/sub`))).promptId,
+      );
+      expect(run.outcome.kind).toBe('success');
     });
 
     it('lists recent history and forgets a deleted run', async () => {
