@@ -58,7 +58,7 @@ describe('sanitizeFileName', () => {
         );
       }),
     );
-    // fast-check's 100 runs take seconds on 2 busy cores (npm test runs every project at once).
+    // ~4 s alone; over vitest's 5 s default when every project runs at once on 2 cores.
   }, 30_000);
 });
 
