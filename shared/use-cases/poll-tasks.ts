@@ -13,6 +13,7 @@ import { type Decision, decide, type Observation, type PollSettings } from '../p
 import { FAILURE_CODES, OutputMissingError } from '../poller/failures.js';
 import type { Limiter } from '../poller/limiter.js';
 import type { PollReport, TaskReport } from '../poller/report.js';
+import { sweepOutputs } from '../poller/sweep-outputs.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { ComfyClient, QueueSnapshot } from '../ports/comfy-client.js';
@@ -131,6 +132,14 @@ async function complete(ctx: TaskContext, d: Extract<Decision, { do: 'complete' 
   );
   const done = deps.clock.now();
   log.info('task succeeded', { outputs: outputs.length, copyTimeMs });
+  if (task.requeues > 0) {
+    await sweepOutputs(
+      deps.artifacts,
+      task,
+      outputs.map((o) => o.s3Key),
+      log,
+    );
+  }
   await dropHistory(ctx);
   return {
     outcome: 'succeeded',
@@ -269,6 +278,11 @@ async function pollTask(
       { deps, comfy, task, log },
       decide(task, seenAt, now, deps.settings),
     );
+    // A re-queued task keeps no outputs, nor does one that ended without success after a re-run.
+    const ended = step.outcome === 'failed' || step.outcome === 'cancelled';
+    if (step.outcome === 'requeued' || (ended && task.requeues > 0)) {
+      await sweepOutputs(deps.artifacts, task, [], log);
+    }
     return { ...base, ...step };
   } catch (err) {
     if (err instanceof TaskStateConflictError) {
