@@ -1,9 +1,11 @@
 /**
- * Removes objects under a task's output prefix that its record does not list. A run ComfyUI lost (a
- * restart) may have been copied in part before the loss; its re-run writes files under new names
- * (ComfyUI's counter moved on), so the first run's objects would stay behind, unlisted, for the
- * bucket's lifecycle rule to expire. The poller calls this once its conditional write has fixed the
- * task's outputs, only for tasks that ran more than once. Best effort: a failure is logged only.
+ * Removes objects under a task's output prefix that its record does not list. They come from copies
+ * that did not end in a recorded success: a run ComfyUI lost (a restart) after it was copied in part,
+ * whose re-run writes files under new names (ComfyUI's counter moved on); a copy under way when the
+ * task was cancelled or failed; a copy by a poller that lost the race to end the task. The poller
+ * calls this once a write has fixed the task's outputs (a success of a task that ran more than once:
+ * keep its outputs; a re-queue, a failure or a cancel: keep none). Best effort: a failure is only
+ * logged, and the bucket's lifecycle rule expires what is left.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { keys } from '../../infra/resources.js';

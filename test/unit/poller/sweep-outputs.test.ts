@@ -54,4 +54,41 @@ describe('pollTasks: outputs of a run ComfyUI lost', () => {
     expect((await h.tasks.get(t.taskId))?.status).toBe('succeeded');
     expect(lists).toBe(0);
   });
+
+  it('removes a copy under way when the task ends cancelled instead', async () => {
+    // Prepare: a poll copied part of the outputs, then a cancel ended the run at ComfyUI.
+    const h = harness();
+    const t = h.dispatched({ owner: 'alice', cancelRequested: true });
+    h.artifacts.seed(`outputs/alice/${t.taskId}/9/img_00001_.png`, 'partial');
+    h.comfy.queuePending(t.taskId);
+    // Act
+    await pollTasks(h.deps);
+    await pollTasks(h.deps);
+    // Assess
+    expect((await h.tasks.get(t.taskId))?.status).toBe('cancelled');
+    expect(h.artifacts.keys()).toEqual([]);
+  });
+
+  it('keeps only what the winner recorded when another poll ended the task during the copy', async () => {
+    // Prepare: our poll read the task, then another one failed it while we copied.
+    const h = harness();
+    const t = h.dispatched({ owner: 'alice' });
+    h.comfy.addFile(file('img_00001_.png'), 'png', 'image/png');
+    h.comfy.finish(t.taskId, { outputs: [file('img_00001_.png')] });
+    const stale = await h.tasks.listAtComfy();
+    await h.tasks.update(
+      t.taskId,
+      { status: 'dispatched' },
+      { status: 'failed', error: { code: 'TIMEOUT', message: 'too slow' } },
+    );
+    const deps = {
+      ...h.deps,
+      tasks: Object.assign(Object.create(h.tasks), { listAtComfy: async () => stale }),
+    };
+    // Act
+    await pollTasks(deps);
+    // Assess
+    expect((await h.tasks.get(t.taskId))?.status).toBe('failed');
+    expect(h.artifacts.keys()).toEqual([]);
+  });
 });
