@@ -214,7 +214,7 @@ export function buildReport(input: ChaosInput): ChaosReport {
   return r;
 }
 
-const row = (label: string, value: string | number, width = 34) =>
+const row = (label: string, value: string | number, width = 44) =>
   `  ${label.padEnd(width)} ${String(value).padStart(8)}`;
 
 export function formatReport(input: ChaosInput, r: ChaosReport): string {
