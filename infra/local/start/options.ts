@@ -23,6 +23,10 @@ export interface StartOptions {
   region: string;
   /** Re-invoke the poller this long after it returns (the deployed schedule is every minute). */
   pollerRepeatMs: number;
+  /** Origins API Gateway's CORS allows (none: no CORS headers, as deployed by default). */
+  corsOrigins: string[];
+  /** Apply the stage's throttle (50 requests/s, bursts of 100) as deployed. */
+  throttle: boolean;
   /** Print one line per API request and per batch. */
   verbose: boolean;
 }
@@ -43,6 +47,9 @@ Options (environment variable in brackets):
   --data-dir DIR       keep state across restarts in DIR (implies --persist)
   --state-dir DIR      where api-key is written (LOCAL_STATE_DIR, default .local)
   --poller-repeat MS   re-run the poller MS after it returns (LOCAL_POLLER_REPEAT_MS, default 1000)
+  --cors-origin URL    allow this browser origin, as the stack's corsOrigins does (repeatable;
+                       LOCAL_CORS_ORIGINS, comma-separated; * for any)
+  --no-throttle        no stage throttle (deployed: 50 requests/s, bursts of 100, then 429)
   --quiet              no per-request lines
   -h, --help           this text
 `;
@@ -52,6 +59,14 @@ const port = (value: string | undefined, fallback: number, name: string): number
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw new Error(`${name} must be a port number, got ${value}`);
+  return n;
+};
+
+const millis = (value: string | undefined, fallback: number, name: string): number => {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`${name} must be a whole number of ms, got ${value}`);
   return n;
 };
 
@@ -73,6 +88,8 @@ export function parseStartOptions(
       'data-dir': { type: 'string' },
       'state-dir': { type: 'string' },
       'poller-repeat': { type: 'string' },
+      'cors-origin': { type: 'string', multiple: true },
+      'no-throttle': { type: 'boolean' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -95,12 +112,27 @@ export function parseStartOptions(
     dynamodbPort: port(values['dynamodb-port'] ?? env.LOCAL_DYNAMODB_PORT, 8000, '--dynamodb-port'),
     awsPort: port(values['aws-port'] ?? env.LOCAL_AWS_PORT, 4566, '--aws-port'),
     comfyPort: port(values['comfy-port'] ?? env.LOCAL_COMFY_PORT, 8188, '--comfy-port'),
-    comfyExecutionMs: Number(values['comfy-execution-ms'] ?? env.LOCAL_COMFY_EXECUTION_MS ?? 2000),
+    comfyExecutionMs: millis(
+      values['comfy-execution-ms'] ?? env.LOCAL_COMFY_EXECUTION_MS,
+      2000,
+      '--comfy-execution-ms',
+    ),
     ...(comfyuiUrl ? { comfyuiUrl: comfyuiUrl.replace(/\/+$/, '') } : {}),
     stateDir,
     ...(dataDir ? { dataDir } : {}),
     region: env.AWS_REGION ?? 'us-east-1',
-    pollerRepeatMs: Number(values['poller-repeat'] ?? env.LOCAL_POLLER_REPEAT_MS ?? 1000),
+    pollerRepeatMs: millis(
+      values['poller-repeat'] ?? env.LOCAL_POLLER_REPEAT_MS,
+      1000,
+      '--poller-repeat',
+    ),
+    corsOrigins:
+      values['cors-origin'] ??
+      (env.LOCAL_CORS_ORIGINS ?? '')
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    throttle: !values['no-throttle'],
     verbose: !values.quiet,
   };
 }

@@ -15,6 +15,7 @@ describe('parseStartOptions', () => {
       comfyPort: 8188,
       stateDir: '/repo/.local',
       pollerRepeatMs: 1000,
+      throttle: true,
       verbose: true,
     });
     expect(o !== 'help' && o.dataDir).toBeFalsy();
@@ -35,6 +36,12 @@ describe('parseStartOptions', () => {
       dataDir: '/repo/st/data',
     });
     expect(parseStartOptions(['--data-dir', '/d'], {}, '/repo')).toMatchObject({ dataDir: '/d' });
+    expect(parseStartOptions([], { LOCAL_CORS_ORIGINS: 'http://a, http://b' }, '/')).toMatchObject({
+      corsOrigins: ['http://a', 'http://b'],
+    });
+    expect(parseStartOptions(['--cors-origin', '*'], {}, '/')).toMatchObject({
+      corsOrigins: ['*'],
+    });
   });
 
   it('rejects bad ports, bad URLs and unknown flags', () => {
@@ -43,6 +50,10 @@ describe('parseStartOptions', () => {
     );
     expect(() => parseStartOptions(['--comfyui-url', 'nope'], {}, '/')).toThrow('must be a URL');
     expect(() => parseStartOptions(['--nope'], {}, '/')).toThrow();
+    expect(() => parseStartOptions(['--poller-repeat=-1'], {}, '/')).toThrow('whole number of ms');
+    expect(() => parseStartOptions([], { LOCAL_COMFY_EXECUTION_MS: 'x' }, '/')).toThrow(
+      '--comfy-execution-ms',
+    );
     expect(parseStartOptions(['--help'], {}, '/')).toBe('help');
   });
 });
