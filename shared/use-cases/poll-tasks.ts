@@ -6,13 +6,14 @@
  * failure never stops the others, and a server that does not answer changes nothing for its tasks.
  */
 import { ComfyUnavailableError, TaskStateConflictError } from '../domain/errors.js';
-import { assertTransition } from '../domain/task.js';
+import { assertTransition, isTerminal } from '../domain/task.js';
 import { logger, taskLogger } from '../observability.js';
 import { copyOutputs } from '../poller/copy-outputs.js';
 import { type Decision, decide, type Observation, type PollSettings } from '../poller/decide.js';
 import { OutputMissingError } from '../poller/failures.js';
 import type { Limiter } from '../poller/limiter.js';
 import type { PollReport, TaskReport } from '../poller/report.js';
+import { sweepOutputs } from '../poller/sweep-outputs.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { ComfyClient, QueueSnapshot } from '../ports/comfy-client.js';
@@ -125,13 +126,39 @@ async function complete(ctx: TaskContext, d: Extract<Decision, { do: 'complete' 
   }
   const copyTimeMs = deps.clock.now() - copyStart;
   const startedAt = task.startedAt ?? iso(d.run.startedAt ?? deps.clock.now());
-  await write(
-    ctx,
-    { status: 'succeeded', outputs, startedAt, finishedAt: iso(deps.clock.now()), missingPolls: 0 },
-    ['queuePosition'],
-  );
+  try {
+    await write(
+      ctx,
+      {
+        status: 'succeeded',
+        outputs,
+        startedAt,
+        finishedAt: iso(deps.clock.now()),
+        missingPolls: 0,
+      },
+      ['queuePosition'],
+    );
+  } catch (err) {
+    // Another poller (or a cancel) ended the task while we copied: keep only what it recorded.
+    if (err instanceof TaskStateConflictError) {
+      const current = await deps.tasks.get(task.taskId);
+      if (current && isTerminal(current.status)) {
+        const kept = current.status === 'succeeded' ? current.outputs.map((o) => o.s3Key) : [];
+        await sweepOutputs(deps.artifacts, task, kept, log);
+      }
+    }
+    throw err;
+  }
   const done = deps.clock.now();
   log.info('task succeeded', { outputs: outputs.length, copyTimeMs });
+  if (task.requeues > 0) {
+    await sweepOutputs(
+      deps.artifacts,
+      task,
+      outputs.map((o) => o.s3Key),
+      log,
+    );
+  }
   await dropHistory(ctx);
   return {
     outcome: 'succeeded',
@@ -270,6 +297,11 @@ async function pollTask(
       { deps, comfy, task, log },
       decide(task, seenAt, now, deps.settings),
     );
+    // A re-queued task keeps no outputs, nor does one that ended without success (a copy may have
+    // been under way when it was cancelled or failed).
+    if (step.outcome === 'requeued' || step.outcome === 'failed' || step.outcome === 'cancelled') {
+      await sweepOutputs(deps.artifacts, task, [], log);
+    }
     return { ...base, ...step };
   } catch (err) {
     if (err instanceof TaskStateConflictError) {
