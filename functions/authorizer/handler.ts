@@ -25,7 +25,8 @@ export type AuthorizerResult =
 
 export const createHandler = (deps: AuthorizerDeps) =>
   middy<APIGatewayRequestAuthorizerEventV2, AuthorizerResult>({ timeoutEarlyInMillis: 0 })
-    .use(injectLambdaContext(deps.logger, { resetKeys: true }))
+    // Never log the event: it holds the API key, whatever POWERTOOLS_LOGGER_LOG_EVENT says.
+    .use(injectLambdaContext(deps.logger, { resetKeys: true, logEvent: false }))
     .handler(async (event) => {
       const found = await authenticateApiKey(deps.keys, event.headers?.[API_KEY_HEADER]);
       if (!found) {
