@@ -12,7 +12,7 @@ import { type Figure, missing } from './lib/figure.js';
 import { FIGURES, type Group, groupsFor, parseBenchOptions, USAGE } from './lib/options.js';
 import { REPO_ROOT, RESULTS_DIR } from './lib/paths.js';
 import { table } from './lib/report.js';
-import { FIGURE_PREFIX } from './worker-protocol.js';
+import { FIGURE_PREFIX, PROGRESS_PREFIX } from './worker-protocol.js';
 
 const METRICS_OF: Record<Group, string[]> = {
   load: [
@@ -29,26 +29,57 @@ const METRICS_OF: Record<Group, string[]> = {
   cold: ['bundle_kb_*', 'cold_import_ms_*'],
 };
 
-function runGroup(group: Group, options: unknown, onFigure: (f: Figure) => void): Promise<number> {
+/** Calls `onLine` for each complete line of the stream. */
+function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let buf = '';
+  stream.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let nl = buf.indexOf('\n');
+    while (nl >= 0) {
+      onLine(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+      nl = buf.indexOf('\n');
+    }
+  });
+  stream.on('end', () => {
+    if (buf) onLine(buf);
+  });
+}
+
+/**
+ * Runs one group in a worker. Its progress lines are shown; the functions' own logs only with
+ * --verbose, or, when the worker fails, the last of them.
+ */
+function runGroup(
+  group: Group,
+  options: unknown,
+  verbose: boolean,
+  onFigure: (f: Figure) => void,
+): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join('bench', 'worker.ts'), group], {
       cwd: REPO_ROOT,
       env: { ...process.env, BENCH_OPTIONS: JSON.stringify(options) },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let buf = '';
-    child.stdout.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let nl = buf.indexOf('\n');
-      while (nl >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (line.startsWith(FIGURE_PREFIX)) onFigure(JSON.parse(line.slice(FIGURE_PREFIX.length)));
-        else if (line.trim()) process.stderr.write(`  [${group}] ${line}\n`);
-        nl = buf.indexOf('\n');
-      }
+    const tail: string[] = [];
+    const other = (line: string) => {
+      if (verbose) process.stderr.write(`${line}\n`);
+      tail.push(line);
+      if (tail.length > 40) tail.shift();
+    };
+    lines(child.stdout, (line) => {
+      if (line.startsWith(FIGURE_PREFIX)) onFigure(JSON.parse(line.slice(FIGURE_PREFIX.length)));
+      else other(line);
     });
-    child.once('close', (code) => resolve(code ?? 1));
+    lines(child.stderr, (line) => {
+      if (line.startsWith(PROGRESS_PREFIX)) process.stderr.write(`${line}\n`);
+      else other(line);
+    });
+    child.once('close', (code) => {
+      if (code !== 0 && !verbose) process.stderr.write(`${tail.join('\n')}\n`);
+      resolve(code ?? 1);
+    });
   });
 }
 
@@ -74,7 +105,7 @@ async function main() {
   for (const group of groupsFor(opts.only)) {
     process.stderr.write(`bench: ${group} run...\n`);
     const got: Figure[] = [];
-    const code = await runGroup(group, opts, (f) => {
+    const code = await runGroup(group, opts, opts.verbose, (f) => {
       got.push(f);
       process.stdout.write(`${JSON.stringify(f)}\n`);
     });

@@ -17,11 +17,11 @@ import type { Figure } from './lib/figure.js';
 import type { BenchOptions, Group } from './lib/options.js';
 import { startBenchSystem } from './lib/system.js';
 import { imageWorkflow, workflowFromFile } from './lib/workflows.js';
-import { FIGURE_PREFIX } from './worker-protocol.js';
+import { FIGURE_PREFIX, PROGRESS_PREFIX } from './worker-protocol.js';
 
 const group = process.argv[2] as Group;
 const opts = JSON.parse(process.env.BENCH_OPTIONS ?? '{}') as BenchOptions;
-const log = (line: string) => process.stderr.write(`  [${group}] ${line}\n`);
+const log = (line: string) => process.stderr.write(`${PROGRESS_PREFIX}${group}] ${line}\n`);
 const emit = (figures: Figure[]) => {
   const load1m = Math.round((loadavg()[0] ?? 0) * 100) / 100;
   for (const f of figures)

@@ -27,6 +27,8 @@ export interface BenchOptions {
   timeoutMinutes: number;
   workflow?: string;
   comfyuiUrl?: string;
+  /** Show the functions' own logs. */
+  verbose: boolean;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -43,6 +45,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --timeout-minutes N  give up on the load run after this long (default 15)
   --workflow FILE      API-format workflow for the load and submit runs (default: a tiny image one)
   --comfyui-url URL    a real ComfyUI instead of the stand-in (or COMFYUI_URL)
+  --verbose            show the functions' own logs
   -h, --help
 `;
 
@@ -71,6 +74,7 @@ export function parseBenchOptions(
       'timeout-minutes': { type: 'string' },
       workflow: { type: 'string' },
       'comfyui-url': { type: 'string' },
+      verbose: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -98,6 +102,7 @@ export function parseBenchOptions(
     copyMib: num(values['copy-mib'], 1024, 'copy-mib'),
     imports: num(values.imports, 5, 'imports'),
     timeoutMinutes: num(values['timeout-minutes'], 15, 'timeout-minutes'),
+    verbose: values.verbose ?? false,
     ...(values.workflow ? { workflow: values.workflow } : {}),
     ...(comfyuiUrl ? { comfyuiUrl: comfyuiUrl.replace(/\/+$/, '') } : {}),
   };
