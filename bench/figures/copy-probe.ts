@@ -76,7 +76,8 @@ observeAwsClients((clients) => {
       const op = (ctx.commandName ?? '').replace(/Command$/, '');
       if (S3_WRITES.has(op) && copy.first === 0) copy.first = performance.now();
       const out = await next(args);
-      copy.ops[op] = (copy.ops[op] ?? 0) + 1;
+      // Presigning a GET link (status) passes here too but sends nothing.
+      if (op !== 'GetObject') copy.ops[op] = (copy.ops[op] ?? 0) + 1;
       if (op === 'CompleteMultipartUpload' || op === 'PutObject') copy.last = performance.now();
       return out;
     },
