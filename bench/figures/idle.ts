@@ -37,8 +37,8 @@ export async function idleFigures(
   const usage = system.meter.snapshot();
   const perMinute = (counts: Record<string, number>) =>
     Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, round(v / opts.minutes, 3)]));
-  const total = totalRequests(usage.requests) / opts.minutes;
   const eventSource = totalRequests(usage.requests.filter((r) => r.scope === EVENT_SOURCE_SCOPE));
+  const functions = (totalRequests(usage.requests) - eventSource) / opts.minutes;
   const units = capacityTotals(usage);
   const scans = usage.requests.filter((r) => r.operation === 'Scan').length;
   return [
