@@ -47,10 +47,8 @@ export async function idleFigures(
       minutes: opts.minutes,
       by_function: perMinute(requestsByScope(usage.requests)),
       by_operation: perMinute(requestsByOperation(usage.requests)),
-      functions_only_per_minute: round(
-        (totalRequests(usage.requests) - eventSource) / opts.minutes,
-        3,
-      ),
+      event_source_requests_per_minute: round(eventSource / opts.minutes, 3),
+      all_requests_per_minute: round(totalRequests(usage.requests) / opts.minutes, 3),
       dynamodb_read_units_per_minute: round(units.readUnits / opts.minutes, 3),
       scans,
       poller_invocations_per_minute: round(
