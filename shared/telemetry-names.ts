@@ -24,7 +24,11 @@ export const TASK_METRICS = {
   runTimeMs: 'RunTimeMs',
   /** Seconds since the poller last completed a pass over the active tasks. */
   pollerLagSeconds: 'PollerLagSeconds',
-  /** Count of dispatcher calls to ComfyUI that failed because the server could not be reached. */
+  /** Tasks failed by the dead-letter consumer (their dispatch ran out of receives). */
+  deadLettered: 'TasksDeadLettered',
+  /** Dispatches that failed for a retryable reason (mostly ComfyUI unreachable); SQS retries them. */
+  dispatchRetries: 'DispatchRetries',
+  /** Dispatcher calls to ComfyUI that failed because the server could not be reached. */
   comfyUnavailable: 'ComfyUnavailable',
   /** Count of ComfyUI servers the poller could not reach during a poll. */
   comfyServersUnreachable: 'ComfyServersUnreachable',

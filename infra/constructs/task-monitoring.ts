@@ -97,17 +97,22 @@ export class TaskMonitoring extends Construct {
     this.alarm('PollerLag', lag, props.pollerLagThresholdSeconds ?? 120, {
       description: 'A task at ComfyUI has not been polled for too long.',
     });
+    // The dispatcher counts every retryable dispatch failure (ComfyUI unreachable, in practice);
+    // the poller counts the servers it could not reach while tasks were at ComfyUI.
     const comfyDown = new MathExpression({
-      label: 'ComfyUI unreachable (dispatcher + poller)',
-      expression: 'FILL(dispatch, 0) + FILL(poll, 0)',
+      label: 'ComfyUI unreachable (dispatch retries + unreachable polls)',
+      expression: 'FILL(retries, 0) + FILL(unavailable, 0) + FILL(unreachable, 0)',
       usingMetrics: {
-        dispatch: taskMetric(TASK_METRICS.comfyUnavailable),
-        poll: taskMetric(TASK_METRICS.comfyServersUnreachable),
+        retries: taskMetric(TASK_METRICS.dispatchRetries),
+        unavailable: taskMetric(TASK_METRICS.comfyUnavailable),
+        unreachable: taskMetric(TASK_METRICS.comfyServersUnreachable),
       },
       period: FIVE_MINUTES,
     });
     this.alarm('ComfyUnreachable', comfyDown, 0, {
-      description: 'ComfyUI did not answer the dispatcher or the poller for 10 minutes.',
+      description:
+        'For 10 minutes, dispatches kept failing or the poller could not reach ComfyUI: check the ' +
+        'instance (systemctl status comfyui) and its security group.',
       evaluationPeriods: 2,
     });
     const statusCheck = new Metric({
@@ -167,8 +172,8 @@ export class TaskMonitoring extends Construct {
       new GraphWidget({
         title: 'Tasks',
         width: 12,
-        left: [m.submitted, m.dispatched, m.completed, m.failed, m.cancelled].map((name) =>
-          taskMetric(name),
+        left: [m.submitted, m.dispatched, m.completed, m.failed, m.cancelled, m.deadLettered].map(
+          (name) => taskMetric(name),
         ),
       }),
       new AlarmStatusWidget({ title: 'Alarms', width: 12, alarms: this.alarms }),

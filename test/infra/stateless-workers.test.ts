@@ -224,7 +224,7 @@ describe('StatelessStack workers, ComfyUI instance and monitoring (defaults)', (
     it('alarms when ComfyUI is unreachable from the dispatcher or the poller', () => {
       const comfy = alarms().find((a) => flat(a.Properties.Metrics).includes('FILL('));
       const names = flat(comfy?.Properties.Metrics);
-      expect(names).toContain(TASK_METRICS.comfyUnavailable);
+      expect(names).toContain(TASK_METRICS.dispatchRetries);
       expect(names).toContain(TASK_METRICS.comfyServersUnreachable);
     });
 
