@@ -22,10 +22,14 @@ import { FIGURE_PREFIX, PROGRESS_PREFIX } from './worker-protocol.js';
 const group = process.argv[2] as Group;
 const opts = JSON.parse(process.env.BENCH_OPTIONS ?? '{}') as BenchOptions;
 const log = (line: string) => process.stderr.write(`${PROGRESS_PREFIX}${group}] ${line}\n`);
+const load = () => Math.round((loadavg()[0] ?? 0) * 100) / 100;
+const loadAtStart = load();
 const emit = (figures: Figure[]) => {
-  const load1m = Math.round((loadavg()[0] ?? 0) * 100) / 100;
+  const load1m = load();
   for (const f of figures)
-    process.stdout.write(`${FIGURE_PREFIX}${JSON.stringify({ ...f, load_1m: load1m })}\n`);
+    process.stdout.write(
+      `${FIGURE_PREFIX}${JSON.stringify({ ...f, load_1m: load1m, load_1m_at_start: loadAtStart })}\n`,
+    );
 };
 const wants = (name: string) => opts.only.includes(name as never);
 const workflow = opts.workflow ? workflowFromFile(opts.workflow) : imageWorkflow;
