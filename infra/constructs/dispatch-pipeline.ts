@@ -92,6 +92,8 @@ export class DispatchPipeline extends Construct {
       logRetention: props.logRetention,
     });
     props.tasksTable.grantReadWriteData(this.deadLetterConsumer.fn);
+    // The repository reads a large workflow back from S3 when it returns the task it updated.
+    props.bucket.grantRead(this.deadLetterConsumer.fn, 'workflows/*');
     this.deadLetterConsumer.fn.addEventSource(
       new SqsEventSource(this.deadLetterQueue, {
         batchSize: 10,
