@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StandInControl } from '../../infra/local/comfy-standin/index.js';
 import { freePort } from '../../infra/local/emulators.js';
+import { parseStartOptions } from '../../infra/local/start/options.js';
 import { type LocalRuntime, startLocalRuntime } from '../../infra/local/start/runtime.js';
 import { DynamoApiKeyStore } from '../../shared/adapters/dynamodb/api-key-store.js';
 import { createKey } from '../../shared/auth/key-admin.js';
@@ -57,26 +58,24 @@ export async function startBenchSystem(opts: SystemOptions): Promise<BenchSystem
     await freePort(),
     await freePort(),
   ];
-  const runtime = await startLocalRuntime(
-    {
-      host: '127.0.0.1',
-      apiPort,
-      dynamodbPort,
-      awsPort,
-      comfyPort,
-      comfyExecutionMs: opts.executionMs,
-      ...(opts.comfyuiUrl ? { comfyuiUrl: opts.comfyuiUrl } : {}),
-      stateDir,
-      region,
-      pollerRepeatMs: opts.pollerRepeatMs ?? 1000,
-      verbose: false,
-    },
-    {
-      root: REPO_ROOT,
-      env: { ...process.env, ...opts.env },
-      log: { info: log, error: (line, err) => log(`ERROR ${line} ${err ? String(err) : ''}`) },
-    },
+  // The runtime's own option parser, so its defaults apply to everything the bench does not set.
+  const options = parseStartOptions(
+    [
+      ...['--port', String(apiPort), '--dynamodb-port', String(dynamodbPort)],
+      ...['--aws-port', String(awsPort), '--comfy-port', String(comfyPort)],
+      ...['--comfy-execution-ms', String(opts.executionMs), '--state-dir', stateDir],
+      ...['--poller-repeat', String(opts.pollerRepeatMs ?? 1000), '--quiet'],
+      ...(opts.comfyuiUrl ? ['--comfyui-url', opts.comfyuiUrl] : []),
+    ],
+    { AWS_REGION: region },
+    REPO_ROOT,
   );
+  if (options === 'help') throw new Error('unreachable: no --help given');
+  const runtime = await startLocalRuntime(options, {
+    root: REPO_ROOT,
+    env: { ...process.env, ...opts.env },
+    log: { info: log, error: (line, err) => log(`ERROR ${line} ${err ? String(err) : ''}`) },
+  });
   const doc = benchDocClient(region, runtime.dynamodbEndpoint);
   const store = new DynamoApiKeyStore({ client: doc, tableName: runtime.names.apiKeysTable });
   const keys: string[] = [];
