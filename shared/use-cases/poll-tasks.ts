@@ -10,7 +10,7 @@ import { assertTransition, isTerminal } from '../domain/task.js';
 import { logger, taskLogger } from '../observability.js';
 import { copyOutputs } from '../poller/copy-outputs.js';
 import { type Decision, decide, type Observation, type PollSettings } from '../poller/decide.js';
-import { FAILURE_CODES, OutputMissingError } from '../poller/failures.js';
+import { OutputMissingError } from '../poller/failures.js';
 import type { Limiter } from '../poller/limiter.js';
 import type { PollReport, TaskReport } from '../poller/report.js';
 import { sweepOutputs } from '../poller/sweep-outputs.js';
@@ -87,8 +87,9 @@ async function dropHistory(ctx: TaskContext) {
 async function observe(
   comfy: ComfyClient | undefined,
   task: TaskSummary,
-  q?: QueueSnapshot,
+  q: QueueSnapshot | 'unreachable' | undefined,
 ): Promise<Observation> {
+  if (q === 'unreachable') return { at: 'unreachable' };
   if (!comfy || !q) return { at: 'absent' };
   if (q.running.some((e) => e.promptId === task.taskId)) return { at: 'running' };
   const position = q.pending.findIndex((e) => e.promptId === task.taskId);
@@ -209,7 +210,7 @@ async function carryOut(ctx: TaskContext, d: Decision): Promise<Step> {
   const now = deps.clock.now();
   switch (d.do) {
     case 'nothing':
-      return { outcome: 'unchanged' };
+      return { outcome: d.unreachable ? 'unreachable' : 'unchanged' };
     case 'track':
       await write(ctx, d.changes, d.remove);
       if (d.changes.status === 'running') log.info('task running');
@@ -264,14 +265,14 @@ async function carryOut(ctx: TaskContext, d: Decision): Promise<Step> {
       return { outcome: 'missing' };
     case 'requeue':
       return requeue(ctx);
-    case 'lose':
+    case 'fail':
       await write(
         ctx,
         { status: 'failed', error: d.error, finishedAt: iso(now), missingPolls: 0 },
         ['queuePosition'],
       );
       log.error('task failed', { code: d.error.code, requeues: task.requeues });
-      return { outcome: 'failed', code: FAILURE_CODES.lost };
+      return { outcome: 'failed', code: d.error.code };
   }
 }
 
@@ -279,7 +280,7 @@ async function pollTask(
   deps: PollTasksDeps,
   server: string,
   comfy: ComfyClient | undefined,
-  snapshot: QueueSnapshot | undefined,
+  snapshot: QueueSnapshot | 'unreachable' | undefined,
   task: TaskSummary,
   opts: PollOptions,
 ): Promise<TaskReport> {
@@ -328,7 +329,7 @@ async function pollServer(
 ) {
   // A task without a server is one ComfyUI cannot have: it is treated as absent (and so, lost).
   const comfy = server === '' ? undefined : deps.comfyFor(server);
-  let snapshot: QueueSnapshot | undefined;
+  let snapshot: QueueSnapshot | 'unreachable' | undefined;
   if (comfy) {
     try {
       snapshot = await comfy.getQueue();
@@ -338,12 +339,7 @@ async function pollServer(
         error: String(err),
         tasks: tasks.length,
       });
-      return {
-        reachable: false,
-        reports: tasks.map(
-          (t): TaskReport => ({ taskId: t.taskId, server, outcome: 'unreachable' }),
-        ),
-      };
+      snapshot = 'unreachable';
     }
   }
   const settled = await Promise.allSettled(
@@ -355,7 +351,7 @@ async function pollServer(
         ? r.value
         : { taskId: tasks[i]?.taskId ?? '', server, outcome: 'error', code: 'INTERNAL' },
   );
-  return { reachable: true, reports };
+  return { reachable: snapshot !== 'unreachable', reports };
 }
 
 /** One poll over every task ComfyUI holds. Never throws for one task's or one server's failure. */
