@@ -22,7 +22,7 @@ export interface DispatchPipelineProps {
   /** Entry of functions/dead-letter. */
   readonly deadLetterEntry: string;
   readonly tasksTable: ITable;
-  /** Holds uploaded input images and large workflows the dispatcher reads. */
+  /** Holds uploaded input images and the large workflows the functions read. */
   readonly bucket: IBucket;
   /** Shared configuration; the construct adds DISPATCH_QUEUE_URL. */
   readonly environment: FunctionEnvironment;
@@ -92,6 +92,7 @@ export class DispatchPipeline extends Construct {
       logRetention: props.logRetention,
     });
     props.tasksTable.grantReadWriteData(this.deadLetterConsumer.fn);
+    props.bucket.grantRead(this.deadLetterConsumer.fn, 'workflows/*'); // reading a large-workflow task
     this.deadLetterConsumer.fn.addEventSource(
       new SqsEventSource(this.deadLetterQueue, {
         batchSize: 10,
