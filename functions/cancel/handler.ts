@@ -1,7 +1,9 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type ApiObservability, apiHandler } from '../../shared/http/api-handler.js';
 import { parseInput } from '../../shared/http/request.js';
 import { json } from '../../shared/http/responses.js';
 import { TaskPath } from '../../shared/http/schemas.js';
+import { TASK_METRICS } from '../../shared/telemetry-names.js';
 import { type CancelTaskDeps, cancelTask } from '../../shared/use-cases/cancel-task.js';
 import { type TaskViewDeps, toTaskView } from '../../shared/use-cases/task-view.js';
 
@@ -13,7 +15,10 @@ export const createHandler = (deps: CancelHandlerDeps) =>
     const { taskId } = parseInput(TaskPath, event.pathParameters ?? {}, 'path', {
       code: 'INVALID_TASK_ID',
     });
+    deps.obs.logger.appendKeys({ taskId });
     const { task, outcome } = await cancelTask(deps, owner, taskId);
-    deps.obs.logger.info('task cancel handled', { taskId, outcome });
+    deps.obs.logger.info('task cancel handled', { outcome });
+    if (outcome === 'cancelled')
+      deps.obs.metrics?.addMetric(TASK_METRICS.cancelled, MetricUnit.Count, 1);
     return json(outcome === 'cancel-requested' ? 202 : 200, await toTaskView(deps, task));
   });

@@ -12,5 +12,6 @@ export const createHandler = (deps: StatusHandlerDeps) =>
     const { taskId } = parseInput(TaskPath, event.pathParameters ?? {}, 'path', {
       code: 'INVALID_TASK_ID',
     });
+    deps.obs.logger.appendKeys({ taskId });
     return json(200, await getTask(deps, owner, taskId));
   });

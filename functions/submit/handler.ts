@@ -3,6 +3,7 @@ import { type ApiObservability, apiHandler } from '../../shared/http/api-handler
 import { canonicalJson, idempotencyKey, sha256Hex } from '../../shared/http/request.js';
 import { json } from '../../shared/http/responses.js';
 import { parseSubmitRequest } from '../../shared/http/submit-request.js';
+import { TASK_METRICS } from '../../shared/telemetry-names.js';
 import { type SubmitTaskDeps, submitTask } from '../../shared/use-cases/submit-task.js';
 
 export type SubmitHandlerDeps = SubmitTaskDeps & { obs: ApiObservability };
@@ -14,7 +15,8 @@ export const createHandler = (deps: SubmitHandlerDeps) =>
     const request = parseSubmitRequest(body);
     const idempotency = key ? { key, bodyHash: sha256Hex(canonicalJson(body)) } : undefined;
     const { task, created } = await submitTask(deps, { owner, ...request, idempotency });
-    deps.obs.logger.info('task submitted', { taskId: task.taskId, created });
-    if (created) deps.obs.metrics?.addMetric('TasksSubmitted', MetricUnit.Count, 1);
+    deps.obs.logger.appendKeys({ taskId: task.taskId });
+    deps.obs.logger.info('task submitted', { created, template: task.template });
+    if (created) deps.obs.metrics?.addMetric(TASK_METRICS.submitted, MetricUnit.Count, 1);
     return json(202, { taskId: task.taskId, status: task.status, createdAt: task.createdAt });
   });

@@ -6,7 +6,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
@@ -40,7 +39,14 @@ export function apiHandler(
   const m = middy<APIGatewayProxyEventV2, ApiResult>({ timeoutEarlyInMillis: 0 }).use(
     injectLambdaContext(obs.logger, { resetKeys: true }),
   );
-  if (obs.metrics) m.use(logMetrics(obs.metrics));
+  const { metrics } = obs;
+  if (metrics) {
+    // Flush only when the route added a metric (Powertools warns on every empty flush otherwise).
+    const flush = async () => {
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    };
+    m.use({ after: flush, onError: flush });
+  }
   // Identity first: an anonymous request is 401 whatever its body.
   m.use({ before: async (request) => void resolveOwner(request.event) });
   m.use(bodyLimit(opts.maxBodyBytes ?? MAX_BODY_BYTES));

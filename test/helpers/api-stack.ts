@@ -46,6 +46,16 @@ export async function createApiStack(env: Record<string, string> = {}) {
     deps,
     submit: (body: unknown, opts: { owner?: string; headers?: Record<string, string> } = {}) =>
       handlers.submit(apiEvent({ method: 'POST', path: '/v1/tasks', body, ...opts }), ctx),
+    /** Submit through a handler built with some dependencies replaced (e.g. a broken queue). */
+    submitWith: (
+      overrides: Partial<typeof deps>,
+      body: unknown,
+      opts: { owner?: string; headers?: Record<string, string> } = {},
+    ) =>
+      createSubmit({ ...deps, ...overrides })(
+        apiEvent({ method: 'POST', path: '/v1/tasks', body, ...opts }),
+        ctx,
+      ),
     status: (taskId: string, owner = 'alice') =>
       handlers.status(
         apiEvent({ path: `/v1/tasks/${taskId}`, pathParameters: { taskId }, owner }),

@@ -1,4 +1,5 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SqsTaskQueue } from '../../../shared/adapters/sqs/task-queue.js';
 import { tinyWorkflow } from '../../fakes/tasks.js';
 import { bodyOf } from '../../helpers/api-events.js';
 import { type ApiStack, createApiStack } from '../../helpers/api-stack.js';
@@ -64,6 +65,55 @@ describe('POST /v1/tasks through DynamoDB and SQS', () => {
     expect((await api.submit({ workflow: tinyWorkflow() }, { owner: 'other' })).statusCode).toBe(
       202,
     );
+  });
+});
+
+describe('when SQS refuses the message', () => {
+  let api: ApiStack;
+  beforeAll(async () => {
+    api = await createApiStack();
+  });
+
+  it('keeps a keyed task queued and re-sends it once on the retry with the same key', async () => {
+    // Prepare: a queue adapter pointed at a queue that does not exist.
+    const broken = new SqsTaskQueue({
+      client: api.stack.clients.sqs,
+      queueUrl: `${api.stack.names.queueUrl}-missing`,
+    });
+    const headers = { 'idempotency-key': 'sqs-down-1' };
+    // Act
+    const failed = await api.submitWith(
+      { queue: broken },
+      { workflow: tinyWorkflow() },
+      { headers },
+    );
+    const [stored] = bodyOf(await api.list()).items;
+    const pending = await api.deps.tasks.get(stored.taskId);
+    const retried = await api.submit({ workflow: tinyWorkflow() }, { headers });
+    const replayed = await api.submit({ workflow: tinyWorkflow() }, { headers });
+    // Assess
+    expect(failed.statusCode).toBe(503);
+    expect(bodyOf(failed).error.code).toBe('DEPENDENCY_UNAVAILABLE');
+    expect(pending).toMatchObject({ status: 'queued', enqueuePending: true });
+    expect(bodyOf(retried).taskId).toBe(stored.taskId);
+    expect(bodyOf(replayed).taskId).toBe(stored.taskId);
+    expect(await api.drainQueue()).toEqual([stored.taskId]);
+    expect((await api.deps.tasks.get(stored.taskId))?.enqueuePending).toBeUndefined();
+  });
+
+  it('fails an unkeyed task the caller could not find again', async () => {
+    const broken = new SqsTaskQueue({
+      client: api.stack.clients.sqs,
+      queueUrl: `${api.stack.names.queueUrl}-missing`,
+    });
+    const res = await api.submitWith(
+      { queue: broken },
+      { workflow: tinyWorkflow() },
+      { owner: 'nokey' },
+    );
+    expect(res.statusCode).toBe(503);
+    const [task] = bodyOf(await api.list({}, 'nokey')).items;
+    expect(task).toMatchObject({ status: 'failed', error: { code: 'ENQUEUE_FAILED' } });
   });
 });
 

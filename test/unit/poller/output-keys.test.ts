@@ -58,7 +58,8 @@ describe('sanitizeFileName', () => {
         );
       }),
     );
-  });
+    // ~4 s alone; over vitest's 5 s default when every project runs at once on 2 cores.
+  }, 30_000);
 });
 
 describe('sanitizeNodeId', () => {
