@@ -61,7 +61,13 @@ export const ConfigSchema = z.object({
   /** How long the dispatcher trusts one GET /queue reading of a server, within an invocation. */
   COMFYUI_QUEUE_CACHE_MS: int(1000, 0),
   /** Dispatch records handled at once per batch. */
-  DISPATCH_CONCURRENCY: int(4, 1),
+  DISPATCH_CONCURRENCY: int(10, 1),
+  /**
+   * Longest a dispatch record waits inside its invocation for a ComfyUI slot to free before it is
+   * deferred (bounded by the invocation's remaining time), and how often it looks meanwhile.
+   */
+  DISPATCH_HOLD_MS: int(20_000, 0),
+  DISPATCH_HOLD_POLL_MS: int(250, 10),
   /** Delay before a task that found every server full is looked at again: base * 2^n, capped. */
   DISPATCH_DEFER_BASE_SECONDS: int(1, 0),
   DISPATCH_DEFER_MAX_SECONDS: z.coerce.number().int().min(0).max(900).default(16),

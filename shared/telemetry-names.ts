@@ -33,3 +33,17 @@ export const TASK_METRICS = {
   /** Count of ComfyUI servers the poller could not reach during a poll. */
   comfyServersUnreachable: 'ComfyServersUnreachable',
 } as const;
+
+/** The dispatcher's and dead-letter consumer's metrics (counts), besides the task ones above. */
+export const DISPATCH_METRICS = {
+  /** ComfyUI refused the workflow (400): the task failed without retry. */
+  rejected: 'TasksRejected',
+  /** Every server was full: the task went back to the queue with a delay (not a failure). */
+  deferred: 'DispatchDeferred',
+  /** A message was acknowledged without work: task unknown, cancelled, already at ComfyUI or done. */
+  dropped: 'DispatchDropped',
+  /** A record failed for a retryable reason and will be redelivered. */
+  retries: 'DispatchRetries',
+  /** A dead-lettered task was marked failed with COMFYUI_UNAVAILABLE. */
+  deadLettered: 'TasksDeadLettered',
+} as const;

@@ -6,10 +6,11 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { parseDispatchMessage } from '../../shared/dispatch/batch-tools.js';
+import { readMessage } from '../../shared/dispatch/batch-tools.js';
 import { logger, type MetricsSink, taskLogger } from '../../shared/observability.js';
 import type { Clock } from '../../shared/ports/clock.js';
 import type { TaskRepository } from '../../shared/ports/task-repository.js';
+import { DISPATCH_METRICS } from '../../shared/telemetry-names.js';
 import { failDeadLetteredTask } from '../../shared/use-cases/fail-dead-lettered-task.js';
 
 export interface DeadLetterDeps {
@@ -23,7 +24,7 @@ export const createHandler =
   async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     if (context) logger.addContext(context);
     const handleRecord = async (record: SQSRecord) => {
-      const message = parseDispatchMessage(record.body);
+      const message = readMessage(record.body);
       if (!message) {
         logger.warn('malformed dead-lettered message dropped', { messageId: record.messageId });
         return;
@@ -31,7 +32,7 @@ export const createHandler =
       const log = taskLogger(message.taskId, { messageId: record.messageId });
       const outcome = await failDeadLetteredTask(deps, message, { log });
       if (outcome.kind === 'failed') {
-        deps.metrics.addMetric('TasksDeadLettered', MetricUnit.Count, 1);
+        deps.metrics.addMetric(DISPATCH_METRICS.deadLettered, MetricUnit.Count, 1);
         log.warn('dead-lettered task failed', { code: outcome.code });
       }
     };

@@ -14,7 +14,7 @@ import { type BackoffPolicy, retryVisibilitySeconds } from '../../shared/dispatc
 import {
   createKeyedSerializer,
   createLimiter,
-  parseDispatchMessage,
+  readMessage,
 } from '../../shared/dispatch/batch-tools.js';
 import { ComfyPool } from '../../shared/dispatch/comfy-pool.js';
 import { logger, type MetricsSink, taskLogger } from '../../shared/observability.js';
@@ -22,6 +22,7 @@ import type { Clock } from '../../shared/ports/clock.js';
 import type { ComfyClient } from '../../shared/ports/comfy-client.js';
 import type { MessageVisibility } from '../../shared/ports/message-visibility.js';
 import type { DispatchMessage, TaskQueue } from '../../shared/ports/task-queue.js';
+import { DISPATCH_METRICS, TASK_METRICS } from '../../shared/telemetry-names.js';
 import {
   type DispatchDeps,
   type DispatchOutcome,
@@ -36,6 +37,10 @@ export interface DispatcherSettings extends DispatchSettings {
   queueCacheMs: number;
   /** Records handled at once. */
   concurrency: number;
+  /** Longest a record waits in the invocation for a free slot before it is deferred (ms). */
+  holdMs: number;
+  /** How often a waiting record's servers are read again (ms). */
+  holdPollMs: number;
   /** Visibility backoff for failed records, by receive count. */
   retry: BackoffPolicy;
 }
@@ -47,7 +52,12 @@ export interface DispatcherDeps extends Omit<DispatchDeps, 'pool' | 'settings'> 
   settings: DispatcherSettings;
   metrics: MetricsSink;
   clock: Clock;
+  /** @default a real timer (tests pass one that moves their clock) */
+  sleep?: (ms: number) => Promise<void>;
 }
+
+/** Time kept back from waiting for slots, for the work after it (submission, re-sends, backoffs). */
+const FINISH_RESERVE_MS = 8000;
 
 /** The dispatcher's settings from the parsed configuration. */
 export const settingsFromConfig = (c: Config): DispatcherSettings => ({
@@ -58,15 +68,17 @@ export const settingsFromConfig = (c: Config): DispatcherSettings => ({
   maxInFlight: c.MAX_IN_FLIGHT,
   queueCacheMs: c.COMFYUI_QUEUE_CACHE_MS,
   concurrency: c.DISPATCH_CONCURRENCY,
+  holdMs: c.DISPATCH_HOLD_MS,
+  holdPollMs: c.DISPATCH_HOLD_POLL_MS,
   retry: { baseSeconds: c.DISPATCH_RETRY_BASE_SECONDS, maxSeconds: c.DISPATCH_RETRY_MAX_SECONDS },
 });
 
 const METRIC_OF: Record<DispatchOutcome['kind'], string> = {
-  dispatched: 'TasksDispatched',
-  deferred: 'DispatchDeferred',
-  dropped: 'DispatchDropped',
-  failed: 'TasksFailed',
-  cancelled: 'TasksCancelled',
+  dispatched: TASK_METRICS.dispatched,
+  deferred: DISPATCH_METRICS.deferred,
+  dropped: DISPATCH_METRICS.dropped,
+  failed: TASK_METRICS.failed,
+  cancelled: TASK_METRICS.cancelled,
 };
 
 export const createHandler =
@@ -74,7 +86,15 @@ export const createHandler =
   async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     if (context) logger.addContext(context);
     const { settings } = deps;
-    const pool = new ComfyPool(deps.comfy, { ...settings, clock: deps.clock });
+    const pool = new ComfyPool(deps.comfy, {
+      ...settings,
+      clock: deps.clock,
+      ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    });
+    // Waiting for a slot must leave time to submit, re-send the deferred and set retry backoffs.
+    const remaining = context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
+    const holdUntil =
+      deps.clock.now() + Math.max(0, Math.min(settings.holdMs, remaining - FINISH_RESERVE_MS));
     const limit = createLimiter(settings.concurrency);
     const serialize = createKeyedSerializer();
     const deferred: { record: SQSRecord; message: DispatchMessage; delaySeconds: number }[] = [];
@@ -82,24 +102,24 @@ export const createHandler =
 
     const handleRecord = (record: SQSRecord) =>
       limit(async () => {
-        const message = parseDispatchMessage(record.body);
+        const message = readMessage(record.body);
         if (!message) {
           logger.warn('malformed dispatch message dropped', { messageId: record.messageId });
-          return count('DispatchDropped');
+          return count(DISPATCH_METRICS.dropped);
         }
         const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
         const log = taskLogger(message.taskId, { messageId: record.messageId, receiveCount });
         try {
           const outcome = await serialize(message.taskId, () =>
-            dispatchTask({ ...deps, pool, settings }, message, { receiveCount, log }),
+            dispatchTask({ ...deps, pool, settings }, message, { receiveCount, log, holdUntil }),
           );
           if (outcome.kind === 'deferred') deferred.push({ record, ...outcome });
           else count(METRIC_OF[outcome.kind]);
           if (outcome.kind === 'failed' && outcome.code === 'COMFYUI_REJECTED')
-            count('TasksRejected');
+            count(DISPATCH_METRICS.rejected);
         } catch (err) {
           log.warn('dispatch failed, the message will be retried', { error: err as Error });
-          count('DispatchRetries');
+          count(DISPATCH_METRICS.retries);
           throw err;
         }
       });
@@ -132,7 +152,7 @@ async function resendDeferred(
     await deps.queue.sendMany(
       deferred.map(({ message, delaySeconds }) => ({ message, delaySeconds })),
     );
-    for (const _ of deferred) count('DispatchDeferred');
+    for (const _ of deferred) count(DISPATCH_METRICS.deferred);
   } catch (err) {
     logger.error('deferred tasks could not be re-sent, their messages will be retried', {
       error: err as Error,

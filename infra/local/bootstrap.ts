@@ -102,24 +102,11 @@ async function createQueue(sqs: SQSClient, spec: QueueSpec, name: string, dlqArn
   return { url: QueueUrl, arn };
 }
 
-/**
- * Create every resource. `suffix` makes names unique (tests run several stacks side by side on one
- * set of emulators).
- */
-export async function bootstrapLocalResources(
-  clients: { dynamodb: DynamoDBClient; sqs: SQSClient; s3: S3Client },
+/** The queues (with redrive) and the bucket, on the S3 + SQS emulator. */
+export async function bootstrapQueuesAndBucket(
+  clients: { sqs: SQSClient; s3: S3Client },
   suffix = '',
-): Promise<LocalResourceNames> {
-  const tasksTable = await createTable(
-    clients.dynamodb,
-    TASKS_TABLE,
-    TASKS_TABLE.localName + suffix,
-  );
-  const apiKeysTable = await createTable(
-    clients.dynamodb,
-    API_KEYS_TABLE,
-    API_KEYS_TABLE.localName + suffix,
-  );
+): Promise<Omit<LocalResourceNames, 'tasksTable' | 'apiKeysTable'>> {
   const dlq = await createQueue(clients.sqs, DISPATCH_DLQ, DISPATCH_DLQ.localName + suffix);
   const queue = await createQueue(
     clients.sqs,
@@ -134,13 +121,34 @@ export async function bootstrapLocalResources(
     const name = (err as { name?: string }).name;
     if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw err;
   }
-  return {
-    tasksTable,
-    apiKeysTable,
-    bucket,
-    queueUrl: queue.url,
-    queueArn: queue.arn,
-    dlqUrl: dlq.url,
-    dlqArn: dlq.arn,
-  };
+  return { bucket, queueUrl: queue.url, queueArn: queue.arn, dlqUrl: dlq.url, dlqArn: dlq.arn };
+}
+
+/** The tables, on DynamoDB. */
+export async function bootstrapTables(
+  dynamodb: DynamoDBClient,
+  suffix = '',
+): Promise<Pick<LocalResourceNames, 'tasksTable' | 'apiKeysTable'>> {
+  const tasksTable = await createTable(dynamodb, TASKS_TABLE, TASKS_TABLE.localName + suffix);
+  const apiKeysTable = await createTable(
+    dynamodb,
+    API_KEYS_TABLE,
+    API_KEYS_TABLE.localName + suffix,
+  );
+  return { tasksTable, apiKeysTable };
+}
+
+/**
+ * Create every resource. `suffix` makes names unique (tests run several stacks side by side on one
+ * set of emulators).
+ */
+export async function bootstrapLocalResources(
+  clients: { dynamodb: DynamoDBClient; sqs: SQSClient; s3: S3Client },
+  suffix = '',
+): Promise<LocalResourceNames> {
+  const [tables, rest] = await Promise.all([
+    bootstrapTables(clients.dynamodb, suffix),
+    bootstrapQueuesAndBucket(clients, suffix),
+  ]);
+  return { ...tables, ...rest };
 }

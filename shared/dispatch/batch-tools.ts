@@ -1,22 +1,14 @@
-/** Small tools for handling one SQS batch: the message format, bounded concurrency, per-key order. */
-import { isTaskId } from '../domain/ids.js';
+/** Small tools for handling one SQS batch: reading messages, bounded concurrency, per-key order. */
+import { decodeDispatchMessage } from '../adapters/sqs/dispatch-message.js';
 import type { DispatchMessage } from '../ports/task-queue.js';
 
-/** `{"taskId": "<uuid>", "deferrals"?: n}`; anything else is undefined (a poison message). */
-export function parseDispatchMessage(body: string): DispatchMessage | undefined {
-  let value: unknown;
+/** The record's dispatch message, or undefined for a body that is not one (a poison message). */
+export function readMessage(body: string): DispatchMessage | undefined {
   try {
-    value = JSON.parse(body);
+    return decodeDispatchMessage(body);
   } catch {
     return undefined;
   }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { taskId, deferrals } = value as Record<string, unknown>;
-  if (typeof taskId !== 'string' || !isTaskId(taskId)) return undefined;
-  if (deferrals === undefined) return { taskId };
-  if (typeof deferrals !== 'number' || !Number.isInteger(deferrals) || deferrals < 0)
-    return undefined;
-  return { taskId, deferrals };
 }
 
 /** Run at most `n` of the given jobs at a time. */

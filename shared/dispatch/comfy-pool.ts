@@ -3,6 +3,7 @@
  * `/queue` and cached briefly), which are reachable, and slot reservations so that records handled
  * concurrently in one invocation never overfill a server. Build one per invocation (per SQS batch).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ComfyUnavailableError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { ComfyClient, LookupResult, QueueEntry } from '../ports/comfy-client.js';
@@ -12,7 +13,11 @@ export interface PoolOptions {
   maxInFlight: number;
   /** How long one `/queue` reading is trusted. */
   queueCacheMs: number;
+  /** While waiting for a free slot, how often each server's `/queue` is read again. */
+  holdPollMs: number;
   clock: Clock;
+  /** @default a real timer */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** A slot taken on one server, until the submission is known to be there or is abandoned. */
@@ -71,10 +76,24 @@ export class ComfyPool {
 
   /**
    * Take a slot on the least-loaded healthy server with room (ties go to the earlier one in the
-   * pool). `'full'` when every healthy server is at maxInFlight; `'unavailable'` when none answered.
+   * pool). When all are full and `waitUntil` (clock ms) is later than now, keep reading their queues
+   * every `holdPollMs` until a slot frees or the time is up. `'full'` when every healthy server stayed
+   * at maxInFlight; `'unavailable'` when none answered.
    */
-  async reserve(): Promise<Reservation | 'full' | 'unavailable'> {
-    const states = await Promise.all(this.clients.map((c) => this.reading(c)));
+  async reserve(opts: { waitUntil?: number } = {}): Promise<Reservation | 'full' | 'unavailable'> {
+    let maxAgeMs = this.opts.queueCacheMs;
+    for (;;) {
+      const r = await this.tryReserve(maxAgeMs);
+      if (r !== 'full') return r;
+      const now = this.opts.clock.now();
+      if (opts.waitUntil === undefined || now + this.opts.holdPollMs > opts.waitUntil) return r;
+      await (this.opts.sleep ?? sleep)(this.opts.holdPollMs);
+      maxAgeMs = this.opts.holdPollMs;
+    }
+  }
+
+  private async tryReserve(maxAgeMs: number): Promise<Reservation | 'full' | 'unavailable'> {
+    const states = await Promise.all(this.clients.map((c) => this.reading(c, maxAgeMs)));
     // From here on, synchronous: no other record can interleave between choosing and taking.
     let best: { client: ComfyClient; load: number } | undefined;
     let anyHealthy = false;
@@ -150,11 +169,10 @@ export class ComfyPool {
     };
   }
 
-  private reading(client: ComfyClient): Promise<Reading> {
+  private reading(client: ComfyClient, maxAgeMs = this.opts.queueCacheMs): Promise<Reading> {
     const cached = this.readings.get(client.baseUrl);
     // A reading is reused while fresh, including one still in flight.
-    if (cached && this.opts.clock.now() - cached.startedAt < this.opts.queueCacheMs)
-      return cached.reading;
+    if (cached && this.opts.clock.now() - cached.startedAt < maxAgeMs) return cached.reading;
     const startedAt = this.opts.clock.now();
     const reading = client.getQueue().then(
       (q): Reading => ({

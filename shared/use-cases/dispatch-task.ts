@@ -19,7 +19,7 @@ import {
 import { assertTransition, isTerminal, type Task, type TaskError } from '../domain/task.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import { type Clock, isoAt } from '../ports/clock.js';
-import type { ComfyClient } from '../ports/comfy-client.js';
+import type { ComfyClient, SubmittedPrompt } from '../ports/comfy-client.js';
 import type { DispatchMessage } from '../ports/task-queue.js';
 import type { TaskRepository } from '../ports/task-repository.js';
 import { cancelAtComfy, type DispatchLog, failQueuedTask } from './dispatch-outcomes.js';
@@ -48,6 +48,11 @@ export interface DispatchDeps {
 export interface DispatchContext {
   /** SQS ApproximateReceiveCount: above 1, an earlier attempt may have reached ComfyUI. */
   receiveCount: number;
+  /**
+   * Clock time until which a task that finds every server full waits in this invocation for a slot
+   * to free (no AWS request while it waits) before it is deferred. Omitted: defer at once.
+   */
+  holdUntil?: number;
   log: DispatchLog;
 }
 
@@ -66,11 +71,14 @@ export async function dispatchTask(
 ): Promise<DispatchOutcome> {
   const { taskId } = message;
   // The cached /queue readings answer "already there?" and "room?" without an AWS request, so a
-  // task that must wait costs no DynamoDB read.
+  // task that must wait costs no DynamoDB read. Waiting here first, while the message is in flight,
+  // keeps the GPU fed from the batch at hand; only what is still waiting at the end is deferred.
   const held = await deps.pool.holderOf(taskId);
   let reservation: Reservation | undefined;
   if (!held) {
-    const r = await deps.pool.reserve();
+    const r = await deps.pool.reserve(
+      ctx.holdUntil === undefined ? {} : { waitUntil: ctx.holdUntil },
+    );
     if (r === 'unavailable') {
       throw new ComfyUnavailableError('No ComfyUI server in the pool answered GET /queue.');
     }
@@ -90,7 +98,7 @@ export async function dispatchTask(
     }
     const workflow = await prepare(deps, task, client, ctx);
     if ('kind' in workflow) return workflow;
-    let accepted: { promptId: string; number: number };
+    let accepted: SubmittedPrompt;
     try {
       accepted = await client.submitPrompt({
         promptId: taskId,
@@ -105,6 +113,12 @@ export async function dispatchTask(
     submitted = true;
     (reservation as Reservation).submitted();
     if (accepted.promptId !== taskId) return await unsupported(deps, task, client, accepted, ctx);
+    if (accepted.nodeErrors?.length) {
+      // ComfyUI queued the outputs that validated and dropped the others: the run goes ahead.
+      ctx.log.warn('comfyui dropped outputs that failed validation', {
+        nodeErrors: accepted.nodeErrors,
+      });
+    }
     return await record(deps, task, client, accepted.number, 'submitted', ctx);
   } finally {
     if (!submitted) reservation?.release();
@@ -281,14 +295,7 @@ async function cancelAfterDispatch(
     await deps.tasks.update(
       task.taskId,
       { status: 'dispatched' },
-      {
-        status: 'cancelled',
-        finishedAt: isoAt(deps.clock),
-        error: {
-          code: 'CANCELLED',
-          message: 'The task was cancelled at the caller\u2019s request.',
-        },
-      },
+      { status: 'cancelled', finishedAt: isoAt(deps.clock) },
       ['cancelRequested', 'queuePosition'],
     );
   } catch (err) {

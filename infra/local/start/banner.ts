@@ -46,7 +46,11 @@ export function banner(
     : 'in memory: a fresh start every time (--persist keeps it)';
   const lines = [
     '',
-    `comfy-serverless is running locally (ready in ${(readyMs / 1000).toFixed(1)} s)`,
+    `comfy-serverless is running locally (ready in ${(readyMs / 1000).toFixed(1)} s: ${Object.entries(
+      rt.timings,
+    )
+      .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`)
+      .join(', ')})`,
     '',
     `  API            ${rt.apiUrl}   API Gateway HTTP API (payload 2.0) -> functions/*`,
     `  ComfyUI        ${rt.comfy.url}   ${rt.comfy.standIn ? `stand-in, ${opts.comfyExecutionMs} ms a run (COMFYUI_URL=... uses a real server)` : 'real server (COMFYUI_URL)'}`,

@@ -10,12 +10,22 @@ import { createJwtVerifier } from '../../../shared/auth/jwt-verifier.js';
 import { createKey } from '../../../shared/auth/key-admin.js';
 import { loadConfig } from '../../../shared/config.js';
 import { systemClock } from '../../../shared/ports/clock.js';
-import { DISPATCH_DLQ, DISPATCH_QUEUE } from '../../resources.js';
+import { API_KEYS_TABLE, DISPATCH_DLQ, DISPATCH_QUEUE, TASKS_TABLE } from '../../resources.js';
 import { API_KEY_AUTHORIZER, API_ROUTES } from '../../routes.js';
 import { jwtAuthorizer, lambdaAuthorizer, type RouteAuthorizer } from '../api/authorizers.js';
 import { type ApiServer, startApiServer } from '../api-server.js';
-import { bootstrapLocalResources, type LocalResourceNames } from '../bootstrap.js';
-import { type Emulator, type FauxqsEmulator, startDynamoLocal, startS3Sqs } from '../emulators.js';
+import {
+  bootstrapQueuesAndBucket,
+  bootstrapTables,
+  type LocalResourceNames,
+} from '../bootstrap.js';
+import {
+  type Emulator,
+  type FauxqsEmulator,
+  freePort,
+  startDynamoLocal,
+  startS3Sqs,
+} from '../emulators.js';
 import { loadFunction } from '../runtime/functions.js';
 import type { LocalFunction } from '../runtime/invoke.js';
 import { startSchedule } from '../schedule.js';
@@ -35,6 +45,8 @@ export interface RuntimeLog {
 }
 
 export interface LocalRuntime {
+  /** How long each start-up phase took, in ms (emulators, resources, functions, workers). */
+  timings: Record<string, number>;
   apiUrl: string;
   comfy: LocalComfy;
   dynamodbEndpoint: string;
@@ -73,21 +85,34 @@ export async function startLocalRuntime(
 
   const stoppers: { name: string; stop: () => Promise<void> }[] = [];
   let dynamo: Emulator | undefined;
+  let waitForDynamo: Promise<unknown> | undefined;
   const stopAll = async () => {
     for (const s of stoppers.splice(0).reverse()) {
       await s.stop().catch((err: unknown) => log.error(`stopping ${s.name} failed`, err));
     }
   };
   try {
-    const [ddb, fauxqs, comfy] = await Promise.all([
-      startDynamoLocal({
-        port: opts.dynamodbPort,
-        ...(opts.dataDir ? { dbPath: join(opts.dataDir, 'dynamodb') } : {}),
-      }).then((e) => {
-        dynamo = e;
-        stoppers.push({ name: 'DynamoDB Local', stop: () => e.stop() });
-        return e;
-      }),
+    const timings: Record<string, number> = {};
+    let mark = performance.now();
+    const lap = (name: string) => {
+      const now = performance.now();
+      timings[name] = Math.round(now - mark);
+      mark = now;
+    };
+    // DynamoDB Local (a JVM) takes the longest to start: the rest, including importing the
+    // functions, happens meanwhile. Its endpoint is known up front from its port.
+    const dynamodbPort = opts.dynamodbPort || (await freePort());
+    const dynamoStarting = startDynamoLocal({
+      port: dynamodbPort,
+      ...(opts.dataDir ? { dbPath: join(opts.dataDir, 'dynamodb') } : {}),
+    }).then((e) => {
+      dynamo = e;
+      stoppers.push({ name: 'DynamoDB Local', stop: () => e.stop() });
+      return e;
+    });
+    dynamoStarting.catch(() => {}); // awaited below; this only keeps it from being "unhandled"
+    waitForDynamo = dynamoStarting;
+    const [fauxqs, comfy] = await Promise.all([
       startS3Sqs({ port: opts.awsPort }).then((e: FauxqsEmulator) => {
         stoppers.push({ name: 'fauxqs', stop: () => e.stop() });
         return e;
@@ -105,13 +130,18 @@ export async function startLocalRuntime(
     ]);
     // The emulators accept any credentials; never let the SDK reach for a real profile.
     Object.assign(process.env, LOCAL_CREDENTIALS);
+    const dynamodbEndpoint = `http://127.0.0.1:${dynamodbPort}`;
     const clients = createAwsClients({
       region: opts.region,
-      dynamodbEndpoint: ddb.endpoint,
+      dynamodbEndpoint,
       sqsEndpoint: fauxqs.endpoint,
       s3Endpoint: fauxqs.endpoint,
     });
-    const names = await bootstrapLocalResources(clients);
+    const names: LocalResourceNames = {
+      tasksTable: TASKS_TABLE.localName,
+      apiKeysTable: API_KEYS_TABLE.localName,
+      ...(await bootstrapQueuesAndBucket(clients)),
+    };
     const snapshotTarget: SnapshotTarget = {
       s3: clients.s3,
       sqs: clients.sqs,
@@ -136,12 +166,13 @@ export async function startLocalRuntime(
         },
       });
     }
+    lap('s3+sqs+comfyui');
 
     Object.assign(
       process.env,
       functionEnvironment({
         names,
-        dynamodbEndpoint: ddb.endpoint,
+        dynamodbEndpoint,
         s3SqsEndpoint: fauxqs.endpoint,
         comfyUrls: [comfy.url],
         region: opts.region,
@@ -156,6 +187,13 @@ export async function startLocalRuntime(
       if (fn) functions.set(name, fn);
       else missing.push(name);
     }
+    lap('functions');
+    const ddb = await dynamoStarting;
+    const tables = await bootstrapTables(clients.dynamodb);
+    if (tables.tasksTable !== names.tasksTable || tables.apiKeysTable !== names.apiKeysTable) {
+      throw new Error('table names differ from the ones given to the functions');
+    }
+    lap('dynamodb');
 
     let apiKey: string | undefined;
     let authorizer: RouteAuthorizer | undefined;
@@ -241,7 +279,9 @@ export async function startLocalRuntime(
     });
     stoppers.push({ name: 'local API', stop: () => server.close() });
 
+    lap('workers');
     return {
+      timings,
       apiUrl: server.url,
       comfy,
       dynamodbEndpoint: ddb.endpoint,
@@ -256,6 +296,7 @@ export async function startLocalRuntime(
     };
   } catch (err) {
     log.error(`start-up failed: ${errText(err)}`);
+    await waitForDynamo?.catch(() => {});
     await stopAll();
     dynamo?.kill?.();
     throw err;

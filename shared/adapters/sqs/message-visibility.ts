@@ -2,6 +2,7 @@
 import { ChangeMessageVisibilityBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { DependencyUnavailableError } from '../../domain/errors.js';
 import type { MessageVisibility, VisibilityChange } from '../../ports/message-visibility.js';
+import { translateAwsError } from '../aws/errors.js';
 
 export class SqsMessageVisibility implements MessageVisibility {
   constructor(private readonly opts: { client: SQSClient; queueUrl: string }) {}
@@ -24,7 +25,7 @@ export class SqsMessageVisibility implements MessageVisibility {
         for (const f of out.Failed ?? [])
           failed.push(`${f.Id}: ${f.Code ?? ''} ${f.Message ?? ''}`);
       } catch (err) {
-        throw new DependencyUnavailableError('ChangeMessageVisibilityBatch failed', { cause: err });
+        throw translateAwsError(err, 'SQS (changing message visibility)');
       }
     }
     if (failed.length) {

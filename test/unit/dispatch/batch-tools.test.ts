@@ -2,16 +2,16 @@ import { describe, expect, it } from 'vitest';
 import {
   createKeyedSerializer,
   createLimiter,
-  parseDispatchMessage,
+  readMessage,
 } from '../../../shared/dispatch/batch-tools.js';
 
 const ID = '0f0e0d0c-0b0a-4909-8807-060504030201';
 const tick = () => new Promise((r) => setImmediate(r));
 
-describe('parseDispatchMessage', () => {
+describe('readMessage', () => {
   it('reads a task id and an optional deferral count', () => {
-    expect(parseDispatchMessage(JSON.stringify({ taskId: ID }))).toEqual({ taskId: ID });
-    expect(parseDispatchMessage(JSON.stringify({ taskId: ID, deferrals: 3 }))).toEqual({
+    expect(readMessage(JSON.stringify({ taskId: ID }))).toEqual({ taskId: ID });
+    expect(readMessage(JSON.stringify({ taskId: ID, deferrals: 3 }))).toEqual({
       taskId: ID,
       deferrals: 3,
     });
@@ -25,7 +25,7 @@ describe('parseDispatchMessage', () => {
     JSON.stringify({ taskId: ID, deferrals: -1 }),
     JSON.stringify({ taskId: ID, deferrals: '2' }),
   ])('refuses %s', (body) => {
-    expect(parseDispatchMessage(body)).toBeUndefined();
+    expect(readMessage(body)).toBeUndefined();
   });
 });
 

@@ -41,19 +41,32 @@ function setup(servers = ['http://a:8188'], maxInFlight = 2) {
   const comfy = servers.map((u) => new FakeComfy(u));
   const tasks = new RacingTasks({ clock });
   const artifacts = new InMemoryArtifactStore(clock);
-  const pool = new ComfyPool(comfy, { maxInFlight, queueCacheMs: 1000, clock });
+  /** What happens at ComfyUI while a record waits: called on each sleep. */
+  const meanwhile: { onSleep?: () => void } = {};
+  const sleep = async (ms: number) => {
+    clock.advance(ms);
+    meanwhile.onSleep?.();
+  };
+  const pool = new ComfyPool(comfy, {
+    maxInFlight,
+    queueCacheMs: 1000,
+    holdPollMs: 250,
+    clock,
+    sleep,
+  });
   const deps = { tasks, artifacts, pool, clock, settings, random: () => 0.5 };
-  const run = (taskId: string, deferrals?: number, receiveCount = 1) =>
+  const run = (taskId: string, deferrals?: number, receiveCount = 1, holdUntil?: number) =>
     dispatchTask(deps, deferrals === undefined ? { taskId } : { taskId, deferrals }, {
       receiveCount,
       log: silent,
+      ...(holdUntil === undefined ? {} : { holdUntil }),
     });
   const server = (i: number) => {
     const s = comfy[i];
     if (!s) throw new Error(`no server ${i}`);
     return s;
   };
-  return { clock, comfy, server, tasks, artifacts, pool, deps, run };
+  return { clock, comfy, server, tasks, artifacts, pool, deps, run, meanwhile };
 }
 
 describe('dispatchTask', () => {
@@ -149,6 +162,30 @@ describe('dispatchTask', () => {
     });
     expect(tasks.calls.get).toBe(0);
     expect(tasks.task(T1)?.status).toBe('queued');
+  });
+
+  it('waits in the invocation for a slot to free, reading the queue again, before deferring', async () => {
+    const { comfy, server, tasks, run, meanwhile, clock } = setup();
+    server(0).busy(2);
+    tasks.seed(queuedTask(T1));
+    let sleeps = 0;
+    meanwhile.onSleep = () => {
+      if (++sleeps === 3) server(0).pending.shift();
+    };
+    const out = await run(T1, undefined, 1, clock.now() + 5000);
+    expect(out).toMatchObject({ kind: 'dispatched', how: 'submitted' });
+    expect(comfy[0]?.calls.getQueue).toBe(4);
+  });
+
+  it('defers once the wait is over and every server is still full', async () => {
+    const { server, tasks, run, clock } = setup();
+    server(0).busy(2);
+    tasks.seed(queuedTask(T1));
+    const out = await run(T1, undefined, 1, clock.now() + 1000);
+    expect(out).toMatchObject({ kind: 'deferred', message: { deferrals: 1 } });
+    // Read at 0, 250, 500, 750 and 1000 ms.
+    expect(server(0).calls.getQueue).toBe(5);
+    expect(tasks.calls.get).toBe(0);
   });
 
   it('caps the deferral delay', async () => {

@@ -18,6 +18,8 @@ const settings: DispatcherSettings = {
   maxInFlight: 2,
   queueCacheMs: 1000,
   concurrency: 4,
+  holdMs: 0,
+  holdPollMs: 250,
   retry: { baseSeconds: 10, maxSeconds: 300 },
 };
 
