@@ -26,13 +26,13 @@ export const WORKER_FUNCTIONS = ['authorizer', 'dispatcher', 'dead-letter', 'pol
 /**
  * How API Gateway authorises every route in API-key mode: the `authorizer` function as an HTTP API
  * Lambda REQUEST authorizer (payload 2.0, simple responses). A request without the identity source
- * is a 401 without calling it; `isAuthorized: false` is a 403. Caching is off, so a revoked key stops
- * working at once (raising the TTL trades that for fewer key lookups).
+ * is a 401 without calling it; `isAuthorized: false` is a 403. Verdicts are cached per key for the
+ * TTL (the CDK default, infra/constructs/task-api.ts), so a revoked key works for up to that long.
  */
 export const API_KEY_AUTHORIZER = {
   fn: 'authorizer',
   identitySource: ['$request.header.x-api-key'],
-  resultsCacheTtlSeconds: 0,
+  resultsCacheTtlSeconds: 300,
 } as const;
 
 /** JWT mode: API Gateway's JWT authorizer reads the bearer token from this header. */

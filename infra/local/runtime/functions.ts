@@ -1,27 +1,37 @@
 /**
  * Loads `functions/<name>/index.ts` and its exported `handler`, the same entry the CDK stacks
- * bundle. Import only after the function environment is set: each index.ts parses its config at
- * import, as a Lambda cold start does.
+ * bundle, and holds the deployment settings the local runtime mirrors (timeouts, event source
+ * batch sizes and concurrency, the poller's rate). test/infra/local-parity.test.ts checks them
+ * against the synthesized stack, so the two cannot drift apart. Import functions only after the
+ * function environment is set: each index.ts parses its config at import, as a cold start does.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DISPATCHER_TIMEOUT_SECONDS } from '../../resources.js';
 import type { AnyHandler, LocalFunction } from './invoke.js';
 
-/** Timeouts as deployed: API functions under API Gateway's 30 s limit, the poller one full run. */
+/** Each function's timeout as deployed (infra/constructs). */
 export const FUNCTION_TIMEOUT_MS: Readonly<Record<string, number>> = {
   authorizer: 10_000,
-  submit: 29_000,
-  status: 29_000,
-  list: 29_000,
-  cancel: 29_000,
-  templates: 29_000,
-  'create-upload': 29_000,
-  dispatcher: DISPATCHER_TIMEOUT_SECONDS * 1000,
-  'dead-letter': DISPATCHER_TIMEOUT_SECONDS * 1000,
-  poller: 60_000,
+  submit: 10_000,
+  status: 10_000,
+  list: 10_000,
+  cancel: 10_000,
+  templates: 10_000,
+  'create-upload': 10_000,
+  dispatcher: 30_000,
+  'dead-letter': 10_000,
+  poller: 90_000,
 };
+
+/** The SQS event source mappings as deployed (infra/constructs/dispatch-pipeline.ts). */
+export const EVENT_SOURCES = {
+  dispatcher: { batchSize: 10, maxConcurrency: 2 },
+  'dead-letter': { batchSize: 10, maxConcurrency: 2 },
+} as const;
+
+/** The poller's EventBridge rate as deployed (infra/constructs/task-poller.ts). */
+export const POLLER_RATE_MS = 60_000;
 
 export const functionEntry = (root: string, name: string) =>
   join(root, 'functions', name, 'index.ts');

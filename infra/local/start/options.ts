@@ -55,6 +55,14 @@ const port = (value: string | undefined, fallback: number, name: string): number
   return n;
 };
 
+const millis = (value: string | undefined, fallback: number, name: string): number => {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`${name} must be a whole number of ms, got ${value}`);
+  return n;
+};
+
 export function parseStartOptions(
   argv: readonly string[],
   env: Record<string, string | undefined>,
@@ -95,12 +103,20 @@ export function parseStartOptions(
     dynamodbPort: port(values['dynamodb-port'] ?? env.LOCAL_DYNAMODB_PORT, 8000, '--dynamodb-port'),
     awsPort: port(values['aws-port'] ?? env.LOCAL_AWS_PORT, 4566, '--aws-port'),
     comfyPort: port(values['comfy-port'] ?? env.LOCAL_COMFY_PORT, 8188, '--comfy-port'),
-    comfyExecutionMs: Number(values['comfy-execution-ms'] ?? env.LOCAL_COMFY_EXECUTION_MS ?? 2000),
+    comfyExecutionMs: millis(
+      values['comfy-execution-ms'] ?? env.LOCAL_COMFY_EXECUTION_MS,
+      2000,
+      '--comfy-execution-ms',
+    ),
     ...(comfyuiUrl ? { comfyuiUrl: comfyuiUrl.replace(/\/+$/, '') } : {}),
     stateDir,
     ...(dataDir ? { dataDir } : {}),
     region: env.AWS_REGION ?? 'us-east-1',
-    pollerRepeatMs: Number(values['poller-repeat'] ?? env.LOCAL_POLLER_REPEAT_MS ?? 1000),
+    pollerRepeatMs: millis(
+      values['poller-repeat'] ?? env.LOCAL_POLLER_REPEAT_MS,
+      1000,
+      '--poller-repeat',
+    ),
     verbose: !values.quiet,
   };
 }

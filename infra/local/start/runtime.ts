@@ -5,15 +5,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAwsClients } from '../../../shared/adapters/aws/clients.js';
-import { DynamoApiKeyStore } from '../../../shared/adapters/dynamodb/api-key-store.js';
-import { createJwtVerifier } from '../../../shared/auth/jwt-verifier.js';
-import { createKey } from '../../../shared/auth/key-admin.js';
 import { loadConfig } from '../../../shared/config.js';
-import { systemClock } from '../../../shared/ports/clock.js';
 import { API_KEYS_TABLE, DISPATCH_DLQ, DISPATCH_QUEUE, TASKS_TABLE } from '../../resources.js';
-import { API_KEY_AUTHORIZER, API_ROUTES } from '../../routes.js';
-import { jwtAuthorizer, lambdaAuthorizer, type RouteAuthorizer } from '../api/authorizers.js';
-import { type ApiServer, startApiServer } from '../api-server.js';
+import { API_ROUTES } from '../../routes.js';
 import {
   bootstrapQueuesAndBucket,
   bootstrapTables,
@@ -28,21 +22,14 @@ import {
 } from '../emulators.js';
 import { loadFunction } from '../runtime/functions.js';
 import type { LocalFunction } from '../runtime/invoke.js';
-import { startSchedule } from '../schedule.js';
-import { startSqsEventSource } from '../sqs-event-source.js';
 import { type LocalComfy, startComfy } from './comfy.js';
 import { functionEnvironment, LOCAL_CREDENTIALS } from './function-env.js';
 import type { StartOptions } from './options.js';
 import { loadSnapshot, type SnapshotTarget, saveSnapshot } from './persistence.js';
 import { assertPortsFree } from './ports.js';
+import { createAuth, type Log, startWorkers } from './workers.js';
 
-/** The owner of the key `npm start` creates: the same on every start, so --persist keeps your tasks. */
-export const LOCAL_OWNER = 'local-dev';
-
-export interface RuntimeLog {
-  info(line: string): void;
-  error(line: string, err?: unknown): void;
-}
+export type RuntimeLog = Log;
 
 export interface LocalRuntime {
   /** How long each start-up phase took, in ms (emulators, resources, functions, workers). */
@@ -195,94 +182,28 @@ export async function startLocalRuntime(
     }
     lap('dynamodb');
 
-    let apiKey: string | undefined;
-    let authorizer: RouteAuthorizer | undefined;
-    const api = { apiId: 'local', stage: '$default', region: opts.region };
-    if (config.AUTH_MODE === 'jwt') {
-      if (!config.JWT_ISSUER || !config.JWT_AUDIENCE) {
-        throw new Error('AUTH_MODE=jwt needs JWT_ISSUER and JWT_AUDIENCE');
-      }
-      authorizer = jwtAuthorizer({
-        verifier: createJwtVerifier({
-          issuer: config.JWT_ISSUER,
-          audience: config.JWT_AUDIENCE,
-          ...(config.JWT_JWKS_URL ? { jwksUrl: config.JWT_JWKS_URL } : {}),
-        }),
-      });
-    } else {
-      const keys = new DynamoApiKeyStore({ client: clients.doc, tableName: names.apiKeysTable });
-      apiKey = (await createKey({ keys, clock: systemClock }, LOCAL_OWNER, 'npm start')).key;
-      const fn = functions.get(API_KEY_AUTHORIZER.fn);
-      if (fn) {
-        authorizer = lambdaAuthorizer({
-          fn,
-          identitySource: API_KEY_AUTHORIZER.identitySource,
-          cacheTtlSeconds: API_KEY_AUTHORIZER.resultsCacheTtlSeconds,
-          api,
-          onError: (err) => log.error('authorizer failed', err),
-        });
-      }
-    }
-
-    const dispatcher = functions.get('dispatcher');
-    if (dispatcher) {
-      const es = startSqsEventSource({
-        sqs: clients.sqs,
-        queueUrl: names.queueUrl,
-        queueArn: names.queueArn,
-        fn: dispatcher,
-        region: opts.region,
-        batchSize: 10,
-        maxConcurrency: 2,
-        onError: (err, where) => log.error(where, err),
-      });
-      stoppers.push({ name: 'dispatcher event source', stop: () => es.stop(5000) });
-    }
-    const deadLetter = functions.get('dead-letter');
-    if (deadLetter) {
-      const es = startSqsEventSource({
-        sqs: clients.sqs,
-        queueUrl: names.dlqUrl,
-        queueArn: names.dlqArn,
-        fn: deadLetter,
-        region: opts.region,
-        batchSize: 10,
-        maxConcurrency: 1,
-        onError: (err, where) => log.error(where, err),
-      });
-      stoppers.push({ name: 'dead-letter event source', stop: () => es.stop(5000) });
-    }
-    const poller = functions.get('poller');
-    if (poller) {
-      const schedule = startSchedule({
-        fn: poller,
-        region: opts.region,
-        repeatAfterMs: opts.pollerRepeatMs,
-        onInvocation: ({ error }) => {
-          if (error) log.error('poller invocation failed', error);
-        },
-      });
-      stoppers.push({ name: 'poller schedule', stop: () => schedule.stop(5000) });
-    }
-
-    const server: ApiServer = await startApiServer({
-      host: opts.host,
-      port: opts.apiPort,
-      routes: API_ROUTES,
+    const { authorizer, apiKey } = await createAuth({
+      config,
       functions,
-      api,
-      ...(authorizer ? { authorizer } : {}),
-      onRequest: opts.verbose
-        ? (l) => log.info(`${l.method} ${l.path} -> ${l.status} (${l.ms} ms)`)
-        : undefined,
-      onError: (err, where) => log.error(where, err),
+      clients,
+      names,
+      region: opts.region,
+      log,
     });
-    stoppers.push({ name: 'local API', stop: () => server.close() });
-
+    const workers = await startWorkers({
+      opts,
+      functions,
+      ...(authorizer ? { authorizer } : {}),
+      clients,
+      names,
+      log,
+    });
+    // Stopped first (they are last in the list): the API, the poller, the event sources.
+    stoppers.push(...workers.stoppers);
     lap('workers');
     return {
       timings,
-      apiUrl: server.url,
+      apiUrl: workers.apiUrl,
       comfy,
       dynamodbEndpoint: ddb.endpoint,
       s3SqsEndpoint: fauxqs.endpoint,

@@ -43,6 +43,10 @@ describe('parseStartOptions', () => {
     );
     expect(() => parseStartOptions(['--comfyui-url', 'nope'], {}, '/')).toThrow('must be a URL');
     expect(() => parseStartOptions(['--nope'], {}, '/')).toThrow();
+    expect(() => parseStartOptions(['--poller-repeat=-1'], {}, '/')).toThrow('whole number of ms');
+    expect(() => parseStartOptions([], { LOCAL_COMFY_EXECUTION_MS: 'x' }, '/')).toThrow(
+      '--comfy-execution-ms',
+    );
     expect(parseStartOptions(['--help'], {}, '/')).toBe('help');
   });
 });

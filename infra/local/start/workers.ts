@@ -1,0 +1,141 @@
+/**
+ * What runs the functions once the resources exist: the local API (with its authorizer), the SQS
+ * event source mappings of the dispatcher and the dead-letter consumer, and the poller's schedule,
+ * each with the deployed settings (runtime/functions.ts). A function not on the branch yet is
+ * simply not wired. Errors of invocations cut short by a stop are not reported.
+ */
+import type { AwsClients } from '../../../shared/adapters/aws/clients.js';
+import { DynamoApiKeyStore } from '../../../shared/adapters/dynamodb/api-key-store.js';
+import { createJwtVerifier } from '../../../shared/auth/jwt-verifier.js';
+import { createKey } from '../../../shared/auth/key-admin.js';
+import type { Config } from '../../../shared/config.js';
+import { systemClock } from '../../../shared/ports/clock.js';
+import { API_KEY_AUTHORIZER, API_ROUTES } from '../../routes.js';
+import { jwtAuthorizer, lambdaAuthorizer, type RouteAuthorizer } from '../api/authorizers.js';
+import { startApiServer } from '../api-server.js';
+import type { LocalResourceNames } from '../bootstrap.js';
+import { EVENT_SOURCES, POLLER_RATE_MS } from '../runtime/functions.js';
+import type { LocalFunction } from '../runtime/invoke.js';
+import { startSchedule } from '../schedule.js';
+import { startSqsEventSource } from '../sqs-event-source.js';
+import type { StartOptions } from './options.js';
+
+/** The owner of the key `npm start` creates: the same on every start, so --persist keeps your tasks. */
+export const LOCAL_OWNER = 'local-dev';
+
+export interface Log {
+  info(line: string): void;
+  error(line: string, err?: unknown): void;
+}
+export interface Stopper {
+  name: string;
+  stop(): Promise<void>;
+}
+/** How long a stop waits for running invocations before moving on. */
+const STOP_GRACE_MS = 5000;
+
+/** The route authorizer for the configured auth mode, and in API-key mode a fresh key. */
+export async function createAuth(input: {
+  config: Config;
+  functions: ReadonlyMap<string, LocalFunction>;
+  clients: AwsClients;
+  names: LocalResourceNames;
+  region: string;
+  log: Log;
+}): Promise<{ authorizer?: RouteAuthorizer; apiKey?: string }> {
+  const { config } = input;
+  if (config.AUTH_MODE === 'jwt') {
+    if (!config.JWT_ISSUER || !config.JWT_AUDIENCE) {
+      throw new Error('AUTH_MODE=jwt needs JWT_ISSUER and JWT_AUDIENCE');
+    }
+    const verifier = createJwtVerifier({
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      ...(config.JWT_JWKS_URL ? { jwksUrl: config.JWT_JWKS_URL } : {}),
+    });
+    return { authorizer: jwtAuthorizer({ verifier }) };
+  }
+  const keys = new DynamoApiKeyStore({
+    client: input.clients.doc,
+    tableName: input.names.apiKeysTable,
+  });
+  const { key } = await createKey({ keys, clock: systemClock }, LOCAL_OWNER, 'npm start');
+  const fn = input.functions.get(API_KEY_AUTHORIZER.fn);
+  if (!fn) return { apiKey: key };
+  const authorizer = lambdaAuthorizer({
+    fn,
+    identitySource: API_KEY_AUTHORIZER.identitySource,
+    cacheTtlSeconds: API_KEY_AUTHORIZER.resultsCacheTtlSeconds,
+    api: { apiId: 'local', stage: '$default', region: input.region },
+    onError: (err) => input.log.error('authorizer failed', err),
+  });
+  return { authorizer, apiKey: key };
+}
+
+export async function startWorkers(input: {
+  opts: StartOptions;
+  functions: ReadonlyMap<string, LocalFunction>;
+  authorizer?: RouteAuthorizer;
+  clients: AwsClients;
+  names: LocalResourceNames;
+  log: Log;
+}): Promise<{ apiUrl: string; stoppers: Stopper[] }> {
+  const { opts, functions, clients, names, log } = input;
+  let stopping = false;
+  const report = (where: string, err: unknown) => {
+    if (!stopping) log.error(where, err);
+  };
+  const stoppers: Stopper[] = [
+    {
+      name: 'error reports',
+      stop: async () => {
+        stopping = true;
+      },
+    },
+  ];
+  const queues = [
+    ['dispatcher', names.queueUrl, names.queueArn],
+    ['dead-letter', names.dlqUrl, names.dlqArn],
+  ] as const;
+  for (const [name, queueUrl, queueArn] of queues) {
+    const fn = functions.get(name);
+    if (!fn) continue;
+    const es = startSqsEventSource({
+      sqs: clients.sqs,
+      queueUrl,
+      queueArn,
+      fn,
+      region: opts.region,
+      ...EVENT_SOURCES[name],
+      onError: (err, where) => report(where, err),
+    });
+    stoppers.push({ name: `${name} event source`, stop: () => es.stop(STOP_GRACE_MS) });
+  }
+  const poller = functions.get('poller');
+  if (poller) {
+    const schedule = startSchedule({
+      fn: poller,
+      region: opts.region,
+      rateMs: POLLER_RATE_MS,
+      repeatAfterMs: opts.pollerRepeatMs,
+      onInvocation: ({ error }) => {
+        if (error) report('poller invocation failed', error);
+      },
+    });
+    stoppers.push({ name: 'poller schedule', stop: () => schedule.stop(STOP_GRACE_MS) });
+  }
+  const server = await startApiServer({
+    host: opts.host,
+    port: opts.apiPort,
+    routes: API_ROUTES,
+    functions,
+    api: { apiId: 'local', stage: '$default', region: opts.region },
+    ...(input.authorizer ? { authorizer: input.authorizer } : {}),
+    ...(opts.verbose
+      ? { onRequest: (l) => log.info(`${l.method} ${l.path} -> ${l.status} (${l.ms} ms)`) }
+      : {}),
+    onError: (err, where) => report(where, err),
+  });
+  stoppers.push({ name: 'local API', stop: () => server.close() });
+  return { apiUrl: server.url, stoppers };
+}
