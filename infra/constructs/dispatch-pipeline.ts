@@ -22,7 +22,7 @@ export interface DispatchPipelineProps {
   /** Entry of functions/dead-letter. */
   readonly deadLetterEntry: string;
   readonly tasksTable: ITable;
-  /** Holds uploaded input images and the large workflows the functions read. */
+  /** Holds uploaded input images and large workflows the dispatcher reads. */
   readonly bucket: IBucket;
   /** Shared configuration; the construct adds DISPATCH_QUEUE_URL. */
   readonly environment: FunctionEnvironment;
@@ -92,7 +92,8 @@ export class DispatchPipeline extends Construct {
       logRetention: props.logRetention,
     });
     props.tasksTable.grantReadWriteData(this.deadLetterConsumer.fn);
-    props.bucket.grantRead(this.deadLetterConsumer.fn, 'workflows/*'); // reading a large-workflow task
+    // The repository reads a large workflow back from S3 when it returns the task it updated.
+    props.bucket.grantRead(this.deadLetterConsumer.fn, 'workflows/*');
     this.deadLetterConsumer.fn.addEventSource(
       new SqsEventSource(this.deadLetterQueue, {
         batchSize: 10,

@@ -7,6 +7,7 @@ import { createHandler as createDeadLetterHandler } from '../../../functions/dea
 import { ownerSegment } from '../../../shared/domain/owner.js';
 import { logger } from '../../../shared/observability.js';
 import { systemClock } from '../../../shared/ports/clock.js';
+import { cancelTask } from '../../../shared/use-cases/cancel-task.js';
 import { invertUpload } from '../comfyui/workflows.js';
 import { type Harness, startHarness } from './harness.js';
 
@@ -123,5 +124,27 @@ describe('dispatcher failure paths against the emulators and the ComfyUI stand-i
     expect(ended.status).toBe('failed');
     expect(ended.error?.code).toBe('UPLOAD_NOT_FOUND');
     expect(h.standIns[0]?.control.runs()).toEqual([]);
+  });
+
+  it('cancels its run at ComfyUI when the task is cancelled while it is being submitted', async () => {
+    let cancelled = false;
+    h = await startHarness({
+      standIn: { executionMs: 3000 },
+      // The caller cancels between ComfyUI accepting the prompt and the dispatcher's write.
+      beforeUpdate: async (taskId) => {
+        if (cancelled || !h) return;
+        cancelled = true;
+        await cancelTask({ tasks: h.observed, clock: systemClock }, 'alice', taskId);
+      },
+    });
+    const task = await h.submit({ owner: 'alice' });
+    const { response } = await h.deliver();
+    expect(response.batchItemFailures).toEqual([]);
+    expect((await h.task(task.taskId)).status).toBe('cancelled');
+    await h.drainComfy();
+    const run = h.standIns[0]?.control.run(task.taskId);
+    // Deleted while pending (never ran) or interrupted while running: never ran to success.
+    expect(run?.outcome === undefined || run.outcome === 'interrupted').toBe(true);
+    expect(h.metrics).toEqual(['TasksCancelled']);
   });
 });

@@ -44,6 +44,17 @@ export interface HarnessOptions {
    * this many receives (the stack's own queue allows 5).
    */
   maxReceiveCount?: number;
+  /** Runs just before each of the dispatcher's task writes (to play a concurrent writer). */
+  beforeUpdate?: (taskId: string) => Promise<void>;
+}
+
+/** The DynamoDB repository, with a hook before each update. */
+class HookedTasks extends DynamoTaskRepository {
+  beforeUpdate?: (taskId: string) => Promise<void>;
+  override async update(...args: Parameters<DynamoTaskRepository['update']>) {
+    await this.beforeUpdate?.(args[0]);
+    return super.update(...args);
+  }
 }
 
 /** Defaults that keep tests fast: retries come back at once, no waiting for slots. */
@@ -71,7 +82,7 @@ export async function startHarness(options: HarnessOptions = {}) {
   const counter = new RequestCounter();
   counter.attach(stack.clients.dynamodb).attach(stack.clients.sqs).attach(stack.clients.s3);
   const artifacts = new S3ArtifactStore({ client: stack.clients.s3, bucket: stack.names.bucket });
-  const tasks = new DynamoTaskRepository({
+  const tasks = new HookedTasks({
     client: stack.clients.doc,
     tableName: stack.names.tasksTable,
     workflowStore: artifacts,
@@ -88,6 +99,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     tableName: stack.names.tasksTable,
     workflowStore: new S3ArtifactStore({ client: observer.s3, bucket: stack.names.bucket }),
   });
+  if (options.beforeUpdate) tasks.beforeUpdate = options.beforeUpdate;
   const comfy = standIns.map((s) =>
     HttpComfyClient.create({ baseUrl: s.url, retry: { retries: 0 }, connectTimeout: 1000 }),
   );
@@ -185,6 +197,8 @@ export async function startHarness(options: HarnessOptions = {}) {
   return {
     stack,
     config,
+    /** A repository on clients the counter does not see (for the test's own writes and reads). */
+    observed,
     standIns,
     comfy,
     tasks,

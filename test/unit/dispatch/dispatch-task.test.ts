@@ -333,4 +333,66 @@ describe('dispatchTask', () => {
     expect(outs.filter((o) => o.kind === 'deferred')).toHaveLength(1);
     expect(comfy[0]?.calls.getQueue).toBe(1);
   });
+
+  it('fails the task and cancels the run when ComfyUI ignores the prompt id (before v0.3.45)', async () => {
+    const { server, tasks, run } = setup();
+    const s = server(0);
+    const submit = s.submitPrompt.bind(s);
+    s.submitPrompt = async (input) => ({ ...(await submit(input)), promptId: 'minted-by-comfy' });
+    tasks.seed(queuedTask(T1));
+    const out = await run(T1);
+    expect(out).toEqual({ kind: 'failed', code: 'COMFYUI_UNSUPPORTED' });
+    expect(s.cancelled).toEqual(['minted-by-comfy']);
+  });
+
+  it('cancels its own run when a concurrent copy recorded the task on another server', async () => {
+    const { server, tasks, run } = setup(['http://a:8188', 'http://b:8188']);
+    tasks.seed(queuedTask(T1));
+    tasks.beforeUpdate = (t) =>
+      t.status === 'queued' ? { ...t, status: 'dispatched', comfyServer: 'http://b:8188' } : t;
+    const out = await run(T1);
+    expect(out).toEqual({ kind: 'dropped', reason: 'task is dispatched' });
+    expect(server(0).cancelled).toEqual([T1]);
+    expect(server(1).cancelled).toEqual([]);
+  });
+
+  it('leaves a concurrent copy on the same server alone', async () => {
+    const { server, tasks, run } = setup();
+    tasks.seed(queuedTask(T1));
+    tasks.beforeUpdate = (t) =>
+      t.status === 'queued' ? { ...t, status: 'dispatched', comfyServer: 'http://a:8188' } : t;
+    const out = await run(T1);
+    expect(out.kind).toBe('dropped');
+    expect(server(0).cancelled).toEqual([]);
+  });
+
+  it('retries when the run of a task cancelled meanwhile cannot be cancelled at ComfyUI', async () => {
+    const { server, tasks, run } = setup();
+    tasks.seed(queuedTask(T1));
+    tasks.beforeUpdate = (t) => (t.status === 'queued' ? { ...t, status: 'cancelled' } : t);
+    server(0).faults.cancel = 'unavailable';
+    await expect(run(T1)).rejects.toBeInstanceOf(ComfyUnavailableError);
+  });
+
+  it('leaves the cancel to the poller when ComfyUI cannot be reached right after dispatch', async () => {
+    const { server, tasks, run } = setup();
+    tasks.seed(queuedTask(T1));
+    tasks.beforeUpdate = (t) => (t.status === 'queued' ? { ...t, cancelRequested: true } : t);
+    server(0).faults.cancel = 'unavailable';
+    const out = await run(T1);
+    expect(out).toMatchObject({ kind: 'dispatched' });
+    expect(tasks.task(T1)).toMatchObject({ status: 'dispatched', cancelRequested: true });
+  });
+
+  it('names a staged upload after its id, with the extension of its content type', async () => {
+    const { comfy, tasks, artifacts, run } = setup();
+    artifacts.seed('uploads/alice/up2', 'JPEGDATA', 'image/jpeg');
+    tasks.seed(
+      queuedTask(T1, {
+        workflow: { '1': { class_type: 'LoadImage', inputs: { image: 'upload:up2' } } },
+      }),
+    );
+    await run(T1);
+    expect(comfy[0]?.uploads[0]?.filename).toBe('up2.jpg');
+  });
 });
