@@ -1,8 +1,8 @@
 /**
  * The dispatcher: one SQS batch of `{taskId, deferrals?}` messages -> dispatchTask per record, with
  * partial batch failures (Powertools BatchProcessor), so a failed record never redelivers its
- * neighbours. Records run concurrently, at most `concurrency` at a time, and copies of one task in a
- * batch one after another. After the records: deferred tasks are re-sent in batches (the originals
+ * neighbours. Records run concurrently, at most `concurrency` at a time, and copies of one task's
+ * message one after another. After the records: deferred tasks are re-sent in batches (the originals
  * are acknowledged, so waiting for a free server never counts as a receive), and failed records get
  * a backoff visibility timeout. See docs/adr/001-dispatch-semantics.md.
  */
@@ -81,9 +81,11 @@ const METRIC_OF: Record<DispatchOutcome['kind'], string> = {
   cancelled: TASK_METRICS.cancelled,
 };
 
-export const createHandler =
-  (deps: DispatcherDeps) =>
-  async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
+export const createHandler = (deps: DispatcherDeps) => {
+  // Shared by every invocation of this handler: copies of one task's message run one after another
+  // whether they arrive in one batch or in concurrent batches of one process (the local runtime).
+  const serialize = createKeyedSerializer();
+  return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     if (context) logger.addContext(context);
     const { settings } = deps;
     const pool = new ComfyPool(deps.comfy, {
@@ -96,7 +98,6 @@ export const createHandler =
     const holdUntil =
       deps.clock.now() + Math.max(0, Math.min(settings.holdMs, remaining - FINISH_RESERVE_MS));
     const limit = createLimiter(settings.concurrency);
-    const serialize = createKeyedSerializer();
     const deferred: { record: SQSRecord; message: DispatchMessage; delaySeconds: number }[] = [];
     const count = (name: string) => deps.metrics.addMetric(name, MetricUnit.Count, 1);
 
@@ -136,6 +137,7 @@ export const createHandler =
     deps.metrics.publishStoredMetrics();
     return response;
   };
+};
 
 /**
  * One SendMessageBatch per ten deferred tasks. If it fails, their originals are reported failed

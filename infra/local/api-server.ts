@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { RouteSpec } from '../routes.js';
 import type { RouteAuthorizer } from './api/authorizers.js';
+import { type CorsConfig, preflight, withCors } from './api/cors.js';
 import { type ApiContext, buildHttpApiEvent } from './api/http-api-event.js';
 import { GATEWAY_ERRORS, type HttpResponse, toHttpResponse } from './api/http-api-result.js';
 import { matchRoute } from './api/route-match.js';
@@ -34,6 +35,8 @@ export interface ApiServerOptions {
   routes: readonly RouteSpec[];
   /** Loaded functions by folder name; a route whose function is missing answers 500. */
   functions: ReadonlyMap<string, LocalFunction>;
+  /** API Gateway's CORS settings; without them no CORS headers are added (the deployed default). */
+  cors?: CorsConfig;
   /** Runs for every route with `auth: true`. Without it such routes answer 500. */
   authorizer?: RouteAuthorizer;
   api?: Partial<ApiContext>;
@@ -75,6 +78,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const handle = async (req: IncomingMessage, port: number): Promise<[HttpResponse, string?]> => {
     const body = await readBody(req);
     if (!body) return [GATEWAY_ERRORS.tooLarge()];
+    const pre = preflight(opts.cors, req.method ?? 'GET', req.headers);
+    if (pre) return [pre];
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     const match = matchRoute(opts.routes, req.method ?? 'GET', path);
     if (!match) return [GATEWAY_ERRORS.notFound()];
@@ -130,7 +135,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         return [GATEWAY_ERRORS.internal()];
       })
       .then(([out, routeKey]) => {
-        send(res, out, requestId);
+        send(res, withCors(opts.cors, req.headers.origin, out), requestId);
         opts.onRequest?.({
           method: req.method ?? 'GET',
           path: (req.url ?? '/').split('?', 1)[0] ?? '/',

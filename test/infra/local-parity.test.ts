@@ -5,6 +5,7 @@
  */
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { API_CORS } from '../../infra/local/api/cors.js';
 import {
   EVENT_SOURCES,
   FUNCTION_TIMEOUT_MS,
@@ -66,5 +67,17 @@ describe('local runtime settings match the deployed stack', () => {
       IdentitySource: [...API_KEY_AUTHORIZER.identitySource],
       AuthorizerResultTtlInSeconds: API_KEY_AUTHORIZER.resultsCacheTtlSeconds,
     });
+  });
+
+  it('answers CORS like the stack when origins are configured', () => {
+    const withCors = synthStateless({ corsOrigins: 'https://app.example.com' }).template;
+    const api = Object.values(resourcesOf(withCors, 'AWS::ApiGatewayV2::Api'))[0];
+    const cors = api?.Properties.CorsConfiguration as Record<string, unknown>;
+    expect(cors).toMatchObject({
+      AllowOrigins: ['https://app.example.com'],
+      MaxAge: API_CORS.maxAgeSeconds,
+    });
+    expect([...(cors.AllowMethods as string[])].sort()).toEqual([...API_CORS.allowMethods].sort());
+    expect([...(cors.AllowHeaders as string[])].sort()).toEqual([...API_CORS.allowHeaders].sort());
   });
 });

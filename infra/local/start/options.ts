@@ -23,6 +23,8 @@ export interface StartOptions {
   region: string;
   /** Re-invoke the poller this long after it returns (the deployed schedule is every minute). */
   pollerRepeatMs: number;
+  /** Origins API Gateway's CORS allows (none: no CORS headers, as deployed by default). */
+  corsOrigins: string[];
   /** Print one line per API request and per batch. */
   verbose: boolean;
 }
@@ -43,6 +45,8 @@ Options (environment variable in brackets):
   --data-dir DIR       keep state across restarts in DIR (implies --persist)
   --state-dir DIR      where api-key is written (LOCAL_STATE_DIR, default .local)
   --poller-repeat MS   re-run the poller MS after it returns (LOCAL_POLLER_REPEAT_MS, default 1000)
+  --cors-origin URL    allow this browser origin, as the stack's corsOrigins does (repeatable;
+                       LOCAL_CORS_ORIGINS, comma-separated; * for any)
   --quiet              no per-request lines
   -h, --help           this text
 `;
@@ -81,6 +85,7 @@ export function parseStartOptions(
       'data-dir': { type: 'string' },
       'state-dir': { type: 'string' },
       'poller-repeat': { type: 'string' },
+      'cors-origin': { type: 'string', multiple: true },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -117,6 +122,12 @@ export function parseStartOptions(
       1000,
       '--poller-repeat',
     ),
+    corsOrigins:
+      values['cors-origin'] ??
+      (env.LOCAL_CORS_ORIGINS ?? '')
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
     verbose: !values.quiet,
   };
 }

@@ -134,6 +134,42 @@ describe('local API server, API-key mode', () => {
     expect((await call('/v1/uploads', { method: 'POST' })).status).toBe(500);
   });
 
+  it('answers CORS preflights itself and marks responses to allowed origins', async () => {
+    const cors = await startApiServer({
+      port: 0,
+      routes: API_ROUTES,
+      functions: new Map([['status', echo]]),
+      api,
+      cors: {
+        allowOrigins: ['https://app.example.com'],
+        allowMethods: ['GET', 'POST'],
+        allowHeaders: ['x-api-key'],
+        maxAgeSeconds: 60,
+      },
+    });
+    try {
+      const pre = await fetch(`${cors.url}/v1/tasks`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
+      });
+      expect(pre.status).toBe(204);
+      expect(pre.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+      expect(pre.headers.get('access-control-allow-headers')).toBe('x-api-key');
+      const other = await fetch(`${cors.url}/v1/tasks`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+      });
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+      // No authorizer configured: the route answers 500, still with the CORS header.
+      const res = await fetch(`${cors.url}/v1/tasks/x`, {
+        headers: { origin: 'https://app.example.com' },
+      });
+      expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    } finally {
+      await cors.close();
+    }
+  });
+
   it('refuses to start on a port already in use, saying which', async () => {
     await expect(
       startApiServer({ port: server.port, routes: API_ROUTES, functions: new Map() }),

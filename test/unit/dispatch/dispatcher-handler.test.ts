@@ -133,6 +133,18 @@ describe('dispatcher handler', () => {
     expect(comfy[0]?.submitted).toHaveLength(1);
   });
 
+  it('submits a task once when copies of its message arrive in concurrent batches', async () => {
+    const { comfy, tasks, handler } = setup();
+    const a = aTask();
+    tasks.seed(a);
+    const outs = await Promise.all([
+      handler(event(record({ taskId: a.taskId }))),
+      handler(event(record({ taskId: a.taskId }))),
+    ]);
+    expect(outs.map((o) => o.batchItemFailures)).toEqual([[], []]);
+    expect(comfy[0]?.submitted).toHaveLength(1);
+  });
+
   it('drops a malformed message without failing the batch', async () => {
     const { handler, metrics } = setup();
     const out = await handler(event(record('{"taskId":"../etc"}'), record('not json')));

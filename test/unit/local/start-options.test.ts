@@ -35,6 +35,12 @@ describe('parseStartOptions', () => {
       dataDir: '/repo/st/data',
     });
     expect(parseStartOptions(['--data-dir', '/d'], {}, '/repo')).toMatchObject({ dataDir: '/d' });
+    expect(parseStartOptions([], { LOCAL_CORS_ORIGINS: 'http://a, http://b' }, '/')).toMatchObject({
+      corsOrigins: ['http://a', 'http://b'],
+    });
+    expect(parseStartOptions(['--cors-origin', '*'], {}, '/')).toMatchObject({
+      corsOrigins: ['*'],
+    });
   });
 
   it('rejects bad ports, bad URLs and unknown flags', () => {
