@@ -14,6 +14,7 @@ import { type CorsConfig, preflight, withCors } from './api/cors.js';
 import { type ApiContext, buildHttpApiEvent } from './api/http-api-event.js';
 import { GATEWAY_ERRORS, type HttpResponse, toHttpResponse } from './api/http-api-result.js';
 import { matchRoute } from './api/route-match.js';
+import { type ThrottleConfig, tokenBucket } from './api/throttle.js';
 import { invokeFunction, LambdaTimeoutError, type LocalFunction } from './runtime/invoke.js';
 
 /** API Gateway's payload limit. */
@@ -37,6 +38,8 @@ export interface ApiServerOptions {
   functions: ReadonlyMap<string, LocalFunction>;
   /** API Gateway's CORS settings; without them no CORS headers are added (the deployed default). */
   cors?: CorsConfig;
+  /** The stage's throttle; without it nothing is throttled. */
+  throttle?: ThrottleConfig;
   /** Runs for every route with `auth: true`. Without it such routes answer 500. */
   authorizer?: RouteAuthorizer;
   api?: Partial<ApiContext>;
@@ -75,7 +78,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     stage: opts.api?.stage ?? '$default',
     region: opts.api?.region ?? 'us-east-1',
   };
+  const bucket = opts.throttle ? tokenBucket(opts.throttle) : undefined;
   const handle = async (req: IncomingMessage, port: number): Promise<[HttpResponse, string?]> => {
+    if (bucket && !bucket.take()) {
+      req.resume();
+      return [GATEWAY_ERRORS.throttled()];
+    }
     const body = await readBody(req);
     if (!body) return [GATEWAY_ERRORS.tooLarge()];
     const pre = preflight(opts.cors, req.method ?? 'GET', req.headers);

@@ -40,7 +40,19 @@ export interface ApiClientOptions {
   token?: string;
 }
 
-export class TaskApiClient {
+/** What the commands need from the API (a fake in tests). */
+export interface TaskApi {
+  submit(body: Record<string, unknown>, idempotencyKey?: string): Promise<TaskView>;
+  status(taskId: string): Promise<TaskView>;
+  list(query: { status?: string; limit?: number; cursor?: string }): Promise<{
+    items: TaskView[];
+    nextCursor?: string;
+  }>;
+  cancel(taskId: string): Promise<TaskView>;
+  templates(): Promise<unknown>;
+}
+
+export class TaskApiClient implements TaskApi {
   constructor(private readonly opts: ApiClientOptions) {}
 
   private async call<T>(

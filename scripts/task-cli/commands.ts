@@ -3,7 +3,7 @@
  * cancelled, 3 the API refused or could not be reached (2, bad usage, is decided in args.ts).
  */
 import { readFileSync } from 'node:fs';
-import { ApiError, type TaskApiClient, type TaskView } from './api-client.js';
+import { ApiError, type TaskApi, type TaskView } from './api-client.js';
 import type { CliArgs } from './args.js';
 import { UsageError } from './args.js';
 import { downloadOutputs } from './download.js';
@@ -62,12 +62,7 @@ export function describeTask(t: TaskView): string {
   return lines.join('\n');
 }
 
-async function follow(
-  client: TaskApiClient,
-  taskId: string,
-  args: CliArgs,
-  io: Io,
-): Promise<number> {
+async function follow(client: TaskApi, taskId: string, args: CliArgs, io: Io): Promise<number> {
   const sleep = io.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const progress = createProgress(io.err);
   let task = await client.status(taskId);
@@ -98,7 +93,7 @@ async function follow(
   return 0;
 }
 
-export async function runCommand(client: TaskApiClient, args: CliArgs, io: Io): Promise<number> {
+export async function runCommand(client: TaskApi, args: CliArgs, io: Io): Promise<number> {
   try {
     switch (args.command) {
       case 'submit': {
@@ -151,7 +146,11 @@ export async function runCommand(client: TaskApiClient, args: CliArgs, io: Io): 
   } catch (err) {
     if (err instanceof UsageError) throw err;
     if (err instanceof ApiError) {
-      print(io.err, `error: ${err.message}`);
+      const hint =
+        err.status === 401 || err.status === 403
+          ? ' (check --key, COMFY_API_KEY or .local/api-key; --token in JWT mode)'
+          : '';
+      print(io.err, `error: ${err.message}${hint}`);
       return 3;
     }
     print(io.err, `error: ${(err as Error).message}`);

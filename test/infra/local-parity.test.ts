@@ -6,6 +6,7 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { API_CORS } from '../../infra/local/api/cors.js';
+import { API_THROTTLE } from '../../infra/local/api/throttle.js';
 import {
   EVENT_SOURCES,
   FUNCTION_TIMEOUT_MS,
@@ -66,6 +67,14 @@ describe('local runtime settings match the deployed stack', () => {
       EnableSimpleResponses: true,
       IdentitySource: [...API_KEY_AUTHORIZER.identitySource],
       AuthorizerResultTtlInSeconds: API_KEY_AUTHORIZER.resultsCacheTtlSeconds,
+    });
+  });
+
+  it('throttles the stage like the stack', () => {
+    const stage = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Stage'))[0];
+    expect(stage?.Properties.DefaultRouteSettings).toMatchObject({
+      ThrottlingRateLimit: API_THROTTLE.rateLimit,
+      ThrottlingBurstLimit: API_THROTTLE.burstLimit,
     });
   });
 

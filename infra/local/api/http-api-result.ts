@@ -22,6 +22,7 @@ export const GATEWAY_ERRORS = {
   forbidden: () => gatewayError(403, 'Forbidden'),
   notFound: () => gatewayError(404, 'Not Found'),
   tooLarge: () => gatewayError(413, 'Request Entity Too Large'),
+  throttled: () => gatewayError(429, 'Too Many Requests'),
   internal: () => gatewayError(500, 'Internal Server Error'),
   unavailable: () => gatewayError(503, 'Service Unavailable'),
 };

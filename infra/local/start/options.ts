@@ -25,6 +25,8 @@ export interface StartOptions {
   pollerRepeatMs: number;
   /** Origins API Gateway's CORS allows (none: no CORS headers, as deployed by default). */
   corsOrigins: string[];
+  /** Apply the stage's throttle (50 requests/s, bursts of 100) as deployed. */
+  throttle: boolean;
   /** Print one line per API request and per batch. */
   verbose: boolean;
 }
@@ -47,6 +49,7 @@ Options (environment variable in brackets):
   --poller-repeat MS   re-run the poller MS after it returns (LOCAL_POLLER_REPEAT_MS, default 1000)
   --cors-origin URL    allow this browser origin, as the stack's corsOrigins does (repeatable;
                        LOCAL_CORS_ORIGINS, comma-separated; * for any)
+  --no-throttle        no stage throttle (deployed: 50 requests/s, bursts of 100, then 429)
   --quiet              no per-request lines
   -h, --help           this text
 `;
@@ -86,6 +89,7 @@ export function parseStartOptions(
       'state-dir': { type: 'string' },
       'poller-repeat': { type: 'string' },
       'cors-origin': { type: 'string', multiple: true },
+      'no-throttle': { type: 'boolean' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -128,6 +132,7 @@ export function parseStartOptions(
         .split(',')
         .map((o) => o.trim())
         .filter(Boolean),
+    throttle: !values['no-throttle'],
     verbose: !values.quiet,
   };
 }

@@ -13,6 +13,7 @@ import { systemClock } from '../../../shared/ports/clock.js';
 import { API_KEY_AUTHORIZER, API_ROUTES } from '../../routes.js';
 import { jwtAuthorizer, lambdaAuthorizer, type RouteAuthorizer } from '../api/authorizers.js';
 import { API_CORS } from '../api/cors.js';
+import { API_THROTTLE } from '../api/throttle.js';
 import { startApiServer } from '../api-server.js';
 import type { LocalResourceNames } from '../bootstrap.js';
 import { EVENT_SOURCES, POLLER_RATE_MS } from '../runtime/functions.js';
@@ -132,6 +133,7 @@ export async function startWorkers(input: {
     functions,
     api: { apiId: 'local', stage: '$default', region: opts.region },
     ...(input.authorizer ? { authorizer: input.authorizer } : {}),
+    ...(opts.throttle ? { throttle: API_THROTTLE } : {}),
     ...(opts.corsOrigins.length ? { cors: { ...API_CORS, allowOrigins: opts.corsOrigins } } : {}),
     ...(opts.verbose
       ? { onRequest: (l) => log.info(`${l.method} ${l.path} -> ${l.status} (${l.ms} ms)`) }

@@ -170,6 +170,23 @@ describe('local API server, API-key mode', () => {
     }
   });
 
+  it('throttles like the stage: 429 once the burst is spent', async () => {
+    const t = await startApiServer({
+      port: 0,
+      routes: API_ROUTES,
+      functions: new Map(),
+      throttle: { rateLimit: 0.001, burstLimit: 1 },
+    });
+    try {
+      expect((await fetch(`${t.url}/nope`)).status).toBe(404);
+      const second = await fetch(`${t.url}/nope`);
+      expect(second.status).toBe(429);
+      expect(await second.json()).toEqual({ message: 'Too Many Requests' });
+    } finally {
+      await t.close();
+    }
+  });
+
   it('refuses to start on a port already in use, saying which', async () => {
     await expect(
       startApiServer({ port: server.port, routes: API_ROUTES, functions: new Map() }),

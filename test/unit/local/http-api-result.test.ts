@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toHttpResponse } from '../../../infra/local/api/http-api-result.js';
+import { tokenBucket } from '../../../infra/local/api/throttle.js';
 
 describe('toHttpResponse (payload 2.0 response rules)', () => {
   it('uses statusCode, lower-cased headers and the body as given', () => {
@@ -37,5 +38,27 @@ describe('toHttpResponse (payload 2.0 response rules)', () => {
   it('is a 500 for an invalid statusCode, with an empty body when none is given', () => {
     expect(toHttpResponse({ statusCode: 'abc' }).statusCode).toBe(500);
     expect(toHttpResponse({ statusCode: 204 }).body.length).toBe(0);
+  });
+});
+
+describe('tokenBucket (stage throttling)', () => {
+  it('lets a burst through, then refills at the rate', () => {
+    let now = 0;
+    const bucket = tokenBucket({ rateLimit: 2, burstLimit: 3 }, () => now);
+    expect([bucket.take(), bucket.take(), bucket.take(), bucket.take()]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
+    now = 500;
+    expect([bucket.take(), bucket.take()]).toEqual([true, false]);
+    now = 10_000;
+    expect([bucket.take(), bucket.take(), bucket.take(), bucket.take()]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
   });
 });

@@ -15,6 +15,7 @@ describe('parseStartOptions', () => {
       comfyPort: 8188,
       stateDir: '/repo/.local',
       pollerRepeatMs: 1000,
+      throttle: true,
       verbose: true,
     });
     expect(o !== 'help' && o.dataDir).toBeFalsy();

@@ -2,8 +2,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ApiError, type TaskApi, type TaskView } from '../../../scripts/task-cli/api-client.js';
 import { parseCliArgs, parseParam, UsageError } from '../../../scripts/task-cli/args.js';
-import { describeTask, submitBody } from '../../../scripts/task-cli/commands.js';
+import { describeTask, runCommand, submitBody } from '../../../scripts/task-cli/commands.js';
 import { localNames } from '../../../scripts/task-cli/download.js';
 import {
   bar,
@@ -112,5 +113,79 @@ describe('task CLI output', () => {
     p.task({ taskId: 't', status: 'queued', createdAt: '' });
     p.task({ taskId: 't', status: 'running', createdAt: '' });
     expect(lines).toEqual(['t queued\n', 't running\n']);
+  });
+});
+
+describe('task CLI commands', () => {
+  const sink = () => {
+    const lines: string[] = [];
+    return {
+      lines,
+      stream: { write: (s: string) => lines.push(s) } as unknown as NodeJS.WritableStream,
+    };
+  };
+  const args = (argv: string[]) => parseCliArgs([...argv, '--interval', '0'], {}, tmpdir());
+  /** A fake API whose task goes through the given statuses, one per status call. */
+  const fakeApi = (statuses: TaskView['status'][], error?: TaskView['error']): TaskApi => {
+    let i = 0;
+    const view = (): TaskView => {
+      const status = statuses[Math.min(i, statuses.length - 1)] as TaskView['status'];
+      return {
+        taskId: 't1',
+        status,
+        createdAt: 'now',
+        ...(status === 'failed' && error ? { error } : {}),
+      };
+    };
+    return {
+      submit: async () => ({ taskId: 't1', status: 'queued', createdAt: 'now' }),
+      status: async () => {
+        const v = view();
+        i++;
+        return v;
+      },
+      list: async () => ({ items: [view()] }),
+      cancel: async () => ({ ...view(), status: 'cancelled' }),
+      templates: async () => ({ items: [] }),
+    };
+  };
+
+  it('follows a task to success and exits 0', async () => {
+    const out = sink();
+    const err = sink();
+    const code = await runCommand(
+      fakeApi(['queued', 'running', 'succeeded']),
+      args(['submit', '--template', 'x', '--wait']),
+      {
+        out: out.stream,
+        err: err.stream,
+        sleep: async () => {},
+      },
+    );
+    expect(code).toBe(0);
+    expect(err.lines.join('')).toContain('t1 running');
+    expect(out.lines.join('')).toContain('t1  succeeded');
+  });
+
+  it('exits 1 with the error when the task fails, 3 when the API refuses', async () => {
+    const err = sink();
+    const failed = await runCommand(
+      fakeApi(['running', 'failed'], { code: 'COMFYUI_REJECTED', message: 'bad', nodeId: '2' }),
+      args(['status', 't1', '--wait']),
+      { out: sink().stream, err: err.stream, sleep: async () => {} },
+    );
+    expect(failed).toBe(1);
+    expect(err.lines.join('')).toContain('error: COMFYUI_REJECTED: bad [node 2]');
+    const refusing: TaskApi = {
+      ...fakeApi(['queued']),
+      status: async () => {
+        throw new ApiError(403, 'UNAUTHORIZED', 'Forbidden');
+      },
+    };
+    const err2 = sink();
+    expect(
+      await runCommand(refusing, args(['status', 't1']), { out: sink().stream, err: err2.stream }),
+    ).toBe(3);
+    expect(err2.lines.join('')).toContain('check --key');
   });
 });
