@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import { logger } from '../../shared/observability.js';
-import { type MetricsSink, recordPollMetrics } from '../../shared/poller/metrics.js';
+import { logger, type MetricsSink } from '../../shared/observability.js';
+import { recordPollMetrics } from '../../shared/poller/metrics.js';
 import {
   type RunPollerDeps,
   type RunPollerResult,
@@ -19,7 +19,7 @@ export interface PollerHandlerDeps extends Omit<RunPollerDeps, 'holder'> {
     /** Time kept free before the Lambda timeout (a poll in flight must finish). @default 10000 */
     timeoutMarginMs?: number;
   };
-  metrics: MetricsSink & { publishStoredMetrics(): void };
+  metrics: MetricsSink;
 }
 
 export const createHandler =

@@ -85,6 +85,12 @@ export async function startDynamoLocal(
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
+  // Whatever ends this process normally (exit, an uncaught error, a second Ctrl-C), the JVM goes too.
+  const killOnExit = () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);

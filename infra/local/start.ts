@@ -3,7 +3,7 @@
  * start/options.ts and the README's "Quick start". Ctrl-C (SIGINT) or SIGTERM stops everything it
  * started; a second Ctrl-C kills what is left at once.
  */
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { banner } from './start/banner.js';
@@ -35,41 +35,45 @@ async function main() {
     return;
   }
   let runtime: LocalRuntime | undefined;
+  let starting: Promise<LocalRuntime | undefined> | undefined;
   let stopping = 0;
+  const stateFile = join(opts.stateDir, 'runtime.json');
   const shutdown = async (signal: string) => {
     // Ctrl-C reaches npm, tsx and this process at once, and tsx relays it again: only a signal
     // well after the first one is the user's second Ctrl-C.
     if (stopping && Date.now() - stopping < 1000) return;
     if (stopping) {
       log.info(`${signal} again: killing what is left`);
-      runtime?.kill();
-      process.exit(130);
+      process.exit(130); // DynamoDB Local dies with this process (its exit hook in emulators.ts)
     }
     stopping = Date.now();
     log.info(`${signal}: stopping...`);
-    await runtime?.stop();
+    // A signal during start-up waits for it, so no emulator is left behind.
+    const rt = runtime ?? (await starting);
+    await rt?.stop();
+    rmSync(stateFile, { force: true });
     log.info('stopped; nothing is left listening');
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGHUP', () => void shutdown('SIGHUP'));
-  process.on('exit', () => runtime?.kill());
 
-  try {
-    runtime = await startLocalRuntime(opts, { root, env: { ...process.env }, log });
-  } catch (err) {
-    console.error(`\nnpm start failed: ${(err as Error).message}`);
-    process.exit(1);
-  }
-  if (stopping) return;
+  starting = startLocalRuntime(opts, { root, env: { ...process.env }, log }).catch(
+    (err: unknown) => {
+      console.error(`\nnpm start failed: ${(err as Error).message}`);
+      process.exit(1);
+    },
+  );
+  runtime = await starting;
+  if (!runtime || stopping) return;
   const keyFile = join(opts.stateDir, 'api-key');
   if (runtime.apiKey) {
     writeFileSync(keyFile, `${runtime.apiKey}\n`, { mode: 0o600 });
     chmodSync(keyFile, 0o600);
   }
   writeFileSync(
-    join(opts.stateDir, 'runtime.json'),
+    stateFile,
     `${JSON.stringify({ apiUrl: runtime.apiUrl, comfyUrl: runtime.comfy.url, pid: process.pid }, null, 2)}\n`,
   );
   console.log(banner(runtime, opts, keyFile, performance.now()));

@@ -57,7 +57,9 @@ async function copyOne(
     size,
   });
   try {
-    const existing = await deps.artifacts.head(key);
+    // Without s3:ListBucket, S3 answers 403 rather than 404 for a missing key: any failure here
+    // just means "copy it".
+    const existing = await deps.artifacts.head(key).catch(() => undefined);
     if (existing && view.size !== undefined && existing.size === view.size)
       return record(existing.size);
 

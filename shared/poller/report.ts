@@ -27,7 +27,7 @@ export interface TaskReport {
   outcome: TaskOutcome;
   /** The failure code for `failed`, or the error code for `error`. */
   code?: string;
-  /** Dispatch to start of execution. */
+  /** Submission (createdAt) to the start of execution: SQS wait plus ComfyUI queue wait. */
   queueWaitMs?: number;
   /** Start to end of execution, by ComfyUI's own timestamps. */
   runTimeMs?: number;

@@ -147,9 +147,9 @@ function runTimes(
   run: { startedAt?: number; finishedAt?: number },
 ): Pick<Step, 'queueWaitMs' | 'runTimeMs'> {
   const started = run.startedAt ?? msOf(task.startedAt);
-  const dispatched = msOf(task.dispatchedAt);
+  const submitted = msOf(task.createdAt);
   const queueWaitMs =
-    started !== undefined && dispatched !== undefined ? positive(started - dispatched) : undefined;
+    started !== undefined && submitted !== undefined ? positive(started - submitted) : undefined;
   const runTimeMs =
     run.startedAt !== undefined && run.finishedAt !== undefined
       ? positive(run.finishedAt - run.startedAt)
@@ -162,17 +162,17 @@ function runTimes(
 
 async function requeue(ctx: TaskContext): Promise<Step> {
   const { deps, task, log } = ctx;
-  // The index may lag; re-read strongly before sending anything outside DynamoDB.
-  const fresh = await deps.tasks.get(task.taskId);
-  if (!fresh || fresh.version !== task.version) return { outcome: 'conflict' };
+  // The index may lag: claim this version with a conditional write (recording the missing poll)
+  // before sending anything outside DynamoDB, so a stale snapshot sends no message.
+  const claimed = await write(ctx, { missingPolls: task.missingPolls + 1 });
   await deps.queue.send({ taskId: task.taskId }, REQUEUE_DELAY_SECONDS);
-  await write(ctx, { status: 'queued', requeues: task.requeues + 1, missingPolls: 0 }, [
-    'comfyServer',
-    'comfyNumber',
-    'queuePosition',
-    'startedAt',
-    'dispatchedAt',
-  ]);
+  assertTransition(task.status, 'queued');
+  await deps.tasks.update(
+    task.taskId,
+    { status: task.status, version: claimed.version },
+    { status: 'queued', requeues: task.requeues + 1, missingPolls: 0 },
+    ['comfyServer', 'comfyNumber', 'queuePosition', 'startedAt', 'dispatchedAt'],
+  );
   log.warn('task lost by ComfyUI, re-queued', { requeues: task.requeues + 1 });
   return { outcome: 'requeued' };
 }

@@ -37,6 +37,8 @@ export async function spawnLocalRuntime(
     stateDir?: string;
     ports?: Partial<SpawnedRuntime['ports']>;
     readyTimeoutMs?: number;
+    /** Return at once instead of waiting for the ready line. @default true */
+    waitReady?: boolean;
   } = {},
 ): Promise<SpawnedRuntime> {
   const ports = {
@@ -82,7 +84,7 @@ export async function spawnLocalRuntime(
   );
   const apiUrl = `http://127.0.0.1:${ports.api}`;
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
-  while (!out.includes(`ready: ${apiUrl}`)) {
+  while (opts.waitReady !== false && !out.includes(`ready: ${apiUrl}`)) {
     if (child.exitCode !== null) break;
     if (Date.now() > deadline) {
       process.kill(-(child.pid as number), 'SIGKILL');

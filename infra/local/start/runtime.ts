@@ -45,8 +45,6 @@ export interface LocalRuntime {
   missing: string[];
   restored?: { objects: number; messages: number };
   stop(): Promise<void>;
-  /** Synchronous last resort on process exit: kills child processes. */
-  kill(): void;
 }
 
 const ALL_FUNCTIONS = [
@@ -213,7 +211,6 @@ export async function startLocalRuntime(
       missing,
       ...(restored ? { restored } : {}),
       stop: stopAll,
-      kill: () => dynamo?.kill?.(),
     };
   } catch (err) {
     log.error(`start-up failed: ${errText(err)}`);

@@ -54,6 +54,18 @@ describe('npm start: start-up, port clashes and Ctrl-C', () => {
     expect((await fetch(`${rt.apiUrl}/nope`)).status).toBe(404);
   }, 90_000);
 
+  it('leaves nothing behind when Ctrl-C comes during start-up', async () => {
+    const early = await spawnLocalRuntime({ args: ['--comfyui-url', comfyUrl], waitReady: false });
+    // Once the JVM is being started (its port check passed), interrupt.
+    await new Promise((r) => setTimeout(r, 1500));
+    const exit = await early.signal('SIGINT');
+    expect(exit.code === 0 || exit.code === 1 || exit.signal === 'SIGINT').toBe(true);
+    await new Promise((r) => setTimeout(r, 2000));
+    for (const port of [early.ports.api, early.ports.dynamodb, early.ports.aws]) {
+      expect(await isListening(port)).toBe(false);
+    }
+  }, 60_000);
+
   it('stops everything on Ctrl-C and leaves nothing listening', async () => {
     const exit = await rt.signal('SIGINT');
     expect(exit.code === 0 || exit.signal === 'SIGINT').toBe(true);

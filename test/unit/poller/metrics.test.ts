@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type MetricUnitName, recordPollMetrics } from '../../../shared/poller/metrics.js';
+import { recordPollMetrics } from '../../../shared/poller/metrics.js';
 import type { PollReport } from '../../../shared/poller/report.js';
 
 const sink = () => {
-  const added: [string, MetricUnitName, number][] = [];
-  return { added, addMetric: (n: string, u: MetricUnitName, v: number) => added.push([n, u, v]) };
+  const added: [string, string, number][] = [];
+  return { added, addMetric: (n: string, u: string, v: number) => added.push([n, u, v]) };
 };
 
 describe('recordPollMetrics', () => {

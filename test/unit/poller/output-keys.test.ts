@@ -18,6 +18,25 @@ const file = (filename: string, extra: Partial<ComfyOutputFile> = {}): ComfyOutp
   ...extra,
 });
 
+/** Any code point (lone surrogates too), with the troublesome ones often. */
+const nameChar = fc.oneof(
+  fc.constantFrom(
+    '/',
+    '\\',
+    '.',
+    '..',
+    ' ',
+    '\t',
+    '\u0000',
+    '\u001f',
+    '\u202e',
+    '\u200b',
+    'ｆ',
+    'e\u0301',
+  ),
+  fc.integer({ min: 0, max: 0x10ffff }).map((cp) => String.fromCodePoint(cp)),
+);
+
 describe('sanitizeFileName', () => {
   it('keeps ordinary names as they are', () => {
     expect(sanitizeFileName('ComfyUI_00001_.png')).toBe('ComfyUI_00001_.png');
@@ -48,7 +67,7 @@ describe('sanitizeFileName', () => {
 
   it('never yields a segment that is empty, too long, or holds a separator, control char or ..', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 260 }), (raw) => {
+      fc.property(fc.string({ unit: nameChar, maxLength: 260 }), (raw) => {
         const s = sanitizeFileName(raw);
         return (
           s.length > 0 &&

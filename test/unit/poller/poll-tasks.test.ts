@@ -95,7 +95,7 @@ describe('pollTasks: finished runs', () => {
     expect(r?.outcome).toBe('succeeded');
     expect(r?.runTimeMs).toBe(2000);
     expect(r?.resultLagMs).toBe(7000);
-    expect(r?.queueWaitMs).toBe(500);
+    expect(r?.queueWaitMs).toBe(1000);
     expect(r?.copyTimeMs).toBe(0);
   });
 
@@ -259,6 +259,22 @@ describe('pollTasks: ComfyUI forgot the task', () => {
         delaySeconds: REQUEUE_DELAY_SECONDS,
       }),
     ]);
+  });
+
+  it('sends no message when its view of a lost task is stale', async () => {
+    const h = harness();
+    const t = h.dispatched({ missingPolls: 1 });
+    const stale = await h.tasks.listAtComfy();
+    // The dispatcher (re)records the task meanwhile.
+    await h.tasks.update(t.taskId, { status: 'dispatched' }, { comfyNumber: 7 });
+    const deps = {
+      ...h.deps,
+      tasks: Object.assign(Object.create(h.tasks), { listAtComfy: async () => stale }),
+    };
+    const r = await pollTasks(deps);
+    expect(outcomeOf(r, t.taskId)).toBe('conflict');
+    expect(h.queue.sent).toEqual([]);
+    expect((await h.tasks.get(t.taskId))?.status).toBe('dispatched');
   });
 
   it('resets the missing count when the task shows up again', async () => {

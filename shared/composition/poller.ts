@@ -1,0 +1,68 @@
+/**
+ * Builds the poller's dependencies from config, once per container: SDK clients, the DynamoDB/SQS/S3
+ * adapters, the lease, and one HttpComfyClient (own undici Pool) per ComfyUI server, created on first
+ * use so tasks of a server no longer in COMFYUI_URLS still finish.
+ */
+import { type AwsClients, createAwsClients } from '../adapters/aws/clients.js';
+import { comfyClientFor } from '../adapters/comfyui/from-config.js';
+import { DynamoPollerLease } from '../adapters/dynamodb/poller-lease.js';
+import { DynamoTaskRepository } from '../adapters/dynamodb/task-repository.js';
+import { S3ArtifactStore } from '../adapters/s3/artifact-store.js';
+import { SqsTaskQueue } from '../adapters/sqs/task-queue.js';
+import type { Config } from '../config.js';
+import { logger, metrics } from '../observability.js';
+import { createLimiter } from '../poller/limiter.js';
+import { loopSettings, pollSettings } from '../poller/settings.js';
+import { systemClock } from '../ports/clock.js';
+import type { ComfyClient } from '../ports/comfy-client.js';
+
+const clientsFor = (c: Config): AwsClients =>
+  createAwsClients({
+    region: c.AWS_REGION,
+    ...(c.AWS_ENDPOINT_URL_DYNAMODB ? { dynamodbEndpoint: c.AWS_ENDPOINT_URL_DYNAMODB } : {}),
+    ...(c.AWS_ENDPOINT_URL_SQS ? { sqsEndpoint: c.AWS_ENDPOINT_URL_SQS } : {}),
+    ...(c.AWS_ENDPOINT_URL_S3 ? { s3Endpoint: c.AWS_ENDPOINT_URL_S3 } : {}),
+  });
+
+/**
+ * One client per base URL (as HttpComfyClient normalises it, which is what tasks record), built from
+ * the configured pool settings; a server no longer in COMFYUI_URLS gets one on first use.
+ */
+export function comfyClientsFor(config: Config): (baseUrl: string) => ComfyClient {
+  const clients = new Map<string, ComfyClient>();
+  const add = (url: string) => {
+    const c = comfyClientFor(url, config);
+    clients.set(c.baseUrl, c);
+    return c;
+  };
+  for (const u of config.COMFYUI_URLS) add(u);
+  return (baseUrl) => clients.get(baseUrl) ?? add(baseUrl);
+}
+
+export function buildPollerDeps(config: Config, clients: AwsClients = clientsFor(config)) {
+  logger.setLogLevel(config.LOG_LEVEL);
+  const clock = systemClock;
+  const artifacts = new S3ArtifactStore({
+    client: clients.s3,
+    bucket: config.OUTPUTS_BUCKET_NAME,
+    clock,
+  });
+  return {
+    clock,
+    artifacts,
+    tasks: new DynamoTaskRepository({
+      client: clients.doc,
+      tableName: config.TASKS_TABLE_NAME,
+      clock,
+      retentionDays: config.TASK_RETENTION_DAYS,
+      workflowStore: artifacts,
+    }),
+    queue: new SqsTaskQueue({ client: clients.sqs, queueUrl: config.DISPATCH_QUEUE_URL }),
+    lease: new DynamoPollerLease({ doc: clients.doc, tableName: config.TASKS_TABLE_NAME, clock }),
+    comfyFor: comfyClientsFor(config),
+    limiter: createLimiter(config.POLLER_COPY_CONCURRENCY),
+    settings: pollSettings(config),
+    loop: loopSettings(config),
+    metrics,
+  };
+}
