@@ -83,7 +83,7 @@ export function checkAwsSolutions(scope: IConstruct): PolicyValidationPluginRepo
 
 /** The validation plugin the app registers (`Validations.of(app).addPlugins(...)`). */
 export class AwsSolutionsPlugin implements IPolicyValidationPlugin {
-  public readonly name = 'AwsSolutions (cdk-nag)';
+  public readonly name = 'AwsSolutions';
 
   validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
     return checkAwsSolutions(context.appConstruct);
