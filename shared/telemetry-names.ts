@@ -18,11 +18,17 @@ export const TASK_METRICS = {
   cancelled: 'TasksCancelled',
   /** Milliseconds from ComfyUI finishing a task to its outputs being in S3 and the task terminal. */
   resultLagMs: 'ResultLagMs',
-  /** Milliseconds a task waited between submission and dispatch to ComfyUI. */
+  /**
+   * Milliseconds from submission to the start of execution at ComfyUI (SQS wait plus ComfyUI's queue),
+   * emitted by the poller when the task ends.
+   */
   queueWaitMs: 'QueueWaitMs',
   /** Milliseconds a task ran at ComfyUI. */
   runTimeMs: 'RunTimeMs',
-  /** Seconds since the poller last completed a pass over the active tasks. */
+  /**
+   * Per poll, the longest any active task went unlooked-at: now minus the later of the previous poll
+   * (across invocations, via the lease item) and the task's dispatch.
+   */
   pollerLagSeconds: 'PollerLagSeconds',
   /** Tasks failed by the dead-letter consumer (their dispatch ran out of receives). */
   deadLettered: 'TasksDeadLettered',

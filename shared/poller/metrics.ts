@@ -52,6 +52,6 @@ export function recordPollMetrics(
   const stale = Math.max(0, ...report.tasks.map((t) => t.staleMs ?? 0));
   add(TASK_METRICS.pollerLagSeconds, MetricUnit.Seconds, stale / 1000);
   const down = report.servers.filter((s) => !s.reachable).length;
-  if (down > 0) add('ComfyServersUnreachable', MetricUnit.Count, down);
+  if (down > 0) add(TASK_METRICS.comfyServersUnreachable, MetricUnit.Count, down);
   return added;
 }

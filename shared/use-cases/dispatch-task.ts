@@ -88,7 +88,7 @@ export async function dispatchTask(
   let submitted = false;
   try {
     const task = await deps.tasks.get(taskId);
-    if (task?.status !== 'queued') return await drop(deps, taskId, task, ctx);
+    if (task?.status !== 'queued') return await drop(deps, taskId, task, ctx, held?.client);
     if (held) return await record(deps, task, held.client, held.number, 'found', ctx);
     const client = (reservation as Reservation).client;
     const found = await deps.pool.find(taskId, client);
@@ -152,21 +152,28 @@ async function defer(
   return { kind: 'deferred', message: { taskId: message.taskId, deferrals }, delaySeconds };
 }
 
-/** Not queued (unknown, cancelled, at ComfyUI, finished): nothing to dispatch. */
+/**
+ * Not queued (unknown, cancelled, at ComfyUI, finished): nothing to dispatch. A finished task whose
+ * prompt is still in a ComfyUI queue (an earlier attempt submitted it while the task was being
+ * cancelled) has a run nobody watches any more: it is cancelled there.
+ */
 async function drop(
   deps: DispatchDeps,
   taskId: string,
   task: Task | undefined,
   ctx: DispatchContext,
+  holder?: ComfyClient,
 ): Promise<DispatchOutcome> {
   const reason = task ? `task is ${task.status}` : 'task is unknown';
   ctx.log.info('dispatch message dropped', { reason });
-  // A redelivered message of a task that ended while an earlier attempt was submitting it: make sure
-  // no run of it is left at ComfyUI (the poller no longer watches a finished task).
-  if (task && isTerminal(task.status) && ctx.receiveCount > 1) {
-    const found = await deps.pool.find(taskId).catch(() => undefined);
-    if (found && found.result.state !== 'finished') {
-      await cancelAtComfy(found.client, taskId, ctx.log);
+  if (task && isTerminal(task.status)) {
+    if (holder) await cancelAtComfy(holder, taskId, ctx.log);
+    else if (ctx.receiveCount > 1) {
+      // A redelivery: an earlier attempt may have submitted it; ask every server (HTTP only).
+      const found = await deps.pool.find(taskId).catch(() => undefined);
+      if (found && found.result.state !== 'finished') {
+        await cancelAtComfy(found.client, taskId, ctx.log);
+      }
     }
   }
   return { kind: 'dropped', reason };

@@ -324,6 +324,15 @@ describe('dispatchTask', () => {
     expect(comfy[0]?.cancelled).toEqual([T1]);
   });
 
+  it('cancels the queued run of a cancelled task seen in the queue, even on a first receive', async () => {
+    const { comfy, tasks, run } = setup();
+    tasks.seed(queuedTask(T1, { status: 'cancelled' }));
+    await comfy[0]?.submitPrompt({ promptId: T1, workflow: {}, clientId: 'x' });
+    const out = await run(T1);
+    expect(out.kind).toBe('dropped');
+    expect(comfy[0]?.cancelled).toEqual([T1]);
+  });
+
   it('never puts more than maxInFlight on a server when records run concurrently', async () => {
     const { comfy, tasks, run } = setup(['http://a:8188'], 2);
     const ids = [T1, T2, '33333333-3333-4333-8333-333333333333'];
