@@ -37,7 +37,9 @@ export function apiHandler(
   route: (req: ApiRequest) => Promise<ApiResult>,
 ): ApiHandler {
   const m = middy<APIGatewayProxyEventV2, ApiResult>({ timeoutEarlyInMillis: 0 }).use(
-    injectLambdaContext(obs.logger, { resetKeys: true }),
+    // Never log the event: its headers hold API keys and bearer tokens, whatever
+    // POWERTOOLS_LOGGER_LOG_EVENT says (this option takes precedence over it).
+    injectLambdaContext(obs.logger, { resetKeys: true, logEvent: false }),
   );
   const { metrics } = obs;
   if (metrics) {

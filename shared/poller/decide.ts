@@ -12,7 +12,9 @@ export type Observation =
   | { at: 'pending'; position: number }
   | { at: 'running' }
   | { at: 'finished'; run: ComfyRun }
-  | { at: 'absent' };
+  | { at: 'absent' }
+  /** The server's `/queue` did not answer. */
+  | { at: 'unreachable' };
 
 export interface PollSettings {
   /** Times a lost task is sent back to SQS before it fails with COMFYUI_LOST_TASK. */
@@ -26,8 +28,8 @@ export interface PollSettings {
 }
 
 export type Decision =
-  /** Nothing to write. */
-  | { do: 'nothing' }
+  /** Nothing to write (`unreachable`: because ComfyUI did not answer). */
+  | { do: 'nothing'; unreachable?: true }
   /** Record what we saw (position, running + startedAt, missing counter reset). */
   | { do: 'track'; changes: TaskChanges; remove: RemovableField[] }
   /** A cancel was requested and ComfyUI still holds the task: dequeue or interrupt it. */
@@ -44,8 +46,8 @@ export type Decision =
   | { do: 'missing'; missingPolls: number }
   /** Lost: back to SQS for another dispatch. */
   | { do: 'requeue' }
-  /** Lost once too often. */
-  | { do: 'lose'; error: TaskError };
+  /** Lost once too often, or held by a server that has not answered for too long. */
+  | { do: 'fail'; error: TaskError };
 
 const msSince = (now: number, iso: string | undefined) =>
   iso === undefined ? 0 : now - Date.parse(iso);
@@ -110,10 +112,30 @@ function onAbsent(task: TaskSummary, now: number, s: PollSettings): Decision {
   if (missingPolls < s.lostAfterPolls) return { do: 'missing', missingPolls };
   if (task.requeues < s.maxRequeues) return { do: 'requeue' };
   return {
-    do: 'lose',
+    do: 'fail',
     error: {
       code: FAILURE_CODES.lost,
       message: `ComfyUI lost the task ${task.requeues + 1} time(s) (restart or eviction); giving up.`,
+    },
+  };
+}
+
+/**
+ * A server that does not answer changes nothing for its tasks (a restart or a network blip is not a
+ * loss), unless a task has been there longer than it could legitimately take (queue timeout plus run
+ * timeout since its dispatch): then it fails, so a server that never comes back (an instance replaced
+ * under a new address) cannot hold tasks, and the owner's active-task quota, forever.
+ */
+function onUnreachable(task: TaskSummary, now: number, s: PollSettings): Decision {
+  const limitMs = s.queueTimeoutMs + s.runTimeoutMs;
+  if (msSince(now, task.dispatchedAt ?? task.updatedAt) <= limitMs) {
+    return { do: 'nothing', unreachable: true };
+  }
+  return {
+    do: 'fail',
+    error: {
+      code: FAILURE_CODES.unavailable,
+      message: `ComfyUI did not answer, and the task has been there over ${Math.round(limitMs / 1000)} s.`,
     },
   };
 }
@@ -133,5 +155,7 @@ export function decide(
       return onFinished(task, seenAt.run);
     case 'absent':
       return onAbsent(task, now, s);
+    case 'unreachable':
+      return onUnreachable(task, now, s);
   }
 }

@@ -17,6 +17,8 @@ export const FAILURE_CODES = {
   runTimeout: 'TIMEOUT',
   /** Waited in ComfyUI's queue longer than QUEUE_TIMEOUT_SECONDS; removed from it. */
   queueTimeout: 'QUEUE_TIMEOUT',
+  /** ComfyUI has not answered for longer than the queue and run timeouts together. */
+  unavailable: 'COMFYUI_UNAVAILABLE',
   /** ComfyUI reported an output file that `/view` no longer has (404). */
   outputMissing: 'COMFYUI_OUTPUT_MISSING',
 } as const;

@@ -27,6 +27,8 @@ export interface ArtifactStore {
   head(key: string): Promise<StoredObject | undefined>;
   getStream(key: string): Promise<{ body: Readable; size: number; contentType: string }>;
   delete(key: string): Promise<void>;
+  /** Every key that starts with `prefix` (all pages), in key order. */
+  list(prefix: string): Promise<string[]>;
   /** Presigned GET, valid for `expiresInSeconds`. */
   presignGet(key: string, expiresInSeconds: number, downloadName?: string): Promise<PresignedUrl>;
   /** Presigned PUT that only accepts `contentType` (and, where supported, `contentLength`). */

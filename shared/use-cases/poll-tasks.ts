@@ -6,13 +6,14 @@
  * failure never stops the others, and a server that does not answer changes nothing for its tasks.
  */
 import { ComfyUnavailableError, TaskStateConflictError } from '../domain/errors.js';
-import { assertTransition } from '../domain/task.js';
+import { assertTransition, isTerminal } from '../domain/task.js';
 import { logger, taskLogger } from '../observability.js';
 import { copyOutputs } from '../poller/copy-outputs.js';
 import { type Decision, decide, type Observation, type PollSettings } from '../poller/decide.js';
-import { FAILURE_CODES, OutputMissingError } from '../poller/failures.js';
+import { OutputMissingError } from '../poller/failures.js';
 import type { Limiter } from '../poller/limiter.js';
 import type { PollReport, TaskReport } from '../poller/report.js';
+import { sweepOutputs } from '../poller/sweep-outputs.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { ComfyClient, QueueSnapshot } from '../ports/comfy-client.js';
@@ -86,8 +87,9 @@ async function dropHistory(ctx: TaskContext) {
 async function observe(
   comfy: ComfyClient | undefined,
   task: TaskSummary,
-  q?: QueueSnapshot,
+  q: QueueSnapshot | 'unreachable' | undefined,
 ): Promise<Observation> {
+  if (q === 'unreachable') return { at: 'unreachable' };
   if (!comfy || !q) return { at: 'absent' };
   if (q.running.some((e) => e.promptId === task.taskId)) return { at: 'running' };
   const position = q.pending.findIndex((e) => e.promptId === task.taskId);
@@ -124,13 +126,39 @@ async function complete(ctx: TaskContext, d: Extract<Decision, { do: 'complete' 
   }
   const copyTimeMs = deps.clock.now() - copyStart;
   const startedAt = task.startedAt ?? iso(d.run.startedAt ?? deps.clock.now());
-  await write(
-    ctx,
-    { status: 'succeeded', outputs, startedAt, finishedAt: iso(deps.clock.now()), missingPolls: 0 },
-    ['queuePosition'],
-  );
+  try {
+    await write(
+      ctx,
+      {
+        status: 'succeeded',
+        outputs,
+        startedAt,
+        finishedAt: iso(deps.clock.now()),
+        missingPolls: 0,
+      },
+      ['queuePosition'],
+    );
+  } catch (err) {
+    // Another poller (or a cancel) ended the task while we copied: keep only what it recorded.
+    if (err instanceof TaskStateConflictError) {
+      const current = await deps.tasks.get(task.taskId);
+      if (current && isTerminal(current.status)) {
+        const kept = current.status === 'succeeded' ? current.outputs.map((o) => o.s3Key) : [];
+        await sweepOutputs(deps.artifacts, task, kept, log);
+      }
+    }
+    throw err;
+  }
   const done = deps.clock.now();
   log.info('task succeeded', { outputs: outputs.length, copyTimeMs });
+  if (task.requeues > 0) {
+    await sweepOutputs(
+      deps.artifacts,
+      task,
+      outputs.map((o) => o.s3Key),
+      log,
+    );
+  }
   await dropHistory(ctx);
   return {
     outcome: 'succeeded',
@@ -182,7 +210,7 @@ async function carryOut(ctx: TaskContext, d: Decision): Promise<Step> {
   const now = deps.clock.now();
   switch (d.do) {
     case 'nothing':
-      return { outcome: 'unchanged' };
+      return { outcome: d.unreachable ? 'unreachable' : 'unchanged' };
     case 'track':
       await write(ctx, d.changes, d.remove);
       if (d.changes.status === 'running') log.info('task running');
@@ -237,14 +265,14 @@ async function carryOut(ctx: TaskContext, d: Decision): Promise<Step> {
       return { outcome: 'missing' };
     case 'requeue':
       return requeue(ctx);
-    case 'lose':
+    case 'fail':
       await write(
         ctx,
         { status: 'failed', error: d.error, finishedAt: iso(now), missingPolls: 0 },
         ['queuePosition'],
       );
       log.error('task failed', { code: d.error.code, requeues: task.requeues });
-      return { outcome: 'failed', code: FAILURE_CODES.lost };
+      return { outcome: 'failed', code: d.error.code };
   }
 }
 
@@ -252,7 +280,7 @@ async function pollTask(
   deps: PollTasksDeps,
   server: string,
   comfy: ComfyClient | undefined,
-  snapshot: QueueSnapshot | undefined,
+  snapshot: QueueSnapshot | 'unreachable' | undefined,
   task: TaskSummary,
   opts: PollOptions,
 ): Promise<TaskReport> {
@@ -269,6 +297,11 @@ async function pollTask(
       { deps, comfy, task, log },
       decide(task, seenAt, now, deps.settings),
     );
+    // A re-queued task keeps no outputs, nor does one that ended without success (a copy may have
+    // been under way when it was cancelled or failed).
+    if (step.outcome === 'requeued' || step.outcome === 'failed' || step.outcome === 'cancelled') {
+      await sweepOutputs(deps.artifacts, task, [], log);
+    }
     return { ...base, ...step };
   } catch (err) {
     if (err instanceof TaskStateConflictError) {
@@ -296,7 +329,7 @@ async function pollServer(
 ) {
   // A task without a server is one ComfyUI cannot have: it is treated as absent (and so, lost).
   const comfy = server === '' ? undefined : deps.comfyFor(server);
-  let snapshot: QueueSnapshot | undefined;
+  let snapshot: QueueSnapshot | 'unreachable' | undefined;
   if (comfy) {
     try {
       snapshot = await comfy.getQueue();
@@ -306,12 +339,7 @@ async function pollServer(
         error: String(err),
         tasks: tasks.length,
       });
-      return {
-        reachable: false,
-        reports: tasks.map(
-          (t): TaskReport => ({ taskId: t.taskId, server, outcome: 'unreachable' }),
-        ),
-      };
+      snapshot = 'unreachable';
     }
   }
   const settled = await Promise.allSettled(
@@ -323,7 +351,7 @@ async function pollServer(
         ? r.value
         : { taskId: tasks[i]?.taskId ?? '', server, outcome: 'error', code: 'INTERNAL' },
   );
-  return { reachable: true, reports };
+  return { reachable: snapshot !== 'unreachable', reports };
 }
 
 /** One poll over every task ComfyUI holds. Never throws for one task's or one server's failure. */

@@ -91,6 +91,18 @@ export function artifactStoreContract(makeSubject: () => Promise<ArtifactStoreSu
     await expect(store.getStream(`${prefix}missing`)).rejects.toBeInstanceOf(ObjectNotFoundError);
   });
 
+  it('lists every key under a prefix, and only those', async () => {
+    for (const k of ['a/1', 'a/2', 'a/b/3', 'ab/4']) {
+      await store.putStream({ key: `${prefix}${k}`, body: chunked(bytes(3)), contentType: 'a/b' });
+    }
+    expect(await store.list(`${prefix}a/`)).toEqual([
+      `${prefix}a/1`,
+      `${prefix}a/2`,
+      `${prefix}a/b/3`,
+    ]);
+    expect(await store.list(`${prefix}none/`)).toEqual([]);
+  });
+
   it('deletes, and deleting a missing key is fine', async () => {
     const key = `${prefix}gone`;
     await store.putStream({ key, body: chunked(bytes(10)), contentType: 'a/b' });

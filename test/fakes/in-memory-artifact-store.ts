@@ -62,6 +62,10 @@ export class InMemoryArtifactStore implements ArtifactStore {
     return this.objects.get(key)?.metadata;
   }
 
+  async list(prefix: string): Promise<string[]> {
+    return this.keys().filter((k) => k.startsWith(prefix));
+  }
+
   async putStream(input: {
     key: string;
     body: Readable;

@@ -11,6 +11,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -42,10 +43,16 @@ export interface S3ArtifactStoreOptions {
 const DEFAULT_TYPE = 'application/octet-stream';
 const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 
-/** `attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 6266 / 5987). */
+/** Lone UTF-16 surrogates (e.g. a non-UTF-8 file name from ComfyUI) that encodeURIComponent rejects. */
+const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * `attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 6266 / 5987). Never throws:
+ * a lone surrogate becomes U+FFFD, since the name comes from ComfyUI and a presign must not fail on it.
+ */
 export function contentDisposition(name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  const exact = encodeURIComponent(name).replace(
+  const exact = encodeURIComponent(name.replace(LONE_SURROGATE_RE, '\uFFFD')).replace(
     /['()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16)}`,
   );
@@ -155,6 +162,27 @@ export class S3ArtifactStore implements ArtifactStore {
       if (isNotFound(err)) return;
       throw translateAwsError(err, 'S3 (deleting an object)');
     }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const page = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: prefix,
+            ContinuationToken: token,
+          }),
+        );
+        for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    } catch (err) {
+      throw translateAwsError(err, 'S3 (listing objects)');
+    }
+    return keys.sort();
   }
 
   async presignGet(

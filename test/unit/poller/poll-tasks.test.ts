@@ -349,6 +349,18 @@ describe('pollTasks: failures stay contained', () => {
     expect(r.servers).toContainEqual({ url: 'http://comfy-a', reachable: false });
   });
 
+  it('fails a task with COMFYUI_UNAVAILABLE once its server has been silent past queue + run timeouts', async () => {
+    const h = harness({ queueTimeoutMs: 3000, runTimeoutMs: 4000 });
+    const old = h.dispatched({ dispatchedAt: '2026-01-01T00:00:02.000Z' });
+    const recent = h.dispatched({ dispatchedAt: '2026-01-01T00:00:04.000Z' });
+    h.comfy.unreachable = true;
+    const r = await pollTasks(h.deps);
+    expect(outcomeOf(r, old.taskId)).toBe('failed');
+    expect((await h.tasks.get(old.taskId))?.error?.code).toBe('COMFYUI_UNAVAILABLE');
+    expect(outcomeOf(r, recent.taskId)).toBe('unreachable');
+    expect((await h.tasks.get(recent.taskId))?.status).toBe('dispatched');
+  });
+
   it('changes nothing for a task whose history read fails, and carries on with the others', async () => {
     const h = harness();
     const a = h.dispatched({ missingPolls: 1 });

@@ -1,0 +1,298 @@
+/**
+ * One chaos run: the local runtime (in process, see runtime.ts) against the ComfyUI stand-in on the
+ * emulators; N tasks submitted through the API while the stand-in restarts every few seconds, a share
+ * of ComfyUI calls get a 5xx or a dropped connection, SQS delivers some messages twice, two pollers
+ * run at once and a share of S3 writes fail. Then the faults stop, everything drains, and the run is
+ * checked (report.ts). Seeded: the plan of tasks and every fault decision come from `seed`.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { bootstrapLocalResources } from '../../infra/local/bootstrap.js';
+import { prng } from '../../infra/local/comfy-standin/faults.js';
+import { type ComfyStandIn, startComfyStandIn } from '../../infra/local/comfy-standin/index.js';
+import { type AwsClients, createAwsClients } from '../../shared/adapters/aws/clients.js';
+import { DynamoTaskRepository } from '../../shared/adapters/dynamodb/task-repository.js';
+import { createKey } from '../../shared/auth/key-admin.js';
+import { buildAuthorizerDeps } from '../../shared/composition/api.js';
+import { type Config, loadConfig } from '../../shared/config.js';
+import type { Task } from '../../shared/domain/task.js';
+import { isTerminal } from '../../shared/domain/task.js';
+import { systemClock } from '../../shared/ports/clock.js';
+import { captureOutput } from '../helpers/capture-output.js';
+import { injectS3WriteFaults } from './faults/s3-write-faults.js';
+import { buildReport, type ChaosInput, type ChaosReport, formatReport } from './report.js';
+import { startChaosRuntime } from './runtime.js';
+import { FAILING_NODE_CLASS } from './workflows.js';
+import { planTasks, runWorkload } from './workload.js';
+
+export interface ChaosOptions {
+  tasks: number;
+  seed: number;
+  endpoints: { dynamodb: string; s3sqs: string };
+  /** Time between stand-in restarts. @default 3000 */
+  restartEveryMs?: number;
+  /** Share of ComfyUI calls that fail (half 5xx, half dropped). @default 0.1 */
+  comfyFaultRate?: number;
+  /** Share of worker S3 writes that fail. @default 0.1 */
+  s3FaultRate?: number;
+  /** Share of dispatch records delivered twice. @default 0.15 */
+  duplicateRate?: number;
+  /** @default 0.1 */
+  failRate?: number;
+  /** @default 0.15 */
+  cancelRate?: number;
+  /** Faults stay on at least this long (and until every submit and cancel is answered). @default 10000 */
+  minChaosMs?: number;
+  /** Give up waiting for the drain after this long. @default 120000 */
+  drainTimeoutMs?: number;
+  /** Stand-in execution time per run. @default 40 */
+  executionMs?: number;
+  progress?: (line: string) => void;
+}
+
+export interface ChaosResult {
+  input: ChaosInput;
+  report: ChaosReport;
+  text: string;
+  /** Everything the functions logged during the run (JSON lines). */
+  logs: string;
+}
+
+/** The dispatcher's warning when two deliveries of one task submitted it at once (ADR 001 §1). */
+export const DUPLICATE_DISPATCH_MESSAGE = 'concurrent duplicate dispatch to the same server';
+
+/** Task ids of the log lines with this message. */
+function tasksLogged(logs: string, message: string): Set<string> {
+  const ids = new Set<string>();
+  for (const line of logs.split('\n')) {
+    if (!line.includes(message)) continue;
+    try {
+      const entry = JSON.parse(line) as { message?: string; taskId?: string };
+      if (entry.message === message && entry.taskId) ids.add(entry.taskId);
+    } catch {
+      // not a log line
+    }
+  }
+  return ids;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+async function listOutputs(clients: AwsClients, bucket: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  let token: string | undefined;
+  do {
+    const page = await clients.s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: 'outputs/', ContinuationToken: token }),
+    );
+    for (const o of page.Contents ?? []) if (o.Key) out.set(o.Key, '');
+    token = page.NextContinuationToken;
+  } while (token);
+  const keys = [...out.keys()];
+  for (let i = 0; i < keys.length; i += 16) {
+    await Promise.all(
+      keys.slice(i, i + 16).map(async (key) => {
+        const obj = await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        out.set(key, sha256((await obj.Body?.transformToByteArray()) ?? new Uint8Array()));
+      }),
+    );
+  }
+  return out;
+}
+
+async function readTasks(repo: DynamoTaskRepository, ids: string[]): Promise<Map<string, Task>> {
+  const out = new Map<string, Task>();
+  for (let i = 0; i < ids.length; i += 25) {
+    const got = await Promise.all(ids.slice(i, i + 25).map((id) => repo.get(id)));
+    for (const t of got) if (t) out.set(t.taskId, t);
+  }
+  return out;
+}
+
+export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
+  const say = opts.progress ?? (() => {});
+  const random = prng(opts.seed);
+  const clients = (): AwsClients =>
+    createAwsClients({
+      region: 'us-east-1',
+      dynamodbEndpoint: opts.endpoints.dynamodb,
+      sqsEndpoint: opts.endpoints.s3sqs,
+      s3Endpoint: opts.endpoints.s3sqs,
+    });
+  const apiClients = clients();
+  const workerClients = clients();
+  const names = await bootstrapLocalResources(
+    apiClients,
+    `-chaos-${randomBytes(3).toString('hex')}`,
+  );
+  const comfy: ComfyStandIn = await startComfyStandIn({
+    executionMs: opts.executionMs ?? 40,
+    seed: opts.seed,
+  });
+  const config: Config = loadConfig({
+    TASKS_TABLE_NAME: names.tasksTable,
+    API_KEYS_TABLE_NAME: names.apiKeysTable,
+    OUTPUTS_BUCKET_NAME: names.bucket,
+    DISPATCH_QUEUE_URL: names.queueUrl,
+    AWS_ENDPOINT_URL_DYNAMODB: opts.endpoints.dynamodb,
+    AWS_ENDPOINT_URL_SQS: opts.endpoints.s3sqs,
+    AWS_ENDPOINT_URL_S3: opts.endpoints.s3sqs,
+    AWS_REGION: 'us-east-1',
+    COMFYUI_URLS: comfy.url,
+    LOG_LEVEL: 'INFO',
+    MAX_ACTIVE_TASKS_PER_OWNER: '1000',
+    MAX_IN_FLIGHT: '6',
+    POLL_INTERVAL_MS: '100',
+    POLLER_RUN_MS: '20000',
+    POLLER_LEASE_MS: '2000',
+    POLLER_LOST_AFTER_POLLS: '2',
+    POLLER_LOST_GRACE_MS: '1500',
+    POLLER_COPY_CONCURRENCY: '4',
+    DISPATCH_DEFER_BASE_SECONDS: '1',
+    DISPATCH_DEFER_MAX_SECONDS: '2',
+    DISPATCH_RETRY_BASE_SECONDS: '1',
+    DISPATCH_RETRY_MAX_SECONDS: '2',
+    COMFYUI_CONNECT_TIMEOUT_MS: '2000',
+    COMFYUI_HEADERS_TIMEOUT_MS: '5000',
+    COMFYUI_BODY_TIMEOUT_MS: '5000',
+  });
+
+  const s3Faults = injectS3WriteFaults(workerClients.s3, {
+    probability: opts.s3FaultRate ?? 0.1,
+    random,
+  });
+  let workerErrors = 0;
+  const runtime = await startChaosRuntime({
+    config,
+    names,
+    apiClients,
+    workerClients,
+    duplicateRate: opts.duplicateRate ?? 0.15,
+    random,
+    // Longer than the dispatcher's timeout (30 s), as deployed (there 6x): a message is never
+    // redelivered while an invocation still works on it. Shorter than AWS's 180 s to drain sooner.
+    visibilitySeconds: 35,
+    onError: () => {
+      workerErrors++;
+    },
+  });
+
+  // Callers: three owners with a key each.
+  const owners = ['alice', 'bob', 'carol'];
+  const keys: Record<string, string> = {};
+  const admin = { keys: buildAuthorizerDeps(config, apiClients).keys, clock: systemClock };
+  for (const owner of owners) keys[owner] = (await createKey(admin, owner, 'chaos')).key;
+  const plans = planTasks(opts.tasks, owners, random, {
+    fail: opts.failRate ?? 0.1,
+    cancel: opts.cancelRate ?? 0.15,
+  });
+
+  // Faults on.
+  const rate = opts.comfyFaultRate ?? 0.1;
+  comfy.control.failNode({ classType: FAILING_NODE_CLASS, message: 'Injected failure (chaos)' });
+  const faultIds = [
+    comfy.control.injectFault({
+      route: /^\/(?!__standin)/,
+      kind: 'status',
+      status: 503,
+      probability: rate / 4,
+    }),
+    comfy.control.injectFault({
+      route: /^\/(?!__standin)/,
+      kind: 'status',
+      status: 500,
+      probability: rate / 4,
+    }),
+    comfy.control.injectFault({ route: /^\/(?!__standin)/, kind: 'drop', probability: rate / 4 }),
+    comfy.control.injectFault({ route: /^\/(?!__standin)/, kind: 'reset', probability: rate / 4 }),
+  ];
+  let restarts = 0;
+  let restarting = true;
+  const restartLoop = (async () => {
+    const every = opts.restartEveryMs ?? 3000;
+    while (restarting) {
+      await sleep(every * (0.7 + 0.6 * random()));
+      if (!restarting) break;
+      restarts++;
+      await comfy.control.restart({ downtimeMs: 100 + Math.floor(random() * 400) });
+    }
+  })();
+
+  const output = captureOutput();
+  const started = Date.now();
+  say(`seed ${opts.seed}: submitting ${opts.tasks} tasks with faults on`);
+  const workload = runWorkload({
+    apiUrl: runtime.apiUrl,
+    keys,
+    plans,
+    seed: opts.seed,
+    concurrency: 6,
+  });
+  await Promise.all([workload.done, sleep(opts.minChaosMs ?? 10_000)]);
+  const chaosMs = Date.now() - started;
+
+  // Faults off, then drain.
+  const fired: Record<string, number> = {};
+  for (const f of comfy.control.state().faults) {
+    const label =
+      f.rule.kind === 'status'
+        ? `${(f.rule as { status: number }).status}`
+        : f.rule.kind === 'drop'
+          ? 'dropped connection'
+          : 'connection reset';
+    fired[label] = (fired[label] ?? 0) + f.fired;
+  }
+  for (const id of faultIds) comfy.control.removeFault(id);
+  restarting = false;
+  await restartLoop;
+  s3Faults.enabled = false;
+  runtime.duplicates.enabled = false;
+  say(`faults off after ${(chaosMs / 1000).toFixed(1)} s; draining`);
+
+  const repo = new DynamoTaskRepository({ client: apiClients.doc, tableName: names.tasksTable });
+  const ids = plans.flatMap((p) => (p.taskId ? [p.taskId] : []));
+  const drainStart = Date.now();
+  let tasks = await readTasks(repo, ids);
+  while (Date.now() - drainStart < (opts.drainTimeoutMs ?? 120_000)) {
+    const open = ids.filter((id) => !isTerminal(tasks.get(id)?.status ?? 'queued'));
+    if (open.length === 0) break;
+    say(`  ${open.length} task(s) not terminal yet`);
+    await sleep(1000);
+    tasks = await readTasks(repo, ids);
+  }
+  const drainMs = Date.now() - drainStart;
+  // Late writes (a poller finishing a copy) land before the bucket is read.
+  await sleep(1500);
+  await runtime.stop();
+  tasks = await readTasks(repo, ids);
+  const objects = await listOutputs(apiClients, names.bucket);
+  const runs = comfy.control.runs();
+  await comfy.stop();
+  output.stop();
+  const logs = output.text();
+
+  const input: ChaosInput = {
+    seed: opts.seed,
+    plans,
+    tasks,
+    runs,
+    objects,
+    maxRequeues: config.MAX_REQUEUES,
+    duplicateDispatches: tasksLogged(logs, DUPLICATE_DISPATCH_MESSAGE),
+    chaosMs,
+    drainMs,
+    faults: {
+      restarts,
+      comfyFaults: fired,
+      s3WritesFailed: s3Faults.total(),
+      sqsDuplicatesInBatch: runtime.duplicates.inBatch,
+      sqsDuplicatesResent: runtime.duplicates.resent,
+      apiRetries: workload.apiRetries(),
+      pollerInvocations: runtime.invocations(),
+      workerErrors,
+    },
+  };
+  const report = buildReport(input);
+  return { input, report, text: formatReport(input, report), logs };
+}

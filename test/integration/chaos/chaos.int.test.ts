@@ -1,0 +1,46 @@
+/**
+ * The chaos run of `npm run chaos`, smaller (36 tasks, shorter fault window), on the shared
+ * emulators: the stand-in restarting, ComfyUI calls failing, SQS duplicates, two pollers, S3 write
+ * faults; then a drain. Every invariant of test/chaos/report.ts must hold, and the functions' logs
+ * must hold no API key, JWT or presigned signature. The seed is printed; CHAOS_SEED repeats a run.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { runChaos } from '../../chaos/harness.js';
+import { findSecrets } from '../../helpers/capture-output.js';
+
+const SEED = Number(process.env.CHAOS_SEED) || 20_260_101;
+
+describe('chaos (CI size)', () => {
+  it('ends every task, loses and mixes up no output, runs nothing beyond the retry policy', async () => {
+    // Act
+    const result = await runChaos({
+      tasks: 36,
+      seed: SEED,
+      endpoints: { dynamodb: inject('dynamodbEndpoint'), s3sqs: inject('s3SqsEndpoint') },
+      restartEveryMs: 2500,
+      s3FaultRate: 0.2,
+      minChaosMs: 10_000,
+      drainTimeoutMs: 90_000,
+    });
+    // Assess
+    console.log(result.text);
+    if (result.report.violations.length > 0) {
+      // Keep the functions' logs for the post-mortem.
+      const dir = join(import.meta.dirname, '..', '..', '..', '.local', 'chaos');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `ci-logs-${SEED}.jsonl`), result.logs);
+      console.log(`logs: .local/chaos/ci-logs-${SEED}.jsonl`);
+    }
+    expect(result.report.violations).toEqual([]);
+    expect(findSecrets(result.logs)).toEqual([]);
+    // The faults really happened (a run without them proves nothing).
+    const f = result.input.faults;
+    expect(f.restarts).toBeGreaterThan(0);
+    expect(Object.values(f.comfyFaults).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(f.sqsDuplicatesInBatch + f.sqsDuplicatesResent).toBeGreaterThan(0);
+    expect(f.pollerInvocations.pollerB).toBeGreaterThan(0);
+    expect(result.report.statuses.succeeded ?? 0).toBeGreaterThan(0);
+  }, 240_000);
+});
