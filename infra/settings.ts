@@ -5,7 +5,7 @@
  * (either `name` or `comfy-serverless:name`). docs/deploy.md lists them for operators.
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigSchema } from '../shared/config.js';
 
 /** A model file ComfyUI needs, downloaded once at first boot of the GPU instance. */

@@ -2,7 +2,7 @@
  * Configuration, parsed once from the environment at cold start (the only reader of process.env in
  * functions/ and shared/). A missing or malformed variable fails the cold start with its name.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const csv = z.string().transform((s) =>
   s

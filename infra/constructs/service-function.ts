@@ -11,7 +11,7 @@ import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { ConfigSchema } from '../../shared/config.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../shared/telemetry-names.js';
 import { LOCK_FILE, PROJECT_ROOT } from '../paths.js';

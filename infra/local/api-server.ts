@@ -2,8 +2,8 @@
  * The local API Gateway: an HTTP server that turns each request into an HTTP API payload 2.0 event,
  * runs the route's authorizer as API Gateway would, invokes the route's function (the same
  * functions/<name>/index.ts handler Lambda runs) and writes its result back by the v2 rules.
- * Unknown routes are 404, unauthorised calls 401/403, a failing function 500 and a timed-out one
- * 503, each with API Gateway's `{"message": ...}` body.
+ * Unknown routes are 404, unauthorised calls 401/403, a failing (or timed-out) function 500, an
+ * integration slower than the gateway waits 503, each with API Gateway's `{"message": ...}` body.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -15,7 +15,7 @@ import { type ApiContext, buildHttpApiEvent } from './api/http-api-event.js';
 import { GATEWAY_ERRORS, type HttpResponse, toHttpResponse } from './api/http-api-result.js';
 import { matchRoute } from './api/route-match.js';
 import { type ThrottleConfig, tokenBucket } from './api/throttle.js';
-import { invokeFunction, LambdaTimeoutError, type LocalFunction } from './runtime/invoke.js';
+import { invokeFunction, type LocalFunction } from './runtime/invoke.js';
 
 /** API Gateway's payload limit. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -38,6 +38,8 @@ export interface ApiServerOptions {
   functions: ReadonlyMap<string, LocalFunction>;
   /** API Gateway's CORS settings; without them no CORS headers are added (the deployed default). */
   cors?: CorsConfig;
+  /** How long API Gateway waits for a function. @default 30_000 (the HTTP API maximum) */
+  integrationTimeoutMs?: number;
   /** The stage's throttle; without it nothing is throttled. */
   throttle?: ThrottleConfig;
   /** Runs for every route with `auth: true`. Without it such routes answer 500. */
@@ -117,19 +119,27 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       opts.onError?.(new Error(`functions/${match.route.fn} is not available`), match.routeKey);
       return [GATEWAY_ERRORS.internal(), match.routeKey];
     }
+    // A function error, its own timeout included, is a 500; the gateway giving up on a slower
+    // integration (30 s for HTTP APIs) is a 503.
+    let timer: NodeJS.Timeout | undefined;
+    const gatewayTimeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), opts.integrationTimeoutMs ?? 30_000);
+    });
     try {
-      return [
-        toHttpResponse(await invokeFunction(fn, event, { region: api.region })),
-        match.routeKey,
-      ];
+      const out = await Promise.race([
+        invokeFunction(fn, event, { region: api.region }),
+        gatewayTimeout,
+      ]);
+      if (out === 'timeout') {
+        opts.onError?.(new Error('integration timed out'), match.routeKey);
+        return [GATEWAY_ERRORS.unavailable(), match.routeKey];
+      }
+      return [toHttpResponse(out), match.routeKey];
     } catch (err) {
       opts.onError?.(err, match.routeKey);
-      return [
-        err instanceof LambdaTimeoutError
-          ? GATEWAY_ERRORS.unavailable()
-          : GATEWAY_ERRORS.internal(),
-        match.routeKey,
-      ];
+      return [GATEWAY_ERRORS.internal(), match.routeKey];
+    } finally {
+      clearTimeout(timer);
     }
   };
 

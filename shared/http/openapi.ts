@@ -2,7 +2,7 @@
  * The OpenAPI 3.1 document, generated from the zod schemas in `schemas.ts` and the routes in
  * infra/routes.ts. `npm run openapi` writes it to docs/openapi.json; a test checks the committed file.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { API_ROUTES } from '../../infra/routes.js';
 import * as S from './schemas.js';
 

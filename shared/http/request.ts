@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { InvalidRequestError } from '../domain/errors.js';
 import { zodIssues } from './issues.js';
 

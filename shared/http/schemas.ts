@@ -2,7 +2,7 @@
  * The API's request and response schemas: the ONE source of truth. Handlers parse with them and
  * `docs/openapi.json` is generated from them (`npm run openapi`); a test fails if the two differ.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { UUID_RE } from '../domain/ids.js';
 import { TASK_STATUSES } from '../domain/task.js';
 import { TEMPLATE_NAME_RE } from '../templates/template-file.js';

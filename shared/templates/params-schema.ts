@@ -2,7 +2,7 @@
  * Turns a template's param specs into the zod schema that validates a request's params, and from it
  * the JSON Schema that GET /v1/templates publishes: one definition, two uses.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { UUID_RE } from '../domain/ids.js';
 import type { ParamSpec } from './template-file.js';
 

@@ -3,7 +3,7 @@
  * so operators add their own by dropping such JSON files into TEMPLATES_DIR, without code. See
  * docs/templates.md for the format with an example.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Where a param's value is written: `workflow[node].inputs[input]`. */
 const Target = z.strictObject({ node: z.string().min(1), input: z.string().min(1) });

@@ -5,6 +5,7 @@
  * fails with a timeout error when it outlives the function's timeout. Locally the timed-out handler
  * cannot be frozen: it keeps running in the background, but its result is ignored.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Callback, Context } from 'aws-lambda';
 import { createLambdaContext } from './lambda-context.js';
 
@@ -39,6 +40,35 @@ export class LambdaInvocationError extends Error {
   }
 }
 
+/** The invocation a piece of code runs in (follows promises and callbacks the handler starts). */
+export interface InvocationScope {
+  functionName: string;
+  awsRequestId: string;
+}
+const scope = new AsyncLocalStorage<InvocationScope>();
+
+/**
+ * The local function invocation the caller runs inside, if any: lets the benchmark attribute SDK
+ * requests to the function that made them (the event source's own receives have none).
+ */
+export const currentInvocation = (): InvocationScope | undefined => scope.getStore();
+
+/** One finished invocation, as Lambda would bill it (the benchmark's Lambda cost estimate). */
+export interface InvocationRecord {
+  functionName: string;
+  ms: number;
+  ok: boolean;
+}
+const invocationObservers = new Set<(record: InvocationRecord) => void>();
+
+/** Hands every finished invocation in this process to `observer`; returns a function that stops it. */
+export function observeInvocations(observer: (record: InvocationRecord) => void): () => void {
+  invocationObservers.add(observer);
+  return () => {
+    invocationObservers.delete(observer);
+  };
+}
+
 const jsonCopy = <T>(value: T): T =>
   value === undefined ? (null as T) : (JSON.parse(JSON.stringify(value)) as T);
 
@@ -54,10 +84,14 @@ export async function invokeFunction<R = unknown>(
     ...(fn.memoryMb ? { memoryMb: fn.memoryMb } : {}),
   });
   let timer: NodeJS.Timeout | undefined;
+  const started = performance.now();
+  let ok = false;
   const run = new Promise<unknown>((resolve, reject) => {
     const callback: Callback = (err, result) => (err ? reject(err) : resolve(result));
     try {
-      const out = fn.handler(jsonCopy(event), context, callback);
+      const out = scope.run({ functionName: fn.name, awsRequestId: context.awsRequestId }, () =>
+        fn.handler(jsonCopy(event), context, callback),
+      );
       if (out && typeof (out as Promise<unknown>).then === 'function') {
         (out as Promise<unknown>).then(resolve, reject);
       } else if (fn.handler.length < 3) {
@@ -71,12 +105,16 @@ export async function invokeFunction<R = unknown>(
     timer = setTimeout(() => reject(new LambdaTimeoutError(fn.name, fn.timeoutMs)), fn.timeoutMs);
   });
   try {
-    return jsonCopy((await Promise.race([run, timeout])) as R);
+    const result = jsonCopy((await Promise.race([run, timeout])) as R);
+    ok = true;
+    return result;
   } catch (err) {
     if (err instanceof LambdaTimeoutError) throw err;
     const e = err instanceof Error ? err : new Error(String(err));
     throw new LambdaInvocationError(fn.name, e.name, e.message, err);
   } finally {
     clearTimeout(timer);
+    const record = { functionName: fn.name, ms: performance.now() - started, ok };
+    for (const observe of invocationObservers) observe(record);
   }
 }

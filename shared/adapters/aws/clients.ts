@@ -22,6 +22,22 @@ export interface AwsClients {
   s3: S3Client;
 }
 
+/** Called with every set of clients `createAwsClients` builds (see `observeAwsClients`). */
+export type AwsClientsObserver = (clients: AwsClients) => void;
+const observers = new Set<AwsClientsObserver>();
+
+/**
+ * Hands every set of clients built from now on in this process to `observer`, e.g. so a benchmark can
+ * attach a `RequestCounter` to each function's clients. Returns a function that stops observing.
+ * Production code never registers one.
+ */
+export function observeAwsClients(observer: AwsClientsObserver): () => void {
+  observers.add(observer);
+  return () => {
+    observers.delete(observer);
+  };
+}
+
 export function createAwsClients(cfg: AwsClientConfig): AwsClients {
   const dynamodb = new DynamoDBClient({
     region: cfg.region,
@@ -38,5 +54,7 @@ export function createAwsClients(cfg: AwsClientConfig): AwsClients {
     region: cfg.region,
     ...(cfg.s3Endpoint ? { endpoint: cfg.s3Endpoint, forcePathStyle: true } : {}),
   });
-  return { dynamodb, doc, sqs, s3 };
+  const clients = { dynamodb, doc, sqs, s3 };
+  for (const observe of observers) observe(clients);
+  return clients;
 }

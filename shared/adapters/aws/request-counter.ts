@@ -11,12 +11,22 @@
  *
  * `calls` counts commands sent; `attempts` counts HTTP attempts including the SDK's own retries
  * (what AWS bills). Presigning a URL sends nothing and is not counted.
+ *
+ * With a `scope` function (e.g. the local runtime's `currentInvocation()?.functionName`), counts are
+ * kept apart per scope, read when each command is sent; entries then carry `scope`.
  */
 export interface RequestCount {
   service: string;
   operation: string;
   calls: number;
   attempts: number;
+  /** Only when the counter has a `scope` function; '' when it returned undefined. */
+  scope?: string;
+}
+
+export interface RequestCounterOptions {
+  /** Names the part of the program a request belongs to. */
+  scope?: () => string | undefined;
 }
 
 type Handler = (args: never) => Promise<unknown>;
@@ -45,6 +55,8 @@ export class RequestCounter {
   private readonly counts = new Map<string, RequestCount>();
   private readonly attached = new WeakSet<object>();
 
+  constructor(private readonly options: RequestCounterOptions = {}) {}
+
   /** Start counting this client's requests. Attaching twice counts once. */
   attach(client: Attachable): this {
     const stack = client.middlewareStack;
@@ -69,14 +81,15 @@ export class RequestCounter {
     return this;
   }
 
-  /** The counts so far, sorted by service then operation. */
+  /** The counts so far, sorted by scope (if any), service, then operation. */
   snapshot(): RequestCount[] {
     return [...this.counts.values()]
       .map((c) => ({ ...c }))
-      .sort((a, b) =>
-        a.service === b.service
-          ? a.operation.localeCompare(b.operation)
-          : a.service.localeCompare(b.service),
+      .sort(
+        (a, b) =>
+          (a.scope ?? '').localeCompare(b.scope ?? '') ||
+          a.service.localeCompare(b.service) ||
+          a.operation.localeCompare(b.operation),
       );
   }
 
@@ -94,10 +107,11 @@ export class RequestCounter {
   private entry(clientName: string | undefined, commandName: string | undefined): RequestCount {
     const service = (clientName ?? 'Unknown').replace(/Client$/, '');
     const operation = (commandName ?? 'Unknown').replace(/Command$/, '');
-    const key = `${service}/${operation}`;
+    const scope = this.options.scope ? (this.options.scope() ?? '') : undefined;
+    const key = `${scope ?? ''}/${service}/${operation}`;
     let c = this.counts.get(key);
     if (!c) {
-      c = { service, operation, calls: 0, attempts: 0 };
+      c = { service, operation, calls: 0, attempts: 0, ...(scope !== undefined ? { scope } : {}) };
       this.counts.set(key, c);
     }
     return c;

@@ -3,7 +3,7 @@
  * They are deliberately loose (`looseObject`): ComfyUI adds fields between versions, and only the fields
  * we read are checked.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** `[event, data]` pairs in `status.messages`. */
 export const StatusMessage = z.tuple([z.string(), z.record(z.string(), z.unknown())]);

@@ -126,11 +126,11 @@ describe('local API server, API-key mode', () => {
     expect(await list.json()).toEqual({ items: [] });
   });
 
-  it('answers 500 for a failing function, 503 for a timed-out one, 500 for a missing one', async () => {
+  it('answers 500 for a failing or timed-out function, 500 for a missing one', async () => {
     expect((await call('/v1/tasks/x/cancel', { method: 'POST' })).status).toBe(500);
     const slow = await call('/v1/templates');
-    expect(slow.status).toBe(503);
-    expect(await slow.json()).toEqual({ message: 'Service Unavailable' });
+    expect(slow.status).toBe(500);
+    expect(await slow.json()).toEqual({ message: 'Internal Server Error' });
     expect((await call('/v1/uploads', { method: 'POST' })).status).toBe(500);
   });
 
@@ -167,6 +167,23 @@ describe('local API server, API-key mode', () => {
       expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
     } finally {
       await cors.close();
+    }
+  });
+
+  it('answers 503 when the integration outlasts the gateway', async () => {
+    const t = await startApiServer({
+      port: 0,
+      routes: API_ROUTES,
+      functions: new Map([['templates', fn('templates', () => new Promise(() => {}), 10_000)]]),
+      authorizer: { authorize: async () => ({ allowed: true, authorizer: {} }) },
+      integrationTimeoutMs: 50,
+    });
+    try {
+      const res = await fetch(`${t.url}/v1/templates`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ message: 'Service Unavailable' });
+    } finally {
+      await t.close();
     }
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { createHandler as createCancel } from '../../../functions/cancel/handler.js';
 import { createHandler as createUpload } from '../../../functions/create-upload/handler.js';
 import { createHandler as createList } from '../../../functions/list/handler.js';

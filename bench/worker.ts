@@ -1,0 +1,118 @@
+/**
+ * One run of the bench in a process of its own (run.ts starts it): `tsx bench/worker.ts <group>`,
+ * options as JSON in BENCH_OPTIONS. Prints each figure as a `@figure {json}` line on stdout; progress
+ * goes to stderr. A process per run, because the function modules read their configuration once, at
+ * import, and because one run's memory and CPU must not bleed into the next.
+ */
+import { loadavg } from 'node:os';
+import { coldStartFigures } from './figures/cold-start.js';
+import { copyFigures } from './figures/copy.js';
+import { gpuFigures } from './figures/gpu.js';
+import { idleFigures } from './figures/idle.js';
+import { lagFigures } from './figures/lag.js';
+import { loadRun } from './figures/load-run.js';
+import { requestFigures } from './figures/requests.js';
+import { submitFigures } from './figures/submit.js';
+import type { Figure } from './lib/figure.js';
+import type { BenchOptions, Group } from './lib/options.js';
+import { startBenchSystem } from './lib/system.js';
+import { imageWorkflow, workflowFromFile } from './lib/workflows.js';
+import { FIGURE_PREFIX, PROGRESS_PREFIX } from './worker-protocol.js';
+
+const group = process.argv[2] as Group;
+const opts = JSON.parse(process.env.BENCH_OPTIONS ?? '{}') as BenchOptions;
+const log = (line: string) => process.stderr.write(`${PROGRESS_PREFIX}${group}] ${line}\n`);
+const load = () => Math.round((loadavg()[0] ?? 0) * 100) / 100;
+const loadAtStart = load();
+const emit = (figures: Figure[]) => {
+  const load1m = load();
+  for (const f of figures)
+    process.stdout.write(
+      `${FIGURE_PREFIX}${JSON.stringify({ ...f, load_1m: load1m, load_1m_at_start: loadAtStart })}\n`,
+    );
+};
+const wants = (name: string) => opts.only.includes(name as never);
+const workflow = opts.workflow ? workflowFromFile(opts.workflow) : imageWorkflow;
+
+async function main() {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  switch (group) {
+    case 'cold':
+      emit(await coldStartFigures({ imports: opts.imports, log }));
+      return;
+    case 'copy':
+      emit(await copyFigures({ bytes: opts.copyMib * 1024 * 1024, log }));
+      return;
+    case 'load': {
+      const owners = Math.max(1, Math.ceil(opts.tasks / 40));
+      const system = await startBenchSystem({
+        owners,
+        executionMs: 500,
+        ...(opts.comfyuiUrl ? { comfyuiUrl: opts.comfyuiUrl } : {}),
+        log,
+      });
+      try {
+        const run = await loadRun(system, {
+          tasks: opts.tasks,
+          workflow,
+          timeoutMs: opts.timeoutMinutes * 60_000,
+          log,
+        });
+        if (run.timedOut) log(`gave up after ${opts.timeoutMinutes} min`);
+        if (wants('gpu')) emit(gpuFigures(run));
+        if (wants('lag')) emit(lagFigures(run));
+        if (wants('requests')) emit(requestFigures(run));
+      } finally {
+        await system.stop();
+      }
+      return;
+    }
+    case 'submit': {
+      const system = await startBenchSystem({
+        owners: opts.clients,
+        executionMs: 500,
+        connections: opts.clients,
+        ...(opts.comfyuiUrl ? { comfyuiUrl: opts.comfyuiUrl } : {}),
+        log,
+      });
+      try {
+        emit(await submitFigures(system, { perClient: opts.perClient, workflow }));
+      } finally {
+        await system.stop();
+      }
+      return;
+    }
+    case 'idle': {
+      const system = await startBenchSystem({
+        owners: 1,
+        executionMs: 500,
+        pollerRepeatMs: 0,
+        ...(opts.comfyuiUrl ? { comfyuiUrl: opts.comfyuiUrl } : {}),
+        log,
+      });
+      try {
+        emit(
+          await idleFigures(system, {
+            finished: opts.idleTasks,
+            minutes: opts.idleMinutes,
+            log,
+          }),
+        );
+      } finally {
+        await system.stop();
+      }
+      return;
+    }
+  }
+  throw new Error(`unknown run ${group}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(
+      `bench run ${group} failed: ${err instanceof Error ? err.stack : String(err)}\n`,
+    );
+    process.exit(1);
+  },
+);
