@@ -302,7 +302,15 @@ async function cancelAfterDispatch(
     await deps.tasks.update(
       task.taskId,
       { status: 'dispatched' },
-      { status: 'cancelled', finishedAt: isoAt(deps.clock) },
+      {
+        status: 'cancelled',
+        finishedAt: isoAt(deps.clock),
+        // As the cancel route writes it for a task cancelled while queued.
+        error: {
+          code: 'CANCELLED',
+          message: 'The task was cancelled at the caller\u2019s request.',
+        },
+      },
       ['cancelRequested', 'queuePosition'],
     );
   } catch (err) {

@@ -302,7 +302,7 @@ describe('dispatchTask', () => {
     const out = await run(T1);
     expect(out).toEqual({ kind: 'cancelled' });
     expect(comfy[0]?.cancelled).toEqual([T1]);
-    expect(tasks.task(T1)).toMatchObject({ status: 'cancelled' });
+    expect(tasks.task(T1)).toMatchObject({ status: 'cancelled', error: { code: 'CANCELLED' } });
     expect(tasks.task(T1)?.cancelRequested).toBeUndefined();
   });
 
