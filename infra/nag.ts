@@ -40,10 +40,11 @@ export const PATTERN_ACKNOWLEDGMENTS: readonly PatternAcknowledgment[] = [
   },
   {
     rule: 'AwsSolutions-IAM5',
-    finding: /^Action::s3:(GetObject\*|GetBucket\*|List\*|Abort\*)$/,
+    finding: /^Action::s3:(GetObject\*|GetBucket\*|List\*|Abort\*|DeleteObject\*)$/,
     reason:
-      "The action groups of CDK's bucket grants (read: GetObject*, GetBucket*, List*; put: " +
-      'Abort* for multipart uploads), on the prefix-scoped resources above only.',
+      "The action groups of CDK's bucket grants (read: GetObject*, GetBucket*, List*; write: " +
+      'Abort* for multipart uploads, DeleteObject* for a dropped workflow), on the prefix-scoped ' +
+      'resources above only.',
   },
 ];
 
@@ -82,7 +83,7 @@ export function checkAwsSolutions(scope: IConstruct): PolicyValidationPluginRepo
 
 /** The validation plugin the app registers (`Validations.of(app).addPlugins(...)`). */
 export class AwsSolutionsPlugin implements IPolicyValidationPlugin {
-  public readonly name = 'AwsSolutions (cdk-nag)';
+  public readonly name = 'AwsSolutions';
 
   validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
     return checkAwsSolutions(context.appConstruct);

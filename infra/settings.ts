@@ -7,6 +7,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as z from 'zod';
 import { ConfigSchema } from '../shared/config.js';
+import { API_KEY_AUTHORIZER } from './routes.js';
 
 /** A model file ComfyUI needs, downloaded once at first boot of the GPU instance. */
 export const ModelSpecSchema = z.object({
@@ -107,7 +108,7 @@ export const SettingsSchema = z
     comfyCleanupHours: int(24, 1, 24 * 30),
     apiRateLimit: int(50, 1, 10_000),
     apiBurstLimit: int(100, 1, 5_000),
-    authorizerCacheSeconds: int(300, 0, 3600),
+    authorizerCacheSeconds: int(API_KEY_AUTHORIZER.resultsCacheTtlSeconds, 0, 3600),
     dispatchMaxConcurrency: int(2, 2, 1000),
     pollerReservedConcurrency: int(0, 0, 1),
     functionEnv,

@@ -23,7 +23,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { RouteSpec } from '../routes.js';
+import { API_KEY_AUTHORIZER, JWT_AUTHORIZER, type RouteSpec } from '../routes.js';
 
 /** The header that carries API keys (functions/authorizer reads the same one). */
 export const API_KEY_HEADER = 'x-api-key';
@@ -35,7 +35,7 @@ export type TaskApiAuth =
       readonly authorizer: IFunction;
       /**
        * How long API Gateway caches a key's verdict. A revoked key keeps working this long.
-       * @default Duration.minutes(5)
+       * @default API_KEY_AUTHORIZER.resultsCacheTtlSeconds (infra/routes.ts: 300 s)
        */
       readonly cacheTtl?: Duration;
     }
@@ -150,14 +150,15 @@ function createAuthorizer(auth: TaskApiAuth): IHttpRouteAuthorizer {
   if (auth.mode === 'jwt') {
     return new HttpJwtAuthorizer('JwtAuthorizer', auth.issuer, {
       jwtAudience: [...auth.audience],
+      identitySource: [...JWT_AUTHORIZER.identitySource],
     });
   }
   return new HttpLambdaAuthorizer('ApiKeyAuthorizer', auth.authorizer, {
     responseTypes: [HttpLambdaResponseType.SIMPLE],
     // The cache key: requests with the same key reuse the verdict; a request without it is
     // rejected with 401 before the function runs.
-    identitySource: [`$request.header.${API_KEY_HEADER}`],
-    resultsCacheTtl: auth.cacheTtl ?? Duration.minutes(5),
+    identitySource: [...API_KEY_AUTHORIZER.identitySource],
+    resultsCacheTtl: auth.cacheTtl ?? Duration.seconds(API_KEY_AUTHORIZER.resultsCacheTtlSeconds),
   });
 }
 

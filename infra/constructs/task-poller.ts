@@ -67,7 +67,9 @@ export class TaskPoller extends Construct {
     });
     const fn = this.poller.fn;
     props.tasksTable.grantReadWriteData(fn);
+    props.bucket.grantRead(fn, 'outputs/*'); // an output already copied is not copied again (HEAD)
     props.bucket.grantPut(fn, 'outputs/*');
+    props.bucket.grantRead(fn, 'workflows/*'); // reading a large-workflow task
     props.queue.grantSendMessages(fn);
 
     this.schedule = new Rule(this, 'Schedule', {

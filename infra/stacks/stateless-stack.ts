@@ -196,20 +196,24 @@ export class StatelessStack extends Stack {
       this.apiFunctions[name] = created;
       return created.fn;
     };
-    // Each function gets exactly what its use-case touches.
+    // Each function gets exactly what its use-cases touch. Reading a task may read its workflow
+    // from workflows/ (the repository stores large ones there); task views presign outputs/ links.
     const submit = fn('submit', 'POST /v1/tasks');
     tasksTable.grantReadWriteData(submit);
-    bucket.grantRead(submit, 'uploads/*'); // the upload must exist (HEAD)
-    bucket.grantPut(submit, 'workflows/*'); // workflows too large for the item
     queue.grantSendMessages(submit);
+    bucket.grantRead(submit, 'uploads/*'); // the referenced upload must exist (HEAD)
+    bucket.grantReadWrite(submit, 'workflows/*'); // store, replay, or drop a large workflow
     const status = fn('status', 'GET /v1/tasks/{taskId}');
     tasksTable.grantReadData(status);
-    bucket.grantRead(status, 'outputs/*'); // presigned output links
+    bucket.grantRead(status, 'workflows/*');
+    bucket.grantRead(status, 'outputs/*');
     const list = fn('list', 'GET /v1/tasks');
     tasksTable.grantReadData(list);
     bucket.grantRead(list, 'outputs/*');
     const cancel = fn('cancel', 'POST /v1/tasks/{taskId}/cancel');
     tasksTable.grantReadWriteData(cancel);
+    bucket.grantRead(cancel, 'workflows/*');
+    bucket.grantRead(cancel, 'outputs/*');
     const templates = fn('templates', 'GET /v1/templates');
     const createUpload = fn('create-upload', 'POST /v1/uploads');
     tasksTable.grantReadWriteData(createUpload);

@@ -210,11 +210,15 @@ describe('StatelessStack (API key mode, defaults)', () => {
       expect(templates.every((a) => a.startsWith('logs:'))).toBe(true);
       const prefixes: Record<string, string[]> = {
         submit: ['uploads', 'workflows'],
-        status: ['outputs'],
+        status: ['outputs', 'workflows'],
         list: ['outputs'],
+        cancel: ['outputs', 'workflows'],
         'create-upload': ['uploads'],
         dispatcher: ['uploads', 'workflows'],
-        poller: ['outputs'],
+        'dead-letter': ['workflows'],
+        poller: ['outputs', 'workflows'],
+        templates: [],
+        authorizer: [],
       };
       for (const [fn, expected] of Object.entries(prefixes)) {
         const s3 = policyStatements(template, ROLE_PREFIX(fn)).filter((s) =>
@@ -225,9 +229,12 @@ describe('StatelessStack (API key mode, defaults)', () => {
           .map(flat)
           .flatMap((r) => [...r.matchAll(/"\/([a-z]+)\/\*"/g)].map((m) => m[1]));
         expect([...new Set(objectPrefixes)].sort(), fn).toEqual(expected);
-        const putObjects = s3.filter((s) => actionsOf(s).includes('s3:PutObject'));
-        for (const s of putObjects)
+        const writes = s3.filter((s) => actionsOf(s).some((a) => /^s3:(Put|Delete)/.test(a)));
+        for (const s of writes) {
           expect(flat(s.Resource), fn).toMatch(/\/(outputs|uploads|workflows)\/\*/);
+        }
+        const writesOutputs = writes.some((s) => flat(s.Resource).includes('/outputs/*'));
+        expect(writesOutputs, fn).toBe(fn === 'poller');
       }
     });
 
