@@ -56,7 +56,7 @@ export async function idleFigures(
         3,
       ),
       load_ms: Math.round(loadMs),
-      note: `value: requests made inside the poller, dispatcher and dead-letter functions; "${EVENT_SOURCE_SCOPE}": the local SQS event source's 20 s long polls (2 pollers on the dispatch queue, 1 on the DLQ), which Lambda's event source mappings make too, with their own number of pollers`,
+      note: `value: requests made inside the poller, dispatcher and dead-letter functions; "${EVENT_SOURCE_SCOPE}": the long polls (20 s) of the local SQS event sources in front of the dispatcher and dead-letter functions, which Lambda's event source mappings make too, with their own number of pollers`,
     }),
   ];
 }

@@ -15,10 +15,12 @@ import {
   costOf,
   requestsByOperation,
   requestsByScope,
+  requestsByScopeAndOperation,
   scaleCost,
   splitUsage,
   totalRequests,
   type Usage,
+  unitsByScopeAndOperation,
 } from '../lib/usage.js';
 import type { LoadRunResult } from './load-run.js';
 
@@ -53,6 +55,18 @@ export function requestFigures(run: LoadRunResult): Figure[] {
       tasks: n,
       by_operation: perTask(requestsByOperation(system.requests), n),
       by_function: perTask(requestsByScope(system.requests), n),
+      by_function_operation: Object.fromEntries(
+        Object.entries(requestsByScopeAndOperation(system.requests)).map(([scope, ops]) => [
+          scope,
+          perTask(ops, n),
+        ]),
+      ),
+      dynamodb_units_per_task: Object.fromEntries(
+        Object.entries(unitsByScopeAndOperation(system)).map(([k, u]) => [
+          k,
+          { write: round(u.write / n, 3), read: round(u.read / n, 3) },
+        ]),
+      ),
       dynamodb_write_units_per_task: round(units.writeUnits / n, 3),
       dynamodb_read_units_per_task: round(units.readUnits / n, 3),
       lambda_invocations_per_task: invocationsPerTask(system, n),

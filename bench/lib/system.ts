@@ -65,6 +65,8 @@ export async function startBenchSystem(opts: SystemOptions): Promise<BenchSystem
       ...['--aws-port', String(awsPort), '--comfy-port', String(comfyPort)],
       ...['--comfy-execution-ms', String(opts.executionMs), '--state-dir', stateDir],
       ...['--poller-repeat', String(opts.pollerRepeatMs ?? 1000), '--quiet'],
+      // The stage throttle (50 requests/s, bursts of 100) would also meter the bench's own polling.
+      '--no-throttle',
       ...(opts.comfyuiUrl ? ['--comfyui-url', opts.comfyuiUrl] : []),
     ],
     { AWS_REGION: region },

@@ -162,3 +162,34 @@ export function capacityTotals(usage: Usage): { readUnits: number; writeUnits: n
   }
   return { readUnits, writeUnits };
 }
+
+/** Billed requests (attempts) per scope, then per `service/operation`. */
+export function requestsByScopeAndOperation(
+  requests: readonly RequestCount[],
+): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const r of [...requests].sort((a, b) => (a.scope ?? '').localeCompare(b.scope ?? ''))) {
+    const scope = out[r.scope ?? ''] ?? {};
+    out[r.scope ?? ''] = scope;
+    const key = `${r.service}/${r.operation}`;
+    scope[key] = (scope[key] ?? 0) + r.attempts;
+  }
+  return out;
+}
+
+/** DynamoDB write and read units per `scope/operation`. */
+export function unitsByScopeAndOperation(
+  usage: Usage,
+): Record<string, { write: number; read: number }> {
+  const out: Record<string, { write: number; read: number }> = {};
+  for (const c of [...usage.capacity].sort((a, b) =>
+    `${a.scope}/${a.operation}`.localeCompare(`${b.scope}/${b.operation}`),
+  )) {
+    const key = `${c.scope}/${c.operation}`;
+    const e = out[key] ?? { write: 0, read: 0 };
+    out[key] = e;
+    e.write += c.writeUnits;
+    e.read += c.readUnits;
+  }
+  return out;
+}

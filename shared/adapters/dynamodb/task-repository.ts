@@ -282,7 +282,12 @@ export class DynamoTaskRepository implements TaskRepository {
         ScanIndexForward: true,
         ExclusiveStartKey: startKey,
       });
-      for (const it of out.Items ?? []) tasks.push(summaryFromItem(it));
+      for (const it of out.Items ?? []) {
+        const task = summaryFromItem(it);
+        // The poller changes the status of the tasks it lists: knowing their owners saves a read each.
+        this.remember(task.taskId, task.owner);
+        tasks.push(task);
+      }
       startKey = out.LastEvaluatedKey;
     } while (startKey);
     return tasks;
