@@ -84,6 +84,11 @@ export const ConfigSchema = z.object({
   POLLER_LEASE_MS: int(15_000, 1000),
   /** Kept free before the Lambda timeout: no poll starts later than this. */
   POLLER_TIMEOUT_MARGIN_MS: int(10_000, 0),
+  /**
+   * The poller Lambda the dispatcher starts after handing tasks to ComfyUI (deployed only; the local
+   * runtime re-runs the poller itself). Unset: no kick, the schedule alone starts the poller.
+   */
+  POLLER_FUNCTION_NAME: z.string().min(1).optional(),
   /** Keep polling this long after the last active task is gone (0: exit at once). */
   POLLER_IDLE_GRACE_MS: int(0, 0),
   /** Output copies in flight at once per poller (each holds S3 multipart buffers). */

@@ -21,6 +21,7 @@ import { logger, type MetricsSink, taskLogger } from '../../shared/observability
 import type { Clock } from '../../shared/ports/clock.js';
 import type { ComfyClient } from '../../shared/ports/comfy-client.js';
 import type { MessageVisibility } from '../../shared/ports/message-visibility.js';
+import type { PollerTrigger } from '../../shared/ports/poller-trigger.js';
 import type { DispatchMessage, TaskQueue } from '../../shared/ports/task-queue.js';
 import { DISPATCH_METRICS, TASK_METRICS } from '../../shared/telemetry-names.js';
 import {
@@ -54,6 +55,8 @@ export interface DispatcherDeps extends Omit<DispatchDeps, 'pool' | 'settings'> 
   clock: Clock;
   /** @default a real timer (tests pass one that moves their clock) */
   sleep?: (ms: number) => Promise<void>;
+  /** Starts the poller after tasks reach ComfyUI. @default none (the local runtime re-runs it) */
+  pollerTrigger?: PollerTrigger;
 }
 
 /** Time kept back from waiting for slots, for the work after it (submission, re-sends, backoffs). */
@@ -100,6 +103,7 @@ export const createHandler = (deps: DispatcherDeps) => {
     const limit = createLimiter(settings.concurrency);
     const deferred: { record: SQSRecord; message: DispatchMessage; delaySeconds: number }[] = [];
     const count = (name: string) => deps.metrics.addMetric(name, MetricUnit.Count, 1);
+    let dispatched = 0;
 
     const handleRecord = (record: SQSRecord) =>
       limit(async () => {
@@ -116,6 +120,7 @@ export const createHandler = (deps: DispatcherDeps) => {
           );
           if (outcome.kind === 'deferred') deferred.push({ record, ...outcome });
           else count(METRIC_OF[outcome.kind]);
+          if (outcome.kind === 'dispatched') dispatched++;
           if (outcome.kind === 'failed' && outcome.code === 'COMFYUI_REJECTED')
             count(DISPATCH_METRICS.rejected);
         } catch (err) {
@@ -134,6 +139,7 @@ export const createHandler = (deps: DispatcherDeps) => {
     const response: SQSBatchResponse = { batchItemFailures: [...batchItemFailures] };
     await resendDeferred(deps, deferred, response, count);
     await backOffFailures(deps, event.Records, response);
+    if (dispatched > 0) await kickPoller(deps.pollerTrigger);
     deps.metrics.publishStoredMetrics();
     return response;
   };
@@ -189,5 +195,18 @@ async function backOffFailures(
     logger.warn('retry backoff not applied, the queue visibility timeout stands', {
       error: err as Error,
     });
+  }
+}
+
+/**
+ * A poller that exited while nothing was active would otherwise see these tasks only at its next
+ * scheduled minute. Best effort: the schedule remains the backstop.
+ */
+async function kickPoller(trigger: PollerTrigger | undefined) {
+  if (!trigger) return;
+  try {
+    await trigger.kick();
+  } catch (err) {
+    logger.warn('poller kick failed; the schedule will start it', { error: err as Error });
   }
 }

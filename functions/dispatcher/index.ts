@@ -1,7 +1,9 @@
 /** Lambda entry (CDK and the local runtime): configuration and adapters, built once per container. */
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { createAwsClients } from '../../shared/adapters/aws/clients.js';
 import { HttpComfyClient } from '../../shared/adapters/comfyui/index.js';
 import { DynamoTaskRepository } from '../../shared/adapters/dynamodb/task-repository.js';
+import { LambdaPollerTrigger } from '../../shared/adapters/lambda/poller-trigger.js';
 import { S3ArtifactStore } from '../../shared/adapters/s3/artifact-store.js';
 import { SqsMessageVisibility } from '../../shared/adapters/sqs/message-visibility.js';
 import { SqsTaskQueue } from '../../shared/adapters/sqs/task-queue.js';
@@ -37,4 +39,13 @@ export const handler = createHandler({
   clock: systemClock,
   settings: settingsFromConfig(config),
   metrics,
+  ...(config.POLLER_FUNCTION_NAME
+    ? {
+        pollerTrigger: new LambdaPollerTrigger({
+          client: new LambdaClient({ region: config.AWS_REGION }),
+          functionName: config.POLLER_FUNCTION_NAME,
+          clock: systemClock,
+        }),
+      }
+    : {}),
 });

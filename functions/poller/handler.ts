@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { logger, type MetricsSink } from '../../shared/observability.js';
 import { recordPollMetrics } from '../../shared/poller/metrics.js';
+import { POLLER_KICK_SOURCE } from '../../shared/ports/poller-trigger.js';
 import {
   type RunPollerDeps,
   type RunPollerResult,
@@ -22,9 +23,16 @@ export interface PollerHandlerDeps extends Omit<RunPollerDeps, 'holder'> {
   metrics: MetricsSink;
 }
 
+/** A kicked poller tries the lease this often, so a holder on its way out is not a reason to quit. */
+const KICK_ACQUIRE_ATTEMPTS = 4;
+const isKick = (event: unknown): boolean =>
+  typeof event === 'object' &&
+  event !== null &&
+  (event as { source?: unknown }).source === POLLER_KICK_SOURCE;
+
 export const createHandler =
   ({ loop, metrics, ...deps }: PollerHandlerDeps) =>
-  async (_event: unknown, context?: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>) => {
+  async (event: unknown, context?: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>) => {
     const remaining = context?.getRemainingTimeInMillis?.();
     const runMs =
       remaining === undefined
@@ -33,7 +41,7 @@ export const createHandler =
     const holder = context?.awsRequestId ?? randomUUID();
     const result: RunPollerResult = await runPoller(
       { ...deps, holder },
-      { ...loop, runMs },
+      { ...loop, runMs, ...(isKick(event) ? { acquireAttempts: KICK_ACQUIRE_ATTEMPTS } : {}) },
       (report, pollMs) => {
         if (recordPollMetrics(report, pollMs, metrics) > 0) metrics.publishStoredMetrics();
       },

@@ -55,6 +55,11 @@ export class ComfyNetwork extends Construct {
   public readonly sqsEndpoint: InterfaceVpcEndpoint;
   /** SSM, SSM messages and EC2 messages (only without NAT), for Session Manager on the instance. */
   public readonly sessionManagerEndpoints: InterfaceVpcEndpoint[] = [];
+  /**
+   * Lambda, for the dispatcher's poller kick, when there is no NAT gateway to reach it through.
+   * @default undefined with a NAT gateway
+   */
+  public readonly lambdaEndpoint?: InterfaceVpcEndpoint;
 
   constructor(scope: Construct, id: string, props: ComfyNetworkProps = {}) {
     super(scope, id);
@@ -107,6 +112,7 @@ export class ComfyNetwork extends Construct {
         endpoint('SsmMessages', InterfaceVpcEndpointAwsService.SSM_MESSAGES),
         endpoint('Ec2Messages', InterfaceVpcEndpointAwsService.EC2_MESSAGES),
       );
+      this.lambdaEndpoint = endpoint('Lambda', InterfaceVpcEndpointAwsService.LAMBDA);
     }
   }
 }

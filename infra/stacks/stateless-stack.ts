@@ -7,6 +7,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Port, SecurityGroup } from 'aws-cdk-lib/aws-ec2';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -171,6 +172,19 @@ export class StatelessStack extends Stack {
       reserveConcurrency: props.pollerReservedConcurrency,
       logRetention,
     });
+
+    // The dispatcher starts the poller after a dispatch, so results never wait for the next minute.
+    const dispatcherFn = this.pipeline.dispatcher.fn;
+    dispatcherFn.addEnvironment('POLLER_FUNCTION_NAME', this.poller.poller.fn.functionName);
+    // Not grantInvoke: it also allows every version and alias (`<arn>:*`); the function itself is all
+    // the kick needs.
+    dispatcherFn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.poller.poller.fn.functionArn],
+      }),
+    );
+    this.network.lambdaEndpoint?.connections.allowDefaultPortFrom(comfyClients);
 
     const fn = (name: string, description: string) => {
       const created = new ServiceFunction(this, pascal(name), {

@@ -61,6 +61,12 @@ export interface TaskError {
   details?: unknown;
 }
 
+/** The error every task cancelled at its owner's request ends with, whichever part ends it. */
+export const CANCELLED_ERROR: Readonly<TaskError> = Object.freeze({
+  code: 'CANCELLED',
+  message: 'The task was cancelled at the caller\u2019s request.',
+});
+
 /** One output file, stored in S3 under the task's own prefix. */
 export interface TaskOutput {
   nodeId: string;

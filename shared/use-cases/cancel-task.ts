@@ -7,7 +7,7 @@
  * A lost conditional write (the dispatcher moved the task meanwhile) re-reads and decides again.
  */
 import { TaskNotCancellableError, TaskStateConflictError } from '../domain/errors.js';
-import { assertTransition, type Task } from '../domain/task.js';
+import { assertTransition, CANCELLED_ERROR, type Task } from '../domain/task.js';
 import { type Clock, isoAt } from '../ports/clock.js';
 import type { TaskRepository } from '../ports/task-repository.js';
 import { getOwnTask } from './get-task.js';
@@ -45,10 +45,7 @@ async function decide(deps: CancelTaskDeps, task: Task) {
       const written = await deps.tasks.update(task.taskId, expect, {
         status: 'cancelled',
         finishedAt: now,
-        error: {
-          code: 'CANCELLED',
-          message: 'The task was cancelled at the caller\u2019s request.',
-        },
+        error: { ...CANCELLED_ERROR },
       });
       return { task: written, outcome: 'cancelled' as const };
     }

@@ -16,7 +16,13 @@ import {
   TaskStateConflictError,
   UploadNotFoundError,
 } from '../domain/errors.js';
-import { assertTransition, isTerminal, type Task, type TaskError } from '../domain/task.js';
+import {
+  assertTransition,
+  CANCELLED_ERROR,
+  isTerminal,
+  type Task,
+  type TaskError,
+} from '../domain/task.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import { type Clock, isoAt } from '../ports/clock.js';
 import type { ComfyClient, SubmittedPrompt } from '../ports/comfy-client.js';
@@ -302,15 +308,7 @@ async function cancelAfterDispatch(
     await deps.tasks.update(
       task.taskId,
       { status: 'dispatched' },
-      {
-        status: 'cancelled',
-        finishedAt: isoAt(deps.clock),
-        // As the cancel route writes it for a task cancelled while queued.
-        error: {
-          code: 'CANCELLED',
-          message: 'The task was cancelled at the caller\u2019s request.',
-        },
-      },
+      { status: 'cancelled', finishedAt: isoAt(deps.clock), error: { ...CANCELLED_ERROR } },
       ['cancelRequested', 'queuePosition'],
     );
   } catch (err) {

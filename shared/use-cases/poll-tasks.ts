@@ -6,7 +6,7 @@
  * failure never stops the others, and a server that does not answer changes nothing for its tasks.
  */
 import { ComfyUnavailableError, TaskStateConflictError } from '../domain/errors.js';
-import { assertTransition, isTerminal } from '../domain/task.js';
+import { assertTransition, CANCELLED_ERROR, isTerminal } from '../domain/task.js';
 import { logger, taskLogger } from '../observability.js';
 import { copyOutputs } from '../poller/copy-outputs.js';
 import { type Decision, decide, type Observation, type PollSettings } from '../poller/decide.js';
@@ -238,6 +238,7 @@ async function carryOut(ctx: TaskContext, d: Decision): Promise<Step> {
         missingPolls: 0,
       };
       if (d.error) changes.error = d.error;
+      else if (d.status === 'cancelled') changes.error = { ...CANCELLED_ERROR };
       await write(ctx, changes, ['queuePosition']);
       if (d.status === 'failed')
         log.warn('task failed', {
@@ -254,9 +255,16 @@ async function carryOut(ctx: TaskContext, d: Decision): Promise<Step> {
       };
     }
     case 'cancelled':
-      await write(ctx, { status: 'cancelled', finishedAt: iso(now), missingPolls: 0 }, [
-        'queuePosition',
-      ]);
+      await write(
+        ctx,
+        {
+          status: 'cancelled',
+          finishedAt: iso(now),
+          missingPolls: 0,
+          error: { ...CANCELLED_ERROR },
+        },
+        ['queuePosition'],
+      );
       log.info('task cancelled');
       return { outcome: 'cancelled' };
     case 'missing':

@@ -24,6 +24,11 @@ export interface RunPollerSettings {
   leaseMs: number;
   /** Keep polling this long after the last active task is gone. @default 0 */
   idleGraceMs?: number;
+  /**
+   * Tries at the lease, `pollIntervalMs` apart. A kicked poller tries a few times: the holder it
+   * meets may be on its way out, having just seen nothing active. @default 1
+   */
+  acquireAttempts?: number;
 }
 
 export type StopReason = 'lease-held' | 'idle' | 'time' | 'lease-lost';
@@ -44,7 +49,11 @@ export async function runPoller(
   const { clock, lease, holder } = deps;
   const sleep = deps.sleep ?? defaultSleep;
   const start = clock.now();
-  const grant = await lease.acquire(holder, s.leaseMs);
+  let grant = await lease.acquire(holder, s.leaseMs);
+  for (let tries = 1; !grant.acquired && tries < (s.acquireAttempts ?? 1); tries++) {
+    await sleep(s.pollIntervalMs);
+    grant = await lease.acquire(holder, s.leaseMs);
+  }
   if (!grant.acquired) {
     logger.info('another poller holds the lease; exiting', { heldBy: grant.heldBy });
     return {

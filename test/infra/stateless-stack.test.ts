@@ -101,6 +101,20 @@ describe('StatelessStack (API key mode, defaults)', () => {
         });
       }
     });
+    it('lets the dispatcher start the poller, and that function only', () => {
+      const vars = oneResource(
+        template,
+        'AWS::Lambda::Function',
+        FUNCTION_PREFIX.dispatcher as string,
+      ).Properties.Environment.Variables;
+      expect(flat(vars.POLLER_FUNCTION_NAME)).toMatch(/PollingPollerFunction/);
+      const invokes = policyStatements(template, ROLE_PREFIX('dispatcher')).filter((st) =>
+        actionsOf(st).includes('lambda:InvokeFunction'),
+      );
+      expect(invokes).toHaveLength(1);
+      for (const r of resourcesOfStatement(invokes[0] as never))
+        expect(flat(r)).toMatch(/PollingPollerFunction/);
+    });
   });
 
   describe('HTTP API', () => {

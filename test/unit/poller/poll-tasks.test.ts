@@ -223,6 +223,7 @@ describe('pollTasks: cancellation', () => {
     expect(h.comfy.calls.cancel).toEqual([t.taskId]);
     expect(outcomeOf(second, t.taskId)).toBe('cancelled');
     expect((await h.tasks.get(t.taskId))?.status).toBe('cancelled');
+    expect((await h.tasks.get(t.taskId))?.error?.code).toBe('CANCELLED');
   });
 
   it('interrupts a running task by its prompt id and ends it cancelled when history shows the interrupt', async () => {
@@ -235,6 +236,7 @@ describe('pollTasks: cancellation', () => {
     const done = await h.tasks.get(t.taskId);
     expect(meanwhile?.status).toBe('running');
     expect(done?.status).toBe('cancelled');
+    expect(done?.error?.code).toBe('CANCELLED');
     expect(done?.finishedAt).toBeDefined();
     expect(h.comfy.calls.deleteHistory).toEqual([t.taskId]);
   });
@@ -308,6 +310,7 @@ describe('pollTasks: ComfyUI forgot the task', () => {
     const t = h.dispatched({ cancelRequested: true });
     await pollTasks(h.deps);
     expect((await h.tasks.get(t.taskId))?.status).toBe('cancelled');
+    expect((await h.tasks.get(t.taskId))?.error?.code).toBe('CANCELLED');
     expect(h.queue.sent).toEqual([]);
   });
 });

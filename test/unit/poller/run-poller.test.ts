@@ -69,6 +69,28 @@ describe('runPoller', () => {
     expect(s.tasks.calls.listAtComfy).toBe(0);
   });
 
+  it('when kicked, waits out a holder that releases the lease on its way out', async () => {
+    const s = setup();
+    await s.lease.acquire('leaving', 15_000);
+    let tries = 0;
+    const sleep = async (ms: number) => {
+      s.sleeps.push(ms);
+      s.clock.advance(ms);
+      if (++tries === 2) await s.lease.release('leaving', s.clock.now());
+    };
+    const result = await runPoller({ ...s.deps, sleep }, { ...SETTINGS, acquireAttempts: 4 });
+    expect(result).toEqual({ polls: 1, stoppedBecause: 'idle' });
+    expect(s.sleeps.slice(0, 2)).toEqual([500, 500]);
+  });
+
+  it('gives up after its attempts while the holder keeps the lease', async () => {
+    const s = setup();
+    await s.lease.acquire('busy', 15_000);
+    const result = await runPoller(s.deps, { ...SETTINGS, acquireAttempts: 3 });
+    expect(result).toEqual({ polls: 0, stoppedBecause: 'lease-held', heldBy: 'busy' });
+    expect(s.sleeps).toEqual([500, 500]);
+  });
+
   it('takes over the lease of a crashed holder once it expired', async () => {
     const s = setup();
     await s.lease.acquire('crashed', 15_000);
