@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { defineStacks } from '../../infra/comfy-serverless-app.js';
 import { OUTPUTS_BUCKET, TASKS_TABLE } from '../../infra/resources.js';
 import type { StatefulStack } from '../../infra/stacks/stateful-stack.js';
-import { nagFindings, testApp, testEntry, testSettings } from './support/test-app.js';
+import { nagFindings, testApp, testSettings } from './support/test-app.js';
 
 describe('StatefulStack', () => {
   let stack: StatefulStack;
@@ -11,9 +11,7 @@ describe('StatefulStack', () => {
 
   beforeAll(() => {
     const app = testApp();
-    stack = defineStacks(app, testSettings({ corsOrigins: 'https://app.example.com' }), {
-      functionEntry: testEntry,
-    }).stateful;
+    stack = defineStacks(app, testSettings({ corsOrigins: 'https://app.example.com' })).stateful;
     template = Template.fromStack(stack);
   });
 
@@ -132,9 +130,7 @@ describe('StatefulStack', () => {
 
   it('has no CORS configuration when no origins are configured', () => {
     const app = testApp();
-    const bare = defineStacks(app, testSettings({ corsOrigins: '' }), {
-      functionEntry: testEntry,
-    }).stateful;
+    const bare = defineStacks(app, testSettings({ corsOrigins: '' })).stateful;
     const bucket = Template.fromStack(bare).findResources('AWS::S3::Bucket').OutputsBucket;
     expect(bucket?.Properties.CorsConfiguration).toBeUndefined();
   });

@@ -2,15 +2,14 @@
  * Apps for the infra tests: the context of cdk.json (the same feature flags as `cdk synth`), with
  * asset bundling skipped so a test builds a stack in milliseconds instead of running esbuild.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { defineStacks } from '../../../infra/comfy-serverless-app.js';
 import { checkAwsSolutions } from '../../../infra/nag.js';
-import { functionEntry, PROJECT_ROOT } from '../../../infra/paths.js';
+import { PROJECT_ROOT } from '../../../infra/paths.js';
 import { type DeploySettings, parseSettings } from '../../../infra/settings.js';
 
 export function cdkJsonContext(): Record<string, unknown> {
@@ -43,16 +42,10 @@ export function nagFindings(scope: IConstruct) {
   }));
 }
 
-const FIXTURE_ENTRY = fileURLToPath(new URL('../fixtures/handler.ts', import.meta.url));
-
-/** functions/<name>/index.ts, or a stand-in while that entry has not landed yet. */
-export const testEntry = (name: string) =>
-  existsSync(functionEntry(name)) ? functionEntry(name) : FIXTURE_ENTRY;
-
 /** Build both stacks from settings, synthesize the stateless one, and return its template. */
 export function synthStateless(overrides: Record<string, unknown> = {}) {
   const app = testApp();
-  const stacks = defineStacks(app, testSettings(overrides), { functionEntry: testEntry });
+  const stacks = defineStacks(app, testSettings(overrides));
   const template = Template.fromStack(stacks.stateless);
   return { app, ...stacks, template };
 }
