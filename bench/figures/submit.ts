@@ -38,7 +38,7 @@ export async function submitFigures(
     submissions: clients * opts.perClient,
     accepted: latencies.length,
     statuses,
-    note: 'no target set; one warm-up submission per client not counted',
+    note: 'no target set; one warm-up submission per client not counted; local API without the stage throttle (deployed: 50 requests/s, bursts of 100)',
   };
   if (!latencies.length) {
     return ['submit_latency_p50_ms', 'submit_latency_p99_ms', 'submit_rps'].map((m) =>

@@ -1,10 +1,11 @@
 /** The table for people. */
-import type { Figure } from './figure.js';
+import { type Figure, round } from './figure.js';
 
+/** Four significant digits (0.9997 stays 0.9997), one decimal from 100 up. */
 const fmt = (v: number | null): string => {
   if (v === null) return '-';
   if (Number.isInteger(v)) return String(v);
-  return Math.abs(v) >= 100 ? v.toFixed(1) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3);
+  return Math.abs(v) >= 100 ? v.toFixed(1) : String(round(v, 4));
 };
 
 export function table(figures: readonly Figure[]): string {

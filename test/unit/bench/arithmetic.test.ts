@@ -157,3 +157,25 @@ describe('figure', () => {
     expect(round(12.3456, 3)).toBe(12.3);
   });
 });
+
+describe('table', () => {
+  it('prints every figure with its target and whether it met it', async () => {
+    const { table } = await import('../../../bench/lib/report.js');
+    const out = table([
+      { ...figure('gpu_busy_fraction', 0.99971, 'ratio', { op: '>=', value: 0.98 }), load_1m: 2.5 },
+      figure('aws_requests_per_task', 16.25, 'requests', { op: '<=', value: 15 }),
+      {
+        metric: 'copy_1gib_mb_per_s',
+        value: null,
+        unit: 'MiB/s',
+        target: null,
+        met: null,
+        error: 'x',
+      },
+    ]);
+    const lines = out.split('\n');
+    expect(lines[2]).toMatch(/^gpu_busy_fraction\s+0\.9997\s+ratio\s+>= 0\.98\s+yes\s+2\.50$/);
+    expect(lines[3]).toMatch(/aws_requests_per_task\s+16\.25\s+requests\s+<= 15\s+MISSED/);
+    expect(lines[4]).toMatch(/copy_1gib_mb_per_s\s+-\s+MiB\/s\s+-\s+n\/a\s+-\s+error: x/);
+  });
+});
