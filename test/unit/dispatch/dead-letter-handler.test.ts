@@ -1,4 +1,3 @@
-import type { SQSRecord } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createHandler } from '../../../functions/dead-letter/handler.js';
 import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
@@ -6,23 +5,9 @@ import { logger } from '../../../shared/observability.js';
 import { FixedClock } from '../../fakes/fixed-clock.js';
 import { InMemoryTaskRepository } from '../../fakes/in-memory-task-repository.js';
 import { aTask } from '../../fakes/tasks.js';
+import { sqsRecord } from './sqs-fixtures.js';
 
-const record = (taskId: string, i: number): SQSRecord => ({
-  messageId: `m-${i}`,
-  receiptHandle: `rh-${i}`,
-  body: JSON.stringify({ taskId }),
-  attributes: {
-    ApproximateReceiveCount: '1',
-    SentTimestamp: '0',
-    SenderId: 'x',
-    ApproximateFirstReceiveTimestamp: '0',
-  },
-  messageAttributes: {},
-  md5OfBody: '',
-  eventSource: 'aws:sqs',
-  eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:dlq',
-  awsRegion: 'us-east-1',
-});
+const record = (taskId: string, i: number) => sqsRecord({ taskId }, { id: `m-${i}`, queue: 'dlq' });
 
 describe('dead-letter handler', () => {
   beforeAll(() => logger.setLogLevel('SILENT'));

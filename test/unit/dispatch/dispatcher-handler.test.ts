@@ -1,6 +1,6 @@
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createHandler, type DispatcherSettings } from '../../../functions/dispatcher/handler.js';
+import { createHandler } from '../../../functions/dispatcher/handler.js';
 import { logger } from '../../../shared/observability.js';
 import type { VisibilityChange } from '../../../shared/ports/message-visibility.js';
 import { FakeTaskQueue } from '../../fakes/fake-task-queue.js';
@@ -9,39 +9,14 @@ import { InMemoryArtifactStore } from '../../fakes/in-memory-artifact-store.js';
 import { InMemoryTaskRepository } from '../../fakes/in-memory-task-repository.js';
 import { aTask } from '../../fakes/tasks.js';
 import { FakeComfy } from './fakes.js';
+import { DISPATCHER_SETTINGS, sqsRecord } from './sqs-fixtures.js';
 
-const settings: DispatcherSettings = {
-  clientId: 'comfy-serverless',
-  defer: { baseSeconds: 1, maxSeconds: 16 },
-  recheckEvery: 8,
-  queueTimeoutSeconds: 3600,
-  maxInFlight: 2,
-  queueCacheMs: 1000,
-  concurrency: 4,
-  holdMs: 0,
-  holdPollMs: 250,
-  retry: { baseSeconds: 10, maxSeconds: 300 },
-};
+const settings = DISPATCHER_SETTINGS;
 
 let n = 0;
 function record(body: unknown, receiveCount = 1): SQSRecord {
   n++;
-  return {
-    messageId: `m-${n}`,
-    receiptHandle: `rh-${n}`,
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-    attributes: {
-      ApproximateReceiveCount: String(receiveCount),
-      SentTimestamp: '0',
-      SenderId: 'x',
-      ApproximateFirstReceiveTimestamp: '0',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:dispatch',
-    awsRegion: 'us-east-1',
-  };
+  return sqsRecord(body, { id: `m-${n}`, receiveCount });
 }
 const event = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
 

@@ -1,4 +1,3 @@
-import type { SQSRecord } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createHandler } from '../../../functions/dispatcher/handler.js';
 import { LambdaPollerTrigger } from '../../../shared/adapters/lambda/poller-trigger.js';
@@ -11,23 +10,9 @@ import { InMemoryArtifactStore } from '../../fakes/in-memory-artifact-store.js';
 import { InMemoryTaskRepository } from '../../fakes/in-memory-task-repository.js';
 import { aTask } from '../../fakes/tasks.js';
 import { FakeComfy } from './fakes.js';
+import { DISPATCHER_SETTINGS, sqsRecord } from './sqs-fixtures.js';
 
-const record = (taskId: string, id: string): SQSRecord => ({
-  messageId: id,
-  receiptHandle: `rh-${id}`,
-  body: JSON.stringify({ taskId }),
-  attributes: {
-    ApproximateReceiveCount: '1',
-    SentTimestamp: '0',
-    SenderId: 'x',
-    ApproximateFirstReceiveTimestamp: '0',
-  },
-  messageAttributes: {},
-  md5OfBody: '',
-  eventSource: 'aws:sqs',
-  eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:dispatch',
-  awsRegion: 'us-east-1',
-});
+const record = (taskId: string, id: string) => sqsRecord({ taskId }, { id });
 
 function setup(kick: () => Promise<void>) {
   const clock = new FixedClock();
@@ -41,18 +26,7 @@ function setup(kick: () => Promise<void>) {
     visibility: { change: async () => {} },
     comfy: [comfy],
     clock,
-    settings: {
-      clientId: 'comfy-serverless',
-      defer: { baseSeconds: 1, maxSeconds: 16 },
-      recheckEvery: 8,
-      queueTimeoutSeconds: 3600,
-      maxInFlight: 2,
-      queueCacheMs: 1000,
-      concurrency: 4,
-      holdMs: 0,
-      holdPollMs: 250,
-      retry: { baseSeconds: 10, maxSeconds: 300 },
-    },
+    settings: DISPATCHER_SETTINGS,
     random: () => 0.5,
     metrics: { addMetric: () => {}, publishStoredMetrics: () => {} },
     pollerTrigger: {
