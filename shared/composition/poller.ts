@@ -3,26 +3,15 @@
  * adapters, the lease, and one HttpComfyClient (own undici Pool) per ComfyUI server, created on first
  * use so tasks of a server no longer in COMFYUI_URLS still finish.
  */
-import { type AwsClients, createAwsClients } from '../adapters/aws/clients.js';
+import type { AwsClients } from '../adapters/aws/clients.js';
 import { comfyClientFor } from '../adapters/comfyui/from-config.js';
 import { DynamoPollerLease } from '../adapters/dynamodb/poller-lease.js';
-import { DynamoTaskRepository } from '../adapters/dynamodb/task-repository.js';
-import { S3ArtifactStore } from '../adapters/s3/artifact-store.js';
-import { SqsTaskQueue } from '../adapters/sqs/task-queue.js';
 import type { Config } from '../config.js';
 import { logger, metrics } from '../observability.js';
 import { createLimiter } from '../poller/limiter.js';
 import { loopSettings, pollSettings } from '../poller/settings.js';
-import { systemClock } from '../ports/clock.js';
 import type { ComfyClient } from '../ports/comfy-client.js';
-
-const clientsFor = (c: Config): AwsClients =>
-  createAwsClients({
-    region: c.AWS_REGION,
-    ...(c.AWS_ENDPOINT_URL_DYNAMODB ? { dynamodbEndpoint: c.AWS_ENDPOINT_URL_DYNAMODB } : {}),
-    ...(c.AWS_ENDPOINT_URL_SQS ? { sqsEndpoint: c.AWS_ENDPOINT_URL_SQS } : {}),
-    ...(c.AWS_ENDPOINT_URL_S3 ? { s3Endpoint: c.AWS_ENDPOINT_URL_S3 } : {}),
-  });
+import { awsClientsFor, buildStorage } from './storage.js';
 
 /**
  * One client per base URL (as HttpComfyClient normalises it, which is what tasks record), built from
@@ -39,25 +28,14 @@ export function comfyClientsFor(config: Config): (baseUrl: string) => ComfyClien
   return (baseUrl) => clients.get(baseUrl) ?? add(baseUrl);
 }
 
-export function buildPollerDeps(config: Config, clients: AwsClients = clientsFor(config)) {
+export function buildPollerDeps(config: Config, clients: AwsClients = awsClientsFor(config)) {
   logger.setLogLevel(config.LOG_LEVEL);
-  const clock = systemClock;
-  const artifacts = new S3ArtifactStore({
-    client: clients.s3,
-    bucket: config.OUTPUTS_BUCKET_NAME,
-    clock,
-  });
+  const { clock, artifacts, tasks, queue } = buildStorage(config, clients);
   return {
     clock,
     artifacts,
-    tasks: new DynamoTaskRepository({
-      client: clients.doc,
-      tableName: config.TASKS_TABLE_NAME,
-      clock,
-      retentionDays: config.TASK_RETENTION_DAYS,
-      workflowStore: artifacts,
-    }),
-    queue: new SqsTaskQueue({ client: clients.sqs, queueUrl: config.DISPATCH_QUEUE_URL }),
+    tasks,
+    queue,
     lease: new DynamoPollerLease({ doc: clients.doc, tableName: config.TASKS_TABLE_NAME, clock }),
     comfyFor: comfyClientsFor(config),
     limiter: createLimiter(config.POLLER_COPY_CONCURRENCY),
