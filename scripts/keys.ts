@@ -10,13 +10,13 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { API_KEYS_TABLE } from '../infra/resources.js';
 import { createAwsClients } from '../shared/adapters/aws/clients.js';
 import { DynamoApiKeyStore } from '../shared/adapters/dynamodb/api-key-store.js';
 import { createKey, listKeys, revokeKey } from '../shared/auth/key-admin.js';
 import { DomainError } from '../shared/domain/errors.js';
 import { systemClock } from '../shared/ports/clock.js';
 import type { ApiKeyStore } from '../shared/ports/key-store.js';
+import { API_KEYS_TABLE } from '../shared/resources.js';
 
 const USAGE = `usage:
   npm run keys -- create --owner <owner> [--label <text>]

@@ -11,11 +11,6 @@ const csv = z.string().transform((s) =>
     .filter(Boolean),
 );
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
-const bool = (def: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0'])
-    .default(def ? 'true' : 'false')
-    .transform((v) => v === 'true' || v === '1');
 
 export const ConfigSchema = z.object({
   TASKS_TABLE_NAME: z.string().min(1),
@@ -30,7 +25,6 @@ export const ConfigSchema = z.object({
   AWS_ENDPOINT_URL_DYNAMODB: z.string().url().optional(),
   AWS_ENDPOINT_URL_SQS: z.string().url().optional(),
   AWS_ENDPOINT_URL_S3: z.string().url().optional(),
-  /** Base URL used in presigned links when S3 is an emulator reached under another name. */
   AWS_REGION: z.string().default('us-east-1'),
   /** Comma-separated ComfyUI base URLs (the pool). */
   COMFYUI_URLS: csv.default(['http://127.0.0.1:8188']),
@@ -101,15 +95,19 @@ export const ConfigSchema = z.object({
   QUEUE_TIMEOUT_SECONDS: int(3600, 1),
   TEMPLATES_DIR: z.string().optional(),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
-  TEST_MODE: bool(false),
 });
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;
+/** The name of a config variable. */
+export type ConfigKey = keyof Config;
+
+/** `NAME: problem; NAME: problem` for a failed parse. */
+export const formatConfigProblems = (error: z.ZodError): string =>
+  error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = ConfigSchema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`Invalid configuration: ${problems}`);
+    throw new Error(`Invalid configuration: ${formatConfigProblems(parsed.error)}`);
   }
   return Object.freeze(parsed.data);
 }

@@ -1,15 +1,43 @@
 /**
- * The storage side every function shares, built once per container from config: the SDK clients
- * (emulator endpoints when configured), the artifact store, the task repository (always given the
- * artifact store as its workflow store, so a large workflow written by one function can be read by
- * every other) and the dispatch queue.
+ * The storage adapters functions share, built from their own config and the SDK clients they were
+ * given: the artifact store, the task repository (always given the artifact store as its workflow
+ * store, so a large workflow written by one function can be read by every other) and the dispatch
+ * queue. `buildStorage` builds all of them on a full set of clients (tests and tools).
  */
+
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type AwsClients, createAwsClients } from '../adapters/aws/clients.js';
 import { DynamoTaskRepository } from '../adapters/dynamodb/task-repository.js';
 import { S3ArtifactStore } from '../adapters/s3/artifact-store.js';
 import { SqsTaskQueue } from '../adapters/sqs/task-queue.js';
 import type { Config } from '../config.js';
-import { systemClock } from '../ports/clock.js';
+import { type Clock, systemClock } from '../ports/clock.js';
+
+export const artifactStoreFor = (
+  c: Pick<Config, 'OUTPUTS_BUCKET_NAME'>,
+  s3: S3Client,
+  clock: Clock = systemClock,
+) => new S3ArtifactStore({ client: s3, bucket: c.OUTPUTS_BUCKET_NAME, clock });
+
+/** Read-only functions need no TASK_RETENTION_DAYS (it only sets the expiry of finished tasks). */
+export const taskRepositoryFor = (
+  c: Pick<Config, 'TASKS_TABLE_NAME'> & Partial<Pick<Config, 'TASK_RETENTION_DAYS'>>,
+  doc: DynamoDBDocumentClient,
+  workflowStore: S3ArtifactStore,
+  clock: Clock = systemClock,
+) =>
+  new DynamoTaskRepository({
+    client: doc,
+    tableName: c.TASKS_TABLE_NAME,
+    clock,
+    ...(c.TASK_RETENTION_DAYS === undefined ? {} : { retentionDays: c.TASK_RETENTION_DAYS }),
+    workflowStore,
+  });
+
+export const taskQueueFor = (c: Pick<Config, 'DISPATCH_QUEUE_URL'>, sqs: SQSClient) =>
+  new SqsTaskQueue({ client: sqs, queueUrl: c.DISPATCH_QUEUE_URL });
 
 export const awsClientsFor = (config: Config): AwsClients =>
   createAwsClients({
@@ -23,22 +51,12 @@ export const awsClientsFor = (config: Config): AwsClients =>
 
 export function buildStorage(config: Config, clients: AwsClients = awsClientsFor(config)) {
   const clock = systemClock;
-  const artifacts = new S3ArtifactStore({
-    client: clients.s3,
-    bucket: config.OUTPUTS_BUCKET_NAME,
-    clock,
-  });
+  const artifacts = artifactStoreFor(config, clients.s3, clock);
   return {
     clients,
     clock,
     artifacts,
-    tasks: new DynamoTaskRepository({
-      client: clients.doc,
-      tableName: config.TASKS_TABLE_NAME,
-      clock,
-      retentionDays: config.TASK_RETENTION_DAYS,
-      workflowStore: artifacts,
-    }),
-    queue: new SqsTaskQueue({ client: clients.sqs, queueUrl: config.DISPATCH_QUEUE_URL }),
+    tasks: taskRepositoryFor(config, clients.doc, artifacts, clock),
+    queue: taskQueueFor(config, clients.sqs),
   };
 }

@@ -3,7 +3,16 @@ import type { Config } from '../config.js';
 import type { RunPollerSettings } from '../use-cases/run-poller.js';
 import type { PollSettings } from './decide.js';
 
-export const pollSettings = (c: Config): PollSettings => ({
+export const pollSettings = (
+  c: Pick<
+    Config,
+    | 'MAX_REQUEUES'
+    | 'RUN_TIMEOUT_SECONDS'
+    | 'QUEUE_TIMEOUT_SECONDS'
+    | 'POLLER_LOST_AFTER_POLLS'
+    | 'POLLER_LOST_GRACE_MS'
+  >,
+): PollSettings => ({
   maxRequeues: c.MAX_REQUEUES,
   runTimeoutMs: c.RUN_TIMEOUT_SECONDS * 1000,
   queueTimeoutMs: c.QUEUE_TIMEOUT_SECONDS * 1000,
@@ -11,7 +20,16 @@ export const pollSettings = (c: Config): PollSettings => ({
   lostGraceMs: c.POLLER_LOST_GRACE_MS,
 });
 
-export const loopSettings = (c: Config): RunPollerSettings & { timeoutMarginMs: number } => ({
+export const loopSettings = (
+  c: Pick<
+    Config,
+    | 'POLL_INTERVAL_MS'
+    | 'POLLER_RUN_MS'
+    | 'POLLER_LEASE_MS'
+    | 'POLLER_IDLE_GRACE_MS'
+    | 'POLLER_TIMEOUT_MARGIN_MS'
+  >,
+): RunPollerSettings & { timeoutMarginMs: number } => ({
   pollIntervalMs: c.POLL_INTERVAL_MS,
   runMs: c.POLLER_RUN_MS,
   leaseMs: c.POLLER_LEASE_MS,

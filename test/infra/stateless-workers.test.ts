@@ -1,7 +1,11 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DISPATCH_DLQ, DISPATCH_QUEUE, DISPATCHER_TIMEOUT_SECONDS } from '../../infra/resources.js';
 import { DEFAULT_MODELS } from '../../infra/settings.js';
+import {
+  DISPATCH_DLQ,
+  DISPATCH_QUEUE,
+  DISPATCHER_TIMEOUT_SECONDS,
+} from '../../shared/resources.js';
 import { TASK_METRICS } from '../../shared/telemetry-names.js';
 import { flat, oneResource, resourcesOf } from './support/template-queries.js';
 import { synthStateless } from './support/test-app.js';

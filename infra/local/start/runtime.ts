@@ -4,10 +4,15 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { FUNCTIONS } from '../../../functions/manifests.js';
 import { createAwsClients } from '../../../shared/adapters/aws/clients.js';
 import { loadConfig } from '../../../shared/config.js';
-import { API_KEYS_TABLE, DISPATCH_DLQ, DISPATCH_QUEUE, TASKS_TABLE } from '../../resources.js';
-import { API_ROUTES } from '../../routes.js';
+import {
+  API_KEYS_TABLE,
+  DISPATCH_DLQ,
+  DISPATCH_QUEUE,
+  TASKS_TABLE,
+} from '../../../shared/resources.js';
 import {
   bootstrapQueuesAndBucket,
   bootstrapTables,
@@ -47,9 +52,6 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
-const ALL_FUNCTIONS = [
-  ...new Set([...API_ROUTES.map((r) => r.fn), 'authorizer', 'dispatcher', 'dead-letter', 'poller']),
-];
 const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export async function startLocalRuntime(
@@ -167,10 +169,10 @@ export async function startLocalRuntime(
     const config = loadConfig(process.env);
     const functions = new Map<string, LocalFunction>();
     const missing: string[] = [];
-    for (const name of ALL_FUNCTIONS) {
-      const fn = await loadFunction(ctx.root, name);
-      if (fn) functions.set(name, fn);
-      else missing.push(name);
+    for (const manifest of FUNCTIONS) {
+      const fn = await loadFunction(ctx.root, manifest);
+      if (fn) functions.set(manifest.name, fn);
+      else missing.push(manifest.name);
     }
     lap('functions');
     const ddb = await dynamoStarting;

@@ -1,0 +1,66 @@
+/**
+ * The poller's dependencies, built once per container from its own config: the storage adapters, the
+ * lease, and one HttpComfyClient (own undici Pool) per ComfyUI server, created on first use so tasks
+ * of a server no longer in COMFYUI_URLS still finish.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { comfyClientFor } from '../../shared/adapters/comfyui/from-config.js';
+import { DynamoPollerLease } from '../../shared/adapters/dynamodb/poller-lease.js';
+import { dynamoClientsFor, s3ClientFor, sqsClientFor } from '../../shared/composition/aws.js';
+import {
+  artifactStoreFor,
+  taskQueueFor,
+  taskRepositoryFor,
+} from '../../shared/composition/storage.js';
+import type { ConfigOf } from '../../shared/manifest.js';
+import { logger, metrics } from '../../shared/observability.js';
+import { createLimiter } from '../../shared/poller/limiter.js';
+import { loopSettings, pollSettings } from '../../shared/poller/settings.js';
+import { systemClock } from '../../shared/ports/clock.js';
+import type { ComfyClient } from '../../shared/ports/comfy-client.js';
+import type { PollerHandlerDeps } from './handler.js';
+import type { manifest } from './manifest.js';
+
+type PollerConfig = ConfigOf<typeof manifest>;
+
+/**
+ * One client per base URL (as HttpComfyClient normalises it, which is what tasks record), built from
+ * the configured pool settings; a server no longer in COMFYUI_URLS gets one on first use.
+ */
+export function comfyClientsFor(config: PollerConfig): (baseUrl: string) => ComfyClient {
+  const clients = new Map<string, ComfyClient>();
+  const add = (url: string) => {
+    const c = comfyClientFor(url, config);
+    clients.set(c.baseUrl, c);
+    return c;
+  };
+  for (const u of config.COMFYUI_URLS) add(u);
+  return (baseUrl) => clients.get(baseUrl) ?? add(baseUrl);
+}
+
+export function buildDeps(
+  config: PollerConfig,
+  clients: { doc: DynamoDBDocumentClient; s3: S3Client; sqs: SQSClient } = {
+    doc: dynamoClientsFor(config).doc,
+    s3: s3ClientFor(config),
+    sqs: sqsClientFor(config),
+  },
+) {
+  logger.setLogLevel(config.LOG_LEVEL);
+  const clock = systemClock;
+  const artifacts = artifactStoreFor(config, clients.s3, clock);
+  return {
+    clock,
+    artifacts,
+    tasks: taskRepositoryFor(config, clients.doc, artifacts, clock),
+    queue: taskQueueFor(config, clients.sqs),
+    lease: new DynamoPollerLease({ doc: clients.doc, tableName: config.TASKS_TABLE_NAME, clock }),
+    comfyFor: comfyClientsFor(config),
+    limiter: createLimiter(config.POLLER_COPY_CONCURRENCY),
+    settings: pollSettings(config),
+    loop: loopSettings(config),
+    metrics,
+  } satisfies PollerHandlerDeps;
+}

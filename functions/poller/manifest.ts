@@ -1,0 +1,57 @@
+/**
+ * The poller: started every minute (and by the dispatcher after a dispatch), it polls ComfyUI's queue
+ * and history for the tasks at ComfyUI, copies finished outputs from /view into S3, removes stale
+ * outputs of earlier runs, cancels runs marked for cancellation and re-queues tasks ComfyUI lost.
+ */
+import { defineFunction } from '../../shared/manifest.js';
+
+export const manifest = defineFunction({
+  name: 'poller',
+  description: 'Polls ComfyUI for task progress and copies outputs to S3 (every minute)',
+  trigger: { kind: 'schedule', rateMinutes: 1 },
+  // One run polls for POLLER_RUN_MS; the rest of the timeout lets copies in flight finish.
+  timeoutSeconds: 90,
+  // More memory is more CPU and network for streaming outputs from ComfyUI to S3.
+  memoryMb: 1024,
+  vpc: true,
+  config: [
+    'TASKS_TABLE_NAME',
+    'OUTPUTS_BUCKET_NAME',
+    'DISPATCH_QUEUE_URL',
+    'AWS_REGION',
+    'AWS_ENDPOINT_URL_DYNAMODB',
+    'AWS_ENDPOINT_URL_SQS',
+    'AWS_ENDPOINT_URL_S3',
+    'COMFYUI_URLS',
+    'COMFYUI_CONNECTIONS',
+    'COMFYUI_CONNECT_TIMEOUT_MS',
+    'COMFYUI_HEADERS_TIMEOUT_MS',
+    'COMFYUI_BODY_TIMEOUT_MS',
+    'COMFYUI_GET_RETRIES',
+    'MAX_REQUEUES',
+    'RUN_TIMEOUT_SECONDS',
+    'QUEUE_TIMEOUT_SECONDS',
+    'POLL_INTERVAL_MS',
+    'POLLER_RUN_MS',
+    'POLLER_LEASE_MS',
+    'POLLER_TIMEOUT_MARGIN_MS',
+    'POLLER_IDLE_GRACE_MS',
+    'POLLER_COPY_CONCURRENCY',
+    'POLLER_LOST_AFTER_POLLS',
+    'POLLER_LOST_GRACE_MS',
+    'TASK_RETENTION_DAYS',
+    'LOG_LEVEL',
+  ],
+  environment: { POLLER_RUN_MS: '55000' },
+  resources: [
+    // Task writes and the lease item.
+    { table: 'tasks', access: 'readWrite' },
+    // An output already copied is not copied again (HEAD); stale outputs of earlier runs are removed.
+    { bucket: 'outputs', prefix: 'outputs/', access: 'read' },
+    { bucket: 'outputs', prefix: 'outputs/', access: 'put' },
+    { bucket: 'outputs', prefix: 'outputs/', access: 'delete' },
+    { bucket: 'outputs', prefix: 'workflows/', access: 'read' },
+    // Tasks ComfyUI lost are re-queued.
+    { queue: 'dispatch', access: 'send' },
+  ],
+});

@@ -1,0 +1,26 @@
+/** GET /v1/tasks/{taskId}: the caller's task, with presigned links to its outputs. */
+import { defineFunction } from '../../shared/manifest.js';
+
+export const manifest = defineFunction({
+  name: 'status',
+  description: 'GET /v1/tasks/{taskId}',
+  trigger: { kind: 'http', routes: ['getTask'] },
+  timeoutSeconds: 10,
+  memoryMb: 512,
+  vpc: false,
+  config: [
+    'TASKS_TABLE_NAME',
+    'OUTPUTS_BUCKET_NAME',
+    'AWS_REGION',
+    'AWS_ENDPOINT_URL_DYNAMODB',
+    'AWS_ENDPOINT_URL_S3',
+    'OUTPUT_URL_TTL_SECONDS',
+    'LOG_LEVEL',
+  ],
+  resources: [
+    { table: 'tasks', access: 'read' },
+    // A large workflow is read back from S3 with its task.
+    { bucket: 'outputs', prefix: 'workflows/', access: 'read' },
+    { bucket: 'outputs', prefix: 'outputs/', access: 'read' },
+  ],
+});

@@ -1,0 +1,43 @@
+/** The submit function's dependencies, built once per container from its own config. */
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoUploadStore } from '../../shared/adapters/dynamodb/upload-store.js';
+import { dynamoClientsFor, s3ClientFor, sqsClientFor } from '../../shared/composition/aws.js';
+import {
+  artifactStoreFor,
+  taskQueueFor,
+  taskRepositoryFor,
+} from '../../shared/composition/storage.js';
+import { randomIds } from '../../shared/domain/ids.js';
+import type { ConfigOf } from '../../shared/manifest.js';
+import { logger, metrics } from '../../shared/observability.js';
+import { systemClock } from '../../shared/ports/clock.js';
+import { loadTemplateCatalog } from '../../shared/templates/catalog.js';
+import type { SubmitHandlerDeps } from './handler.js';
+import type { manifest } from './manifest.js';
+
+export function buildDeps(
+  config: ConfigOf<typeof manifest>,
+  clients: { doc: DynamoDBDocumentClient; s3: S3Client; sqs: SQSClient } = {
+    doc: dynamoClientsFor(config).doc,
+    s3: s3ClientFor(config),
+    sqs: sqsClientFor(config),
+  },
+): SubmitHandlerDeps {
+  logger.setLogLevel(config.LOG_LEVEL);
+  const clock = systemClock;
+  const artifacts = artifactStoreFor(config, clients.s3, clock);
+  return {
+    clock,
+    ids: randomIds,
+    artifacts,
+    tasks: taskRepositoryFor(config, clients.doc, artifacts, clock),
+    queue: taskQueueFor(config, clients.sqs),
+    uploads: new DynamoUploadStore({ client: clients.doc, tableName: config.TASKS_TABLE_NAME }),
+    templates: loadTemplateCatalog(config.TEMPLATES_DIR),
+    obs: { logger, metrics },
+    maxActiveTasksPerOwner: config.MAX_ACTIVE_TASKS_PER_OWNER,
+    uploadMaxBytes: config.UPLOAD_MAX_BYTES,
+  };
+}
