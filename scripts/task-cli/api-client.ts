@@ -1,7 +1,7 @@
 /**
  * The task API as the CLI sees it: plain fetch against a running stack, local or deployed, with an
  * API key (`x-api-key`) or a bearer token. Non-2xx answers become an ApiError carrying the API's
- * `{"error": {"code", "message"}}` (or API Gateway's `{"message"}`).
+ * `{"error": {"code", "message", "details"}}` (or API Gateway's `{"message"}`).
  */
 export interface TaskOutputView {
   nodeId: string;
@@ -29,6 +29,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The error body's `details`, e.g. `{ issues: [{ path, message }] }` for a 400. */
+    readonly details?: unknown,
   ) {
     super(`${status} ${code}: ${message}`);
   }
@@ -92,11 +94,16 @@ export class TaskApiClient implements TaskApi {
       json = undefined;
     }
     if (!res.ok) {
-      const e = (json as { error?: { code?: string; message?: string }; message?: string }) ?? {};
+      const e =
+        (json as {
+          error?: { code?: string; message?: string; details?: unknown };
+          message?: string;
+        }) ?? {};
       throw new ApiError(
         res.status,
         e.error?.code ?? (res.status === 401 || res.status === 403 ? 'UNAUTHORIZED' : 'HTTP_ERROR'),
         e.error?.message ?? e.message ?? (text || res.statusText),
+        e.error?.details,
       );
     }
     return json as T;
