@@ -3,26 +3,7 @@
  * API key (`x-api-key`) or a bearer token. Non-2xx answers become an ApiError carrying the API's
  * `{"error": {"code", "message", "details"}}` (or API Gateway's `{"message"}`).
  */
-export interface TaskOutputView {
-  nodeId: string;
-  filename: string;
-  contentType: string;
-  size: number;
-  url: string;
-  expiresAt?: string;
-}
-export interface TaskView {
-  taskId: string;
-  status: 'queued' | 'dispatched' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-  createdAt: string;
-  updatedAt?: string;
-  startedAt?: string;
-  finishedAt?: string;
-  queuePosition?: number;
-  error?: { code: string; message: string; nodeId?: string; nodeType?: string };
-  outputs?: TaskOutputView[];
-  metadata?: Record<string, unknown>;
-}
+import type { SubmitTaskResponse, TaskView } from '../../shared/http/schemas.js';
 
 export class ApiError extends Error {
   constructor(
@@ -44,7 +25,7 @@ export interface ApiClientOptions {
 
 /** What the commands need from the API (a fake in tests). */
 export interface TaskApi {
-  submit(body: Record<string, unknown>, idempotencyKey?: string): Promise<TaskView>;
+  submit(body: Record<string, unknown>, idempotencyKey?: string): Promise<SubmitTaskResponse>;
   status(taskId: string): Promise<TaskView>;
   list(query: { status?: string; limit?: number; cursor?: string }): Promise<{
     items: TaskView[];
@@ -110,7 +91,7 @@ export class TaskApiClient implements TaskApi {
   }
 
   submit(body: Record<string, unknown>, idempotencyKey?: string) {
-    return this.call<TaskView>(
+    return this.call<SubmitTaskResponse>(
       'POST',
       '/v1/tasks',
       body,

@@ -3,7 +3,8 @@
  * cancelled, 3 the API refused or could not be reached (2, bad usage, is decided in args.ts).
  */
 import { readFileSync } from 'node:fs';
-import { ApiError, type TaskApi, type TaskView } from './api-client.js';
+import type { TaskView } from '../../shared/http/schemas.js';
+import { ApiError, type TaskApi } from './api-client.js';
 import { describeApiError } from './api-error-text.js';
 import type { CliArgs } from './args.js';
 import { UsageError } from './args.js';

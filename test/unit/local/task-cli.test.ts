@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ApiError, type TaskApi, type TaskView } from '../../../scripts/task-cli/api-client.js';
+import { ApiError, type TaskApi } from '../../../scripts/task-cli/api-client.js';
 import { describeApiError } from '../../../scripts/task-cli/api-error-text.js';
 import {
   HelpRequested,
@@ -18,6 +18,16 @@ import {
   describe as describeStatus,
 } from '../../../scripts/task-cli/progress.js';
 import { describeTemplates } from '../../../scripts/task-cli/templates-text.js';
+import type { TaskView } from '../../../shared/http/schemas.js';
+
+/** A task as the API returns it, with no outputs yet. */
+const aView = (taskId: string, status: TaskView['status']): TaskView => ({
+  taskId,
+  status,
+  createdAt: 'now',
+  updatedAt: 'now',
+  outputs: [],
+});
 
 describe('task CLI arguments', () => {
   it('parses --param values as JSON when they are JSON, else as strings', () => {
@@ -141,9 +151,7 @@ describe('task CLI output', () => {
 
   it('describes failures with the node that failed', () => {
     const text = describeTask({
-      taskId: 't1',
-      status: 'failed',
-      createdAt: '',
+      ...aView('t1', 'failed'),
       error: { code: 'COMFYUI_REJECTED', message: 'bad input', nodeId: '3', nodeType: 'KSampler' },
     });
     expect(text).toContain('t1  failed');
@@ -157,6 +165,7 @@ describe('task CLI output', () => {
       contentType: '',
       size: 0,
       url: '',
+      expiresAt: '',
     });
     expect(localNames([o('9', 'a.png'), o('10', 'b.png')])).toEqual(['a.png', 'b.png']);
     expect(localNames([o('9', 'a.png'), o('10', 'a.png')])).toEqual(['9-a.png', '10-a.png']);
@@ -164,18 +173,18 @@ describe('task CLI output', () => {
   });
 
   it('moves the bar through queue, running and copying; plain lines off a terminal', () => {
-    expect(
-      describeStatus({ taskId: 't', status: 'dispatched', createdAt: '', queuePosition: 1 }).text,
-    ).toBe('waiting at ComfyUI, queue position 2');
+    expect(describeStatus({ ...aView('t', 'dispatched'), queuePosition: 1 }).text).toBe(
+      'waiting at ComfyUI, queue position 2',
+    );
     expect(bar(0)).toBe(`[${'-'.repeat(24)}]`);
     expect(bar(1)).toBe(`[${'#'.repeat(24)}]`);
     const lines: string[] = [];
     const p = createProgress({
       write: (s: string) => lines.push(s),
     } as unknown as NodeJS.WritableStream);
-    p.task({ taskId: 't', status: 'queued', createdAt: '' });
-    p.task({ taskId: 't', status: 'queued', createdAt: '' });
-    p.task({ taskId: 't', status: 'running', createdAt: '' });
+    p.task(aView('t', 'queued'));
+    p.task(aView('t', 'queued'));
+    p.task(aView('t', 'running'));
     expect(lines).toEqual(['t queued\n', 't running\n']);
   });
 });
@@ -194,12 +203,7 @@ describe('task CLI commands', () => {
     let i = 0;
     const view = (): TaskView => {
       const status = statuses[Math.min(i, statuses.length - 1)] as TaskView['status'];
-      return {
-        taskId: 't1',
-        status,
-        createdAt: 'now',
-        ...(status === 'failed' && error ? { error } : {}),
-      };
+      return { ...aView('t1', status), ...(status === 'failed' && error ? { error } : {}) };
     };
     return {
       submit: async () => ({ taskId: 't1', status: 'queued', createdAt: 'now' }),
