@@ -7,6 +7,7 @@
  */
 import { ComfyUnavailableError, TaskStateConflictError } from '../domain/errors.js';
 import { assertTransition, CANCELLED_ERROR, isTerminal } from '../domain/task.js';
+import type { Limiter } from '../limiter.js';
 import { logger, taskLogger } from '../observability.js';
 import { copyOutputs } from '../poller/copy-outputs.js';
 import {
@@ -17,7 +18,6 @@ import {
   type PollSettings,
 } from '../poller/decide.js';
 import { FAILURE_CODES, OutputCopyError, OutputMissingError } from '../poller/failures.js';
-import type { Limiter } from '../poller/limiter.js';
 import type { PollReport, TaskReport } from '../poller/report.js';
 import { sweepOutputs } from '../poller/sweep-outputs.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
