@@ -259,7 +259,7 @@ describe('pollTasks: copies that keep failing', () => {
       },
     });
     expect(h.artifacts.keys()).toEqual([]);
-    expect(h.comfy.calls.deleteHistory).toEqual([t.taskId]);
+    expect(h.comfy.deletedHistory).toEqual([t.taskId]);
   });
 
   it('waits a growing backoff between attempts', async () => {
