@@ -15,6 +15,14 @@ export interface CapacitySettings {
   idleMs: number;
   /** A server still booting after this long is replaced. */
   bootTimeoutMs: number;
+  /**
+   * Expected start time of a new server and run time of one prompt, ms. When both are set, a server
+   * is added to running ones only if the backlog would still fill it after the running servers have
+   * worked through it for `startMs`: a short backlog is cleared before a new GPU would be up, and
+   * starting one would only add billed time.
+   */
+  startMs?: number;
+  runMs?: number;
 }
 
 export interface Backlog {
@@ -72,7 +80,19 @@ export function decideCapacity(
   let launch = 0;
   if (desired > healthy.length) {
     launch = desired - healthy.length;
-    why.push(`${healthy.length} live → start ${launch}`);
+    const ready = healthy.filter((x) => x.state === 'ready').length;
+    if (ready > 0 && s.startMs !== undefined && s.runMs !== undefined) {
+      const work = (backlog.queued + backlog.atComfy) * s.runMs;
+      const left = work - healthy.length * s.startMs;
+      const worth = Math.max(0, Math.floor(left / (s.runMs * Math.max(1, s.promptsPerGpu))));
+      if (worth < launch) {
+        why.push(
+          `${Math.round(left / 1000)} s of work left after a start: ${worth} of ${launch} worth starting`,
+        );
+        launch = worth;
+      }
+    }
+    if (launch > 0) why.push(`${healthy.length} live → start ${launch}`);
   } else if (desired < healthy.length) {
     const idle = healthy
       .filter((x) => x.state === 'ready' && x.inFlight === 0)

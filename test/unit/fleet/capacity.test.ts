@@ -112,3 +112,19 @@ describe('decideCapacity', () => {
     expect(d.launch).toBe(1);
   });
 });
+
+describe('decideCapacity with start and run times', () => {
+  const timed = { ...s, startMs: 90_000, runMs: 20_000 };
+  it('adds no server for a backlog the running ones clear before a new one would be up', () => {
+    const d = decideCapacity([ready('a', { inFlight: 2 })], { queued: 4, atComfy: 2 }, timed, T);
+    expect(d.desired).toBe(2);
+    expect(d.launch).toBe(0);
+  });
+  it('adds servers for a backlog that outlasts a start', () => {
+    const d = decideCapacity([ready('a', { inFlight: 2 })], { queued: 40, atComfy: 2 }, timed, T);
+    expect(d.launch).toBe(2);
+  });
+  it('still starts the first server at once on an empty fleet', () => {
+    expect(decideCapacity([], { queued: 1, atComfy: 0 }, timed, T).launch).toBe(1);
+  });
+});

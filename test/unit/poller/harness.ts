@@ -19,6 +19,7 @@ export const SETTINGS: PollSettings = {
   queueTimeoutMs: 900_000,
   lostAfterPolls: 2,
   lostGraceMs: 0,
+  copy: { maxAttempts: 3, maxMs: 600_000, retryBaseMs: 1000 },
 };
 
 export function harness(settings: Partial<PollSettings> = {}) {
