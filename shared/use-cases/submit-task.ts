@@ -1,5 +1,6 @@
 /**
- * POST /v1/tasks: validate the workflow (raw or from a template), check its uploads and the owner's
+ * POST /v1/tasks: validate the workflow (raw or from a template), check it against the servers' node
+ * catalogue when one is published (see catalog/preflight.ts), check its uploads and the owner's
  * cap on active tasks, store the task (claiming the Idempotency-Key, if any), then enqueue it.
  *
  * Enqueue failures never leave a task silently stuck where the caller can reach it:
@@ -10,6 +11,8 @@
  * Left open: a crash between the store and the send, without a retry, leaves a `queued` task with no
  * message (see docs/api.md, "Known limits").
  */
+import type { CatalogSource } from '../catalog/catalog-cache.js';
+import { assertRunnable } from '../catalog/preflight.js';
 import { DependencyUnavailableError, TooManyActiveTasksError } from '../domain/errors.js';
 import type { IdGenerator } from '../domain/ids.js';
 import type { Task } from '../domain/task.js';
@@ -28,6 +31,11 @@ export interface SubmitTaskDeps extends CheckUploadsDeps {
   clock: Clock;
   ids: IdGenerator;
   maxActiveTasksPerOwner: number;
+  /**
+   * The servers' node catalogue: when one is published, a workflow they would refuse is refused
+   * here (400 with the input's path). Absent or empty: ComfyUI's own check at dispatch applies.
+   */
+  catalog?: CatalogSource;
 }
 
 export interface SubmitTaskInput {
@@ -59,6 +67,8 @@ export async function submitTask(
   input: SubmitTaskInput,
 ): Promise<SubmitTaskResult> {
   const { workflow, uploadIds } = resolveWorkflow(deps.templates, input);
+  const catalog = await deps.catalog?.();
+  if (catalog) assertRunnable(catalog, workflow);
   await checkUploads(deps, input.owner, uploadIds);
   const cap = deps.maxActiveTasksPerOwner;
   if ((await deps.tasks.countActive(input.owner, cap)) >= cap) {

@@ -116,6 +116,9 @@ export class FakeComfy implements ComfyClient {
   async getObjectInfo() {
     return {};
   }
+  async listModels() {
+    return {};
+  }
   async getSystemStats() {
     return {};
   }

@@ -143,6 +143,9 @@ export class FakeComfy implements ComfyClient {
   getObjectInfo(): never {
     throw new Error('not used by the poller');
   }
+  listModels(): never {
+    throw new Error('not used by the poller');
+  }
   getSystemStats(): never {
     throw new Error('not used by the poller');
   }
