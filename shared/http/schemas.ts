@@ -93,6 +93,11 @@ export const TaskView = z.object({
   metadata: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** What a caller sees of a task: the use case builds it, the API returns it, the CLI reads it. */
+export type TaskView = z.infer<typeof TaskView>;
+export type OutputView = z.infer<typeof OutputView>;
+export type SubmitTaskResponse = z.infer<typeof SubmitTaskResponse>;
+
 export const TaskPath = z.object({ taskId: TaskId });
 
 export const ListTasksQuery = z.strictObject({

@@ -1,5 +1,6 @@
 /**
- * POST /v1/tasks: validate the workflow (raw or from a template), check it against the servers' node
+ * POST /v1/tasks: validate the workflow (raw or from a template), enforce the workflow policy on it
+ * (node classes, file inputs, the owner's resource limits), check it against the servers' node
  * catalogue when one is published (see catalog/preflight.ts), check its uploads and the owner's
  * cap on active tasks, store the task (claiming the Idempotency-Key, if any), then enqueue it.
  *
@@ -20,6 +21,8 @@ import { type Clock, isoAt } from '../ports/clock.js';
 import type { TaskQueue } from '../ports/task-queue.js';
 import type { IdempotencyClaim, TaskRepository } from '../ports/task-repository.js';
 import type { TemplateCatalog } from '../templates/catalog.js';
+import { enforceWorkflowPolicy, type WorkflowPolicy } from '../workflow/policy.js';
+import { type ResourceLimits, withOverrides } from '../workflow/resource-limits.js';
 import type { ValidatedWorkflow } from '../workflow/validate-workflow.js';
 import { validateWorkflow } from '../workflow/validate-workflow.js';
 import { type CheckUploadsDeps, checkUploads } from './check-uploads.js';
@@ -31,6 +34,8 @@ export interface SubmitTaskDeps extends CheckUploadsDeps {
   clock: Clock;
   ids: IdGenerator;
   maxActiveTasksPerOwner: number;
+  /** Node classes, file inputs and the deployment's resource limits (docs/security.md). */
+  workflowPolicy: WorkflowPolicy;
   /**
    * The servers' node catalogue: when one is published, a workflow they would refuse is refused
    * here (400 with the input's path). Absent or empty: ComfyUI's own check at dispatch applies.
@@ -46,6 +51,8 @@ export interface SubmitTaskInput {
   params?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
   idempotency?: IdempotencyClaim;
+  /** The owner's own resource limits (from their key record), replacing the deployment's field by field. */
+  limits?: Partial<ResourceLimits>;
 }
 
 export interface SubmitTaskResult {
@@ -67,8 +74,16 @@ export async function submitTask(
   input: SubmitTaskInput,
 ): Promise<SubmitTaskResult> {
   const { workflow, uploadIds } = resolveWorkflow(deps.templates, input);
+  const policy = deps.workflowPolicy;
+  const path =
+    input.template === undefined ? ['body', 'workflow'] : ['template', input.template, 'workflow'];
+  enforceWorkflowPolicy(
+    workflow,
+    { ...policy, limits: withOverrides(policy.limits, input.limits) },
+    path,
+  );
   const catalog = await deps.catalog?.();
-  if (catalog) assertRunnable(catalog, workflow);
+  if (catalog) assertRunnable(catalog, workflow, path);
   await checkUploads(deps, input.owner, uploadIds);
   const cap = deps.maxActiveTasksPerOwner;
   if ((await deps.tasks.countActive(input.owner, cap)) >= cap) {

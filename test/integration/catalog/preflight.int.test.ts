@@ -60,7 +60,7 @@ describe.each(SERVERS)('pre-flight validation against %s', (_name, realUrl) => {
     expect(bodyOf(res).error).toMatchObject({
       code: 'MODEL_NOT_AVAILABLE',
       details: {
-        issues: [{ path: ['workflow', '4', 'inputs', 'ckpt_name'] }],
+        issues: [{ path: ['template', 'txt2img', 'workflow', '4', 'inputs', 'ckpt_name'] }],
         available: { checkpoints },
       },
     });
@@ -75,12 +75,12 @@ describe.each(SERVERS)('pre-flight validation against %s', (_name, realUrl) => {
       [
         { ...base, '3': { class_type: 'NoSuchNode', inputs: {} } },
         'UNKNOWN_NODE_TYPE',
-        ['workflow', '3', 'class_type'],
+        ['body', 'workflow', '3', 'class_type'],
       ],
       [
         { ...base, '1': { class_type: 'EmptyImage', inputs: { width: 64, height: 64, color: 0 } } },
         'INVALID_NODE_INPUT',
-        ['workflow', '1', 'inputs', 'batch_size'],
+        ['body', 'workflow', '1', 'inputs', 'batch_size'],
       ],
       [
         {
@@ -91,18 +91,18 @@ describe.each(SERVERS)('pre-flight validation against %s', (_name, realUrl) => {
           },
         },
         'INVALID_NODE_INPUT',
-        ['workflow', '1', 'inputs', 'width'],
+        ['body', 'workflow', '1', 'inputs', 'width'],
       ],
       [
         {
           ...base,
           '1': {
             class_type: 'EmptyImage',
-            inputs: { width: 64, height: 64, batch_size: 5000, color: 0 },
+            inputs: { width: 64, height: 64, batch_size: 1, color: -1 },
           },
         },
         'INVALID_NODE_INPUT',
-        ['workflow', '1', 'inputs', 'batch_size'],
+        ['body', 'workflow', '1', 'inputs', 'color'],
       ],
     ];
     for (const [workflow, code, path] of cases) {

@@ -48,7 +48,7 @@ describe('pre-flight validation at submit', () => {
       error: {
         code: 'MODEL_NOT_AVAILABLE',
         details: {
-          issues: [{ path: ['workflow', '4', 'inputs', 'ckpt_name'] }],
+          issues: [{ path: ['template', 'txt2img', 'workflow', '4', 'inputs', 'ckpt_name'] }],
           available: { checkpoints: ['sd15.safetensors'] },
         },
       },
@@ -62,12 +62,15 @@ describe('pre-flight validation at submit', () => {
     deps.catalogStore.catalog = catalog(['sd15.safetensors']);
     const res = await submit({
       workflow: {
-        '1': { class_type: 'SaveLoRANode', inputs: { lora: ['2', 0], prefix: 'loras/x' } },
-        '2': { class_type: 'TrainLoraNode', inputs: {} },
+        '1': { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: 'x' } },
+        '2': { class_type: 'NodeOfAnotherServer', inputs: {} },
       },
     });
     expect(res.statusCode).toBe(400);
-    expect(bodyOf(res).error.code).toBe('UNKNOWN_NODE_TYPE');
+    expect(bodyOf(res).error).toMatchObject({
+      code: 'UNKNOWN_NODE_TYPE',
+      details: { issues: [{ path: ['body', 'workflow', '2', 'class_type'] }] },
+    });
     expect(deps.tasks.all()).toEqual([]);
   });
 

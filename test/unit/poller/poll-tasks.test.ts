@@ -189,6 +189,9 @@ describe('pollTasks: copies that fail half-way', () => {
     twoFiles(h, t.taskId);
     h.artifacts.failNextPut(new DependencyUnavailableError('S3 said 500'));
     const first = await pollTasks(h.deps);
+    // The next attempt waits a backoff (1 s in these settings).
+    expect((await pollTasks(h.deps)).tasks[0]?.outcome).toBe('unchanged');
+    h.clock.advance(1000);
     await pollTasks(h.deps);
     expect(first.tasks[0]).toMatchObject({ outcome: 'error', code: 'DEPENDENCY_UNAVAILABLE' });
     expect((await h.tasks.get(t.taskId))?.status).toBe('succeeded');
@@ -209,6 +212,95 @@ describe('pollTasks: copies that fail half-way', () => {
     // a.png is opened again (to learn its size) but not uploaded again.
     expect(h.comfy.calls.view).toEqual(['a.png', 'b.png', 'a.png', 'b.png']);
     expect(h.artifacts.bytes(`outputs/alice/${t.taskId}/9/b.png`)?.length).toBe(2000);
+  });
+});
+
+describe('pollTasks: copies that keep failing', () => {
+  /** An S3 error as the SDK raises it (name, $metadata), wrapped as the S3 adapter wraps it. */
+  const accessDenied = () =>
+    new DependencyUnavailableError('Copying the body into the key failed.', {
+      cause: Object.assign(new Error('Access Denied'), {
+        name: 'AccessDenied',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    });
+  const oneFile = (h: ReturnType<typeof harness>, taskId: string) => {
+    const a = { nodeId: '9', kind: 'images', filename: 'a.png', subfolder: '', type: 'output' };
+    h.comfy.addFile(a, Buffer.alloc(1000, 7), 'image/png');
+    h.comfy.finish(taskId, { outputs: [a] });
+  };
+
+  it('fails with OUTPUT_COPY_FAILED after the attempts, naming the output and the S3 code, listing nothing', async () => {
+    const h = harness();
+    const t = h.dispatched();
+    oneFile(h, t.taskId);
+    h.artifacts.failNextPut(accessDenied(), 10);
+    const outcomes: (string | undefined)[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await pollTasks(h.deps);
+      outcomes.push(`${r.tasks[0]?.outcome}:${r.tasks[0]?.code}`);
+      h.clock.advance(60_000);
+    }
+    expect(outcomes).toEqual([
+      'error:AccessDenied',
+      'error:AccessDenied',
+      'failed:OUTPUT_COPY_FAILED',
+    ]);
+    const done = await h.tasks.get(t.taskId);
+    expect(done?.status).toBe('failed');
+    expect(done?.outputs).toEqual([]);
+    expect(done?.error).toMatchObject({
+      code: 'OUTPUT_COPY_FAILED',
+      nodeId: '9',
+      details: {
+        output: { nodeId: '9', filename: 'a.png', s3Key: `outputs/alice/${t.taskId}/9/a.png` },
+        s3ErrorCode: 'AccessDenied',
+        attempts: 3,
+      },
+    });
+    expect(h.artifacts.keys()).toEqual([]);
+    expect(h.comfy.calls.deleteHistory).toEqual([t.taskId]);
+  });
+
+  it('waits a growing backoff between attempts', async () => {
+    const h = harness();
+    const t = h.dispatched();
+    oneFile(h, t.taskId);
+    h.artifacts.failNextPut(accessDenied(), 10);
+    await pollTasks(h.deps);
+    expect((await h.tasks.get(t.taskId))?.copyFailures?.attempts).toBe(1);
+    h.clock.advance(999);
+    expect((await pollTasks(h.deps)).tasks[0]?.outcome).toBe('unchanged');
+    h.clock.advance(1);
+    await pollTasks(h.deps);
+    expect((await h.tasks.get(t.taskId))?.copyFailures?.attempts).toBe(2);
+    h.clock.advance(1999);
+    expect((await pollTasks(h.deps)).tasks[0]?.outcome).toBe('unchanged');
+  });
+
+  it('fails once the time bound is used up, even with attempts left', async () => {
+    const h = harness({ copy: { maxAttempts: 100, maxMs: 5_000, retryBaseMs: 1000 } });
+    const t = h.dispatched();
+    oneFile(h, t.taskId);
+    h.artifacts.failNextPut(accessDenied(), 10);
+    await pollTasks(h.deps);
+    h.clock.advance(5_000);
+    const r = await pollTasks(h.deps);
+    expect(r.tasks[0]).toMatchObject({ outcome: 'failed', code: 'OUTPUT_COPY_FAILED' });
+  });
+
+  it('succeeds, and forgets the failures, when a later attempt works', async () => {
+    const h = harness();
+    const t = h.dispatched();
+    oneFile(h, t.taskId);
+    h.artifacts.failNextPut(accessDenied(), 1);
+    await pollTasks(h.deps);
+    h.clock.advance(1000);
+    await pollTasks(h.deps);
+    const done = await h.tasks.get(t.taskId);
+    expect(done?.status).toBe('succeeded');
+    expect(done?.copyFailures).toBeUndefined();
+    expect(done?.outputs).toHaveLength(1);
   });
 });
 
