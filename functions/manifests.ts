@@ -11,6 +11,7 @@ import { manifest as createUpload } from './create-upload/manifest.js';
 import { manifest as deadLetter } from './dead-letter/manifest.js';
 import { manifest as dispatcher } from './dispatcher/manifest.js';
 import { manifest as list } from './list/manifest.js';
+import { manifest as models } from './models/manifest.js';
 import { manifest as poller } from './poller/manifest.js';
 import { manifest as status } from './status/manifest.js';
 import { manifest as submit } from './submit/manifest.js';
@@ -22,6 +23,7 @@ export const FUNCTIONS: readonly FunctionManifest[] = [
   status,
   cancel,
   templates,
+  models,
   createUpload,
   authorizer,
   dispatcher,

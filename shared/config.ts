@@ -3,6 +3,7 @@
  * functions/ and shared/). A missing or malformed variable fails the cold start with its name.
  */
 import * as z from 'zod';
+import { DEFAULT_RESOURCE_LIMITS } from './workflow/resource-limits.js';
 
 const csv = z.string().transform((s) =>
   s
@@ -46,6 +47,16 @@ export const ConfigSchema = z.object({
   UPLOAD_URL_TTL_SECONDS: int(900, 1),
   UPLOAD_MAX_BYTES: int(20 * 1024 * 1024, 1),
   MAX_ACTIVE_TASKS_PER_OWNER: int(50, 1),
+  /** Workflow policy (shared/workflow/policy-config.ts, docs/security.md). */
+  WORKFLOW_NODE_POLICY: z.enum(['deny', 'allow']).default('deny'),
+  WORKFLOW_DENY_NODES: csv.default([]),
+  WORKFLOW_ALLOW_NODES: csv.default([]),
+  WORKFLOW_MAX_NODES: int(DEFAULT_RESOURCE_LIMITS.nodes, 1),
+  WORKFLOW_MAX_PIXELS: int(DEFAULT_RESOURCE_LIMITS.pixels, 1),
+  WORKFLOW_MAX_BATCH: int(DEFAULT_RESOURCE_LIMITS.batch, 1),
+  WORKFLOW_MAX_STEPS: int(DEFAULT_RESOURCE_LIMITS.steps, 1),
+  WORKFLOW_MAX_FRAMES: int(DEFAULT_RESOURCE_LIMITS.frames, 1),
+  WORKFLOW_MAX_UPSCALE: z.coerce.number().positive().default(DEFAULT_RESOURCE_LIMITS.upscale),
   /** Days a finished task is kept before DynamoDB TTL removes it. */
   TASK_RETENTION_DAYS: int(30, 1),
   /** Most tasks queued or running at each ComfyUI server. */
@@ -65,6 +76,11 @@ export const ConfigSchema = z.object({
   /** Delay before a task that found every server full is looked at again: base * 2^n, capped. */
   DISPATCH_DEFER_BASE_SECONDS: int(1, 0),
   DISPATCH_DEFER_MAX_SECONDS: z.coerce.number().int().min(0).max(900).default(16),
+  /**
+   * How long a dispatcher's claim on a task holds while it submits it to ComfyUI; a copy of the
+   * message that finds the claim comes back after it. Keep it above the dispatcher's timeout (30 s).
+   */
+  DISPATCH_CLAIM_SECONDS: int(60, 1),
   /** Every this many deferrals the dispatcher reads the task (drops cancelled, fails overdue). */
   DISPATCH_RECHECK_EVERY: int(8, 1),
   /** Visibility backoff of a failed dispatch message, by receive count: base * 2^(n-1), capped. */
@@ -91,9 +107,21 @@ export const ConfigSchema = z.object({
   POLLER_LOST_AFTER_POLLS: int(2, 1),
   /** No task counts as missing sooner than this after its dispatch. */
   POLLER_LOST_GRACE_MS: int(10_000, 0),
+  /**
+   * A finished run whose outputs cannot be copied into S3 (e.g. access denied) is tried again after
+   * OUTPUT_COPY_RETRY_BASE_MS * 2^(n-1) (at most a minute), and fails with OUTPUT_COPY_FAILED after
+   * this many attempts or this long since the first failure, whichever comes first.
+   */
+  OUTPUT_COPY_MAX_ATTEMPTS: int(6, 1),
+  OUTPUT_COPY_MAX_SECONDS: int(600, 1),
+  OUTPUT_COPY_RETRY_BASE_MS: int(2000, 0),
   RUN_TIMEOUT_SECONDS: int(1800, 1),
   QUEUE_TIMEOUT_SECONDS: int(3600, 1),
   TEMPLATES_DIR: z.string().optional(),
+  /** How often the poller re-reads each server's node catalogue (/object_info, /models). */
+  CATALOG_REFRESH_SECONDS: int(300, 1),
+  /** How long an API function trusts the node catalogue it read. */
+  CATALOG_CACHE_SECONDS: int(60, 0),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
 });
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;

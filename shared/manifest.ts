@@ -38,8 +38,8 @@ export type ResourceUse =
   | { readonly queue: QueueName; readonly access: 'send' }
   | {
       readonly bucket: BucketName;
-      /** Key prefix, ending in `/`. */
-      readonly prefix: string;
+      /** The keys, as in an IAM resource: one key, or a prefix and `*` (`outputs/*`). */
+      readonly keys: string;
       readonly access: 'read' | 'put' | 'readWrite' | 'delete';
     }
   /** Another function it starts (`lambda:InvokeFunction` on that function only). */

@@ -48,6 +48,7 @@ export const TASK_SUMMARY = [
   'comfyNumber',
   'requeues',
   'missingPolls',
+  'copyFailures',
   'version',
 ] as const;
 
@@ -146,4 +147,6 @@ export const keys = {
   upload: (ownerSegment: string, uploadId: string) => `uploads/${ownerSegment}/${uploadId}`,
   /** A workflow too large to keep inline in its DynamoDB item (gzip JSON). */
   workflow: (ownerSegment: string, taskId: string) => `workflows/${ownerSegment}/${taskId}.json.gz`,
+  /** The node catalogue of the ComfyUI pool (written by the poller, read by the API). */
+  catalog: 'catalog/comfyui.json.gz',
 };

@@ -23,7 +23,7 @@ export const manifest = defineFunction({
   ],
   resources: [
     { table: 'tasks', access: 'readWrite' },
-    { bucket: 'outputs', prefix: 'workflows/', access: 'read' },
-    { bucket: 'outputs', prefix: 'outputs/', access: 'read' },
+    { bucket: 'outputs', keys: 'workflows/*', access: 'read' },
+    { bucket: 'outputs', keys: 'outputs/*', access: 'read' },
   ],
 });

@@ -21,6 +21,6 @@ export const manifest = defineFunction({
   resources: [
     { table: 'tasks', access: 'readWrite' },
     // Presigned upload links.
-    { bucket: 'outputs', prefix: 'uploads/', access: 'put' },
+    { bucket: 'outputs', keys: 'uploads/*', access: 'put' },
   ],
 });

@@ -20,6 +20,6 @@ export const manifest = defineFunction({
   resources: [
     { table: 'tasks', access: 'readWrite' },
     // The repository reads a large workflow back from S3 when it returns the task it updated.
-    { bucket: 'outputs', prefix: 'workflows/', access: 'read' },
+    { bucket: 'outputs', keys: 'workflows/*', access: 'read' },
   ],
 });

@@ -11,12 +11,9 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Config } from '../../shared/config.js';
 import { type BackoffPolicy, retryVisibilitySeconds } from '../../shared/dispatch/backoff.js';
-import {
-  createKeyedSerializer,
-  createLimiter,
-  readMessage,
-} from '../../shared/dispatch/batch-tools.js';
-import { ComfyPool } from '../../shared/dispatch/comfy-pool.js';
+import { createKeyedSerializer, readMessage } from '../../shared/dispatch/batch-tools.js';
+import { ComfySlots } from '../../shared/dispatch/comfy-slots.js';
+import { createLimiter } from '../../shared/limiter.js';
 import { logger, type MetricsSink, taskLogger } from '../../shared/observability.js';
 import type { Clock } from '../../shared/ports/clock.js';
 import type { ComfyClient } from '../../shared/ports/comfy-client.js';
@@ -46,7 +43,7 @@ export interface DispatcherSettings extends DispatchSettings {
   retry: BackoffPolicy;
 }
 
-export interface DispatcherDeps extends Omit<DispatchDeps, 'pool' | 'settings'> {
+export interface DispatcherDeps extends Omit<DispatchDeps, 'slots' | 'settings'> {
   comfy: readonly ComfyClient[];
   queue: Pick<TaskQueue, 'sendMany'>;
   visibility: MessageVisibility;
@@ -71,6 +68,7 @@ export const settingsFromConfig = (
     | 'DISPATCH_DEFER_MAX_SECONDS'
     | 'DISPATCH_RECHECK_EVERY'
     | 'QUEUE_TIMEOUT_SECONDS'
+    | 'DISPATCH_CLAIM_SECONDS'
     | 'MAX_IN_FLIGHT'
     | 'COMFYUI_QUEUE_CACHE_MS'
     | 'DISPATCH_CONCURRENCY'
@@ -84,6 +82,7 @@ export const settingsFromConfig = (
   defer: { baseSeconds: c.DISPATCH_DEFER_BASE_SECONDS, maxSeconds: c.DISPATCH_DEFER_MAX_SECONDS },
   recheckEvery: c.DISPATCH_RECHECK_EVERY,
   queueTimeoutSeconds: c.QUEUE_TIMEOUT_SECONDS,
+  claimSeconds: c.DISPATCH_CLAIM_SECONDS,
   maxInFlight: c.MAX_IN_FLIGHT,
   queueCacheMs: c.COMFYUI_QUEUE_CACHE_MS,
   concurrency: c.DISPATCH_CONCURRENCY,
@@ -107,7 +106,7 @@ export const createHandler = (deps: DispatcherDeps) => {
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     if (context) logger.addContext(context);
     const { settings } = deps;
-    const pool = new ComfyPool(deps.comfy, {
+    const slots = new ComfySlots(deps.comfy, {
       ...settings,
       clock: deps.clock,
       ...(deps.sleep ? { sleep: deps.sleep } : {}),
@@ -116,13 +115,13 @@ export const createHandler = (deps: DispatcherDeps) => {
     const remaining = context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
     const holdUntil =
       deps.clock.now() + Math.max(0, Math.min(settings.holdMs, remaining - FINISH_RESERVE_MS));
-    const limit = createLimiter(settings.concurrency);
+    const limiter = createLimiter(settings.concurrency);
     const deferred: { record: SQSRecord; message: DispatchMessage; delaySeconds: number }[] = [];
     const count = (name: string) => deps.metrics.addMetric(name, MetricUnit.Count, 1);
     let dispatched = 0;
 
     const handleRecord = (record: SQSRecord) =>
-      limit(async () => {
+      limiter.run(async () => {
         const message = readMessage(record.body);
         if (!message) {
           logger.warn('malformed dispatch message dropped', { messageId: record.messageId });
@@ -132,7 +131,7 @@ export const createHandler = (deps: DispatcherDeps) => {
         const log = taskLogger(message.taskId, { messageId: record.messageId, receiveCount });
         try {
           const outcome = await serialize(message.taskId, () =>
-            dispatchTask({ ...deps, pool, settings }, message, { receiveCount, log, holdUntil }),
+            dispatchTask({ ...deps, slots, settings }, message, { receiveCount, log, holdUntil }),
           );
           if (outcome.kind === 'deferred') deferred.push({ record, ...outcome });
           else count(METRIC_OF[outcome.kind]);

@@ -39,6 +39,7 @@ export const manifest = defineFunction({
     'DISPATCH_DEFER_BASE_SECONDS',
     'DISPATCH_DEFER_MAX_SECONDS',
     'DISPATCH_RECHECK_EVERY',
+    'DISPATCH_CLAIM_SECONDS',
     'DISPATCH_RETRY_BASE_SECONDS',
     'DISPATCH_RETRY_MAX_SECONDS',
     'QUEUE_TIMEOUT_SECONDS',
@@ -48,8 +49,8 @@ export const manifest = defineFunction({
   resources: [
     { table: 'tasks', access: 'readWrite' },
     // Uploaded input images are staged at ComfyUI; large workflows are read back.
-    { bucket: 'outputs', prefix: 'uploads/', access: 'read' },
-    { bucket: 'outputs', prefix: 'workflows/', access: 'read' },
+    { bucket: 'outputs', keys: 'uploads/*', access: 'read' },
+    { bucket: 'outputs', keys: 'workflows/*', access: 'read' },
     // Backpressure re-sends a fresh, delayed message instead of failing the receive.
     { queue: 'dispatch', access: 'send' },
     // Starts the poller after a dispatch, so results never wait for the next scheduled run.

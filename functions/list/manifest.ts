@@ -19,6 +19,6 @@ export const manifest = defineFunction({
   ],
   resources: [
     { table: 'tasks', access: 'read' },
-    { bucket: 'outputs', prefix: 'outputs/', access: 'read' },
+    { bucket: 'outputs', keys: 'outputs/*', access: 'read' },
   ],
 });

@@ -1,6 +1,6 @@
 /**
  * The poller's dependencies, built once per container from its own config: the storage adapters, the
- * lease, and one HttpComfyClient (own undici Pool) per ComfyUI server, created on first use so tasks
+ * lease, the node catalogue publisher, and one HttpComfyClient (own undici Pool) per ComfyUI server, created on first use so tasks
  * of a server no longer in COMFYUI_URLS still finish.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -8,18 +8,20 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { comfyClientFor } from '../../shared/adapters/comfyui/from-config.js';
 import { DynamoPollerLease } from '../../shared/adapters/dynamodb/poller-lease.js';
+import { S3NodeCatalogStore } from '../../shared/adapters/s3/node-catalog-store.js';
 import { dynamoClientsFor, s3ClientFor, sqsClientFor } from '../../shared/composition/aws.js';
 import {
   artifactStoreFor,
   taskQueueFor,
   taskRepositoryFor,
 } from '../../shared/composition/storage.js';
+import { createLimiter } from '../../shared/limiter.js';
 import type { ConfigOf } from '../../shared/manifest.js';
 import { logger, metrics } from '../../shared/observability.js';
-import { createLimiter } from '../../shared/poller/limiter.js';
 import { loopSettings, pollSettings } from '../../shared/poller/settings.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import type { ComfyClient } from '../../shared/ports/comfy-client.js';
+import { catalogPublisher } from '../../shared/use-cases/publish-catalog.js';
 import type { PollerHandlerDeps } from './handler.js';
 import type { manifest } from './manifest.js';
 
@@ -51,13 +53,23 @@ export function buildDeps(
   logger.setLogLevel(config.LOG_LEVEL);
   const clock = systemClock;
   const artifacts = artifactStoreFor(config, clients.s3, clock);
+  const comfyFor = comfyClientsFor(config);
   return {
     clock,
     artifacts,
     tasks: taskRepositoryFor(config, clients.doc, artifacts, clock),
     queue: taskQueueFor(config, clients.sqs),
     lease: new DynamoPollerLease({ doc: clients.doc, tableName: config.TASKS_TABLE_NAME, clock }),
-    comfyFor: comfyClientsFor(config),
+    comfyFor,
+    publishCatalog: catalogPublisher(
+      {
+        servers: config.COMFYUI_URLS,
+        comfyFor,
+        store: new S3NodeCatalogStore({ client: clients.s3, bucket: config.OUTPUTS_BUCKET_NAME }),
+        clock,
+      },
+      config.CATALOG_REFRESH_SECONDS * 1000,
+    ),
     limiter: createLimiter(config.POLLER_COPY_CONCURRENCY),
     settings: pollSettings(config),
     loop: loopSettings(config),

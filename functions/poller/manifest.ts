@@ -1,9 +1,10 @@
 /**
  * The poller: started every minute (and by the dispatcher after a dispatch), it polls ComfyUI's queue
  * and history for the tasks at ComfyUI, copies finished outputs from /view into S3, removes stale
- * outputs of earlier runs, cancels runs marked for cancellation and re-queues tasks ComfyUI lost.
+ * outputs of earlier runs, publishes the servers' node catalogue, cancels runs marked for cancellation and re-queues tasks ComfyUI lost.
  */
 import { defineFunction } from '../../shared/manifest.js';
+import { keys } from '../../shared/resources.js';
 
 export const manifest = defineFunction({
   name: 'poller',
@@ -39,6 +40,10 @@ export const manifest = defineFunction({
     'POLLER_COPY_CONCURRENCY',
     'POLLER_LOST_AFTER_POLLS',
     'POLLER_LOST_GRACE_MS',
+    'OUTPUT_COPY_MAX_ATTEMPTS',
+    'OUTPUT_COPY_MAX_SECONDS',
+    'OUTPUT_COPY_RETRY_BASE_MS',
+    'CATALOG_REFRESH_SECONDS',
     'TASK_RETENTION_DAYS',
     'LOG_LEVEL',
   ],
@@ -47,10 +52,13 @@ export const manifest = defineFunction({
     // Task writes and the lease item.
     { table: 'tasks', access: 'readWrite' },
     // An output already copied is not copied again (HEAD); stale outputs of earlier runs are removed.
-    { bucket: 'outputs', prefix: 'outputs/', access: 'read' },
-    { bucket: 'outputs', prefix: 'outputs/', access: 'put' },
-    { bucket: 'outputs', prefix: 'outputs/', access: 'delete' },
-    { bucket: 'outputs', prefix: 'workflows/', access: 'read' },
+    { bucket: 'outputs', keys: 'outputs/*', access: 'read' },
+    { bucket: 'outputs', keys: 'outputs/*', access: 'put' },
+    { bucket: 'outputs', keys: 'outputs/*', access: 'delete' },
+    { bucket: 'outputs', keys: 'workflows/*', access: 'read' },
+    // It publishes the servers' node catalogue (read first: unchanged, it is not written again).
+    { bucket: 'outputs', keys: keys.catalog, access: 'read' },
+    { bucket: 'outputs', keys: keys.catalog, access: 'put' },
     // Tasks ComfyUI lost are re-queued.
     { queue: 'dispatch', access: 'send' },
   ],

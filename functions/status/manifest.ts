@@ -20,7 +20,7 @@ export const manifest = defineFunction({
   resources: [
     { table: 'tasks', access: 'read' },
     // A large workflow is read back from S3 with its task.
-    { bucket: 'outputs', prefix: 'workflows/', access: 'read' },
-    { bucket: 'outputs', prefix: 'outputs/', access: 'read' },
+    { bucket: 'outputs', keys: 'workflows/*', access: 'read' },
+    { bucket: 'outputs', keys: 'outputs/*', access: 'read' },
   ],
 });

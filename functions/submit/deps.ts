@@ -4,6 +4,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoUploadStore } from '../../shared/adapters/dynamodb/upload-store.js';
 import { dynamoClientsFor, s3ClientFor, sqsClientFor } from '../../shared/composition/aws.js';
+import { catalogSourceFor } from '../../shared/composition/catalog.js';
 import {
   artifactStoreFor,
   taskQueueFor,
@@ -14,6 +15,7 @@ import type { ConfigOf } from '../../shared/manifest.js';
 import { logger, metrics } from '../../shared/observability.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import { loadTemplateCatalog } from '../../shared/templates/catalog.js';
+import { workflowPolicyFrom } from '../../shared/workflow/policy-config.js';
 import type { SubmitHandlerDeps } from './handler.js';
 import type { manifest } from './manifest.js';
 
@@ -38,6 +40,8 @@ export function buildDeps(
     templates: loadTemplateCatalog(config.TEMPLATES_DIR),
     obs: { logger, metrics },
     maxActiveTasksPerOwner: config.MAX_ACTIVE_TASKS_PER_OWNER,
+    workflowPolicy: workflowPolicyFrom(config),
+    catalog: catalogSourceFor(config, clients.s3, clock),
     uploadMaxBytes: config.UPLOAD_MAX_BYTES,
   };
 }

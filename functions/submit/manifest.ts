@@ -1,5 +1,6 @@
 /** POST /v1/tasks: validates a workflow or template, stores the task and queues it for dispatch. */
 import { defineFunction } from '../../shared/manifest.js';
+import { keys } from '../../shared/resources.js';
 
 export const manifest = defineFunction({
   name: 'submit',
@@ -20,14 +21,26 @@ export const manifest = defineFunction({
     'TASK_RETENTION_DAYS',
     'UPLOAD_MAX_BYTES',
     'TEMPLATES_DIR',
+    'WORKFLOW_NODE_POLICY',
+    'WORKFLOW_DENY_NODES',
+    'WORKFLOW_ALLOW_NODES',
+    'WORKFLOW_MAX_NODES',
+    'WORKFLOW_MAX_PIXELS',
+    'WORKFLOW_MAX_BATCH',
+    'WORKFLOW_MAX_STEPS',
+    'WORKFLOW_MAX_FRAMES',
+    'WORKFLOW_MAX_UPSCALE',
+    'CATALOG_CACHE_SECONDS',
     'LOG_LEVEL',
   ],
   resources: [
     { table: 'tasks', access: 'readWrite' },
     { queue: 'dispatch', access: 'send' },
     // The referenced uploads must exist (HEAD).
-    { bucket: 'outputs', prefix: 'uploads/', access: 'read' },
+    { bucket: 'outputs', keys: 'uploads/*', access: 'read' },
     // A large workflow is stored, replayed (same idempotency key) or dropped here.
-    { bucket: 'outputs', prefix: 'workflows/', access: 'readWrite' },
+    { bucket: 'outputs', keys: 'workflows/*', access: 'readWrite' },
+    // Pre-flight validation against the servers' node catalogue.
+    { bucket: 'outputs', keys: keys.catalog, access: 'read' },
   ],
 });

@@ -119,7 +119,7 @@ function grantResources(fn: IFunction, manifest: FunctionManifest, r: FunctionRe
       r.queues[use.queue].grantSendMessages(fn);
     } else if ('bucket' in use) {
       const bucket = r.buckets[use.bucket];
-      const keys = `${use.prefix}*`;
+      const { keys } = use;
       if (use.access === 'read') bucket.grantRead(fn, keys);
       else if (use.access === 'put') bucket.grantPut(fn, keys);
       else if (use.access === 'delete') bucket.grantDelete(fn, keys);

@@ -6,10 +6,13 @@
 import type { AwsClients } from '../adapters/aws/clients.js';
 import { DynamoApiKeyStore } from '../adapters/dynamodb/api-key-store.js';
 import { DynamoUploadStore } from '../adapters/dynamodb/upload-store.js';
+import { S3NodeCatalogStore } from '../adapters/s3/node-catalog-store.js';
+import { cachedCatalog } from '../catalog/catalog-cache.js';
 import type { Config } from '../config.js';
 import { randomIds } from '../domain/ids.js';
 import { logger, metrics } from '../observability.js';
 import { loadTemplateCatalog } from '../templates/catalog.js';
+import { workflowPolicyFrom } from '../workflow/policy-config.js';
 import { awsClientsFor, buildStorage } from './storage.js';
 
 export { awsClientsFor } from './storage.js';
@@ -28,9 +31,19 @@ export function buildApiDeps(config: Config, clients: AwsClients = awsClientsFor
     templates: loadTemplateCatalog(config.TEMPLATES_DIR),
     obs: { logger, metrics },
     maxActiveTasksPerOwner: config.MAX_ACTIVE_TASKS_PER_OWNER,
+    workflowPolicy: workflowPolicyFrom(config),
     uploadMaxBytes: config.UPLOAD_MAX_BYTES,
     uploadUrlTtlSeconds: config.UPLOAD_URL_TTL_SECONDS,
     outputUrlTtlSeconds: config.OUTPUT_URL_TTL_SECONDS,
+    catalog: cachedCatalog(
+      new S3NodeCatalogStore({ client: clients.s3, bucket: config.OUTPUTS_BUCKET_NAME }),
+      clock,
+      config.CATALOG_CACHE_SECONDS * 1000,
+      (err) =>
+        logger.warn('node catalogue not read; submits are not checked against it', {
+          error: String(err),
+        }),
+    ),
   };
 }
 

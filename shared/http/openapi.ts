@@ -21,6 +21,7 @@ const RESPONSES: Record<string, z.ZodType> = {
   OutputView: S.OutputView,
   ListTasksResponse: S.ListTasksResponse,
   TemplatesResponse: S.TemplatesResponse,
+  ModelsResponse: S.ModelsResponse,
   CreateUploadResponse: S.CreateUploadResponse,
 };
 
@@ -102,7 +103,20 @@ export function buildOpenApi(): Json {
       title: 'comfy-serverless task API',
       version: '1.0.0',
       description: 'Run ComfyUI workflows as durable tasks. See docs/api.md.',
+      license: { name: 'MIT', identifier: 'MIT' },
     },
+    servers: [
+      {
+        url: 'https://{apiId}.execute-api.{region}.amazonaws.com',
+        description:
+          'A deployed stack: the HTTP API default endpoint (`cdk deploy` prints its URL as ApiUrl).',
+        variables: {
+          apiId: { default: 'abc123defg', description: 'The HTTP API id.' },
+          region: { default: 'us-east-1', description: 'The AWS region of the stack.' },
+        },
+      },
+      { url: 'http://127.0.0.1:3000', description: 'The local stack that `npm start` runs.' },
+    ],
     security: [{ apiKey: [] }, { bearer: [] }],
     paths,
     components: {

@@ -72,6 +72,14 @@ export const ROUTES = {
     ok: { 200: { schema: 'TemplatesResponse', description: 'The templates' } },
     errors: [401],
   },
+  listModels: {
+    method: 'GET',
+    path: '/v1/models',
+    auth: true,
+    summary: 'The model names the ComfyUI servers have, per folder',
+    ok: { 200: { schema: 'ModelsResponse', description: 'Model names by folder' } },
+    errors: [401],
+  },
   createUpload: {
     method: 'POST',
     path: '/v1/uploads',

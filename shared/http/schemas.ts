@@ -93,6 +93,11 @@ export const TaskView = z.object({
   metadata: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** What a caller sees of a task: the use case builds it, the API returns it, the CLI reads it. */
+export type TaskView = z.infer<typeof TaskView>;
+export type OutputView = z.infer<typeof OutputView>;
+export type SubmitTaskResponse = z.infer<typeof SubmitTaskResponse>;
+
 export const TaskPath = z.object({ taskId: TaskId });
 
 export const ListTasksQuery = z.strictObject({
@@ -120,6 +125,14 @@ export const TemplatesResponse = z.object({
       params: z.record(z.string(), z.unknown()).describe('JSON Schema of `params`.'),
     }),
   ),
+});
+
+export const ModelsResponse = z.object({
+  models: z
+    .record(z.string(), z.array(z.string()))
+    .describe(
+      'Model file names by ComfyUI model folder (checkpoints, loras, vae, ...), as the servers list them; empty until the servers have published their catalogue.',
+    ),
 });
 
 export const CreateUploadRequest = z.strictObject({

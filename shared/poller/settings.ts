@@ -11,6 +11,9 @@ export const pollSettings = (
     | 'QUEUE_TIMEOUT_SECONDS'
     | 'POLLER_LOST_AFTER_POLLS'
     | 'POLLER_LOST_GRACE_MS'
+    | 'OUTPUT_COPY_MAX_ATTEMPTS'
+    | 'OUTPUT_COPY_MAX_SECONDS'
+    | 'OUTPUT_COPY_RETRY_BASE_MS'
   >,
 ): PollSettings => ({
   maxRequeues: c.MAX_REQUEUES,
@@ -18,6 +21,11 @@ export const pollSettings = (
   queueTimeoutMs: c.QUEUE_TIMEOUT_SECONDS * 1000,
   lostAfterPolls: c.POLLER_LOST_AFTER_POLLS,
   lostGraceMs: c.POLLER_LOST_GRACE_MS,
+  copy: {
+    maxAttempts: c.OUTPUT_COPY_MAX_ATTEMPTS,
+    maxMs: c.OUTPUT_COPY_MAX_SECONDS * 1000,
+    retryBaseMs: c.OUTPUT_COPY_RETRY_BASE_MS,
+  },
 });
 
 export const loopSettings = (

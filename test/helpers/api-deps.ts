@@ -5,10 +5,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { ApiObservability } from '../../shared/http/api-handler.js';
 import { createTemplateCatalog } from '../../shared/templates/catalog.js';
+import { DEFAULT_WORKFLOW_POLICY } from '../../shared/workflow/policy.js';
 import { FakeTaskQueue } from '../fakes/fake-task-queue.js';
 import { FixedClock } from '../fakes/fixed-clock.js';
 import { InMemoryApiKeyStore } from '../fakes/in-memory-api-key-store.js';
 import { InMemoryArtifactStore } from '../fakes/in-memory-artifact-store.js';
+import { InMemoryNodeCatalogStore } from '../fakes/in-memory-node-catalog-store.js';
 import { InMemoryTaskRepository } from '../fakes/in-memory-task-repository.js';
 import { InMemoryUploadStore } from '../fakes/in-memory-upload-store.js';
 import { SequenceIds } from '../fakes/sequence-ids.js';
@@ -21,6 +23,7 @@ export function apiTestDeps(
   limits: { maxActiveTasksPerOwner?: number; uploadMaxBytes?: number } = {},
 ) {
   const clock = new FixedClock();
+  const catalogStore = new InMemoryNodeCatalogStore();
   return {
     clock,
     ids: new SequenceIds(),
@@ -32,9 +35,13 @@ export function apiTestDeps(
     templates: createTemplateCatalog(),
     obs: silentObservability(),
     maxActiveTasksPerOwner: limits.maxActiveTasksPerOwner ?? 5,
+    workflowPolicy: DEFAULT_WORKFLOW_POLICY,
     uploadMaxBytes: limits.uploadMaxBytes ?? 1024 * 1024,
     uploadUrlTtlSeconds: 900,
     outputUrlTtlSeconds: 3600,
+    /** Empty until a test publishes one (`catalogStore.catalog = ...`); read on every request. */
+    catalogStore,
+    catalog: () => catalogStore.read(),
   };
 }
 export type ApiTestDeps = ReturnType<typeof apiTestDeps>;

@@ -14,6 +14,7 @@ import { createHandler as createCancel } from '../../../../functions/cancel/hand
 import { createHandler as createUpload } from '../../../../functions/create-upload/handler.js';
 import { createHandler as createList } from '../../../../functions/list/handler.js';
 import { API_KEY_AUTHORIZER, API_ROUTES } from '../../../../functions/manifests.js';
+import { createHandler as createModels } from '../../../../functions/models/handler.js';
 import { createHandler as createStatus } from '../../../../functions/status/handler.js';
 import { createHandler as createSubmit } from '../../../../functions/submit/handler.js';
 import { createHandler as createTemplates } from '../../../../functions/templates/handler.js';
@@ -150,6 +151,7 @@ export async function startSecureApi(opts: SecureApiOptions = {}): Promise<Secur
     ['list', fn('list', createList(deps))],
     ['cancel', fn('cancel', createCancel(deps))],
     ['templates', fn('templates', createTemplates(deps))],
+    ['models', fn('models', createModels(deps))],
     ['create-upload', fn('create-upload', createUpload(deps))],
   ]);
   const admin = {

@@ -1,0 +1,7 @@
+/** Lambda entry (CDK and the local runtime): config and dependencies, built once per container. */
+import { loadFunctionConfig } from '../../shared/manifest.js';
+import { buildDeps } from './deps.js';
+import { createHandler } from './handler.js';
+import { manifest } from './manifest.js';
+
+export const handler = createHandler(buildDeps(loadFunctionConfig(manifest)));
