@@ -7,6 +7,7 @@ import type { AwsClients } from '../adapters/aws/clients.js';
 import { comfyClientFor } from '../adapters/comfyui/from-config.js';
 import { DynamoPollerLease } from '../adapters/dynamodb/poller-lease.js';
 import { S3NodeCatalogStore } from '../adapters/s3/node-catalog-store.js';
+import { SharpImageConverter } from '../adapters/sharp/image-converter.js';
 import type { Config } from '../config.js';
 import { createLimiter } from '../limiter.js';
 import { logger, metrics } from '../observability.js';
@@ -51,6 +52,7 @@ export function buildPollerDeps(config: Config, clients: AwsClients = awsClients
       config.CATALOG_REFRESH_SECONDS * 1000,
     ),
     limiter: createLimiter(config.POLLER_COPY_CONCURRENCY),
+    converter: new SharpImageConverter(),
     settings: pollSettings(config),
     loop: loopSettings(config),
     metrics,

@@ -12,10 +12,12 @@
  * Left open: a crash between the store and the send, without a retry, leaves a `queued` task with no
  * message (see docs/api.md, "Known limits").
  */
+
 import type { CatalogSource } from '../catalog/catalog-cache.js';
 import { assertRunnable } from '../catalog/preflight.js';
 import { DependencyUnavailableError, TooManyActiveTasksError } from '../domain/errors.js';
 import type { IdGenerator } from '../domain/ids.js';
+import { assertFormatApplies, type OutputFormat } from '../domain/output-format.js';
 import type { Task } from '../domain/task.js';
 import { type Clock, isoAt } from '../ports/clock.js';
 import type { TaskQueue } from '../ports/task-queue.js';
@@ -50,6 +52,8 @@ export interface SubmitTaskInput {
   template?: string;
   params?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
+  /** Convert still images to this format while copying them to S3. */
+  output?: OutputFormat;
   idempotency?: IdempotencyClaim;
   /** The owner's own resource limits (from their key record), replacing the deployment's field by field. */
   limits?: Partial<ResourceLimits>;
@@ -82,6 +86,7 @@ export async function submitTask(
     { ...policy, limits: withOverrides(policy.limits, input.limits) },
     path,
   );
+  if (input.output) assertFormatApplies(workflow, input.output);
   const catalog = await deps.catalog?.();
   if (catalog) assertRunnable(catalog, workflow, path);
   await checkUploads(deps, input.owner, uploadIds);
@@ -104,6 +109,7 @@ export async function submitTask(
   };
   if (input.template !== undefined) task.template = input.template;
   if (input.metadata !== undefined) task.metadata = input.metadata;
+  if (input.output !== undefined) task.outputFormat = input.output;
   if (input.idempotency) task.idempotencyKey = input.idempotency.key;
 
   const result = await deps.tasks.create(task, input.idempotency);

@@ -21,6 +21,9 @@ export async function toTaskView(deps: TaskViewDeps, task: TaskSummary): Promise
         filename: o.filename,
         contentType: o.contentType,
         size: o.size,
+        ...(o.original
+          ? { originalSize: o.original.size, originalContentType: o.original.contentType }
+          : {}),
         url: link.url,
         expiresAt: link.expiresAt,
       };
@@ -42,6 +45,7 @@ export async function toTaskView(deps: TaskViewDeps, task: TaskSummary): Promise
   if (task.template) view.template = task.template;
   if (task.error) view.error = errorView(task.error);
   if (task.metadata) view.metadata = task.metadata;
+  if (task.outputFormat) view.output = task.outputFormat;
   return view;
 }
 
