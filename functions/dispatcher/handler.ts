@@ -65,6 +65,7 @@ export const settingsFromConfig = (c: Config): DispatcherSettings => ({
   defer: { baseSeconds: c.DISPATCH_DEFER_BASE_SECONDS, maxSeconds: c.DISPATCH_DEFER_MAX_SECONDS },
   recheckEvery: c.DISPATCH_RECHECK_EVERY,
   queueTimeoutSeconds: c.QUEUE_TIMEOUT_SECONDS,
+  claimSeconds: c.DISPATCH_CLAIM_SECONDS,
   maxInFlight: c.MAX_IN_FLIGHT,
   queueCacheMs: c.COMFYUI_QUEUE_CACHE_MS,
   concurrency: c.DISPATCH_CONCURRENCY,

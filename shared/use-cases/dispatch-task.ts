@@ -40,6 +40,11 @@ export interface DispatchSettings {
   recheckEvery: number;
   /** A task still waiting for a free server this long after it was created fails QUEUE_TIMEOUT. */
   queueTimeoutSeconds: number;
+  /**
+   * How long a dispatcher's claim on a task holds while it submits it (longer than an invocation can
+   * live, so only a claim whose holder died can expire under it).
+   */
+  claimSeconds: number;
 }
 
 export interface DispatchDeps {
@@ -93,6 +98,7 @@ export async function dispatchTask(
     reservation = r;
   }
   let submitted = false;
+  let claimed: Task | undefined;
   try {
     const task = await deps.tasks.get(taskId);
     if (task?.status !== 'queued') return await drop(deps, taskId, task, ctx, held?.client);
@@ -103,6 +109,9 @@ export async function dispatchTask(
       const number = found.result.state === 'finished' ? undefined : found.result.number;
       return await record(deps, task, found.client, number, 'found', ctx);
     }
+    const claim = await claimTask(deps, task, message, ctx);
+    if (claim) return claim;
+    claimed = task;
     const workflow = await prepare(deps, task, client, ctx);
     if ('kind' in workflow) return workflow;
     let accepted: SubmittedPrompt;
@@ -127,8 +136,20 @@ export async function dispatchTask(
       });
     }
     return await record(deps, task, client, accepted.number, 'submitted', ctx);
+  } catch (err) {
+    // The retry must not wait for our claim to expire; it asks ComfyUI first in any case.
+    if (claimed && !submitted) await releaseClaim(deps, claimed.taskId, ctx);
+    throw err;
   } finally {
     if (!submitted) reservation?.release();
+  }
+}
+
+async function releaseClaim(deps: DispatchDeps, taskId: string, ctx: DispatchContext) {
+  try {
+    await deps.tasks.update(taskId, { status: 'queued' }, {}, ['dispatchClaimUntil']);
+  } catch (err) {
+    ctx.log.info('dispatch claim not released; it expires', { error: String(err) });
   }
 }
 
@@ -157,6 +178,47 @@ async function defer(
   );
   ctx.log.info('every comfyui server is full, dispatch deferred', { deferrals, delaySeconds });
   return { kind: 'deferred', message: { taskId: message.taskId, deferrals }, delaySeconds };
+}
+
+/**
+ * Claim the task for this submission: a write conditional on the version just read, so of two copies
+ * of one message read at the same instant (two containers) only one goes on to POST /prompt. The
+ * other, or any copy that finds a live claim, comes back once the claim has expired: by then the
+ * holder has recorded the dispatch (the copy is dropped), or it died (the copy takes over, after
+ * asking ComfyUI whether the prompt got there). Undefined when the claim is ours.
+ */
+async function claimTask(
+  deps: DispatchDeps,
+  task: Task,
+  message: DispatchMessage,
+  ctx: DispatchContext,
+): Promise<DispatchOutcome | undefined> {
+  const now = deps.clock.now();
+  const claimMs = deps.settings.claimSeconds * 1000;
+  const heldUntil = task.dispatchClaimUntil ? Date.parse(task.dispatchClaimUntil) : 0;
+  if (heldUntil <= now) {
+    try {
+      await deps.tasks.update(
+        task.taskId,
+        { status: 'queued', version: task.version },
+        { dispatchClaimUntil: new Date(now + claimMs).toISOString() },
+      );
+      return undefined;
+    } catch (err) {
+      if (!(err instanceof TaskStateConflictError)) throw err;
+    }
+  }
+  const waitMs = heldUntil > now ? heldUntil - now : claimMs;
+  const delaySeconds = Math.min(900, Math.ceil(waitMs / 1000) + 1);
+  ctx.log.info('another dispatcher holds the task, dispatch deferred', { delaySeconds });
+  return {
+    kind: 'deferred',
+    message: {
+      taskId: task.taskId,
+      ...(message.deferrals ? { deferrals: message.deferrals } : {}),
+    },
+    delaySeconds,
+  };
 }
 
 /**
@@ -276,8 +338,8 @@ async function record(
         missingPolls: 0,
       },
       number === undefined
-        ? ['comfyNumber', 'queuePosition', 'startedAt', 'finishedAt', 'error']
-        : ['queuePosition', 'startedAt', 'finishedAt', 'error'],
+        ? ['comfyNumber', 'queuePosition', 'startedAt', 'finishedAt', 'error', 'dispatchClaimUntil']
+        : ['queuePosition', 'startedAt', 'finishedAt', 'error', 'dispatchClaimUntil'],
     );
   } catch (err) {
     if (!(err instanceof TaskStateConflictError)) throw err;

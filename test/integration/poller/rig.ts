@@ -80,6 +80,7 @@ export async function pollerRig(
           defer: { baseSeconds: 1, maxSeconds: 1 },
           recheckEvery: 5,
           queueTimeoutSeconds: 3600,
+          claimSeconds: 60,
         },
       },
       { taskId },
