@@ -4,11 +4,11 @@ import { ComfyUnavailableError } from '../../../shared/domain/errors.js';
 import type { Task } from '../../../shared/domain/task.js';
 import type { TaskRepository } from '../../../shared/ports/task-repository.js';
 import { type DispatchSettings, dispatchTask } from '../../../shared/use-cases/dispatch-task.js';
+import { FakeComfyClient } from '../../fakes/fake-comfy-client.js';
 import { FixedClock } from '../../fakes/fixed-clock.js';
 import { InMemoryArtifactStore } from '../../fakes/in-memory-artifact-store.js';
 import { InMemoryTaskRepository } from '../../fakes/in-memory-task-repository.js';
 import { aTask } from '../../fakes/tasks.js';
-import { FakeComfy } from './fakes.js';
 
 /**
  * The in-memory repository, with a hook that plays a concurrent writer just before each update but
@@ -46,7 +46,7 @@ const settings: DispatchSettings = {
 
 function setup(servers = ['http://a:8188'], maxInFlight = 2) {
   const clock = new FixedClock('2026-01-01T00:00:10.000Z');
-  const comfy = servers.map((u) => new FakeComfy(u));
+  const comfy = servers.map((u) => new FakeComfyClient(u));
   const tasks = new RacingTasks({ clock });
   const artifacts = new InMemoryArtifactStore(clock);
   /** What happens at ComfyUI while a record waits: called on each sleep. */
@@ -131,7 +131,7 @@ describe('dispatchTask', () => {
   it('records a task ComfyUI already finished, found by lookup, without sending it again', async () => {
     const { comfy, tasks, run } = setup(['http://a:8188', 'http://b:8188']);
     tasks.seed(queuedTask(T1, { comfyNumber: 7 }));
-    comfy[1]?.finished.add(T1);
+    comfy[1]?.finish(T1);
     const out = await run(T1);
     expect(out).toMatchObject({ kind: 'dispatched', server: 'http://b:8188', how: 'found' });
     expect(comfy.every((c) => c.submitted.length === 0)).toBe(true);
