@@ -5,11 +5,11 @@ import { ComfyUnavailableError } from '../../../shared/domain/errors.js';
 import type { DispatchMessage } from '../../../shared/ports/task-queue.js';
 import { type DispatchSettings, dispatchTask } from '../../../shared/use-cases/dispatch-task.js';
 import { toTaskView } from '../../../shared/use-cases/task-view.js';
+import { FakeComfyClient } from '../../fakes/fake-comfy-client.js';
 import { FixedClock } from '../../fakes/fixed-clock.js';
 import { InMemoryArtifactStore } from '../../fakes/in-memory-artifact-store.js';
 import { InMemoryTaskRepository } from '../../fakes/in-memory-task-repository.js';
 import { aTask } from '../../fakes/tasks.js';
-import { FakeComfy } from './fakes.js';
 
 const T1 = '11111111-1111-4111-8111-111111111111';
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -21,7 +21,7 @@ const base: DispatchSettings = {
   claimSeconds: 60,
 };
 
-function setup(settings: DispatchSettings, servers: FakeComfy[] = []) {
+function setup(settings: DispatchSettings, servers: FakeComfyClient[] = []) {
   const clock = new FixedClock('2026-01-01T00:00:10.000Z');
   const tasks = new InMemoryTaskRepository({ clock });
   const artifacts = new InMemoryArtifactStore(clock);
@@ -100,7 +100,7 @@ describe('dispatchTask waiting for a GPU', () => {
   });
 
   it('dispatches as soon as a server answers, and the task no longer shows the wait', async () => {
-    const server = new FakeComfy('http://gpu-1:8188');
+    const server = new FakeComfyClient('http://gpu-1:8188');
     const { run, tasks, clock } = setup(fleet, [server]);
     await tasks.update(T1, { status: 'queued' }, { waitingForGpuSince: clock.iso() });
     const out = await run({ taskId: T1, deferrals: 2, waitingSince: clock.now() });
