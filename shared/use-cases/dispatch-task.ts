@@ -7,7 +7,7 @@
  */
 
 import { type BackoffPolicy, deferralDelaySeconds } from '../dispatch/backoff.js';
-import type { ComfyPool, Reservation } from '../dispatch/comfy-pool.js';
+import type { ComfySlots, Reservation } from '../dispatch/comfy-slots.js';
 import { stageUploads } from '../dispatch/stage-uploads.js';
 import { prefixOutputs } from '../dispatch/workflow.js';
 import {
@@ -59,7 +59,7 @@ export interface DispatchDeps {
   tasks: Pick<TaskRepository, 'get' | 'update'>;
   artifacts: Pick<ArtifactStore, 'getStream'>;
   /** The servers, as this invocation sees them. */
-  pool: ComfyPool;
+  slots: ComfySlots;
   clock: Clock;
   settings: DispatchSettings;
   random?: () => number;
@@ -93,15 +93,15 @@ export async function dispatchTask(
   // The cached /queue readings answer "already there?" and "room?" without an AWS request, so a
   // task that must wait costs no DynamoDB read. Waiting here first, while the message is in flight,
   // keeps the GPU fed from the batch at hand; only what is still waiting at the end is deferred.
-  const held = await deps.pool.holderOf(taskId);
+  const held = await deps.slots.holderOf(taskId);
   let reservation: Reservation | undefined;
   if (!held) {
-    const r = await deps.pool.reserve(
+    const r = await deps.slots.reserve(
       ctx.holdUntil === undefined ? {} : { waitUntil: ctx.holdUntil },
     );
     if (r === 'unavailable') {
       if (deps.settings.capacityWaitSeconds !== undefined) return waitForGpu(deps, message, ctx);
-      throw new ComfyUnavailableError('No ComfyUI server in the pool answered GET /queue.');
+      throw new ComfyUnavailableError('No ComfyUI server answered GET /queue.');
     }
     if (r === 'full') return defer(deps, message, ctx);
     reservation = r;
@@ -113,7 +113,7 @@ export async function dispatchTask(
     if (task?.status !== 'queued') return await drop(deps, taskId, task, ctx, held?.client);
     if (held) return await record(deps, task, held.client, held.number, 'found', ctx);
     const client = (reservation as Reservation).client;
-    const found = await deps.pool.find(taskId, client);
+    const found = await deps.slots.find(taskId, client);
     if (found) {
       const number = found.result.state === 'finished' ? undefined : found.result.number;
       return await record(deps, task, found.client, number, 'found', ctx);
@@ -132,7 +132,7 @@ export async function dispatchTask(
       });
     } catch (err) {
       if (err instanceof ComfyRejectedError) return await reject(deps, task, err, ctx);
-      if (err instanceof ComfyUnavailableError) deps.pool.markUnavailable(client);
+      if (err instanceof ComfyUnavailableError) deps.slots.markUnavailable(client);
       throw err;
     }
     submitted = true;
@@ -302,7 +302,7 @@ async function drop(
     if (holder) await cancelAtComfy(holder, taskId, ctx.log);
     else if (ctx.receiveCount > 1) {
       // A redelivery: an earlier attempt may have submitted it; ask every server (HTTP only).
-      const found = await deps.pool.find(taskId).catch(() => undefined);
+      const found = await deps.slots.find(taskId).catch(() => undefined);
       if (found && found.result.state !== 'finished') {
         await cancelAtComfy(found.client, taskId, ctx.log);
       }
@@ -327,7 +327,7 @@ async function prepare(
     ctx.log.info('uploads staged at comfyui', { uploads: ids.length, server: client.baseUrl });
     return { workflow };
   } catch (err) {
-    if (err instanceof ComfyUnavailableError) deps.pool.markUnavailable(client);
+    if (err instanceof ComfyUnavailableError) deps.slots.markUnavailable(client);
     if (!(err instanceof UploadNotFoundError)) throw err;
     return failQueuedTask(deps, task.taskId, ctx.log, {
       code: err.code,

@@ -1,6 +1,6 @@
 /** With a GPU fleet, a task that finds no server up waits for one to start instead of failing. */
 import { describe, expect, it } from 'vitest';
-import { ComfyPool } from '../../../shared/dispatch/comfy-pool.js';
+import { ComfySlots } from '../../../shared/dispatch/comfy-slots.js';
 import { ComfyUnavailableError } from '../../../shared/domain/errors.js';
 import type { DispatchMessage } from '../../../shared/ports/task-queue.js';
 import { type DispatchSettings, dispatchTask } from '../../../shared/use-cases/dispatch-task.js';
@@ -27,13 +27,13 @@ function setup(settings: DispatchSettings, servers: FakeComfyClient[] = []) {
   const artifacts = new InMemoryArtifactStore(clock);
   tasks.seed(aTask({ taskId: T1 }));
   const run = (message: DispatchMessage) => {
-    const pool = new ComfyPool(servers, {
+    const slots = new ComfySlots(servers, {
       maxInFlight: 2,
       queueCacheMs: 1000,
       holdPollMs: 250,
       clock,
     });
-    return dispatchTask({ tasks, artifacts, pool, clock, settings }, message, {
+    return dispatchTask({ tasks, artifacts, slots, clock, settings }, message, {
       receiveCount: 1,
       log: silent,
     });
