@@ -1,6 +1,6 @@
 /**
  * The single logger (Powertools, structured JSON) and metrics (EMF) of each function. Add the task id
- * with `logger.appendKeys({ taskId })` as soon as it is known, or use `withTaskLogger`, so every line
+ * with `logger.appendKeys({ taskId })` as soon as it is known, or use `taskLogger`, so every line
  * about a task carries it. Secrets never reach a log line: no code logs them, and the log-secrets
  * integration test scans the output of a full run for API keys, JWTs and presigned signatures.
  */
