@@ -42,6 +42,9 @@ export const TASK_SUMMARY = [
   'comfyNumber',
   'requeues',
   'missingPolls',
+  'webhook',
+  'deliveries',
+  'progress',
   'version',
 ] as const;
 

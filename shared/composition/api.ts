@@ -6,6 +6,8 @@
 import type { AwsClients } from '../adapters/aws/clients.js';
 import { DynamoApiKeyStore } from '../adapters/dynamodb/api-key-store.js';
 import { DynamoUploadStore } from '../adapters/dynamodb/upload-store.js';
+import { DynamoWebhookSecretStore } from '../adapters/dynamodb/webhook-secret-store.js';
+import { dnsResolver } from '../adapters/webhooks/dns-resolver.js';
 import type { Config } from '../config.js';
 import { randomIds } from '../domain/ids.js';
 import { logger, metrics } from '../observability.js';
@@ -31,6 +33,18 @@ export function buildApiDeps(config: Config, clients: AwsClients = awsClientsFor
     uploadMaxBytes: config.UPLOAD_MAX_BYTES,
     uploadUrlTtlSeconds: config.UPLOAD_URL_TTL_SECONDS,
     outputUrlTtlSeconds: config.OUTPUT_URL_TTL_SECONDS,
+    ...(config.WEBHOOK_QUEUE_URL
+      ? {
+          webhooks: {
+            resolver: dnsResolver,
+            policy: { allowLocalHttp: config.WEBHOOK_ALLOW_LOCAL_HTTP },
+            secrets: new DynamoWebhookSecretStore({
+              client: clients.doc,
+              tableName: config.API_KEYS_TABLE_NAME,
+            }),
+          },
+        }
+      : {}),
   };
 }
 

@@ -24,7 +24,8 @@ export type RemovableField =
   | 'comfyNumber'
   | 'cancelRequested'
   | 'enqueuePending'
-  | 'error';
+  | 'error'
+  | 'progress';
 
 export interface IdempotencyClaim {
   key: string;

@@ -10,13 +10,20 @@
  * Left open: a crash between the store and the send, without a retry, leaves a `queued` task with no
  * message (see docs/api.md, "Known limits").
  */
-import { DependencyUnavailableError, TooManyActiveTasksError } from '../domain/errors.js';
+import {
+  DependencyUnavailableError,
+  InvalidRequestError,
+  TooManyActiveTasksError,
+} from '../domain/errors.js';
 import type { IdGenerator } from '../domain/ids.js';
 import type { Task } from '../domain/task.js';
+import { DEFAULT_WEBHOOK_EVENTS, type WebhookEventType } from '../domain/webhook.js';
 import { type Clock, isoAt } from '../ports/clock.js';
 import type { TaskQueue } from '../ports/task-queue.js';
 import type { IdempotencyClaim, TaskRepository } from '../ports/task-repository.js';
+import type { WebhookSecretStore } from '../ports/webhook-secrets.js';
 import type { TemplateCatalog } from '../templates/catalog.js';
+import { checkTarget, type HostResolver, type TargetPolicy } from '../webhooks/target.js';
 import type { ValidatedWorkflow } from '../workflow/validate-workflow.js';
 import { validateWorkflow } from '../workflow/validate-workflow.js';
 import { type CheckUploadsDeps, checkUploads } from './check-uploads.js';
@@ -28,6 +35,14 @@ export interface SubmitTaskDeps extends CheckUploadsDeps {
   clock: Clock;
   ids: IdGenerator;
   maxActiveTasksPerOwner: number;
+  /** Checking webhook URLs and the owner's signing secret. Without it, `webhook` is refused. */
+  webhooks?: WebhookSubmitDeps;
+}
+
+export interface WebhookSubmitDeps {
+  resolver: HostResolver;
+  policy: TargetPolicy;
+  secrets: Pick<WebhookSecretStore, 'get'>;
 }
 
 export interface SubmitTaskInput {
@@ -37,6 +52,7 @@ export interface SubmitTaskInput {
   template?: string;
   params?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
+  webhook?: { url: string; events?: WebhookEventType[] };
   idempotency?: IdempotencyClaim;
 }
 
@@ -60,6 +76,7 @@ export async function submitTask(
 ): Promise<SubmitTaskResult> {
   const { workflow, uploadIds } = resolveWorkflow(deps.templates, input);
   await checkUploads(deps, input.owner, uploadIds);
+  if (input.webhook) await checkWebhook(deps, input.owner, input.webhook.url);
   const cap = deps.maxActiveTasksPerOwner;
   if ((await deps.tasks.countActive(input.owner, cap)) >= cap) {
     throw new TooManyActiveTasksError(cap);
@@ -80,6 +97,13 @@ export async function submitTask(
   if (input.template !== undefined) task.template = input.template;
   if (input.metadata !== undefined) task.metadata = input.metadata;
   if (input.idempotency) task.idempotencyKey = input.idempotency.key;
+  if (input.webhook) {
+    task.webhook = {
+      url: input.webhook.url,
+      events: [...new Set(input.webhook.events ?? DEFAULT_WEBHOOK_EVENTS)],
+    };
+    task.deliveries = {};
+  }
 
   const result = await deps.tasks.create(task, input.idempotency);
   if (result.created) {
@@ -91,6 +115,25 @@ export async function submitTask(
     return { task: await resend(deps, existing), created: false };
   }
   return { task: existing, created: false };
+}
+
+/** A bad URL, or an owner without a signing secret, is a 400 before anything is stored. */
+async function checkWebhook(deps: SubmitTaskDeps, owner: string, url: string) {
+  if (!deps.webhooks) {
+    throw new InvalidRequestError(
+      'Webhooks are not available on this deployment.',
+      { issues: [{ path: ['body', 'webhook'], message: 'not available' }] },
+      'WEBHOOKS_NOT_AVAILABLE',
+    );
+  }
+  await checkTarget(url, deps.webhooks.resolver, deps.webhooks.policy);
+  if (!(await deps.webhooks.secrets.get(owner))) {
+    throw new InvalidRequestError(
+      'This owner has no webhook signing secret yet; an operator creates one with `npm run keys -- webhook-secret create --owner <owner>`.',
+      { issues: [{ path: ['body', 'webhook'], message: 'no signing secret' }] },
+      'WEBHOOK_SECRET_MISSING',
+    );
+  }
 }
 
 async function enqueueNew(deps: SubmitTaskDeps, task: Task, retryable: boolean) {

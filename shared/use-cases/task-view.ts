@@ -2,7 +2,8 @@
  * What a caller sees of a task (GET /v1/tasks/{id} and each list item): its status and times, why it
  * failed, and its outputs as presigned S3 GET links valid for `outputUrlTtlSeconds`.
  */
-import type { TaskStatus } from '../domain/task.js';
+import type { TaskProgress, TaskStatus } from '../domain/task.js';
+import type { WebhookDelivery, WebhookEventType } from '../domain/webhook.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { TaskSummary } from '../ports/task-repository.js';
 
@@ -30,6 +31,11 @@ export interface TaskView {
   error?: { code: string; message: string; nodeId?: string; nodeType?: string; details?: unknown };
   outputs: OutputView[];
   metadata?: Record<string, unknown>;
+  /** While running: how far the workflow has come. */
+  progress?: TaskProgress;
+  webhook?: { url: string; events: WebhookEventType[]; deliveries: WebhookDelivery[] };
+  /** Grows with every change; long polling waits for a version after the one the caller has. */
+  version: number;
 }
 
 export interface TaskViewDeps {
@@ -57,6 +63,7 @@ export async function toTaskView(deps: TaskViewDeps, task: TaskSummary): Promise
     createdAt: task.createdAt,
     updatedAt: task.updatedAt,
     outputs,
+    version: task.version,
   };
   if (task.startedAt) view.startedAt = task.startedAt;
   if (task.finishedAt) view.finishedAt = task.finishedAt;
@@ -67,6 +74,16 @@ export async function toTaskView(deps: TaskViewDeps, task: TaskSummary): Promise
   if (task.template) view.template = task.template;
   if (task.error) view.error = errorView(task.error);
   if (task.metadata) view.metadata = task.metadata;
+  if (task.status === 'running' && task.progress) view.progress = task.progress;
+  if (task.webhook) {
+    view.webhook = {
+      url: task.webhook.url,
+      events: task.webhook.events,
+      deliveries: Object.values(task.deliveries ?? {}).sort((a, b) =>
+        (a.lastAttemptAt ?? '') < (b.lastAttemptAt ?? '') ? -1 : 1,
+      ),
+    };
+  }
   return view;
 }
 
