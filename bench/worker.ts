@@ -7,6 +7,7 @@
 import { loadavg } from 'node:os';
 import { coldStartFigures } from './figures/cold-start.js';
 import { copyFigures } from './figures/copy.js';
+import { fleetFigures } from './figures/fleet.js';
 import { gpuFigures } from './figures/gpu.js';
 import { idleFigures } from './figures/idle.js';
 import { lagFigures } from './figures/lag.js';
@@ -39,6 +40,9 @@ async function main() {
   switch (group) {
     case 'cold':
       emit(await coldStartFigures({ imports: opts.imports, log }));
+      return;
+    case 'fleet':
+      emit(await fleetFigures({ seed: 7, log }));
       return;
     case 'copy':
       emit(await copyFigures({ bytes: opts.copyMib * 1024 * 1024, log }));

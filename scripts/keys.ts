@@ -18,11 +18,21 @@ import { DomainError } from '../shared/domain/errors.js';
 import { systemClock } from '../shared/ports/clock.js';
 import type { ApiKeyStore } from '../shared/ports/key-store.js';
 
-const USAGE = `usage:
-  npm run keys -- create --owner <owner> [--label <text>]
-  npm run keys -- revoke <keyId>
-  npm run keys -- list [--owner <owner>]
-options: --table <name>  --endpoint <url>  --region <region>  --json`;
+export const USAGE = `Usage: npm run keys -- <command> [options]
+
+Commands:
+  create --owner OWNER [--label TEXT]   a new API key for OWNER, printed once (only its hash is stored)
+  revoke KEY_ID                         revoke a key by its keyId (exit 1 when there is no such key)
+  list [--owner OWNER]                  keys with their keyId, owner, creation and revocation
+
+Options:
+  --table NAME     the API keys table of a deployed stack (API_KEYS_TABLE_NAME; default: the local
+                   stack's ${API_KEYS_TABLE.localName})
+  --endpoint URL   another DynamoDB (AWS_ENDPOINT_URL_DYNAMODB; default for the local stack:
+                   http://127.0.0.1:8000, or LOCAL_DYNAMODB_PORT)
+  --region REGION  (AWS_REGION; default us-east-1)
+  --json           print JSON instead of text
+  -h, --help       this text`;
 
 export interface KeysTarget {
   table: string;
@@ -57,25 +67,28 @@ export async function runKeys(
   out: (line: string) => void,
   store?: ApiKeyStore,
 ): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      owner: { type: 'string' },
-      label: { type: 'string' },
-      table: { type: 'string' },
-      endpoint: { type: 'string' },
-      region: { type: 'string' },
-      json: { type: 'boolean' },
-    },
-  });
+  let parsed: ReturnType<typeof parseKeysArgs>;
+  try {
+    parsed = parseKeysArgs(argv);
+  } catch (err) {
+    out(`error: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    out(USAGE);
+    return 0;
+  }
   const [command, arg] = positionals;
   const keys = store ?? storeFor(resolveTarget(values, env));
   const deps = { keys, clock: systemClock };
   const print = (value: unknown, text: string) => out(values.json ? JSON.stringify(value) : text);
   switch (command) {
     case 'create': {
-      if (!values.owner) break;
+      if (!values.owner) {
+        out('error: create needs --owner OWNER\n');
+        break;
+      }
       const created = await createKey(deps, values.owner, values.label);
       print(
         created,
@@ -84,7 +97,10 @@ export async function runKeys(
       return 0;
     }
     case 'revoke': {
-      if (!arg) break;
+      if (!arg) {
+        out('error: revoke needs the keyId (see: list)\n');
+        break;
+      }
       const found = await revokeKey(deps, arg);
       print({ keyId: arg, revoked: found }, found ? `revoked ${arg}` : `no key ${arg}`);
       return found ? 0 : 1;
@@ -101,6 +117,22 @@ export async function runKeys(
   }
   out(USAGE);
   return 2;
+}
+
+function parseKeysArgs(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      owner: { type: 'string' },
+      label: { type: 'string' },
+      table: { type: 'string' },
+      endpoint: { type: 'string' },
+      region: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
 }
 
 function storeFor(target: KeysTarget): ApiKeyStore {

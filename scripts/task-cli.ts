@@ -3,7 +3,7 @@
  * (`npm start`) or deployed. See USAGE in task-cli/args.ts.
  */
 import { TaskApiClient } from './task-cli/api-client.js';
-import { parseCliArgs, USAGE, UsageError } from './task-cli/args.js';
+import { HelpRequested, parseCliArgs, USAGE, UsageError } from './task-cli/args.js';
 import { runCommand } from './task-cli/commands.js';
 
 async function main(): Promise<number> {
@@ -16,6 +16,10 @@ async function main(): Promise<number> {
     });
     return await runCommand(client, args, { out: process.stdout, err: process.stderr });
   } catch (err) {
+    if (err instanceof HelpRequested) {
+      console.log(USAGE);
+      return 0;
+    }
     if (err instanceof UsageError) {
       if (err.message) console.error(`error: ${err.message}\n`);
       console.error(USAGE);

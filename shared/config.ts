@@ -3,6 +3,7 @@
  * functions/ and shared/). A missing or malformed variable fails the cold start with its name.
  */
 import * as z from 'zod';
+import { DEFAULT_RESOURCE_LIMITS } from './workflow/resource-limits.js';
 
 const csv = z.string().transform((s) =>
   s
@@ -46,6 +47,8 @@ export const ConfigSchema = z.object({
   /** Time limit of one webhook attempt, and how much of a receiver's answer is read. */
   WEBHOOK_TIMEOUT_MS: int(10_000, 100),
   WEBHOOK_MAX_RESPONSE_BYTES: int(4096, 0),
+  /** How often a long-polling GET /v1/tasks/{id}?wait=N reads the task while it waits. */
+  LONG_POLL_INTERVAL_MS: int(500, 50),
   /** Emulator endpoints (local runtime and tests only). */
   AWS_ENDPOINT_URL_DYNAMODB: z.string().url().optional(),
   AWS_ENDPOINT_URL_SQS: z.string().url().optional(),
@@ -72,6 +75,16 @@ export const ConfigSchema = z.object({
   UPLOAD_URL_TTL_SECONDS: int(900, 1),
   UPLOAD_MAX_BYTES: int(20 * 1024 * 1024, 1),
   MAX_ACTIVE_TASKS_PER_OWNER: int(50, 1),
+  /** Workflow policy (shared/workflow/policy-config.ts, docs/security.md). */
+  WORKFLOW_NODE_POLICY: z.enum(['deny', 'allow']).default('deny'),
+  WORKFLOW_DENY_NODES: csv.default([]),
+  WORKFLOW_ALLOW_NODES: csv.default([]),
+  WORKFLOW_MAX_NODES: int(DEFAULT_RESOURCE_LIMITS.nodes, 1),
+  WORKFLOW_MAX_PIXELS: int(DEFAULT_RESOURCE_LIMITS.pixels, 1),
+  WORKFLOW_MAX_BATCH: int(DEFAULT_RESOURCE_LIMITS.batch, 1),
+  WORKFLOW_MAX_STEPS: int(DEFAULT_RESOURCE_LIMITS.steps, 1),
+  WORKFLOW_MAX_FRAMES: int(DEFAULT_RESOURCE_LIMITS.frames, 1),
+  WORKFLOW_MAX_UPSCALE: z.coerce.number().positive().default(DEFAULT_RESOURCE_LIMITS.upscale),
   /** Days a finished task is kept before DynamoDB TTL removes it. */
   TASK_RETENTION_DAYS: int(30, 1),
   /** Most tasks queued or running at each ComfyUI server. */

@@ -3,20 +3,9 @@
  * with enough sockets for the concurrency the bench asks for, timings per call.
  */
 import { Agent, request } from 'undici';
+import type { TaskView } from '../../shared/http/schemas.js';
 
-export interface TaskOutputView {
-  nodeId: string;
-  filename: string;
-  url?: string;
-  size?: number;
-}
-
-export interface TaskView {
-  taskId: string;
-  status: string;
-  outputs?: TaskOutputView[];
-  error?: { code: string; message: string };
-}
+export type { TaskView };
 
 export interface Call<T> {
   status: number;

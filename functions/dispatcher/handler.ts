@@ -11,12 +11,9 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Config } from '../../shared/config.js';
 import { type BackoffPolicy, retryVisibilitySeconds } from '../../shared/dispatch/backoff.js';
-import {
-  createKeyedSerializer,
-  createLimiter,
-  readMessage,
-} from '../../shared/dispatch/batch-tools.js';
+import { createKeyedSerializer, readMessage } from '../../shared/dispatch/batch-tools.js';
 import { ComfyPool } from '../../shared/dispatch/comfy-pool.js';
+import { createLimiter } from '../../shared/limiter.js';
 import { logger, type MetricsSink, taskLogger } from '../../shared/observability.js';
 import type { Clock } from '../../shared/ports/clock.js';
 import type { ComfyClient } from '../../shared/ports/comfy-client.js';
@@ -100,13 +97,13 @@ export const createHandler = (deps: DispatcherDeps) => {
     const remaining = context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
     const holdUntil =
       deps.clock.now() + Math.max(0, Math.min(settings.holdMs, remaining - FINISH_RESERVE_MS));
-    const limit = createLimiter(settings.concurrency);
+    const limiter = createLimiter(settings.concurrency);
     const deferred: { record: SQSRecord; message: DispatchMessage; delaySeconds: number }[] = [];
     const count = (name: string) => deps.metrics.addMetric(name, MetricUnit.Count, 1);
     let dispatched = 0;
 
     const handleRecord = (record: SQSRecord) =>
-      limit(async () => {
+      limiter.run(async () => {
         const message = readMessage(record.body);
         if (!message) {
           logger.warn('malformed dispatch message dropped', { messageId: record.messageId });

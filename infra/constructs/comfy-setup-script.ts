@@ -13,6 +13,7 @@
  * such an AMI boots without internet access. Progress goes to /var/log/comfyui-setup.log.
  */
 import type { ModelSpec } from '../settings.js';
+import { type CustomNodeSpec, customNodeCommands } from './comfy-custom-nodes.js';
 
 export interface ComfySetupOptions {
   /** Git tag, branch or commit of Comfy-Org/ComfyUI. */
@@ -23,6 +24,8 @@ export interface ComfySetupOptions {
   readonly torchIndexUrl: string;
   /** Files in output/, input/ and temp/ older than this are deleted. */
   readonly cleanupAfterHours: number;
+  /** Custom-node packages installed into ComfyUI's custom_nodes/. @default none */
+  readonly customNodes?: readonly CustomNodeSpec[];
 }
 
 export const COMFY_HOME = '/opt/comfyui';
@@ -163,6 +166,7 @@ export function comfySetupCommands(opts: ComfySetupOptions): string[] {
     `  sudo -H -u comfy ${COMFY_HOME}/venv/bin/pip install -q -r ${COMFY_HOME}/app/requirements.txt`,
     `  touch ${shq(marker)}`,
     'fi',
+    ...customNodeCommands(COMFY_HOME, opts.customNodes ?? []),
     '/usr/local/bin/comfyui-fetch-models',
     'systemctl daemon-reload',
     'systemctl enable --now comfyui.service comfyui-cleanup.timer',

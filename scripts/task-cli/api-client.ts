@@ -1,34 +1,17 @@
 /**
  * The task API as the CLI sees it: plain fetch against a running stack, local or deployed, with an
  * API key (`x-api-key`) or a bearer token. Non-2xx answers become an ApiError carrying the API's
- * `{"error": {"code", "message"}}` (or API Gateway's `{"message"}`).
+ * `{"error": {"code", "message", "details"}}` (or API Gateway's `{"message"}`).
  */
-export interface TaskOutputView {
-  nodeId: string;
-  filename: string;
-  contentType: string;
-  size: number;
-  url: string;
-  expiresAt?: string;
-}
-export interface TaskView {
-  taskId: string;
-  status: 'queued' | 'dispatched' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-  createdAt: string;
-  updatedAt?: string;
-  startedAt?: string;
-  finishedAt?: string;
-  queuePosition?: number;
-  error?: { code: string; message: string; nodeId?: string; nodeType?: string };
-  outputs?: TaskOutputView[];
-  metadata?: Record<string, unknown>;
-}
+import type { SubmitTaskResponse, TaskView } from '../../shared/http/schemas.js';
 
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The error body's `details`, e.g. `{ issues: [{ path, message }] }` for a 400. */
+    readonly details?: unknown,
   ) {
     super(`${status} ${code}: ${message}`);
   }
@@ -42,7 +25,7 @@ export interface ApiClientOptions {
 
 /** What the commands need from the API (a fake in tests). */
 export interface TaskApi {
-  submit(body: Record<string, unknown>, idempotencyKey?: string): Promise<TaskView>;
+  submit(body: Record<string, unknown>, idempotencyKey?: string): Promise<SubmitTaskResponse>;
   status(taskId: string): Promise<TaskView>;
   list(query: { status?: string; limit?: number; cursor?: string }): Promise<{
     items: TaskView[];
@@ -92,18 +75,23 @@ export class TaskApiClient implements TaskApi {
       json = undefined;
     }
     if (!res.ok) {
-      const e = (json as { error?: { code?: string; message?: string }; message?: string }) ?? {};
+      const e =
+        (json as {
+          error?: { code?: string; message?: string; details?: unknown };
+          message?: string;
+        }) ?? {};
       throw new ApiError(
         res.status,
         e.error?.code ?? (res.status === 401 || res.status === 403 ? 'UNAUTHORIZED' : 'HTTP_ERROR'),
         e.error?.message ?? e.message ?? (text || res.statusText),
+        e.error?.details,
       );
     }
     return json as T;
   }
 
   submit(body: Record<string, unknown>, idempotencyKey?: string) {
-    return this.call<TaskView>(
+    return this.call<SubmitTaskResponse>(
       'POST',
       '/v1/tasks',
       body,

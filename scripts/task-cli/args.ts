@@ -20,7 +20,8 @@ Commands:
   status TASK_ID [--wait] [--out DIR]
   list [--status STATUS] [--limit N]
   cancel TASK_ID
-  templates
+  templates                    each template's parameters, types and defaults (--json: the
+                               full JSON Schema)
 
 Options for every command:
   --api URL        the API (COMFY_API_URL; default: .local/runtime.json from npm start, or
@@ -29,6 +30,10 @@ Options for every command:
   --token JWT      bearer token instead of a key (COMFY_API_TOKEN)
   --interval MS    poll interval with --wait (default 1000)
   --json           print the API's JSON instead of text
+  -h, --help       this text
+
+Exit codes: 0 done, 1 the task failed or was cancelled, 2 bad usage, 3 the API refused the
+request or could not be reached.
 `;
 
 export interface CliArgs {
@@ -50,6 +55,8 @@ export interface CliArgs {
 }
 
 export class UsageError extends Error {}
+/** `--help` (or `-h`): print USAGE and exit 0. */
+export class HelpRequested extends Error {}
 
 export function parseParam(raw: string): [string, unknown] {
   const eq = raw.indexOf('=');
@@ -101,7 +108,8 @@ export function parseCliArgs(
   }
   const { values, positionals } = parsed;
   const [command, ...positional] = positionals;
-  if (values.help || !command) throw new UsageError('');
+  if (values.help) throw new HelpRequested();
+  if (!command) throw new UsageError('');
   const local = join(cwd, '.local');
   let runtimeUrl: string | undefined;
   try {

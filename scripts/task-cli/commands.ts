@@ -3,11 +3,14 @@
  * cancelled, 3 the API refused or could not be reached (2, bad usage, is decided in args.ts).
  */
 import { readFileSync } from 'node:fs';
-import { ApiError, type TaskApi, type TaskView } from './api-client.js';
+import type { TaskView } from '../../shared/http/schemas.js';
+import { ApiError, type TaskApi } from './api-client.js';
+import { describeApiError } from './api-error-text.js';
 import type { CliArgs } from './args.js';
 import { UsageError } from './args.js';
 import { downloadOutputs } from './download.js';
 import { createProgress } from './progress.js';
+import { describeTemplates } from './templates-text.js';
 
 export interface Io {
   out: NodeJS.WritableStream & { isTTY?: boolean };
@@ -94,10 +97,13 @@ async function follow(client: TaskApi, taskId: string, args: CliArgs, io: Io): P
 }
 
 export async function runCommand(client: TaskApi, args: CliArgs, io: Io): Promise<number> {
+  /** The request body, so an error's details can show the values that were refused. */
+  let sent: unknown;
   try {
     switch (args.command) {
       case 'submit': {
-        const created = await client.submit(submitBody(args), args.idempotencyKey);
+        sent = submitBody(args);
+        const created = await client.submit(sent as Record<string, unknown>, args.idempotencyKey);
         if (!args.wait) {
           print(io.out, args.json ? JSON.stringify(created) : created.taskId);
           return 0;
@@ -137,7 +143,11 @@ export async function runCommand(client: TaskApi, args: CliArgs, io: Io): Promis
         return 0;
       }
       case 'templates': {
-        print(io.out, JSON.stringify(await client.templates(), null, 2));
+        const templates = await client.templates();
+        print(
+          io.out,
+          args.json ? JSON.stringify(templates, null, 2) : describeTemplates(templates),
+        );
         return 0;
       }
       default:
@@ -150,7 +160,7 @@ export async function runCommand(client: TaskApi, args: CliArgs, io: Io): Promis
         err.status === 401 || err.status === 403
           ? ' (check --key, COMFY_API_KEY or .local/api-key; --token in JWT mode)'
           : '';
-      print(io.err, `error: ${err.message}${hint}`);
+      print(io.err, `${describeApiError(err, sent)}${hint}`);
       return 3;
     }
     print(io.err, `error: ${(err as Error).message}`);

@@ -6,10 +6,10 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { TaskOutputView } from './api-client.js';
+import type { OutputView } from '../../shared/http/schemas.js';
 
 /** Local file names: the output's own name, prefixed with its node id when two share a name. */
-export function localNames(outputs: readonly TaskOutputView[]): string[] {
+export function localNames(outputs: readonly OutputView[]): string[] {
   const safe = outputs.map(
     (o) => basename(o.filename.replace(/\\/g, '/')).replace(/^\.+/, '_') || 'output',
   );
@@ -19,7 +19,7 @@ export function localNames(outputs: readonly TaskOutputView[]): string[] {
 }
 
 export async function downloadOutputs(
-  outputs: readonly TaskOutputView[],
+  outputs: readonly OutputView[],
   dir: string,
   onProgress: (files: number, bytes: number, totalBytes: number) => void,
 ): Promise<string[]> {

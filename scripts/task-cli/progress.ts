@@ -3,7 +3,7 @@
  * phases queue (with the position at ComfyUI), running, and copying the outputs down. Otherwise
  * (pipes, CI logs): one plain line per change.
  */
-import type { TaskView } from './api-client.js';
+import type { TaskView } from '../../shared/http/schemas.js';
 
 export interface Progress {
   task(task: TaskView): void;

@@ -1,7 +1,5 @@
 /** Checks shared by the SQS adapter and the fake queue. */
-
-/** SQS accepts a per-message delay of 0 to 900 whole seconds. */
-export const MAX_DELAY_SECONDS = 900;
+import { MAX_DELAY_SECONDS } from '../ports/task-queue.js';
 
 export function checkDelay(delaySeconds: number): void {
   if (!Number.isInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > MAX_DELAY_SECONDS)

@@ -12,6 +12,7 @@ import type { Config } from '../config.js';
 import { randomIds } from '../domain/ids.js';
 import { logger, metrics } from '../observability.js';
 import { loadTemplateCatalog } from '../templates/catalog.js';
+import { workflowPolicyFrom } from '../workflow/policy-config.js';
 import { awsClientsFor, buildStorage } from './storage.js';
 
 export { awsClientsFor } from './storage.js';
@@ -30,9 +31,11 @@ export function buildApiDeps(config: Config, clients: AwsClients = awsClientsFor
     templates: loadTemplateCatalog(config.TEMPLATES_DIR),
     obs: { logger, metrics },
     maxActiveTasksPerOwner: config.MAX_ACTIVE_TASKS_PER_OWNER,
+    workflowPolicy: workflowPolicyFrom(config),
     uploadMaxBytes: config.UPLOAD_MAX_BYTES,
     uploadUrlTtlSeconds: config.UPLOAD_URL_TTL_SECONDS,
     outputUrlTtlSeconds: config.OUTPUT_URL_TTL_SECONDS,
+    longPollIntervalMs: config.LONG_POLL_INTERVAL_MS,
     ...(config.WEBHOOK_QUEUE_URL
       ? {
           webhooks: {

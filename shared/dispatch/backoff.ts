@@ -1,9 +1,11 @@
 /**
  * The two delays of the dispatch pipeline, as pure functions of an attempt count and a random source
- * (so tests can pin them). Both grow exponentially, are capped, and use "equal jitter": half of the
- * step is fixed, the other half random, so retries of many tasks spread out instead of arriving
- * together, while none comes back much sooner than planned.
+ * (so tests can pin them), both from the one backoff formula (`shared/backoff.ts`) in whole seconds
+ * and within SQS's limits.
  */
+import { jitteredBackoff } from '../backoff.js';
+import { MAX_VISIBILITY_SECONDS } from '../ports/message-visibility.js';
+import { MAX_DELAY_SECONDS } from '../ports/task-queue.js';
 
 export interface BackoffPolicy {
   /** Delay of the first step, in seconds. */
@@ -18,14 +20,12 @@ export function backoffSeconds(
   n: number,
   random: () => number = Math.random,
 ): number {
-  const step = Math.min(policy.maxSeconds, policy.baseSeconds * 2 ** Math.max(0, Math.min(n, 30)));
-  const jittered = step / 2 + random() * (step / 2);
-  return Math.min(policy.maxSeconds, Math.max(Math.round(jittered), Math.min(1, step)));
+  const jittered = jitteredBackoff(policy.baseSeconds, policy.maxSeconds, n, random);
+  return Math.min(
+    policy.maxSeconds,
+    Math.max(Math.round(jittered), Math.min(1, policy.baseSeconds)),
+  );
 }
-
-/** SQS limits: DelaySeconds 0..900; visibility 0..43200. */
-export const MAX_DELAY_SECONDS = 900;
-export const MAX_VISIBILITY_SECONDS = 43_200;
 
 /**
  * How long a message whose ComfyUI servers were all full waits before it is looked at again:

@@ -1,4 +1,4 @@
-/** Small tools for handling one SQS batch: reading messages, bounded concurrency, per-key order. */
+/** Small tools for handling one SQS batch: reading messages, per-key order. */
 import { decodeDispatchMessage } from '../adapters/sqs/dispatch-message.js';
 import type { DispatchMessage } from '../ports/task-queue.js';
 
@@ -9,24 +9,6 @@ export function readMessage(body: string): DispatchMessage | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Run at most `n` of the given jobs at a time. */
-export function createLimiter(n: number) {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(job: () => Promise<T>): Promise<T> => {
-    // A finishing job hands its slot straight to the next waiter, so none can slip in between.
-    if (active >= n) await new Promise<void>((resolve) => waiting.push(resolve));
-    else active++;
-    try {
-      return await job();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
-    }
-  };
 }
 
 /** Jobs with the same key run one after another (two copies of one message in a batch). */

@@ -1,12 +1,10 @@
 /**
- * How a task's workflow is prepared for ComfyUI: output nodes write into a per-task subfolder, and
- * `upload:<uploadId>` references are replaced by the names ComfyUI gave the staged input images.
- * Pure functions: the input workflow is never mutated.
+ * How a task's workflow is prepared for ComfyUI: output nodes write into a per-task subfolder.
+ * (Its `upload:<uploadId>` references are replaced through `workflow/upload-refs.ts`, the one
+ * grammar submit validates them with.) Pure functions: the input workflow is never mutated.
  */
 import type { ComfyWorkflow } from '../domain/task.js';
 
-/** A string input that refers to an upload: `upload:<uploadId>`. */
-export const UPLOAD_REF_RE = /^upload:([A-Za-z0-9_-]{1,128})$/;
 const DEFAULT_PREFIX = 'ComfyUI';
 
 /**
@@ -39,39 +37,6 @@ export function prefixOutputs(workflow: ComfyWorkflow, taskId: string): ComfyWor
             },
           }
         : node;
-  }
-  return out;
-}
-
-/** The distinct upload ids the workflow refers to, in first-seen order. */
-export function uploadRefs(workflow: ComfyWorkflow): string[] {
-  const ids = new Set<string>();
-  for (const node of Object.values(workflow)) {
-    for (const value of Object.values(node.inputs)) {
-      const m = typeof value === 'string' ? UPLOAD_REF_RE.exec(value) : null;
-      if (m?.[1]) ids.add(m[1]);
-    }
-  }
-  return [...ids];
-}
-
-/** Replace each `upload:<id>` input by `names.get(id)`; unknown ids are left as they are. */
-export function replaceUploadRefs(
-  workflow: ComfyWorkflow,
-  names: ReadonlyMap<string, string>,
-): ComfyWorkflow {
-  const out: ComfyWorkflow = {};
-  for (const [id, node] of Object.entries(workflow)) {
-    let inputs = node.inputs;
-    for (const [name, value] of Object.entries(node.inputs)) {
-      const m = typeof value === 'string' ? UPLOAD_REF_RE.exec(value) : null;
-      const replacement = m?.[1] ? names.get(m[1]) : undefined;
-      if (replacement !== undefined) {
-        if (inputs === node.inputs) inputs = { ...node.inputs };
-        inputs[name] = replacement;
-      }
-    }
-    out[id] = inputs === node.inputs ? node : { ...node, inputs };
   }
   return out;
 }

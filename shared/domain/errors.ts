@@ -21,6 +21,27 @@ export class InvalidRequestError extends DomainError {
     this.code = code;
   }
 }
+/** A workflow uses a node class or an input value the deployment's workflow policy refuses. */
+export class WorkflowPolicyViolationError extends DomainError {
+  readonly code = 'WORKFLOW_POLICY_VIOLATION';
+  constructor(message: string, issues: { path: (string | number)[]; message: string }[]) {
+    super(message, { details: { issues } });
+  }
+}
+/** A workflow asks for more than one of the owner's resource limits (which one is in details). */
+export class WorkflowLimitExceededError extends DomainError {
+  readonly code = 'WORKFLOW_LIMIT_EXCEEDED';
+  constructor(
+    message: string,
+    details: { limit: string; max: number; value?: number; issues: unknown[] },
+  ) {
+    super(message, { details });
+  }
+}
+/** A JSON request body nested deeper than the parser accepts. */
+export class BodyTooDeepError extends DomainError {
+  readonly code = 'BODY_TOO_DEEP';
+}
 export class PayloadTooLargeError extends DomainError {
   readonly code = 'PAYLOAD_TOO_LARGE';
 }

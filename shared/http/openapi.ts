@@ -53,9 +53,10 @@ const ROUTE_DOCS: Record<string, RouteDoc> = {
     errors: [400, 401],
   },
   'GET /v1/tasks/{taskId}': {
-    summary: "A task's status, error and outputs",
+    summary: "A task's status, progress, error and outputs (long polling with `wait`)",
     operationId: 'getTask',
     path: S.TaskPath,
+    query: S.GetTaskQuery,
     ok: { 200: { schema: 'TaskView', description: 'The task' } },
     errors: [400, 401, 404],
   },
@@ -166,7 +167,20 @@ export function buildOpenApi(): Json {
       title: 'comfy-serverless task API',
       version: '1.0.0',
       description: 'Run ComfyUI workflows as durable tasks. See docs/api.md.',
+      license: { name: 'MIT', identifier: 'MIT' },
     },
+    servers: [
+      {
+        url: 'https://{apiId}.execute-api.{region}.amazonaws.com',
+        description:
+          'A deployed stack: the HTTP API default endpoint (`cdk deploy` prints its URL as ApiUrl).',
+        variables: {
+          apiId: { default: 'abc123defg', description: 'The HTTP API id.' },
+          region: { default: 'us-east-1', description: 'The AWS region of the stack.' },
+        },
+      },
+      { url: 'http://127.0.0.1:3000', description: 'The local stack that `npm start` runs.' },
+    ],
     security: [{ apiKey: [] }, { bearer: [] }],
     paths,
     components: {

@@ -152,7 +152,33 @@ export const TaskView = z.object({
     .describe('Grows with every change of the task; pass it as `since` to wait for the next.'),
 });
 
+/** What a caller sees of a task: the use case builds it, the API returns it, the CLI reads it. */
+export type TaskView = z.infer<typeof TaskView>;
+export type OutputView = z.infer<typeof OutputView>;
+export type SubmitTaskResponse = z.infer<typeof SubmitTaskResponse>;
+
 export const TaskPath = z.object({ taskId: TaskId });
+
+/** Longest a GET /v1/tasks/{id} may wait for a change (API Gateway's integration limit is 30 s). */
+export const MAX_WAIT_SECONDS = 20;
+
+export const GetTaskQuery = z.strictObject({
+  wait: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_WAIT_SECONDS)
+    .optional()
+    .describe(
+      `Long polling: answer as soon as the task's version is above \`since\` (or it is finished), or after this many seconds with the task as it is; at most ${MAX_WAIT_SECONDS}.`,
+    ),
+  since: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('The `version` the caller has; default: the version when the request arrives.'),
+});
 
 export const ListTasksQuery = z.strictObject({
   status: z.enum(TASK_STATUSES).optional(),

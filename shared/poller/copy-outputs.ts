@@ -8,12 +8,12 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DomainError } from '../domain/errors.js';
 import type { TaskOutput } from '../domain/task.js';
+import type { Limiter } from '../limiter.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { ComfyClient, ComfyRun } from '../ports/comfy-client.js';
 import type { TaskSummary } from '../ports/task-repository.js';
 import { contentTypeFor } from './content-type.js';
 import { OutputCopyIncompleteError, OutputMissingError } from './failures.js';
-import type { Limiter } from './limiter.js';
 import { type PlannedOutput, planOutputKeys, sanitizeNodeId } from './output-keys.js';
 
 export interface CopyDeps {

@@ -5,8 +5,11 @@ export interface DispatchMessage {
   deferrals?: number;
 }
 
+/** The longest delay a message can be sent with (SQS DelaySeconds: 0 to 900 whole seconds). */
+export const MAX_DELAY_SECONDS = 900;
+
 export interface TaskQueue {
-  /** Enqueue a task for dispatch, optionally delayed (seconds, 0..900). */
+  /** Enqueue a task for dispatch, optionally delayed (whole seconds, 0..MAX_DELAY_SECONDS). */
   send(message: DispatchMessage, delaySeconds?: number): Promise<void>;
   /** Enqueue several at once (batched by the adapter). */
   sendMany(items: { message: DispatchMessage; delaySeconds?: number }[]): Promise<void>;

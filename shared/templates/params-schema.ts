@@ -6,6 +6,9 @@ import * as z from 'zod';
 import { UUID_RE } from '../domain/ids.js';
 import type { ParamSpec } from './template-file.js';
 
+/** An upload param: the uploadId, bare or as the `upload:<uploadId>` reference a workflow uses. */
+const UPLOAD_PARAM_RE = new RegExp(`^(upload:)?${UUID_RE.source.slice(1, -1)}$`);
+
 function baseSchema(spec: ParamSpec): z.ZodType {
   switch (spec.type) {
     case 'string': {
@@ -32,7 +35,9 @@ function baseSchema(spec: ParamSpec): z.ZodType {
     case 'boolean':
       return z.boolean();
     case 'upload':
-      return z.string().regex(UUID_RE, 'an uploadId from POST /v1/uploads');
+      return z
+        .string()
+        .regex(UPLOAD_PARAM_RE, 'an uploadId from POST /v1/uploads (or upload:<uploadId>)');
   }
 }
 

@@ -72,7 +72,9 @@ export function compileTemplate(file: TemplateFile, source: string): Template {
 }
 
 function valueFor(spec: ParamSpec, given: unknown, random: RandomInt): unknown {
-  if (given !== undefined) return spec.type === 'upload' ? uploadRef(given as string) : given;
+  if (given !== undefined) {
+    return spec.type === 'upload' ? uploadRef((given as string).replace(/^upload:/, '')) : given;
+  }
   if (spec.type === 'integer' && spec.default === 'random') {
     return random(spec.minimum ?? 0, spec.maximum ?? 2 ** 32 - 1);
   }

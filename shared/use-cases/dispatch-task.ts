@@ -9,7 +9,7 @@
 import { type BackoffPolicy, deferralDelaySeconds } from '../dispatch/backoff.js';
 import type { ComfyPool, Reservation } from '../dispatch/comfy-pool.js';
 import { stageUploads } from '../dispatch/stage-uploads.js';
-import { prefixOutputs, replaceUploadRefs, uploadRefs } from '../dispatch/workflow.js';
+import { prefixOutputs } from '../dispatch/workflow.js';
 import {
   ComfyRejectedError,
   ComfyUnavailableError,
@@ -28,6 +28,7 @@ import { type Clock, isoAt } from '../ports/clock.js';
 import type { ComfyClient, SubmittedPrompt } from '../ports/comfy-client.js';
 import type { DispatchMessage } from '../ports/task-queue.js';
 import type { TaskRepository } from '../ports/task-repository.js';
+import { collectUploadRefs, replaceUploadRefs } from '../workflow/upload-refs.js';
 import { cancelAtComfy, type DispatchLog, failQueuedTask } from './dispatch-outcomes.js';
 
 export interface DispatchSettings {
@@ -193,7 +194,7 @@ async function prepare(
   ctx: DispatchContext,
 ): Promise<{ workflow: Task['workflow'] } | DispatchOutcome> {
   let workflow = prefixOutputs(task.workflow, task.taskId);
-  const ids = uploadRefs(workflow);
+  const ids = collectUploadRefs(workflow);
   if (ids.length === 0) return { workflow };
   try {
     const names = await stageUploads({ artifacts: deps.artifacts, comfy: client }, task.owner, ids);

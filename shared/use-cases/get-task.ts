@@ -1,7 +1,8 @@
 import { TaskNotFoundError } from '../domain/errors.js';
 import type { Task } from '../domain/task.js';
+import type { TaskView } from '../http/schemas.js';
 import type { TaskRepository } from '../ports/task-repository.js';
-import { type TaskView, type TaskViewDeps, toTaskView } from './task-view.js';
+import { type TaskViewDeps, toTaskView } from './task-view.js';
 
 /**
  * The caller's own task. Another owner's task is TaskNotFoundError, exactly like an unknown id, so

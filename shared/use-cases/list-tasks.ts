@@ -1,7 +1,8 @@
 import { InvalidRequestError } from '../domain/errors.js';
 import type { TaskStatus } from '../domain/task.js';
+import type { TaskView } from '../http/schemas.js';
 import type { TaskRepository } from '../ports/task-repository.js';
-import { type TaskView, type TaskViewDeps, toTaskView } from './task-view.js';
+import { type TaskViewDeps, toTaskView } from './task-view.js';
 
 export type ListTasksDeps = TaskViewDeps & { tasks: TaskRepository };
 

@@ -7,11 +7,11 @@
  */
 import { ComfyUnavailableError, TaskStateConflictError } from '../domain/errors.js';
 import { assertTransition, CANCELLED_ERROR, isTerminal } from '../domain/task.js';
+import type { Limiter } from '../limiter.js';
 import { logger, taskLogger } from '../observability.js';
 import { copyOutputs } from '../poller/copy-outputs.js';
 import { type Decision, decide, type Observation, type PollSettings } from '../poller/decide.js';
 import { OutputMissingError } from '../poller/failures.js';
-import type { Limiter } from '../poller/limiter.js';
 import type { PollReport, TaskReport } from '../poller/report.js';
 import { sweepOutputs } from '../poller/sweep-outputs.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';

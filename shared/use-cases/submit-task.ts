@@ -1,5 +1,6 @@
 /**
- * POST /v1/tasks: validate the workflow (raw or from a template), check its uploads and the owner's
+ * POST /v1/tasks: validate the workflow (raw or from a template), enforce the workflow policy on it
+ * (node classes, file inputs, the owner's resource limits), check its uploads and the owner's
  * cap on active tasks, store the task (claiming the Idempotency-Key, if any), then enqueue it.
  *
  * Enqueue failures never leave a task silently stuck where the caller can reach it:
@@ -24,6 +25,8 @@ import type { IdempotencyClaim, TaskRepository } from '../ports/task-repository.
 import type { WebhookSecretStore } from '../ports/webhook-secrets.js';
 import type { TemplateCatalog } from '../templates/catalog.js';
 import { checkTarget, type HostResolver, type TargetPolicy } from '../webhooks/target.js';
+import { enforceWorkflowPolicy, type WorkflowPolicy } from '../workflow/policy.js';
+import { type ResourceLimits, withOverrides } from '../workflow/resource-limits.js';
 import type { ValidatedWorkflow } from '../workflow/validate-workflow.js';
 import { validateWorkflow } from '../workflow/validate-workflow.js';
 import { type CheckUploadsDeps, checkUploads } from './check-uploads.js';
@@ -35,6 +38,8 @@ export interface SubmitTaskDeps extends CheckUploadsDeps {
   clock: Clock;
   ids: IdGenerator;
   maxActiveTasksPerOwner: number;
+  /** Node classes, file inputs and the deployment's resource limits (docs/security.md). */
+  workflowPolicy: WorkflowPolicy;
   /** Checking webhook URLs and the owner's signing secret. Without it, `webhook` is refused. */
   webhooks?: WebhookSubmitDeps;
 }
@@ -54,6 +59,8 @@ export interface SubmitTaskInput {
   metadata?: Record<string, unknown>;
   webhook?: { url: string; events?: WebhookEventType[] };
   idempotency?: IdempotencyClaim;
+  /** The owner's own resource limits (from their key record), replacing the deployment's field by field. */
+  limits?: Partial<ResourceLimits>;
 }
 
 export interface SubmitTaskResult {
@@ -75,6 +82,12 @@ export async function submitTask(
   input: SubmitTaskInput,
 ): Promise<SubmitTaskResult> {
   const { workflow, uploadIds } = resolveWorkflow(deps.templates, input);
+  const policy = deps.workflowPolicy;
+  enforceWorkflowPolicy(
+    workflow,
+    { ...policy, limits: withOverrides(policy.limits, input.limits) },
+    input.template === undefined ? ['body', 'workflow'] : ['template', input.template, 'workflow'],
+  );
   await checkUploads(deps, input.owner, uploadIds);
   if (input.webhook) await checkWebhook(deps, input.owner, input.webhook.url);
   const cap = deps.maxActiveTasksPerOwner;

@@ -1,42 +1,11 @@
 /**
  * What a caller sees of a task (GET /v1/tasks/{id} and each list item): its status and times, why it
- * failed, and its outputs as presigned S3 GET links valid for `outputUrlTtlSeconds`.
+ * failed, and its outputs as presigned S3 GET links valid for `outputUrlTtlSeconds`. Its type is the
+ * one the API documents (`TaskView` in http/schemas.ts).
  */
-import type { TaskProgress, TaskStatus } from '../domain/task.js';
-import type { WebhookDelivery, WebhookEventType } from '../domain/webhook.js';
+import type { TaskView } from '../http/schemas.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { TaskSummary } from '../ports/task-repository.js';
-
-export interface OutputView {
-  nodeId: string;
-  filename: string;
-  contentType: string;
-  size: number;
-  url: string;
-  expiresAt: string;
-}
-
-export interface TaskView {
-  taskId: string;
-  status: TaskStatus;
-  createdAt: string;
-  updatedAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  /** 0-based place among the prompts waiting at ComfyUI (dispatched tasks only). */
-  queuePosition?: number;
-  /** A cancel was requested and is being carried out at ComfyUI. */
-  cancelRequested?: boolean;
-  template?: string;
-  error?: { code: string; message: string; nodeId?: string; nodeType?: string; details?: unknown };
-  outputs: OutputView[];
-  metadata?: Record<string, unknown>;
-  /** While running: how far the workflow has come. */
-  progress?: TaskProgress;
-  webhook?: { url: string; events: WebhookEventType[]; deliveries: WebhookDelivery[] };
-  /** Grows with every change; long polling waits for a version after the one the caller has. */
-  version: number;
-}
 
 export interface TaskViewDeps {
   artifacts: ArtifactStore;

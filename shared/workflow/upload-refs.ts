@@ -35,21 +35,26 @@ export function collectUploadRefs(workflow: ComfyWorkflow): string[] {
 }
 
 /**
- * A copy of the workflow with each `upload:<id>` input replaced by `names[id]` (the file name
- * ComfyUI returned from /upload/image). References without a name are left as they are.
+ * A copy of the workflow with each `upload:<id>` input replaced by `names.get(id)` (the file name
+ * ComfyUI returned from /upload/image). References without a name, inputs that merely contain
+ * `upload:` and nodes without references are left as they are (unchanged nodes are the same
+ * objects); the input workflow is never mutated.
  */
 export function replaceUploadRefs(
   workflow: ComfyWorkflow,
-  names: Readonly<Record<string, string>>,
+  names: ReadonlyMap<string, string>,
 ): ComfyWorkflow {
   const out: ComfyWorkflow = {};
   for (const [nodeId, node] of Object.entries(workflow)) {
-    const inputs: Record<string, unknown> = {};
+    let inputs = node.inputs;
     for (const [name, value] of Object.entries(node.inputs)) {
       const id = parseUploadRef(value);
-      inputs[name] = id && names[id] !== undefined ? names[id] : value;
+      const replacement = id === undefined ? undefined : names.get(id);
+      if (replacement === undefined) continue;
+      if (inputs === node.inputs) inputs = { ...node.inputs };
+      inputs[name] = replacement;
     }
-    out[nodeId] = { ...node, inputs };
+    out[nodeId] = inputs === node.inputs ? node : { ...node, inputs };
   }
   return out;
 }

@@ -38,8 +38,8 @@ import { SqsMessageVisibility } from '../../shared/adapters/sqs/message-visibili
 import { SqsTaskQueue } from '../../shared/adapters/sqs/task-queue.js';
 import { buildApiDeps, buildAuthorizerDeps } from '../../shared/composition/api.js';
 import type { Config } from '../../shared/config.js';
+import { createLimiter } from '../../shared/limiter.js';
 import { metrics } from '../../shared/observability.js';
-import { createLimiter } from '../../shared/poller/limiter.js';
 import { loopSettings, pollSettings } from '../../shared/poller/settings.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import type { ComfyClient } from '../../shared/ports/comfy-client.js';

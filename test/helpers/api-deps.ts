@@ -5,6 +5,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { ApiObservability } from '../../shared/http/api-handler.js';
 import { createTemplateCatalog } from '../../shared/templates/catalog.js';
+import { DEFAULT_WORKFLOW_POLICY } from '../../shared/workflow/policy.js';
 import { FakeTaskQueue } from '../fakes/fake-task-queue.js';
 import { FixedClock } from '../fakes/fixed-clock.js';
 import { InMemoryApiKeyStore } from '../fakes/in-memory-api-key-store.js';
@@ -32,6 +33,7 @@ export function apiTestDeps(
     templates: createTemplateCatalog(),
     obs: silentObservability(),
     maxActiveTasksPerOwner: limits.maxActiveTasksPerOwner ?? 5,
+    workflowPolicy: DEFAULT_WORKFLOW_POLICY,
     uploadMaxBytes: limits.uploadMaxBytes ?? 1024 * 1024,
     uploadUrlTtlSeconds: 900,
     outputUrlTtlSeconds: 3600,

@@ -1,8 +1,9 @@
 /**
- * Retries for idempotent GETs only: exponential backoff with full jitter, and only for retryable
+ * Retries for idempotent GETs only: the one backoff formula (`shared/backoff.ts`), and only for retryable
  * errors (ComfyUnavailableError). POSTs are never retried here: a POST /prompt that timed out may have
  * been queued, so the caller must look the prompt up before submitting again.
  */
+import { jitteredBackoff } from '../../backoff.js';
 import { DomainError } from '../../domain/errors.js';
 
 export interface RetryPolicy {
@@ -15,9 +16,9 @@ export interface RetryPolicy {
 }
 export const DEFAULT_RETRY: RetryPolicy = { retries: 2, baseDelayMs: 100, maxDelayMs: 2000 };
 
-/** Full jitter: a uniform delay in [0, min(max, base * 2^attempt)). */
+/** Delay before retry `attempt + 1`: in [c/2, c) for c = min(max, base * 2^attempt), whole ms. */
 export const backoffDelay = (policy: RetryPolicy, attempt: number, random = Math.random): number =>
-  Math.floor(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt));
+  Math.floor(jitteredBackoff(policy.baseDelayMs, policy.maxDelayMs, attempt, random));
 
 export async function withRetry<T>(
   policy: RetryPolicy,

@@ -41,7 +41,12 @@ describe('npm run keys', () => {
 
   it('says how to use it when the command is incomplete, and fails for an unknown key id', async () => {
     expect((await run('create')).code).toBe(2);
-    expect((await run('create')).text).toMatch(/usage:/);
+    expect((await run('create')).text).toMatch(/create needs --owner[\s\S]*Usage:/);
+    expect(await run('--help')).toEqual({ code: 0, text: expect.stringMatching(/^Usage:/) });
+    expect(await run('list', '--bogus')).toEqual({
+      code: 2,
+      text: expect.stringMatching(/--bogus[\s\S]*Usage:/),
+    });
     expect((await run('revoke', 'key_000000000000')).code).toBe(1);
   });
 

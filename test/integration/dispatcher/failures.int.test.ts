@@ -117,7 +117,9 @@ describe('dispatcher failure paths against the emulators and the ComfyUI stand-i
 
   it('fails a task whose upload is missing with UPLOAD_NOT_FOUND, without calling ComfyUI', async () => {
     h = await startHarness();
-    const task = await h.submit({ workflow: invertUpload('upload:never-uploaded', 'inv') });
+    const task = await h.submit({
+      workflow: invertUpload('upload:5a1e0c1d-0000-4000-8000-00000000dead', 'inv'),
+    });
     const { response } = await h.deliver();
     expect(response.batchItemFailures).toEqual([]);
     const ended = await h.task(task.taskId);

@@ -13,9 +13,9 @@ import { keys } from '../../../infra/resources.js';
 import { HttpComfyClient } from '../../../shared/adapters/comfyui/index.js';
 import { S3ArtifactStore } from '../../../shared/adapters/s3/artifact-store.js';
 import { ownerSegment } from '../../../shared/domain/owner.js';
+import { createLimiter } from '../../../shared/limiter.js';
 import { copyOutputs } from '../../../shared/poller/copy-outputs.js';
 import { OutputMissingError } from '../../../shared/poller/failures.js';
-import { createLimiter } from '../../../shared/poller/limiter.js';
 import type { TaskSummary } from '../../../shared/ports/task-repository.js';
 import {
   type HostileComfy,

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { groupsFor, parseBenchOptions } from '../../../bench/lib/options.js';
 
 describe('parseBenchOptions', () => {
-  it('measures every figure by default, with the sizes issue 8 fixes', () => {
+  it('measures every figure by default, with the default sizes', () => {
     const o = parseBenchOptions([], {});
     expect(o).toMatchObject({
-      only: ['gpu', 'lag', 'requests', 'submit', 'idle', 'copy', 'cold'],
+      only: ['gpu', 'lag', 'requests', 'submit', 'idle', 'copy', 'cold', 'fleet'],
       tasks: 200,
       clients: 16,
       idleTasks: 100_000,

@@ -28,11 +28,12 @@ describe('withRetry', () => {
     expect(calls).toBe(1);
   });
 
-  it('draws full-jitter delays below min(max, base * 2^attempt)', () => {
-    expect(backoffDelay(DEFAULT_RETRY, 0, () => 0.999)).toBeLessThan(100);
-    expect(backoffDelay(DEFAULT_RETRY, 3, () => 0.999)).toBeLessThan(800);
-    expect(backoffDelay(DEFAULT_RETRY, 10, () => 0.999)).toBeLessThan(2000);
-    expect(backoffDelay(DEFAULT_RETRY, 10, () => 0)).toBe(0);
+  it('draws delays from half to all of min(max, base * 2^attempt)', () => {
+    expect(backoffDelay(DEFAULT_RETRY, 0, () => 0.999)).toBe(99);
+    expect(backoffDelay(DEFAULT_RETRY, 3, () => 0.999)).toBe(799);
+    expect(backoffDelay(DEFAULT_RETRY, 10, () => 0.999)).toBe(1999);
+    expect(backoffDelay(DEFAULT_RETRY, 0, () => 0)).toBe(50);
+    expect(backoffDelay(DEFAULT_RETRY, 10, () => 0)).toBe(1000);
   });
 });
 

@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createKeyedSerializer,
-  createLimiter,
-  readMessage,
-} from '../../../shared/dispatch/batch-tools.js';
+import { createKeyedSerializer, readMessage } from '../../../shared/dispatch/batch-tools.js';
 
 const ID = '0f0e0d0c-0b0a-4909-8807-060504030201';
 const tick = () => new Promise((r) => setImmediate(r));
@@ -26,25 +22,6 @@ describe('readMessage', () => {
     JSON.stringify({ taskId: ID, deferrals: '2' }),
   ])('refuses %s', (body) => {
     expect(readMessage(body)).toBeUndefined();
-  });
-});
-
-describe('createLimiter', () => {
-  it('never runs more than n jobs at once, even when one finishes as another arrives', async () => {
-    const limit = createLimiter(2);
-    let active = 0;
-    let peak = 0;
-    const job = async () => {
-      active++;
-      peak = Math.max(peak, active);
-      await tick();
-      active--;
-    };
-    const first = Array.from({ length: 5 }, () => limit(job));
-    await tick();
-    const late = Array.from({ length: 5 }, () => limit(job));
-    await Promise.all([...first, ...late]);
-    expect(peak).toBe(2);
   });
 });
 

@@ -26,6 +26,9 @@ const queuedTask = (taskId: string, overrides: Partial<Task> = {}) =>
   aTask({ taskId, ...overrides });
 
 const T1 = '11111111-1111-4111-8111-111111111111';
+const UP1 = '5a1e0c1d-0000-4000-8000-0000000000a1';
+const UP2 = '5a1e0c1d-0000-4000-8000-0000000000a2';
+const GONE = '5a1e0c1d-0000-4000-8000-00000000dead';
 const T2 = '22222222-2222-4222-8222-222222222222';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -262,23 +265,23 @@ describe('dispatchTask', () => {
 
   it('streams each upload to ComfyUI and rewrites the workflow to the name it returned', async () => {
     const { comfy, tasks, artifacts, run } = setup();
-    artifacts.seed('uploads/alice/up1', 'PNGDATA', 'image/png');
+    artifacts.seed(`uploads/alice/${UP1}`, 'PNGDATA', 'image/png');
     tasks.seed(
       queuedTask(T1, {
         workflow: {
-          '1': { class_type: 'LoadImage', inputs: { image: 'upload:up1' } },
-          '4': { class_type: 'LoadImage', inputs: { image: 'upload:up1' } },
+          '1': { class_type: 'LoadImage', inputs: { image: `upload:${UP1}` } },
+          '4': { class_type: 'LoadImage', inputs: { image: `upload:${UP1}` } },
           '2': { class_type: 'SaveImage', inputs: { images: ['1', 0] } },
         },
       }),
     );
     await run(T1);
     expect(comfy[0]?.uploads).toEqual([
-      { filename: 'up1.png', bytes: Buffer.from('PNGDATA'), contentType: 'image/png' },
+      { filename: `${UP1}.png`, bytes: Buffer.from('PNGDATA'), contentType: 'image/png' },
     ]);
     const wf = comfy[0]?.submitted[0]?.workflow;
-    expect(wf?.['1']?.inputs.image).toBe('up1.png');
-    expect(wf?.['4']?.inputs.image).toBe('up1.png');
+    expect(wf?.['1']?.inputs.image).toBe(`${UP1}.png`);
+    expect(wf?.['4']?.inputs.image).toBe(`${UP1}.png`);
     expect(wf?.['2']?.inputs.filename_prefix).toBeUndefined();
   });
 
@@ -286,12 +289,12 @@ describe('dispatchTask', () => {
     const { comfy, tasks, run } = setup();
     tasks.seed(
       queuedTask(T1, {
-        workflow: { '1': { class_type: 'LoadImage', inputs: { image: 'upload:gone' } } },
+        workflow: { '1': { class_type: 'LoadImage', inputs: { image: `upload:${GONE}` } } },
       }),
     );
     const out = await run(T1);
     expect(out).toEqual({ kind: 'failed', code: 'UPLOAD_NOT_FOUND' });
-    expect(tasks.task(T1)?.error?.message).toMatch(/gone/);
+    expect(tasks.task(T1)?.error?.message).toContain(GONE);
     expect(comfy[0]?.submitted).toHaveLength(0);
   });
 
@@ -395,13 +398,13 @@ describe('dispatchTask', () => {
 
   it('names a staged upload after its id, with the extension of its content type', async () => {
     const { comfy, tasks, artifacts, run } = setup();
-    artifacts.seed('uploads/alice/up2', 'JPEGDATA', 'image/jpeg');
+    artifacts.seed(`uploads/alice/${UP2}`, 'JPEGDATA', 'image/jpeg');
     tasks.seed(
       queuedTask(T1, {
-        workflow: { '1': { class_type: 'LoadImage', inputs: { image: 'upload:up2' } } },
+        workflow: { '1': { class_type: 'LoadImage', inputs: { image: `upload:${UP2}` } } },
       }),
     );
     await run(T1);
-    expect(comfy[0]?.uploads[0]?.filename).toBe('up2.jpg');
+    expect(comfy[0]?.uploads[0]?.filename).toBe(`${UP2}.jpg`);
   });
 });

@@ -1,11 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  prefixOutputs,
-  replaceUploadRefs,
-  taskFilenamePrefix,
-  uploadRefs,
-} from '../../../shared/dispatch/workflow.js';
+import { prefixOutputs, taskFilenamePrefix } from '../../../shared/dispatch/workflow.js';
 import type { ComfyWorkflow } from '../../../shared/domain/task.js';
 
 const TASK = '0f0e0d0c-0b0a-4909-8807-060504030201';
@@ -51,29 +46,5 @@ describe('prefixOutputs', () => {
     expect(out['3']?.inputs.filename_prefix).toBe(`${TASK}/v`);
     expect(out['1']).toEqual(wf['1']);
     expect(wf).toEqual(copy);
-  });
-});
-
-describe('upload references', () => {
-  const wf: ComfyWorkflow = {
-    '1': { class_type: 'LoadImage', inputs: { image: 'upload:abc-1' } },
-    '2': { class_type: 'LoadImage', inputs: { image: 'upload:def_2' } },
-    '3': { class_type: 'LoadImage', inputs: { image: 'upload:abc-1' } },
-    '4': { class_type: 'CLIPTextEncode', inputs: { text: 'an upload:abc-1 in a sentence' } },
-    '5': { class_type: 'LoadImage', inputs: { image: 'plain.png' } },
-  };
-
-  it('finds each referenced upload once, and only whole-string references', () => {
-    expect(uploadRefs(wf)).toEqual(['abc-1', 'def_2']);
-  });
-
-  it('replaces references by the staged names and leaves everything else untouched', () => {
-    const out = replaceUploadRefs(wf, new Map([['abc-1', 'abc-1.png']]));
-    expect(out['1']?.inputs.image).toBe('abc-1.png');
-    expect(out['3']?.inputs.image).toBe('abc-1.png');
-    expect(out['2']?.inputs.image).toBe('upload:def_2');
-    expect(out['4']?.inputs.text).toBe('an upload:abc-1 in a sentence');
-    expect(out['5']).toBe(wf['5']);
-    expect(wf['1']?.inputs.image).toBe('upload:abc-1');
   });
 });

@@ -2,8 +2,14 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ApiError, type TaskApi, type TaskView } from '../../../scripts/task-cli/api-client.js';
-import { parseCliArgs, parseParam, UsageError } from '../../../scripts/task-cli/args.js';
+import { ApiError, type TaskApi } from '../../../scripts/task-cli/api-client.js';
+import { describeApiError } from '../../../scripts/task-cli/api-error-text.js';
+import {
+  HelpRequested,
+  parseCliArgs,
+  parseParam,
+  UsageError,
+} from '../../../scripts/task-cli/args.js';
 import { describeTask, runCommand, submitBody } from '../../../scripts/task-cli/commands.js';
 import { localNames } from '../../../scripts/task-cli/download.js';
 import {
@@ -11,6 +17,18 @@ import {
   createProgress,
   describe as describeStatus,
 } from '../../../scripts/task-cli/progress.js';
+import { describeTemplates } from '../../../scripts/task-cli/templates-text.js';
+import type { TaskView } from '../../../shared/http/schemas.js';
+
+/** A task as the API returns it, with no outputs yet. */
+const aView = (taskId: string, status: TaskView['status']): TaskView => ({
+  taskId,
+  status,
+  createdAt: 'now',
+  updatedAt: 'now',
+  outputs: [],
+  version: 1,
+});
 
 describe('task CLI arguments', () => {
   it('parses --param values as JSON when they are JSON, else as strings', () => {
@@ -54,6 +72,12 @@ describe('task CLI arguments', () => {
     expect(() => parseCliArgs([], {}, cwd)).toThrow(UsageError);
   });
 
+  it('asks for the usage text (exit 0) on --help or -h, with or without a command', () => {
+    expect(() => parseCliArgs(['--help'], {}, tmpdir())).toThrow(HelpRequested);
+    expect(() => parseCliArgs(['submit', '-h'], {}, tmpdir())).toThrow(HelpRequested);
+    expect(() => parseCliArgs([], {}, tmpdir())).not.toThrow(HelpRequested);
+  });
+
   it('builds the submit body from a template, a bare workflow or a whole request', () => {
     const args = parseCliArgs(
       ['submit', '--template', 'txt2img', '--param', 'prompt=a cat', '--metadata', '{"a":1}'],
@@ -75,11 +99,60 @@ describe('task CLI arguments', () => {
 });
 
 describe('task CLI output', () => {
+  it("prints an API error's issues with the field, the value sent and what is allowed", () => {
+    const err = new ApiError(400, 'INVALID_PARAMS', 'The params do not fit template txt2img.', {
+      issues: [
+        { path: ['params', 'steps'], message: 'Too big: expected number to be <=150' },
+        { path: ['params', 'prompt'], message: 'Invalid input: expected string' },
+      ],
+    });
+    const sent = { template: 'txt2img', params: { steps: 500 } };
+    expect(describeApiError(err, sent).split('\n')).toEqual([
+      'error: 400 INVALID_PARAMS: The params do not fit template txt2img.',
+      '  params.steps: Too big: expected number to be <=150 (sent 500)',
+      '  params.prompt: Invalid input: expected string',
+    ]);
+    const other = new ApiError(413, 'PAYLOAD_TOO_LARGE', 'Too big', { limit: 10, size: 20 });
+    expect(describeApiError(other)).toBe(
+      'error: 413 PAYLOAD_TOO_LARGE: Too big\n  details: {"limit":10,"size":20}',
+    );
+    expect(describeApiError(new ApiError(404, 'NOT_FOUND', 'No task'))).toBe(
+      'error: 404 NOT_FOUND: No task',
+    );
+  });
+
+  it('summarizes templates: name, description, each parameter with its type and default', () => {
+    const text = describeTemplates({
+      items: [
+        {
+          name: 'txt2img',
+          description: 'Text to image.',
+          params: {
+            type: 'object',
+            properties: {
+              prompt: { type: 'string', maxLength: 4000, description: 'What to show.' },
+              steps: { type: 'integer', minimum: 1, maximum: 150, default: 20 },
+              seed: { type: 'integer', minimum: 0 },
+              sampler: { type: 'string', enum: ['a', 'b', 'c', 'd', 'e', 'f', 'g'], default: 'a' },
+            },
+            required: ['prompt'],
+          },
+        },
+      ],
+    });
+    expect(text.split('\n').slice(0, 5)).toEqual([
+      'txt2img: Text to image.',
+      '  prompt   string, up to 4000 chars; required. What to show.',
+      '  steps    integer 1..150; default 20',
+      '  seed     integer 0..; optional',
+      '  sampler  one of a, b, c, d, e, f, ... (7 values; --json lists all); default "a"',
+    ]);
+    expect(describeTemplates({ items: [] })).toBe('no templates');
+  });
+
   it('describes failures with the node that failed', () => {
     const text = describeTask({
-      taskId: 't1',
-      status: 'failed',
-      createdAt: '',
+      ...aView('t1', 'failed'),
       error: { code: 'COMFYUI_REJECTED', message: 'bad input', nodeId: '3', nodeType: 'KSampler' },
     });
     expect(text).toContain('t1  failed');
@@ -93,6 +166,7 @@ describe('task CLI output', () => {
       contentType: '',
       size: 0,
       url: '',
+      expiresAt: '',
     });
     expect(localNames([o('9', 'a.png'), o('10', 'b.png')])).toEqual(['a.png', 'b.png']);
     expect(localNames([o('9', 'a.png'), o('10', 'a.png')])).toEqual(['9-a.png', '10-a.png']);
@@ -100,18 +174,18 @@ describe('task CLI output', () => {
   });
 
   it('moves the bar through queue, running and copying; plain lines off a terminal', () => {
-    expect(
-      describeStatus({ taskId: 't', status: 'dispatched', createdAt: '', queuePosition: 1 }).text,
-    ).toBe('waiting at ComfyUI, queue position 2');
+    expect(describeStatus({ ...aView('t', 'dispatched'), queuePosition: 1 }).text).toBe(
+      'waiting at ComfyUI, queue position 2',
+    );
     expect(bar(0)).toBe(`[${'-'.repeat(24)}]`);
     expect(bar(1)).toBe(`[${'#'.repeat(24)}]`);
     const lines: string[] = [];
     const p = createProgress({
       write: (s: string) => lines.push(s),
     } as unknown as NodeJS.WritableStream);
-    p.task({ taskId: 't', status: 'queued', createdAt: '' });
-    p.task({ taskId: 't', status: 'queued', createdAt: '' });
-    p.task({ taskId: 't', status: 'running', createdAt: '' });
+    p.task(aView('t', 'queued'));
+    p.task(aView('t', 'queued'));
+    p.task(aView('t', 'running'));
     expect(lines).toEqual(['t queued\n', 't running\n']);
   });
 });
@@ -130,12 +204,7 @@ describe('task CLI commands', () => {
     let i = 0;
     const view = (): TaskView => {
       const status = statuses[Math.min(i, statuses.length - 1)] as TaskView['status'];
-      return {
-        taskId: 't1',
-        status,
-        createdAt: 'now',
-        ...(status === 'failed' && error ? { error } : {}),
-      };
+      return { ...aView('t1', status), ...(status === 'failed' && error ? { error } : {}) };
     };
     return {
       submit: async () => ({ taskId: 't1', status: 'queued', createdAt: 'now' }),
@@ -187,5 +256,42 @@ describe('task CLI commands', () => {
       await runCommand(refusing, args(['status', 't1']), { out: sink().stream, err: err2.stream }),
     ).toBe(3);
     expect(err2.lines.join('')).toContain('check --key');
+  });
+
+  it('shows the refused values of a submit, and the templates as text unless --json', async () => {
+    const refusing: TaskApi = {
+      ...fakeApi(['queued']),
+      submit: async () => {
+        throw new ApiError(400, 'INVALID_PARAMS', 'bad params', {
+          issues: [{ path: ['params', 'steps'], message: 'Too big: expected number to be <=150' }],
+        });
+      },
+      templates: async () => ({
+        items: [{ name: 'x', description: 'X.', params: { properties: {} } }],
+      }),
+    };
+    const err = sink();
+    const code = await runCommand(
+      refusing,
+      args(['submit', '--template', 'x', '--param', 'steps=500']),
+      { out: sink().stream, err: err.stream },
+    );
+    expect(code).toBe(3);
+    expect(err.lines.join('')).toContain(
+      'params.steps: Too big: expected number to be <=150 (sent 500)',
+    );
+    const text = sink();
+    expect(
+      await runCommand(refusing, args(['templates']), { out: text.stream, err: err.stream }),
+    ).toBe(0);
+    expect(text.lines.join('')).toMatch(/^x: X\./);
+    const json = sink();
+    await runCommand(refusing, args(['templates', '--json']), {
+      out: json.stream,
+      err: err.stream,
+    });
+    expect(JSON.parse(json.lines.join(''))).toEqual({
+      items: [{ name: 'x', description: 'X.', params: { properties: {} } }],
+    });
   });
 });

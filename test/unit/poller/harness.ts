@@ -1,8 +1,8 @@
 /** Wiring for the poller's unit tests: every port faked, one or more fake ComfyUI servers. */
 import type { Task } from '../../../shared/domain/task.js';
+import { createLimiter } from '../../../shared/limiter.js';
 import { logger } from '../../../shared/observability.js';
 import type { PollSettings } from '../../../shared/poller/decide.js';
-import { createLimiter } from '../../../shared/poller/limiter.js';
 import type { PollTasksDeps } from '../../../shared/use-cases/poll-tasks.js';
 import { FakeTaskQueue } from '../../fakes/fake-task-queue.js';
 import { FixedClock } from '../../fakes/fixed-clock.js';

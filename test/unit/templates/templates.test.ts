@@ -66,6 +66,18 @@ describe('built-in templates', () => {
     expect(uploadIds).toEqual([UPLOAD]);
   });
 
+  it('takes the image param as the upload:<uploadId> reference too (what the client upload() returns)', () => {
+    const { workflow, uploadIds } = catalog
+      .get('img2img')
+      .render({ prompt: 'oil painting', image: `upload:${UPLOAD}` }, fixedRandom);
+    expect(workflow['10']?.inputs.image).toBe(`upload:${UPLOAD}`);
+    expect(uploadIds).toEqual([UPLOAD]);
+    const err = paramsError(() =>
+      catalog.get('img2img').render({ prompt: 'x', image: `upload:upload:${UPLOAD}` }),
+    );
+    expect(JSON.stringify(err.details)).toContain('image');
+  });
+
   it('never changes the template between renders', () => {
     catalog.get('txt2img').render({ prompt: 'one' }, fixedRandom);
     const second = catalog.get('txt2img').render({ prompt: 'two' }, fixedRandom);

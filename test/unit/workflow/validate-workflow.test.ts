@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidRequestError } from '../../../shared/domain/errors.js';
+import type { ComfyWorkflow } from '../../../shared/domain/task.js';
 import { collectUploadRefs, replaceUploadRefs } from '../../../shared/workflow/upload-refs.js';
 import {
   MAX_WORKFLOW_NODES,
@@ -110,11 +111,28 @@ describe('validateWorkflow', () => {
 });
 
 describe('upload references', () => {
-  it('are replaced by the names ComfyUI gave, leaving other inputs alone', () => {
-    const wf = { '1': { class_type: 'LoadImage', inputs: { image: `upload:${UPLOAD}`, n: 1 } } };
-    const out = replaceUploadRefs(wf, { [UPLOAD]: 'in/abc.png' });
+  const OTHER = '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a';
+  const wf: ComfyWorkflow = {
+    '1': { class_type: 'LoadImage', inputs: { image: `upload:${UPLOAD}`, n: 1 } },
+    '2': { class_type: 'LoadImage', inputs: { image: `upload:${OTHER}` } },
+    '3': { class_type: 'LoadImage', inputs: { image: `upload:${UPLOAD}` } },
+    '4': { class_type: 'CLIPTextEncode', inputs: { text: `an upload:${UPLOAD} in a sentence` } },
+    '5': { class_type: 'LoadImage', inputs: { image: 'upload:not-a-uuid' } },
+    '6': { class_type: 'LoadImage', inputs: { image: 'plain.png' } },
+  };
+
+  it('are found once each, only as whole well-formed values', () => {
+    expect(collectUploadRefs(wf)).toEqual([UPLOAD, OTHER]);
+  });
+
+  it('are replaced by the names ComfyUI gave, leaving other inputs and nodes alone', () => {
+    const out = replaceUploadRefs(wf, new Map([[UPLOAD, 'in/abc.png']]));
     expect(out['1']?.inputs).toEqual({ image: 'in/abc.png', n: 1 });
-    expect(collectUploadRefs(wf)).toEqual([UPLOAD]);
-    expect(wf['1'].inputs.image).toBe(`upload:${UPLOAD}`);
+    expect(out['3']?.inputs.image).toBe('in/abc.png');
+    expect(out['2']?.inputs.image).toBe(`upload:${OTHER}`);
+    expect(out['4']?.inputs.text).toBe(`an upload:${UPLOAD} in a sentence`);
+    expect(out['5']).toBe(wf['5']);
+    expect(out['6']).toBe(wf['6']);
+    expect(wf['1']?.inputs.image).toBe(`upload:${UPLOAD}`);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * At most `slots` async jobs at once. The poller copies outputs through one limiter so that a poll
- * with many finished tasks holds only a bounded number of S3 upload buffers in memory.
+ * with many finished tasks holds only a bounded number of S3 upload buffers in memory; the
+ * dispatcher runs the records of one SQS batch through one.
  */
 export interface Limiter {
   run<T>(job: () => Promise<T>): Promise<T>;

@@ -1,0 +1,115 @@
+/**
+ * The fleet controller's decision, as a pure function of what it sees: how many GPUs the backlog
+ * wants, which servers to start and which to stop. Scale-out is immediate; scale-in only ever names
+ * servers that are ready, hold no prompts, and have been idle for `idleMs` — the Auto Scaling group
+ * is never left to pick a victim, so a busy server is never taken away by scaling.
+ */
+import { type FleetServer, isLive } from './server.js';
+
+export interface CapacitySettings {
+  minGpus: number;
+  maxGpus: number;
+  /** Prompts (queued for a GPU plus at ComfyUI) one GPU is expected to hold. */
+  promptsPerGpu: number;
+  /** A ready server with no prompts for this long may be stopped (down to `minGpus`). */
+  idleMs: number;
+  /** A server still booting after this long is replaced. */
+  bootTimeoutMs: number;
+  /**
+   * Expected start time of a new server and run time of one prompt, ms. When both are set, a server
+   * is added to running ones only if the backlog would still fill it after the running servers have
+   * worked through it for `startMs`: a short backlog is cleared before a new GPU would be up, and
+   * starting one would only add billed time.
+   */
+  startMs?: number;
+  runMs?: number;
+}
+
+export interface Backlog {
+  /** Tasks waiting for dispatch. */
+  queued: number;
+  /** Tasks dispatched to ComfyUI or running there. */
+  atComfy: number;
+}
+
+export interface StopOrder {
+  id: string;
+  reason: 'idle' | 'boot-timeout';
+}
+
+export interface CapacityDecision {
+  /** GPUs wanted for this backlog, within min and max. */
+  desired: number;
+  /** Servers up or on their way up, after the stops below. */
+  live: number;
+  /** New servers to start. */
+  launch: number;
+  stop: StopOrder[];
+  /** Human-readable reasons, for logs and `npm run fleet -- status`. */
+  why: string[];
+}
+
+/** GPUs wanted for a backlog: enough for the prompts at `promptsPerGpu`, at least one while work waits. */
+export function gpusWanted(backlog: Backlog, s: CapacitySettings): number {
+  const work = backlog.queued + backlog.atComfy;
+  const forWork = work > 0 ? Math.max(1, Math.ceil(work / Math.max(1, s.promptsPerGpu))) : 0;
+  return Math.min(s.maxGpus, Math.max(s.minGpus, forWork));
+}
+
+export function decideCapacity(
+  servers: readonly FleetServer[],
+  backlog: Backlog,
+  s: CapacitySettings,
+  now: number,
+): CapacityDecision {
+  const why: string[] = [];
+  const stop: StopOrder[] = [];
+  const desired = gpusWanted(backlog, s);
+  why.push(
+    `backlog ${backlog.queued} queued + ${backlog.atComfy} at ComfyUI at ${s.promptsPerGpu} per GPU → ${desired} wanted (min ${s.minGpus}, max ${s.maxGpus})`,
+  );
+
+  const live = servers.filter(isLive);
+  const stuck = live.filter((x) => x.state === 'booting' && now - x.launchedAt > s.bootTimeoutMs);
+  for (const x of stuck) {
+    stop.push({ id: x.id, reason: 'boot-timeout' });
+    why.push(`${x.id} still booting after ${Math.round((now - x.launchedAt) / 1000)} s: replaced`);
+  }
+  const healthy = live.filter((x) => !stuck.includes(x));
+
+  let launch = 0;
+  if (desired > healthy.length) {
+    launch = desired - healthy.length;
+    const ready = healthy.filter((x) => x.state === 'ready').length;
+    if (ready > 0 && s.startMs !== undefined && s.runMs !== undefined) {
+      const work = (backlog.queued + backlog.atComfy) * s.runMs;
+      const left = work - healthy.length * s.startMs;
+      const worth = Math.max(0, Math.floor(left / (s.runMs * Math.max(1, s.promptsPerGpu))));
+      if (worth < launch) {
+        why.push(
+          `${Math.round(left / 1000)} s of work left after a start: ${worth} of ${launch} worth starting`,
+        );
+        launch = worth;
+      }
+    }
+    if (launch > 0) why.push(`${healthy.length} live → start ${launch}`);
+  } else if (desired < healthy.length) {
+    const idle = healthy
+      .filter((x) => x.state === 'ready' && x.inFlight === 0)
+      .map((x) => ({ x, idleFor: now - (x.lastBusyAt ?? x.readyAt ?? x.launchedAt) }))
+      .filter((c) => c.idleFor >= s.idleMs)
+      .sort((a, b) => b.idleFor - a.idleFor || a.x.id.localeCompare(b.x.id));
+    const surplus = healthy.length - desired;
+    for (const c of idle.slice(0, surplus)) {
+      stop.push({ id: c.x.id, reason: 'idle' });
+      why.push(`${c.x.id} idle for ${Math.round(c.idleFor / 1000)} s: stopped`);
+    }
+    if (idle.length < surplus) {
+      why.push(
+        `${surplus - idle.length} more than wanted, kept until idle for ${s.idleMs / 1000} s`,
+      );
+    }
+  }
+  const stoppedLive = stop.filter((o) => o.reason === 'idle').length;
+  return { desired, live: healthy.length - stoppedLive + launch, launch, stop, why };
+}

@@ -1,0 +1,106 @@
+/**
+ * One ComfyUI server of the GPU fleet as the registry knows it, and how events move it between
+ * states: `booting` (launched, ComfyUI not answering yet) → `ready` (ComfyUI answered; prompts may be
+ * sent) → `draining` (chosen to go or terminating: no new prompts) → `gone`. A `gone` server never
+ * comes back; a new instance is a new server.
+ */
+export type ServerState = 'booting' | 'ready' | 'draining' | 'gone';
+
+export interface FleetServer {
+  /** The instance id (EC2) or the local stand-in's name. */
+  readonly id: string;
+  readonly state: ServerState;
+  /** ComfyUI's base URL on the private network, once the instance has an address. */
+  readonly url?: string;
+  readonly launchedAt: number;
+  readonly readyAt?: number;
+  /** Last time ComfyUI answered. */
+  readonly lastSeenAt?: number;
+  /** Last time it held prompts (running or pending); its idle time counts from here. */
+  readonly lastBusyAt?: number;
+  /** Prompts running or pending at ComfyUI at the last contact. */
+  readonly inFlight: number;
+  readonly drainingSince?: number;
+  readonly goneAt?: number;
+  /** Why it went: `scale-in`, `boot-timeout`, `terminated`, `unreachable`, ... */
+  readonly goneReason?: string;
+}
+
+export type ServerEvent =
+  /** The fleet started (or found) an instance. */
+  | { kind: 'launched'; id: string; at: number; url?: string }
+  /** ComfyUI answered at `url` with `inFlight` prompts queued or running. */
+  | { kind: 'answered'; id: string; at: number; url: string; inFlight: number }
+  /** The instance is being taken away (scale-in, lifecycle hook, spot notice): no new prompts. */
+  | { kind: 'draining'; id: string; at: number }
+  /** The instance no longer exists. */
+  | { kind: 'gone'; id: string; at: number; reason: string };
+
+/** The server after one event (`undefined` before the first). Events for a `gone` server are ignored. */
+export function applyServerEvent(
+  server: FleetServer | undefined,
+  event: ServerEvent,
+): FleetServer | undefined {
+  if (server?.state === 'gone') return server;
+  switch (event.kind) {
+    case 'launched':
+      if (server) return event.url && !server.url ? { ...server, url: event.url } : server;
+      return {
+        id: event.id,
+        state: 'booting',
+        launchedAt: event.at,
+        inFlight: 0,
+        ...(event.url ? { url: event.url } : {}),
+      };
+    case 'answered': {
+      const base: FleetServer = server ?? {
+        id: event.id,
+        state: 'booting',
+        launchedAt: event.at,
+        inFlight: 0,
+      };
+      const busy = event.inFlight > 0;
+      return {
+        ...base,
+        url: event.url,
+        state: base.state === 'booting' ? 'ready' : base.state,
+        readyAt: base.readyAt ?? event.at,
+        lastSeenAt: event.at,
+        inFlight: event.inFlight,
+        // Idle time starts when the server is first seen empty after being busy (or once ready).
+        lastBusyAt: busy || base.lastBusyAt === undefined ? event.at : base.lastBusyAt,
+      };
+    }
+    case 'draining':
+      if (!server || server.state === 'draining') return server;
+      return { ...server, state: 'draining', drainingSince: event.at };
+    case 'gone':
+      if (!server) return undefined;
+      return { ...server, state: 'gone', goneAt: event.at, goneReason: event.reason, inFlight: 0 };
+  }
+}
+
+/** Counts toward capacity: up or on its way up. */
+export const isLive = (s: FleetServer): boolean => s.state === 'booting' || s.state === 'ready';
+
+/** May be given new prompts. */
+export const acceptsPrompts = (s: FleetServer): boolean => s.state === 'ready' && !!s.url;
+
+/** How long a `gone` server stays listed (for status and metrics) before the registry forgets it. */
+export const GONE_KEPT_MS = 24 * 3600 * 1000;
+
+/** Every server after `events`, in the order first seen; `gone` servers older than `GONE_KEPT_MS` are dropped. */
+export function applyServerEvents(
+  servers: readonly FleetServer[],
+  events: readonly ServerEvent[],
+  now: number,
+): FleetServer[] {
+  const byId = new Map(servers.map((x) => [x.id, x] as const));
+  for (const e of events) {
+    const next = applyServerEvent(byId.get(e.id), e);
+    if (next) byId.set(e.id, next);
+  }
+  return [...byId.values()].filter(
+    (x) => x.state !== 'gone' || now - (x.goneAt ?? now) < GONE_KEPT_MS,
+  );
+}

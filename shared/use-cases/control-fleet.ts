@@ -1,0 +1,114 @@
+/**
+ * One tick of the fleet controller: see what exists (the fleet), what answers (a GET /queue to each
+ * server with an address), and what waits (the backlog); record it in the registry; then start or stop
+ * servers as `decideCapacity` says. Stopping is two-step: an idle server is first marked `draining`
+ * (the dispatcher stops sending it prompts once its cached registry reading expires), and is stopped
+ * on a later tick only if it is still empty after `drainGraceMs`. A draining server that got a prompt
+ * in that window finishes it first.
+ */
+import { type CapacityDecision, type CapacitySettings, decideCapacity } from '../fleet/capacity.js';
+import { type FleetServer, isLive, type ServerEvent } from '../fleet/server.js';
+import type { Clock } from '../ports/clock.js';
+import type { BacklogCounter, FleetRegistry } from '../ports/fleet-registry.js';
+import type { GpuFleet } from '../ports/gpu-fleet.js';
+
+export interface ControlFleetDeps {
+  fleet: GpuFleet;
+  registry: FleetRegistry;
+  backlog: BacklogCounter;
+  /** Prompts queued or running at this ComfyUI, or `undefined` when it does not answer. */
+  probe: (url: string) => Promise<number | undefined>;
+  clock: Clock;
+}
+
+export interface ControlFleetSettings extends CapacitySettings {
+  /** How long a server stays `draining` and empty before it is stopped (≥ the dispatcher's registry cache). */
+  drainGraceMs: number;
+}
+
+export interface FleetTick {
+  decision: CapacityDecision;
+  servers: FleetServer[];
+  /** Servers stopped this tick, with why. */
+  stopped: { id: string; reason: string }[];
+  started: number;
+}
+
+export async function controlFleet(
+  deps: ControlFleetDeps,
+  s: ControlFleetSettings,
+): Promise<FleetTick> {
+  const [instances, known, backlog] = await Promise.all([
+    deps.fleet.describe(),
+    deps.registry.list(),
+    deps.backlog.backlog(),
+  ]);
+  const now = deps.clock.now();
+  const byId = new Map(known.map((x) => [x.id, x]));
+  const events: ServerEvent[] = [];
+
+  for (const inst of instances) {
+    const server = byId.get(inst.id);
+    if (!server) {
+      events.push({ kind: 'launched', id: inst.id, at: inst.launchedAt, ...urlOf(inst.url) });
+    }
+    if (inst.state === 'stopping' && server && isLive(server)) {
+      events.push({ kind: 'draining', id: inst.id, at: now });
+    }
+  }
+  const present = new Set(instances.map((i) => i.id));
+  for (const x of known) {
+    if (x.state !== 'gone' && !present.has(x.id)) {
+      events.push({ kind: 'gone', id: x.id, at: now, reason: 'terminated' });
+    }
+  }
+  const probes = await Promise.all(
+    instances
+      .filter((i) => i.url && i.state !== 'starting')
+      .map(async (i) => ({
+        id: i.id,
+        url: i.url as string,
+        inFlight: await deps.probe(i.url as string),
+      })),
+  );
+  for (const p of probes) {
+    if (p.inFlight !== undefined) {
+      events.push({
+        kind: 'answered',
+        id: p.id,
+        at: deps.clock.now(),
+        url: p.url,
+        inFlight: p.inFlight,
+      });
+    }
+  }
+  let servers = events.length > 0 ? await deps.registry.apply(events) : known;
+
+  const decision = decideCapacity(servers, backlog, s, now);
+  const stopped: { id: string; reason: string }[] = [];
+  const marks: ServerEvent[] = [];
+  for (const order of decision.stop) {
+    if (order.reason === 'boot-timeout') {
+      await deps.fleet.stop(order.id);
+      marks.push({ kind: 'gone', id: order.id, at: now, reason: 'boot-timeout' });
+      stopped.push(order);
+    } else {
+      marks.push({ kind: 'draining', id: order.id, at: now });
+    }
+  }
+  // Servers marked on an earlier tick that stayed empty past the grace go now.
+  for (const x of servers) {
+    if (x.state !== 'draining' || x.drainingSince === undefined || x.inFlight > 0) continue;
+    // Empty for the whole grace: since it was marked, and since its last prompt.
+    const since = Math.max(x.drainingSince, x.lastBusyAt ?? 0);
+    if (now - since < s.drainGraceMs || !present.has(x.id)) continue;
+    await deps.fleet.stop(x.id);
+    marks.push({ kind: 'gone', id: x.id, at: now, reason: 'scale-in' });
+    stopped.push({ id: x.id, reason: 'scale-in' });
+  }
+  if (decision.launch > 0) await deps.fleet.launch(decision.launch);
+  if (marks.length > 0) servers = await deps.registry.apply(marks);
+  return { decision, servers, stopped, started: decision.launch };
+}
+
+const urlOf = (url: string | undefined) => (url ? { url } : {});

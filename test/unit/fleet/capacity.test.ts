@@ -1,0 +1,130 @@
+/** The controller's capacity decision: pure, over servers, backlog and a clock value. */
+import { describe, expect, it } from 'vitest';
+import {
+  type CapacitySettings,
+  decideCapacity,
+  gpusWanted,
+} from '../../../shared/fleet/capacity.js';
+import type { FleetServer } from '../../../shared/fleet/server.js';
+
+const s: CapacitySettings = {
+  minGpus: 0,
+  maxGpus: 3,
+  promptsPerGpu: 4,
+  idleMs: 60_000,
+  bootTimeoutMs: 900_000,
+};
+const T = 1_000_000_000;
+const ready = (id: string, o: Partial<FleetServer> = {}): FleetServer => ({
+  id,
+  state: 'ready',
+  url: `http://${id}`,
+  launchedAt: T - 600_000,
+  readyAt: T - 500_000,
+  lastBusyAt: T - 1_000,
+  inFlight: 0,
+  ...o,
+});
+
+describe('gpusWanted', () => {
+  it('wants none for no work at min 0, and one as soon as one task waits', () => {
+    expect(gpusWanted({ queued: 0, atComfy: 0 }, s)).toBe(0);
+    expect(gpusWanted({ queued: 1, atComfy: 0 }, s)).toBe(1);
+  });
+  it('wants one GPU per promptsPerGpu prompts, up to max', () => {
+    expect(gpusWanted({ queued: 5, atComfy: 3 }, s)).toBe(2);
+    expect(gpusWanted({ queued: 9, atComfy: 0 }, s)).toBe(3);
+    expect(gpusWanted({ queued: 500, atComfy: 12 }, s)).toBe(3);
+  });
+  it('keeps min GPUs even with no work', () => {
+    expect(gpusWanted({ queued: 0, atComfy: 0 }, { ...s, minGpus: 1 })).toBe(1);
+  });
+});
+
+describe('decideCapacity', () => {
+  it('starts servers at once when work arrives on an empty fleet', () => {
+    const d = decideCapacity([], { queued: 100, atComfy: 0 }, s, T);
+    expect(d).toMatchObject({ desired: 3, launch: 3, stop: [], live: 3 });
+  });
+
+  it('counts booting servers as capacity on its way', () => {
+    const booting: FleetServer = { id: 'b', state: 'booting', launchedAt: T - 10_000, inFlight: 0 };
+    const d = decideCapacity([booting], { queued: 2, atComfy: 0 }, s, T);
+    expect(d.launch).toBe(0);
+    expect(d.stop).toEqual([]);
+  });
+
+  it('stops only ready servers idle for idleMs, longest idle first, down to what is wanted', () => {
+    const servers = [
+      ready('busy', { inFlight: 2 }),
+      ready('recent', { lastBusyAt: T - 30_000 }),
+      ready('older', { lastBusyAt: T - 120_000 }),
+      ready('oldest', { lastBusyAt: T - 300_000 }),
+    ];
+    const d = decideCapacity(servers, { queued: 0, atComfy: 2 }, s, T);
+    expect(d.desired).toBe(1);
+    expect(d.stop).toEqual([
+      { id: 'oldest', reason: 'idle' },
+      { id: 'older', reason: 'idle' },
+    ]);
+    expect(d.launch).toBe(0);
+  });
+
+  it('never names a busy server, even when none is wanted', () => {
+    const d = decideCapacity(
+      [ready('a', { inFlight: 1, lastBusyAt: T - 3_600_000 })],
+      { queued: 0, atComfy: 0 },
+      s,
+      T,
+    );
+    expect(d.stop).toEqual([]);
+  });
+
+  it('keeps minGpus servers even when idle', () => {
+    const d = decideCapacity(
+      [ready('a', { lastBusyAt: T - 3_600_000 }), ready('b', { lastBusyAt: T - 3_600_000 })],
+      { queued: 0, atComfy: 0 },
+      { ...s, minGpus: 1 },
+      T,
+    );
+    expect(d.stop).toHaveLength(1);
+  });
+
+  it('replaces a server that never finished booting', () => {
+    const stuck: FleetServer = {
+      id: 'x',
+      state: 'booting',
+      launchedAt: T - 1_000_000,
+      inFlight: 0,
+    };
+    const d = decideCapacity([stuck], { queued: 3, atComfy: 0 }, s, T);
+    expect(d.stop).toEqual([{ id: 'x', reason: 'boot-timeout' }]);
+    expect(d.launch).toBe(1);
+  });
+
+  it('does not count draining or gone servers as capacity', () => {
+    const d = decideCapacity(
+      [ready('d', { state: 'draining' }), ready('g', { state: 'gone' })],
+      { queued: 1, atComfy: 0 },
+      s,
+      T,
+    );
+    expect(d.launch).toBe(1);
+  });
+});
+
+describe('decideCapacity with start and run times', () => {
+  const timed = { ...s, startMs: 90_000, runMs: 20_000 };
+  it('adds no server for a backlog the running ones clear before a new one would be up', () => {
+    const d = decideCapacity([ready('a', { inFlight: 2 })], { queued: 4, atComfy: 2 }, timed, T);
+    expect(d.desired).toBe(2);
+    expect(d.launch).toBe(0);
+  });
+  it('adds servers for a backlog that outlasts a start', () => {
+    const d = decideCapacity([ready('a', { inFlight: 2 })], { queued: 40, atComfy: 2 }, timed, T);
+    expect(d.launch).toBe(2);
+  });
+  it('still starts the first server at once on an empty fleet', () => {
+    expect(decideCapacity([], { queued: 1, atComfy: 0 }, timed, T).launch).toBe(1);
+  });
+});

@@ -1,0 +1,122 @@
+/** One controller tick after another, on in-memory fleet, registry and backlog with a fake clock. */
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  type ControlFleetSettings,
+  controlFleet,
+} from '../../../shared/use-cases/control-fleet.js';
+import { FixedClock } from '../../fakes/fixed-clock.js';
+import {
+  FixedBacklog,
+  InMemoryFleetRegistry,
+  InMemoryGpuFleet,
+} from '../../fakes/in-memory-fleet.js';
+
+const settings: ControlFleetSettings = {
+  minGpus: 0,
+  maxGpus: 3,
+  promptsPerGpu: 2,
+  idleMs: 60_000,
+  bootTimeoutMs: 600_000,
+  drainGraceMs: 10_000,
+};
+
+let clock: FixedClock;
+let fleet: InMemoryGpuFleet;
+let registry: InMemoryFleetRegistry;
+let backlog: FixedBacklog;
+/** Prompts each server holds, by URL; a URL missing here does not answer. */
+let load: Map<string, number>;
+
+const tick = () =>
+  controlFleet({ fleet, registry, backlog, clock, probe: async (url) => load.get(url) }, settings);
+
+beforeEach(() => {
+  clock = new FixedClock();
+  fleet = new InMemoryGpuFleet(clock, 90_000);
+  registry = new InMemoryFleetRegistry(clock);
+  backlog = new FixedBacklog();
+  load = new Map();
+});
+
+const answerAll = (n = 0) => {
+  for (const i of fleet.instances.values()) load.set(`http://gpu-${i.id}:8188`, n);
+};
+
+describe('controlFleet', () => {
+  it('does nothing on an empty fleet with no work', async () => {
+    const t = await tick();
+    expect(t.started).toBe(0);
+    expect(fleet.calls).toEqual([]);
+  });
+
+  it('scales out from zero to what the backlog wants, then marks servers ready once ComfyUI answers', async () => {
+    backlog.value = { queued: 5, atComfy: 0 };
+    await tick();
+    expect(fleet.calls).toEqual(['launch 3']);
+    let servers = (await tick()).servers;
+    expect(servers.map((x) => x.state)).toEqual(['booting', 'booting', 'booting']);
+    expect(fleet.calls).toEqual(['launch 3']);
+    clock.advance(90_000);
+    answerAll(0);
+    servers = (await tick()).servers;
+    expect(servers.map((x) => x.state)).toEqual(['ready', 'ready', 'ready']);
+  });
+
+  it('drains an idle server, stops it only after the grace, and never stops a busy one', async () => {
+    backlog.value = { queued: 2, atComfy: 0 };
+    await tick();
+    clock.advance(90_000);
+    answerAll(1);
+    await tick();
+    const [id] = [...fleet.instances.keys()];
+    const url = `http://gpu-${id}:8188`;
+
+    backlog.value = { queued: 0, atComfy: 0 };
+    load.set(url, 0);
+    clock.advance(30_000);
+    expect((await tick()).stopped).toEqual([]);
+    clock.advance(60_000);
+    let t = await tick();
+    expect(t.servers[0]?.state).toBe('draining');
+    expect(fleet.calls).not.toContain(`stop ${id}`);
+
+    // A prompt reached it in the window: it finishes first.
+    load.set(url, 1);
+    clock.advance(20_000);
+    t = await tick();
+    expect(t.stopped).toEqual([]);
+    load.set(url, 0);
+    clock.advance(1_000);
+    await tick();
+    clock.advance(11_000);
+    t = await tick();
+    expect(t.stopped).toEqual([{ id, reason: 'scale-in' }]);
+    expect(fleet.instances.size).toBe(0);
+    expect(t.servers[0]).toMatchObject({ state: 'gone', goneReason: 'scale-in' });
+  });
+
+  it('marks a server gone when its instance disappears (spot, health check) and replaces it', async () => {
+    backlog.value = { queued: 1, atComfy: 0 };
+    await tick();
+    clock.advance(90_000);
+    answerAll(1);
+    await tick();
+    const [id] = [...fleet.instances.keys()];
+    fleet.instances.delete(id as string);
+    const t = await tick();
+    expect(t.servers.find((x) => x.id === id)).toMatchObject({
+      state: 'gone',
+      goneReason: 'terminated',
+    });
+    expect(fleet.calls.at(-1)).toBe('launch 1');
+  });
+
+  it('replaces an instance that never answers within the boot timeout', async () => {
+    backlog.value = { queued: 1, atComfy: 0 };
+    await tick();
+    clock.advance(700_000);
+    const t = await tick();
+    expect(t.stopped).toEqual([{ id: 'i-0001', reason: 'boot-timeout' }]);
+    expect(fleet.calls).toEqual(['launch 1', 'stop i-0001', 'launch 1']);
+  });
+});
