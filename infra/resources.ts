@@ -42,6 +42,7 @@ export const TASK_SUMMARY = [
   'comfyNumber',
   'requeues',
   'missingPolls',
+  'copyFailures',
   'webhook',
   'deliveries',
   'progress',

@@ -104,6 +104,11 @@ export const ConfigSchema = z.object({
   /** Delay before a task that found every server full is looked at again: base * 2^n, capped. */
   DISPATCH_DEFER_BASE_SECONDS: int(1, 0),
   DISPATCH_DEFER_MAX_SECONDS: z.coerce.number().int().min(0).max(900).default(16),
+  /**
+   * How long a dispatcher's claim on a task holds while it submits it to ComfyUI; a copy of the
+   * message that finds the claim comes back after it. Keep it above the dispatcher's timeout (30 s).
+   */
+  DISPATCH_CLAIM_SECONDS: int(60, 1),
   /** Every this many deferrals the dispatcher reads the task (drops cancelled, fails overdue). */
   DISPATCH_RECHECK_EVERY: int(8, 1),
   /** Visibility backoff of a failed dispatch message, by receive count: base * 2^(n-1), capped. */
@@ -130,6 +135,14 @@ export const ConfigSchema = z.object({
   POLLER_LOST_AFTER_POLLS: int(2, 1),
   /** No task counts as missing sooner than this after its dispatch. */
   POLLER_LOST_GRACE_MS: int(10_000, 0),
+  /**
+   * A finished run whose outputs cannot be copied into S3 (e.g. access denied) is tried again after
+   * OUTPUT_COPY_RETRY_BASE_MS * 2^(n-1) (at most a minute), and fails with OUTPUT_COPY_FAILED after
+   * this many attempts or this long since the first failure, whichever comes first.
+   */
+  OUTPUT_COPY_MAX_ATTEMPTS: int(6, 1),
+  OUTPUT_COPY_MAX_SECONDS: int(600, 1),
+  OUTPUT_COPY_RETRY_BASE_MS: int(2000, 0),
   RUN_TIMEOUT_SECONDS: int(1800, 1),
   QUEUE_TIMEOUT_SECONDS: int(3600, 1),
   TEMPLATES_DIR: z.string().optional(),

@@ -10,6 +10,8 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
+import type { OutputsCorsRule } from '../outputs-cors.js';
+import { type S3CorsFront, startS3CorsFront } from './s3-cors-front.js';
 
 export interface Emulator {
   endpoint: string;
@@ -129,7 +131,38 @@ export interface FauxqsEmulator extends Emulator {
  * they are `http://sqs.us-east-1.localhost:<port>/...`, valid URLs (with `127.0.0.1` they are not,
  * and config validation rejects them). Clients reach it through the endpoint, never the URL's host.
  */
-export async function startS3Sqs(opts: { port?: number } = {}): Promise<FauxqsEmulator> {
-  const server = await startFauxqs({ port: opts.port ?? 0, logger: false });
-  return { endpoint: `http://127.0.0.1:${server.port}`, server, stop: () => server.stop() };
+export async function startS3Sqs(
+  opts: {
+    port?: number;
+    /**
+     * S3's CORS for browsers (fauxqs has none): fauxqs then listens on a free port behind a
+     * pass-through front on `port` that applies the rule (infra/local/s3-cors-front.ts).
+     */
+    cors?: OutputsCorsRule;
+  } = {},
+): Promise<FauxqsEmulator> {
+  if (!opts.cors) {
+    const server = await startFauxqs({ port: opts.port ?? 0, logger: false });
+    return { endpoint: `http://127.0.0.1:${server.port}`, server, stop: () => server.stop() };
+  }
+  const server = await startFauxqs({ port: 0, logger: false });
+  let front: S3CorsFront;
+  try {
+    front = await startS3CorsFront({
+      port: opts.port ?? 0,
+      backendPort: server.port,
+      rule: opts.cors,
+    });
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  return {
+    endpoint: `http://127.0.0.1:${front.port}`,
+    server,
+    stop: async () => {
+      await front.close();
+      await server.stop();
+    },
+  };
 }

@@ -93,6 +93,15 @@ export interface TaskProgress {
   updatedAt: string;
 }
 
+/** The record of a copy of outputs that keeps failing: bounded by attempts and by time. */
+export interface CopyFailures {
+  attempts: number;
+  /** When the first attempt failed. */
+  firstAt: string;
+  /** When the latest attempt failed (the next waits a backoff after it). */
+  lastAt: string;
+}
+
 export interface Task {
   taskId: string;
   owner: string;
@@ -114,6 +123,12 @@ export interface Task {
    * the same submit re-sends it and clears the flag.
    */
   enqueuePending?: boolean;
+  /**
+   * While queued: until when one dispatcher holds the task to submit it to ComfyUI (a conditional
+   * write before POST /prompt, so two copies of its message never both submit). A holder that dies
+   * leaves it to expire.
+   */
+  dispatchClaimUntil?: string;
   /** Set by a cancel request while ComfyUI holds the task; the dispatcher or poller carries it out. */
   cancelRequested?: boolean;
   /** The ComfyUI server (base URL) that has, or is being given, the task. */
@@ -126,6 +141,8 @@ export interface Task {
   requeues: number;
   /** Consecutive polls in which ComfyUI had neither queue nor history for the task. */
   missingPolls: number;
+  /** Failed attempts to copy a finished run's outputs into S3 (absent once none failed). */
+  copyFailures?: CopyFailures;
   error?: TaskError;
   outputs: TaskOutput[];
   /** Where to send which events (POST /v1/tasks `webhook`). */

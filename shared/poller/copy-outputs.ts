@@ -6,14 +6,14 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DomainError } from '../domain/errors.js';
+import { ComfyUnavailableError, DomainError } from '../domain/errors.js';
 import type { TaskOutput } from '../domain/task.js';
 import type { Limiter } from '../limiter.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { ComfyClient, ComfyRun } from '../ports/comfy-client.js';
 import type { TaskSummary } from '../ports/task-repository.js';
 import { contentTypeFor } from './content-type.js';
-import { OutputCopyIncompleteError, OutputMissingError } from './failures.js';
+import { OutputCopyError, OutputCopyIncompleteError, OutputMissingError } from './failures.js';
 import { type PlannedOutput, planOutputKeys, sanitizeNodeId } from './output-keys.js';
 
 export interface CopyDeps {
@@ -83,7 +83,11 @@ async function copyOne(
   }
 }
 
-/** Copy every output file of `run` (one at a time per task, through the shared limiter). */
+/**
+ * Copy every output file of `run` (one at a time per task, through the shared limiter). A file that
+ * cannot be copied throws OutputMissingError (ComfyUI no longer has it), ComfyUnavailableError
+ * (ComfyUI broke off), or OutputCopyError naming it (storing failed).
+ */
 export async function copyOutputs(
   deps: CopyDeps,
   task: TaskSummary,
@@ -91,7 +95,14 @@ export async function copyOutputs(
 ): Promise<TaskOutput[]> {
   const outputs: TaskOutput[] = [];
   for (const planned of planOutputKeys(task.owner, task.taskId, run.outputs)) {
-    outputs.push(await deps.limiter.run(() => copyOne(deps, task, planned)));
+    try {
+      outputs.push(await deps.limiter.run(() => copyOne(deps, task, planned)));
+    } catch (err) {
+      // ComfyUI's side failing is not a copy failure: the poller's unreachable rules bound it.
+      if (err instanceof OutputMissingError || err instanceof ComfyUnavailableError) throw err;
+      const { nodeId, filename } = planned.file;
+      throw new OutputCopyError({ nodeId, filename, s3Key: planned.key }, err);
+    }
   }
   return outputs;
 }

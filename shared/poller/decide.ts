@@ -25,6 +25,23 @@ export interface PollSettings {
   lostAfterPolls: number;
   /** No task counts as missing sooner than this after its dispatch (lets a slow POST /prompt land). */
   lostGraceMs: number;
+  /** Bounds on copying a finished run's outputs: then the task fails with OUTPUT_COPY_FAILED. */
+  copy: CopyBounds;
+}
+
+export interface CopyBounds {
+  maxAttempts: number;
+  maxMs: number;
+  /** Wait after the n-th failed attempt: retryBaseMs * 2^(n-1), at most a minute. */
+  retryBaseMs: number;
+}
+
+/** When the copy of a task whose earlier copies failed may be tried again. */
+export function nextCopyAt(task: TaskSummary, bounds: CopyBounds): number {
+  const f = task.copyFailures;
+  if (!f) return 0;
+  const wait = Math.min(60_000, bounds.retryBaseMs * 2 ** Math.max(0, f.attempts - 1));
+  return Date.parse(f.lastAt) + wait;
 }
 
 export type Decision =

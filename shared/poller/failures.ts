@@ -21,6 +21,11 @@ export const FAILURE_CODES = {
   unavailable: 'COMFYUI_UNAVAILABLE',
   /** ComfyUI reported an output file that `/view` no longer has (404). */
   outputMissing: 'COMFYUI_OUTPUT_MISSING',
+  /**
+   * The outputs could not be copied into S3 within OUTPUT_COPY_MAX_ATTEMPTS attempts or
+   * OUTPUT_COPY_MAX_SECONDS; `details` names the failing output and the S3 error code.
+   */
+  copyFailed: 'OUTPUT_COPY_FAILED',
 } as const;
 
 /** Longest exception message kept on a task (ComfyUI appends tips and can be long). */
@@ -68,5 +73,38 @@ export class OutputMissingError extends DomainError {
     options?: { cause?: unknown },
   ) {
     super(`ComfyUI no longer has output ${JSON.stringify(filename)} of node ${nodeId}.`, options);
+  }
+}
+
+/** One output's copy failed (any cause but a missing file): counted towards OUTPUT_COPY_FAILED. */
+export class OutputCopyError extends DomainError {
+  readonly code = 'OUTPUT_COPY_ERROR';
+  override readonly retryable = true;
+  constructor(
+    readonly output: { nodeId: string; filename: string; s3Key: string },
+    cause: unknown,
+  ) {
+    super(
+      `Copying output ${JSON.stringify(output.filename)} of node ${output.nodeId} failed: ${
+        cause instanceof Error ? cause.message : String(cause)
+      }`,
+      { cause },
+    );
+  }
+
+  /**
+   * The S3 (or other AWS) error code behind the failure, e.g. `AccessDenied`, found down the cause
+   * chain; else the domain code of the failure (e.g. COMFYUI_UNAVAILABLE when `/view` failed).
+   */
+  get storeCode(): string | undefined {
+    let e: unknown = this.cause;
+    let domain: string | undefined;
+    for (let depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+      const o = e as { name?: unknown; code?: unknown; $metadata?: unknown; cause?: unknown };
+      if (o.$metadata !== undefined && typeof o.name === 'string') return o.name;
+      if (domain === undefined && e instanceof DomainError) domain = e.code;
+      e = o.cause;
+    }
+    return domain;
   }
 }

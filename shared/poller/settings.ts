@@ -9,6 +9,11 @@ export const pollSettings = (c: Config): PollSettings => ({
   queueTimeoutMs: c.QUEUE_TIMEOUT_SECONDS * 1000,
   lostAfterPolls: c.POLLER_LOST_AFTER_POLLS,
   lostGraceMs: c.POLLER_LOST_GRACE_MS,
+  copy: {
+    maxAttempts: c.OUTPUT_COPY_MAX_ATTEMPTS,
+    maxMs: c.OUTPUT_COPY_MAX_SECONDS * 1000,
+    retryBaseMs: c.OUTPUT_COPY_RETRY_BASE_MS,
+  },
 });
 
 export const loopSettings = (c: Config): RunPollerSettings & { timeoutMarginMs: number } => ({

@@ -24,6 +24,8 @@ export type RemovableField =
   | 'comfyNumber'
   | 'cancelRequested'
   | 'enqueuePending'
+  | 'dispatchClaimUntil'
+  | 'copyFailures'
   | 'error'
   | 'progress';
 
@@ -44,9 +46,9 @@ export interface ListQuery {
 }
 /**
  * A task as the list and poller indexes carry it: everything but the workflow (and the idempotency
- * key). `get` returns the full task.
+ * key and dispatch claim). `get` returns the full task.
  */
-export type TaskSummary = Omit<Task, 'workflow' | 'idempotencyKey'>;
+export type TaskSummary = Omit<Task, 'workflow' | 'idempotencyKey' | 'dispatchClaimUntil'>;
 
 export interface ListPage {
   items: TaskSummary[];

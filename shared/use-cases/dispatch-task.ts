@@ -7,7 +7,7 @@
  */
 
 import { type BackoffPolicy, deferralDelaySeconds } from '../dispatch/backoff.js';
-import type { ComfyPool, Reservation } from '../dispatch/comfy-pool.js';
+import type { ComfySlots, Reservation } from '../dispatch/comfy-slots.js';
 import { stageUploads } from '../dispatch/stage-uploads.js';
 import { prefixOutputs } from '../dispatch/workflow.js';
 import {
@@ -40,13 +40,18 @@ export interface DispatchSettings {
   recheckEvery: number;
   /** A task still waiting for a free server this long after it was created fails QUEUE_TIMEOUT. */
   queueTimeoutSeconds: number;
+  /**
+   * How long a dispatcher's claim on a task holds while it submits it (longer than an invocation can
+   * live, so only a claim whose holder died can expire under it).
+   */
+  claimSeconds: number;
 }
 
 export interface DispatchDeps {
   tasks: Pick<TaskRepository, 'get' | 'update'>;
   artifacts: Pick<ArtifactStore, 'getStream'>;
   /** The servers, as this invocation sees them. */
-  pool: ComfyPool;
+  slots: ComfySlots;
   clock: Clock;
   settings: DispatchSettings;
   random?: () => number;
@@ -80,29 +85,33 @@ export async function dispatchTask(
   // The cached /queue readings answer "already there?" and "room?" without an AWS request, so a
   // task that must wait costs no DynamoDB read. Waiting here first, while the message is in flight,
   // keeps the GPU fed from the batch at hand; only what is still waiting at the end is deferred.
-  const held = await deps.pool.holderOf(taskId);
+  const held = await deps.slots.holderOf(taskId);
   let reservation: Reservation | undefined;
   if (!held) {
-    const r = await deps.pool.reserve(
+    const r = await deps.slots.reserve(
       ctx.holdUntil === undefined ? {} : { waitUntil: ctx.holdUntil },
     );
     if (r === 'unavailable') {
-      throw new ComfyUnavailableError('No ComfyUI server in the pool answered GET /queue.');
+      throw new ComfyUnavailableError('No ComfyUI server answered GET /queue.');
     }
     if (r === 'full') return defer(deps, message, ctx);
     reservation = r;
   }
   let submitted = false;
+  let claimed: Task | undefined;
   try {
     const task = await deps.tasks.get(taskId);
     if (task?.status !== 'queued') return await drop(deps, taskId, task, ctx, held?.client);
     if (held) return await record(deps, task, held.client, held.number, 'found', ctx);
     const client = (reservation as Reservation).client;
-    const found = await deps.pool.find(taskId, client);
+    const found = await deps.slots.find(taskId, client);
     if (found) {
       const number = found.result.state === 'finished' ? undefined : found.result.number;
       return await record(deps, task, found.client, number, 'found', ctx);
     }
+    const claim = await claimTask(deps, task, message, ctx);
+    if (claim) return claim;
+    claimed = task;
     const workflow = await prepare(deps, task, client, ctx);
     if ('kind' in workflow) return workflow;
     let accepted: SubmittedPrompt;
@@ -114,7 +123,7 @@ export async function dispatchTask(
       });
     } catch (err) {
       if (err instanceof ComfyRejectedError) return await reject(deps, task, err, ctx);
-      if (err instanceof ComfyUnavailableError) deps.pool.markUnavailable(client);
+      if (err instanceof ComfyUnavailableError) deps.slots.markUnavailable(client);
       throw err;
     }
     submitted = true;
@@ -127,8 +136,20 @@ export async function dispatchTask(
       });
     }
     return await record(deps, task, client, accepted.number, 'submitted', ctx);
+  } catch (err) {
+    // The retry must not wait for our claim to expire; it asks ComfyUI first in any case.
+    if (claimed && !submitted) await releaseClaim(deps, claimed.taskId, ctx);
+    throw err;
   } finally {
     if (!submitted) reservation?.release();
+  }
+}
+
+async function releaseClaim(deps: DispatchDeps, taskId: string, ctx: DispatchContext) {
+  try {
+    await deps.tasks.update(taskId, { status: 'queued' }, {}, ['dispatchClaimUntil']);
+  } catch (err) {
+    ctx.log.info('dispatch claim not released; it expires', { error: String(err) });
   }
 }
 
@@ -160,6 +181,47 @@ async function defer(
 }
 
 /**
+ * Claim the task for this submission: a write conditional on the version just read, so of two copies
+ * of one message read at the same instant (two containers) only one goes on to POST /prompt. The
+ * other, or any copy that finds a live claim, comes back once the claim has expired: by then the
+ * holder has recorded the dispatch (the copy is dropped), or it died (the copy takes over, after
+ * asking ComfyUI whether the prompt got there). Undefined when the claim is ours.
+ */
+async function claimTask(
+  deps: DispatchDeps,
+  task: Task,
+  message: DispatchMessage,
+  ctx: DispatchContext,
+): Promise<DispatchOutcome | undefined> {
+  const now = deps.clock.now();
+  const claimMs = deps.settings.claimSeconds * 1000;
+  const heldUntil = task.dispatchClaimUntil ? Date.parse(task.dispatchClaimUntil) : 0;
+  if (heldUntil <= now) {
+    try {
+      await deps.tasks.update(
+        task.taskId,
+        { status: 'queued', version: task.version },
+        { dispatchClaimUntil: new Date(now + claimMs).toISOString() },
+      );
+      return undefined;
+    } catch (err) {
+      if (!(err instanceof TaskStateConflictError)) throw err;
+    }
+  }
+  const waitMs = heldUntil > now ? heldUntil - now : claimMs;
+  const delaySeconds = Math.min(900, Math.ceil(waitMs / 1000) + 1);
+  ctx.log.info('another dispatcher holds the task, dispatch deferred', { delaySeconds });
+  return {
+    kind: 'deferred',
+    message: {
+      taskId: task.taskId,
+      ...(message.deferrals ? { deferrals: message.deferrals } : {}),
+    },
+    delaySeconds,
+  };
+}
+
+/**
  * Not queued (unknown, cancelled, at ComfyUI, finished): nothing to dispatch. A finished task whose
  * prompt is still in a ComfyUI queue (an earlier attempt submitted it while the task was being
  * cancelled) has a run nobody watches any more: it is cancelled there.
@@ -177,7 +239,7 @@ async function drop(
     if (holder) await cancelAtComfy(holder, taskId, ctx.log);
     else if (ctx.receiveCount > 1) {
       // A redelivery: an earlier attempt may have submitted it; ask every server (HTTP only).
-      const found = await deps.pool.find(taskId).catch(() => undefined);
+      const found = await deps.slots.find(taskId).catch(() => undefined);
       if (found && found.result.state !== 'finished') {
         await cancelAtComfy(found.client, taskId, ctx.log);
       }
@@ -202,7 +264,7 @@ async function prepare(
     ctx.log.info('uploads staged at comfyui', { uploads: ids.length, server: client.baseUrl });
     return { workflow };
   } catch (err) {
-    if (err instanceof ComfyUnavailableError) deps.pool.markUnavailable(client);
+    if (err instanceof ComfyUnavailableError) deps.slots.markUnavailable(client);
     if (!(err instanceof UploadNotFoundError)) throw err;
     return failQueuedTask(deps, task.taskId, ctx.log, {
       code: err.code,
@@ -276,8 +338,8 @@ async function record(
         missingPolls: 0,
       },
       number === undefined
-        ? ['comfyNumber', 'queuePosition', 'startedAt', 'finishedAt', 'error']
-        : ['queuePosition', 'startedAt', 'finishedAt', 'error'],
+        ? ['comfyNumber', 'queuePosition', 'startedAt', 'finishedAt', 'error', 'dispatchClaimUntil']
+        : ['queuePosition', 'startedAt', 'finishedAt', 'error', 'dispatchClaimUntil'],
     );
   } catch (err) {
     if (!(err instanceof TaskStateConflictError)) throw err;

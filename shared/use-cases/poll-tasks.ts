@@ -10,8 +10,14 @@ import { assertTransition, CANCELLED_ERROR, isTerminal } from '../domain/task.js
 import type { Limiter } from '../limiter.js';
 import { logger, taskLogger } from '../observability.js';
 import { copyOutputs } from '../poller/copy-outputs.js';
-import { type Decision, decide, type Observation, type PollSettings } from '../poller/decide.js';
-import { OutputMissingError } from '../poller/failures.js';
+import {
+  type Decision,
+  decide,
+  nextCopyAt,
+  type Observation,
+  type PollSettings,
+} from '../poller/decide.js';
+import { FAILURE_CODES, OutputCopyError, OutputMissingError } from '../poller/failures.js';
 import type { PollReport, TaskReport } from '../poller/report.js';
 import { sweepOutputs } from '../poller/sweep-outputs.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
@@ -98,9 +104,62 @@ async function observe(
   return run ? { at: 'finished', run } : { at: 'absent' };
 }
 
+/**
+ * A copy of the outputs failed: recorded with the attempt count (the next waits a backoff), and once
+ * the attempts or the time are used up the task fails with OUTPUT_COPY_FAILED naming the output and
+ * the S3 error. Nothing of the copy is listed; pollTask removes what was stored.
+ */
+async function copyFailed(ctx: TaskContext, err: OutputCopyError): Promise<Step> {
+  const { deps, task, log } = ctx;
+  const now = deps.clock.now();
+  const bounds = deps.settings.copy;
+  const before = task.copyFailures;
+  const failures = {
+    attempts: (before?.attempts ?? 0) + 1,
+    firstAt: before?.firstAt ?? iso(now),
+    lastAt: iso(now),
+  };
+  const s3ErrorCode = err.storeCode;
+  const elapsedMs = now - Date.parse(failures.firstAt);
+  if (failures.attempts < bounds.maxAttempts && elapsedMs < bounds.maxMs) {
+    await write(ctx, { copyFailures: failures });
+    log.warn('output copy failed; retried after a backoff', {
+      attempts: failures.attempts,
+      output: err.output,
+      s3ErrorCode,
+      error: err.message,
+    });
+    return { outcome: 'error', code: s3ErrorCode ?? err.code };
+  }
+  const code = FAILURE_CODES.copyFailed;
+  await write(
+    ctx,
+    {
+      status: 'failed',
+      finishedAt: iso(now),
+      copyFailures: failures,
+      error: {
+        code,
+        message: `The outputs could not be copied to storage (${failures.attempts} attempt(s) over ${Math.round(elapsedMs / 1000)} s): ${err.message}`,
+        nodeId: err.output.nodeId,
+        details: {
+          output: err.output,
+          ...(s3ErrorCode ? { s3ErrorCode } : {}),
+          attempts: failures.attempts,
+        },
+      },
+    },
+    ['queuePosition'],
+  );
+  log.error('task failed', { code, output: err.output, s3ErrorCode });
+  await dropHistory(ctx);
+  return { outcome: 'failed', code };
+}
+
 async function complete(ctx: TaskContext, d: Extract<Decision, { do: 'complete' }>): Promise<Step> {
   const { deps, task, comfy, log } = ctx;
   const copyStart = deps.clock.now();
+  if (copyStart < nextCopyAt(task, deps.settings.copy)) return { outcome: 'unchanged' };
   let outputs: Awaited<ReturnType<typeof copyOutputs>>;
   try {
     if (!comfy) throw new ComfyUnavailableError('No ComfyUI client for this task.');
@@ -110,6 +169,7 @@ async function complete(ctx: TaskContext, d: Extract<Decision, { do: 'complete' 
       d.run,
     );
   } catch (err) {
+    if (err instanceof OutputCopyError) return copyFailed(ctx, err);
     if (!(err instanceof OutputMissingError)) throw err;
     await write(
       ctx,
@@ -136,7 +196,7 @@ async function complete(ctx: TaskContext, d: Extract<Decision, { do: 'complete' 
         finishedAt: iso(deps.clock.now()),
         missingPolls: 0,
       },
-      ['queuePosition'],
+      task.copyFailures ? ['queuePosition', 'copyFailures'] : ['queuePosition'],
     );
   } catch (err) {
     // Another poller (or a cancel) ended the task while we copied: keep only what it recorded.
@@ -199,7 +259,9 @@ async function requeue(ctx: TaskContext): Promise<Step> {
     task.taskId,
     { status: task.status, version: claimed.version },
     { status: 'queued', requeues: task.requeues + 1, missingPolls: 0 },
-    ['comfyServer', 'comfyNumber', 'queuePosition', 'startedAt', 'dispatchedAt'],
+    task.copyFailures
+      ? ['comfyServer', 'comfyNumber', 'queuePosition', 'startedAt', 'dispatchedAt', 'copyFailures']
+      : ['comfyServer', 'comfyNumber', 'queuePosition', 'startedAt', 'dispatchedAt'],
   );
   log.warn('task lost by ComfyUI, re-queued', { requeues: task.requeues + 1 });
   return { outcome: 'requeued' };

@@ -49,7 +49,7 @@ interface IdemRecord {
 type Method = keyof TaskRepository;
 
 const summary = (t: Task): TaskSummary => {
-  const { workflow: _w, idempotencyKey: _k, ...rest } = structuredClone(t);
+  const { workflow: _w, idempotencyKey: _k, dispatchClaimUntil: _c, ...rest } = structuredClone(t);
   return rest;
 };
 

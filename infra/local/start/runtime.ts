@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAwsClients } from '../../../shared/adapters/aws/clients.js';
 import { loadConfig } from '../../../shared/config.js';
+import { outputsCorsRule } from '../../outputs-cors.js';
 import { API_KEYS_TABLE, DISPATCH_DLQ, DISPATCH_QUEUE, TASKS_TABLE } from '../../resources.js';
 import { API_ROUTES } from '../../routes.js';
 import {
@@ -22,6 +23,7 @@ import {
 } from '../emulators.js';
 import { loadFunction } from '../runtime/functions.js';
 import type { LocalFunction } from '../runtime/invoke.js';
+import { browserOrigins, buildWebDemo, DEMO_PREFIX } from '../web-demo.js';
 import { type LocalComfy, startComfy } from './comfy.js';
 import { functionEnvironment, LOCAL_CREDENTIALS } from './function-env.js';
 import type { StartOptions } from './options.js';
@@ -65,6 +67,9 @@ export async function startLocalRuntime(
       ? []
       : [{ port: opts.comfyPort, what: 'ComfyUI stand-in', flag: '--comfy-port' }]),
   ]);
+  // The API's port is part of the browser origin the local S3 allows (the demo's), so it is fixed
+  // before anything starts.
+  if (!opts.apiPort) opts = { ...opts, apiPort: await freePort() };
   mkdirSync(opts.stateDir, { recursive: true });
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
 
@@ -97,8 +102,16 @@ export async function startLocalRuntime(
     });
     dynamoStarting.catch(() => {}); // awaited below; this only keeps it from being "unhandled"
     waitForDynamo = dynamoStarting;
+    // The web demo at /demo/: a broken build costs the demo, not the runtime.
+    const demoBuilding = buildWebDemo(ctx.root).catch((err: unknown) => {
+      log.error('building the web demo failed; /demo/ is not served', err);
+      return undefined;
+    });
     const [fauxqs, comfy] = await Promise.all([
-      startS3Sqs({ port: opts.awsPort }).then((e: FauxqsEmulator) => {
+      startS3Sqs({
+        port: opts.awsPort,
+        cors: outputsCorsRule(browserOrigins(opts.apiPort, opts.corsOrigins)),
+      }).then((e: FauxqsEmulator) => {
         stoppers.push({ name: 'fauxqs', stop: () => e.stop() });
         return e;
       }),
@@ -188,6 +201,7 @@ export async function startLocalRuntime(
       region: opts.region,
       log,
     });
+    const demo = await demoBuilding;
     const workers = await startWorkers({
       opts,
       functions,
@@ -195,6 +209,7 @@ export async function startLocalRuntime(
       clients,
       names,
       log,
+      ...(demo ? { site: { prefix: DEMO_PREFIX, files: demo } } : {}),
     });
     // Stopped first (they are last in the list): the API, the poller, the event sources.
     stoppers.push(...workers.stoppers);

@@ -20,6 +20,7 @@ import { EVENT_SOURCES, POLLER_RATE_MS } from '../runtime/functions.js';
 import type { LocalFunction } from '../runtime/invoke.js';
 import { startSchedule } from '../schedule.js';
 import { startSqsEventSource } from '../sqs-event-source.js';
+import type { StaticSite } from '../web-demo.js';
 import type { StartOptions } from './options.js';
 
 /** The owner of the key `npm start` creates: the same on every start, so --persist keeps your tasks. */
@@ -81,6 +82,8 @@ export async function startWorkers(input: {
   clients: AwsClients;
   names: LocalResourceNames;
   log: Log;
+  /** Static files served under a prefix of the API (the web demo). */
+  site?: { prefix: string; files: StaticSite };
 }): Promise<{ apiUrl: string; stoppers: Stopper[] }> {
   const { opts, functions, clients, names, log } = input;
   let stopping = false;
@@ -133,6 +136,7 @@ export async function startWorkers(input: {
     functions,
     api: { apiId: 'local', stage: '$default', region: opts.region },
     ...(input.authorizer ? { authorizer: input.authorizer } : {}),
+    ...(input.site ? { site: input.site } : {}),
     ...(opts.throttle ? { throttle: API_THROTTLE } : {}),
     ...(opts.corsOrigins.length ? { cors: { ...API_CORS, allowOrigins: opts.corsOrigins } } : {}),
     ...(opts.verbose

@@ -1,6 +1,6 @@
 /**
  * HttpComfyClient: the ComfyClient port over HTTP with undici (comfyui-api.md is the ground truth).
- * The dispatcher (a Pool from `createComfyPool`) is passed in; the global dispatcher is never used.
+ * The dispatcher (a Pool from `createComfyConnectionPool`) is passed in; the global dispatcher is never used.
  * GETs retry with backoff and jitter on ComfyUnavailableError; POSTs are never retried.
  */
 import { randomUUID } from 'node:crypto';
@@ -19,6 +19,7 @@ import type {
   SubmittedPrompt,
   UploadedImage,
 } from '../../ports/comfy-client.js';
+import { type ComfyConnectionOptions, createComfyConnectionPool } from './connection-pool.js';
 import {
   errorForStatus,
   protocolError,
@@ -30,14 +31,13 @@ import { type ComfyFeatures, PROMPT_SCOPED_INTERRUPT_SINCE, versionAtLeast } fro
 import { multipartBody } from './multipart.js';
 import { parseHistoryEntry, parseHistoryFor, parseHistoryResponse } from './parse-history.js';
 import { parseQueue, parseQueueRemaining } from './parse-queue.js';
-import { type ComfyPoolOptions, createComfyPool } from './pool.js';
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from './retry.js';
 import { JobResponse, JsonObject, SubmitResponse, UploadResponse } from './schemas.js';
 
 export interface HttpComfyClientOptions {
   /** The server's base URL, e.g. `http://10.0.1.5:8188` (a path prefix is allowed). */
   baseUrl: string;
-  /** An undici Pool (see `createComfyPool`) or any Dispatcher, e.g. a MockAgent in tests. */
+  /** An undici Pool (see `createComfyConnectionPool`) or any Dispatcher, e.g. a MockAgent in tests. */
   dispatcher: Dispatcher;
   /** Close the dispatcher in `close()`. @default false */
   ownsDispatcher?: boolean;
@@ -63,10 +63,12 @@ export class HttpComfyClient implements ComfyClient {
   private features: Promise<ComfyFeatures> | undefined;
 
   /** A client that owns its own Pool built from `options`. */
-  static create(options: ComfyPoolOptions & { retry?: Partial<RetryPolicy> }): HttpComfyClient {
+  static create(
+    options: ComfyConnectionOptions & { retry?: Partial<RetryPolicy> },
+  ): HttpComfyClient {
     const init: HttpComfyClientOptions = {
       baseUrl: options.baseUrl,
-      dispatcher: createComfyPool(options),
+      dispatcher: createComfyConnectionPool(options),
       ownsDispatcher: true,
     };
     if (options.retry) init.retry = options.retry;

@@ -28,7 +28,8 @@ export const idempotencyPk = (owner: string, key: string) =>
 export const AT_COMFY_PARTITION = 'AT_COMFY';
 export const ownerStatusKey = (owner: string, status: TaskStatus) => `${owner}#${status}`;
 
-const FULL_FIELDS: readonly string[] = [...TASK_SUMMARY, 'idempotencyKey'];
+/** Fields only `get` returns: the lists never need them. */
+const FULL_FIELDS: readonly string[] = [...TASK_SUMMARY, 'idempotencyKey', 'dispatchClaimUntil'];
 
 export const gzipWorkflow = (w: ComfyWorkflow): Buffer => gzipSync(JSON.stringify(w));
 export const gunzipWorkflow = (b: Uint8Array): ComfyWorkflow =>

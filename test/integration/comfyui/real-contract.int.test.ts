@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe } from 'vitest';
 import { HttpComfyClient } from '../../../shared/adapters/comfyui/http-comfy-client.js';
-import { type ContractTarget, comfyClientContract } from './contract.js';
+import { type ContractTarget, comfyServerContract } from './contract.js';
 
 const url = process.env.COMFYUI_URL;
 if (!url) {
@@ -25,5 +25,5 @@ describe.skipIf(!url)(`real ComfyUI at ${url ?? '(COMFYUI_URL unset)'}`, () => {
   afterAll(async () => {
     await target?.client.close();
   });
-  comfyClientContract(() => target);
+  comfyServerContract(() => target);
 });

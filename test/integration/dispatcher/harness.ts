@@ -44,15 +44,18 @@ export interface HarnessOptions {
    * this many receives (the stack's own queue allows 5).
    */
   maxReceiveCount?: number;
-  /** Runs just before each of the dispatcher's task writes (to play a concurrent writer). */
+  /**
+   * Runs just before each of the dispatcher's task writes but its dispatch claim (to play a writer
+   * racing the record of a submission).
+   */
   beforeUpdate?: (taskId: string) => Promise<void>;
 }
 
-/** The DynamoDB repository, with a hook before each update. */
+/** The DynamoDB repository, with a hook before each update but the dispatch claim. */
 class HookedTasks extends DynamoTaskRepository {
   beforeUpdate?: (taskId: string) => Promise<void>;
   override async update(...args: Parameters<DynamoTaskRepository['update']>) {
-    await this.beforeUpdate?.(args[0]);
+    if (args[2].dispatchClaimUntil === undefined) await this.beforeUpdate?.(args[0]);
     return super.update(...args);
   }
 }

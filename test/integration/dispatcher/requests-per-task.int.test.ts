@@ -36,7 +36,7 @@ describe('AWS requests per dispatched task', () => {
     h = undefined;
   });
 
-  it('costs one read and one conditional write of the task when ComfyUI has room', async () => {
+  it('costs one read and two conditional writes of the task (the claim, the record) when ComfyUI has room', async () => {
     h = await startHarness({ env: { MAX_IN_FLIGHT: String(TASKS) } });
     const ids: string[] = [];
     for (let i = 0; i < TASKS; i++) ids.push((await h.submit()).taskId);
@@ -45,7 +45,8 @@ describe('AWS requests per dispatched task', () => {
     const counts = report(h, 'room');
     const calls = (op: string) => counts.find((c) => c.operation === op)?.calls ?? 0;
     expect(calls('GetItem')).toBe(TASKS);
-    expect(calls('UpdateItem')).toBe(TASKS);
+    // The dispatch claim before POST /prompt, and the queued -> dispatched record.
+    expect(calls('UpdateItem')).toBe(2 * TASKS);
     expect(calls('SendMessageBatch')).toBe(0);
     expect(calls('ChangeMessageVisibilityBatch')).toBe(0);
   });
@@ -67,7 +68,7 @@ describe('AWS requests per dispatched task', () => {
     const counts = report(h, 'backpressure');
     const calls = (op: string) => counts.find((c) => c.operation === op)?.calls ?? 0;
     expect(calls('GetItem')).toBe(TASKS);
-    expect(calls('UpdateItem')).toBe(TASKS);
+    expect(calls('UpdateItem')).toBe(2 * TASKS);
     // Each batch's deferrals went out together.
     expect(calls('SendMessageBatch')).toBeGreaterThan(0);
     expect(calls('SendMessageBatch')).toBeLessThanOrEqual(calls('ReceiveMessage'));

@@ -1,20 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { ComfyPool } from '../../../shared/dispatch/comfy-pool.js';
+import { ComfySlots } from '../../../shared/dispatch/comfy-slots.js';
 import { ComfyUnavailableError } from '../../../shared/domain/errors.js';
 import type { Task } from '../../../shared/domain/task.js';
 import type { TaskRepository } from '../../../shared/ports/task-repository.js';
 import { type DispatchSettings, dispatchTask } from '../../../shared/use-cases/dispatch-task.js';
+import { FakeComfyClient } from '../../fakes/fake-comfy-client.js';
 import { FixedClock } from '../../fakes/fixed-clock.js';
 import { InMemoryArtifactStore } from '../../fakes/in-memory-artifact-store.js';
 import { InMemoryTaskRepository } from '../../fakes/in-memory-task-repository.js';
 import { aTask } from '../../fakes/tasks.js';
-import { FakeComfy } from './fakes.js';
 
-/** The in-memory repository, with a hook that plays a concurrent writer just before each update. */
+/**
+ * The in-memory repository, with a hook that plays a concurrent writer just before each update but
+ * the dispatch claim (so the race lands between the claim and the record of the dispatch).
+ */
 class RacingTasks extends InMemoryTaskRepository {
   beforeUpdate?: (current: Task) => Task;
   override async update(...args: Parameters<TaskRepository['update']>) {
-    const current = this.beforeUpdate && this.all().find((t) => t.taskId === args[0]);
+    const isClaim = args[2].dispatchClaimUntil !== undefined;
+    const current = !isClaim && this.beforeUpdate && this.all().find((t) => t.taskId === args[0]);
     if (current && this.beforeUpdate) this.seed(this.beforeUpdate(current));
     return super.update(...args);
   }
@@ -37,11 +41,12 @@ const settings: DispatchSettings = {
   defer: { baseSeconds: 1, maxSeconds: 16 },
   recheckEvery: 4,
   queueTimeoutSeconds: 3600,
+  claimSeconds: 60,
 };
 
 function setup(servers = ['http://a:8188'], maxInFlight = 2) {
   const clock = new FixedClock('2026-01-01T00:00:10.000Z');
-  const comfy = servers.map((u) => new FakeComfy(u));
+  const comfy = servers.map((u) => new FakeComfyClient(u));
   const tasks = new RacingTasks({ clock });
   const artifacts = new InMemoryArtifactStore(clock);
   /** What happens at ComfyUI while a record waits: called on each sleep. */
@@ -50,14 +55,14 @@ function setup(servers = ['http://a:8188'], maxInFlight = 2) {
     clock.advance(ms);
     meanwhile.onSleep?.();
   };
-  const pool = new ComfyPool(comfy, {
+  const slots = new ComfySlots(comfy, {
     maxInFlight,
     queueCacheMs: 1000,
     holdPollMs: 250,
     clock,
     sleep,
   });
-  const deps = { tasks, artifacts, pool, clock, settings, random: () => 0.5 };
+  const deps = { tasks, artifacts, slots, clock, settings, random: () => 0.5 };
   const run = (taskId: string, deferrals?: number, receiveCount = 1, holdUntil?: number) =>
     dispatchTask(deps, deferrals === undefined ? { taskId } : { taskId, deferrals }, {
       receiveCount,
@@ -69,7 +74,7 @@ function setup(servers = ['http://a:8188'], maxInFlight = 2) {
     if (!s) throw new Error(`no server ${i}`);
     return s;
   };
-  return { clock, comfy, server, tasks, artifacts, pool, deps, run, meanwhile };
+  return { clock, comfy, server, tasks, artifacts, slots, deps, run, meanwhile };
 }
 
 describe('dispatchTask', () => {
@@ -126,7 +131,7 @@ describe('dispatchTask', () => {
   it('records a task ComfyUI already finished, found by lookup, without sending it again', async () => {
     const { comfy, tasks, run } = setup(['http://a:8188', 'http://b:8188']);
     tasks.seed(queuedTask(T1, { comfyNumber: 7 }));
-    comfy[1]?.finished.add(T1);
+    comfy[1]?.finish(T1);
     const out = await run(T1);
     expect(out).toMatchObject({ kind: 'dispatched', server: 'http://b:8188', how: 'found' });
     expect(comfy.every((c) => c.submitted.length === 0)).toBe(true);
@@ -253,14 +258,14 @@ describe('dispatchTask', () => {
   });
 
   it('throws when ComfyUI fails the submission, leaving the task queued and the slot free', async () => {
-    const { server, tasks, run, pool } = setup(['http://a:8188'], 1);
+    const { server, tasks, run, slots } = setup(['http://a:8188'], 1);
     server(0).faults.submitPrompt = 'unavailable';
     tasks.seed(queuedTask(T1));
     await expect(run(T1)).rejects.toBeInstanceOf(ComfyUnavailableError);
     expect(tasks.task(T1)?.status).toBe('queued');
     server(0).faults = {};
-    // Marked down for the rest of the reading; a fresh pool sees it again.
-    expect(await pool.reserve()).toBe('unavailable');
+    // Marked down for the rest of the reading; a fresh ComfySlots sees it again.
+    expect(await slots.reserve()).toBe('unavailable');
   });
 
   it('streams each upload to ComfyUI and rewrites the workflow to the name it returned', async () => {
@@ -394,6 +399,78 @@ describe('dispatchTask', () => {
     const out = await run(T1);
     expect(out).toMatchObject({ kind: 'dispatched' });
     expect(tasks.task(T1)).toMatchObject({ status: 'dispatched', cancelRequested: true });
+  });
+
+  it('submits once when two containers hold copies of one message at the same instant', async () => {
+    const { clock, comfy, tasks, deps, server } = setup();
+    tasks.seed(queuedTask(T1));
+    const container = () => ({
+      ...deps,
+      slots: new ComfySlots(comfy, { maxInFlight: 2, queueCacheMs: 1000, holdPollMs: 250, clock }),
+    });
+    const ctx = { receiveCount: 1, log: silent };
+    const outs = await Promise.all([
+      dispatchTask(container(), { taskId: T1 }, ctx),
+      dispatchTask(container(), { taskId: T1 }, ctx),
+    ]);
+    expect(server(0).submitted.map((p) => p.promptId)).toEqual([T1]);
+    expect(outs.map((o) => o.kind).sort()).toEqual(['deferred', 'dispatched']);
+    // The loser comes back once the winner's claim would have expired.
+    expect(outs.find((o) => o.kind === 'deferred')).toMatchObject({ delaySeconds: 61 });
+    expect(tasks.task(T1)).toMatchObject({ status: 'dispatched' });
+    expect(tasks.task(T1)?.dispatchClaimUntil).toBeUndefined();
+  });
+
+  it('defers, without submitting, a task another dispatcher holds a live claim on', async () => {
+    const { clock, server, tasks, run } = setup();
+    tasks.seed(
+      queuedTask(T1, { dispatchClaimUntil: new Date(clock.now() + 20_000).toISOString() }),
+    );
+    const out = await run(T1, 3);
+    expect(out).toEqual({
+      kind: 'deferred',
+      message: { taskId: T1, deferrals: 3 },
+      delaySeconds: 21,
+    });
+    expect(server(0).submitted).toEqual([]);
+    expect(tasks.task(T1)).toMatchObject({ status: 'queued' });
+  });
+
+  it('takes over an expired claim: finds the prompt its dead holder submitted, or submits it', async () => {
+    const { clock, server, tasks, run } = setup();
+    const expired = new Date(clock.now() - 1).toISOString();
+    tasks.seed(
+      queuedTask(T1, { dispatchClaimUntil: expired }),
+      queuedTask(T2, { dispatchClaimUntil: expired }),
+    );
+    await server(0).submitPrompt({ promptId: T1, workflow: {}, clientId: 'x' });
+    expect(await run(T1)).toMatchObject({ kind: 'dispatched', how: 'found' });
+    expect(await run(T2)).toMatchObject({ kind: 'dispatched', how: 'submitted' });
+    expect(server(0).submitted.map((p) => p.promptId)).toEqual([T1, T2]);
+  });
+
+  it('releases its claim when the submission fails, so the retry need not wait for it', async () => {
+    const { clock, comfy, deps, server, tasks, run } = setup();
+    tasks.seed(queuedTask(T1));
+    server(0).faults.submitPrompt = 'unavailable';
+    await expect(run(T1)).rejects.toBeInstanceOf(ComfyUnavailableError);
+    expect(tasks.task(T1)).toMatchObject({ status: 'queued' });
+    expect(tasks.task(T1)?.dispatchClaimUntil).toBeUndefined();
+    server(0).faults = {};
+    // The redelivery, in a new invocation (a fresh view of the servers).
+    const slots = new ComfySlots(comfy, {
+      maxInFlight: 2,
+      queueCacheMs: 1000,
+      holdPollMs: 250,
+      clock,
+    });
+    const retry = await dispatchTask(
+      { ...deps, slots },
+      { taskId: T1 },
+      { receiveCount: 2, log: silent },
+    );
+    expect(retry).toMatchObject({ kind: 'dispatched', how: 'submitted' });
+    expect(server(0).submitted).toHaveLength(1);
   });
 
   it('names a staged upload after its id, with the extension of its content type', async () => {

@@ -7,6 +7,7 @@ export const DISPATCHER_SETTINGS: DispatcherSettings = {
   defer: { baseSeconds: 1, maxSeconds: 16 },
   recheckEvery: 8,
   queueTimeoutSeconds: 3600,
+  claimSeconds: 60,
   maxInFlight: 2,
   queueCacheMs: 1000,
   concurrency: 4,

@@ -52,8 +52,8 @@ describe('pollTasks: tasks waiting or running at ComfyUI', () => {
     await pollTasks(h.deps);
     expect(h.comfy.calls.getQueue).toBe(1);
     expect(b.calls.getQueue).toBe(1);
-    expect(h.comfy.calls.getHistory).toEqual([t2.taskId]);
-    expect(b.calls.getHistory).toEqual([t3.taskId]);
+    expect(h.comfy.historyReads).toEqual([t2.taskId]);
+    expect(b.historyReads).toEqual([t3.taskId]);
   });
 });
 
@@ -90,7 +90,7 @@ describe('pollTasks: finished runs', () => {
     ]);
     expect(h.artifacts.keys()).toHaveLength(5);
     expect(h.artifacts.bytes(`outputs/alice/${t.taskId}/13/voice.flac`)?.toString()).toBe('flac!');
-    expect(h.comfy.calls.deleteHistory).toEqual([t.taskId]);
+    expect(h.comfy.deletedHistory).toEqual([t.taskId]);
     const r = report.tasks[0];
     expect(r?.outcome).toBe('succeeded');
     expect(r?.runTimeMs).toBe(2000);
@@ -122,7 +122,7 @@ describe('pollTasks: finished runs', () => {
       details: { exceptionType: 'torch.OutOfMemoryError' },
     });
     expect(report.tasks[0]?.code).toBe('COMFYUI_EXECUTION_ERROR');
-    expect(h.comfy.calls.deleteHistory).toEqual([t.taskId]);
+    expect(h.comfy.deletedHistory).toEqual([t.taskId]);
   });
 
   it('fails a run interrupted at ComfyUI without our cancel with COMFYUI_INTERRUPTED', async () => {
@@ -174,7 +174,7 @@ describe('pollTasks: copies that fail half-way', () => {
     expect(first.tasks[0]?.outcome).toBe('unreachable');
     expect(between?.status).toBe('dispatched');
     expect(between?.outputs).toEqual([]);
-    expect(h.comfy.calls.deleteHistory).toEqual([t.taskId]);
+    expect(h.comfy.deletedHistory).toEqual([t.taskId]);
     expect(second.tasks[0]?.outcome).toBe('succeeded');
     expect(h.artifacts.keys()).toEqual([
       `outputs/alice/${t.taskId}/9/a.png`,
@@ -189,6 +189,9 @@ describe('pollTasks: copies that fail half-way', () => {
     twoFiles(h, t.taskId);
     h.artifacts.failNextPut(new DependencyUnavailableError('S3 said 500'));
     const first = await pollTasks(h.deps);
+    // The next attempt waits a backoff (1 s in these settings).
+    expect((await pollTasks(h.deps)).tasks[0]?.outcome).toBe('unchanged');
+    h.clock.advance(1000);
     await pollTasks(h.deps);
     expect(first.tasks[0]).toMatchObject({ outcome: 'error', code: 'DEPENDENCY_UNAVAILABLE' });
     expect((await h.tasks.get(t.taskId))?.status).toBe('succeeded');
@@ -207,8 +210,97 @@ describe('pollTasks: copies that fail half-way', () => {
     expect((await h.tasks.get(t.taskId))?.status).toBe('succeeded');
     expect(h.artifacts.keys()).toHaveLength(2);
     // a.png is opened again (to learn its size) but not uploaded again.
-    expect(h.comfy.calls.view).toEqual(['a.png', 'b.png', 'a.png', 'b.png']);
+    expect(h.comfy.viewed).toEqual(['a.png', 'b.png', 'a.png', 'b.png']);
     expect(h.artifacts.bytes(`outputs/alice/${t.taskId}/9/b.png`)?.length).toBe(2000);
+  });
+});
+
+describe('pollTasks: copies that keep failing', () => {
+  /** An S3 error as the SDK raises it (name, $metadata), wrapped as the S3 adapter wraps it. */
+  const accessDenied = () =>
+    new DependencyUnavailableError('Copying the body into the key failed.', {
+      cause: Object.assign(new Error('Access Denied'), {
+        name: 'AccessDenied',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    });
+  const oneFile = (h: ReturnType<typeof harness>, taskId: string) => {
+    const a = { nodeId: '9', kind: 'images', filename: 'a.png', subfolder: '', type: 'output' };
+    h.comfy.addFile(a, Buffer.alloc(1000, 7), 'image/png');
+    h.comfy.finish(taskId, { outputs: [a] });
+  };
+
+  it('fails with OUTPUT_COPY_FAILED after the attempts, naming the output and the S3 code, listing nothing', async () => {
+    const h = harness();
+    const t = h.dispatched();
+    oneFile(h, t.taskId);
+    h.artifacts.failNextPut(accessDenied(), 10);
+    const outcomes: (string | undefined)[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await pollTasks(h.deps);
+      outcomes.push(`${r.tasks[0]?.outcome}:${r.tasks[0]?.code}`);
+      h.clock.advance(60_000);
+    }
+    expect(outcomes).toEqual([
+      'error:AccessDenied',
+      'error:AccessDenied',
+      'failed:OUTPUT_COPY_FAILED',
+    ]);
+    const done = await h.tasks.get(t.taskId);
+    expect(done?.status).toBe('failed');
+    expect(done?.outputs).toEqual([]);
+    expect(done?.error).toMatchObject({
+      code: 'OUTPUT_COPY_FAILED',
+      nodeId: '9',
+      details: {
+        output: { nodeId: '9', filename: 'a.png', s3Key: `outputs/alice/${t.taskId}/9/a.png` },
+        s3ErrorCode: 'AccessDenied',
+        attempts: 3,
+      },
+    });
+    expect(h.artifacts.keys()).toEqual([]);
+    expect(h.comfy.deletedHistory).toEqual([t.taskId]);
+  });
+
+  it('waits a growing backoff between attempts', async () => {
+    const h = harness();
+    const t = h.dispatched();
+    oneFile(h, t.taskId);
+    h.artifacts.failNextPut(accessDenied(), 10);
+    await pollTasks(h.deps);
+    expect((await h.tasks.get(t.taskId))?.copyFailures?.attempts).toBe(1);
+    h.clock.advance(999);
+    expect((await pollTasks(h.deps)).tasks[0]?.outcome).toBe('unchanged');
+    h.clock.advance(1);
+    await pollTasks(h.deps);
+    expect((await h.tasks.get(t.taskId))?.copyFailures?.attempts).toBe(2);
+    h.clock.advance(1999);
+    expect((await pollTasks(h.deps)).tasks[0]?.outcome).toBe('unchanged');
+  });
+
+  it('fails once the time bound is used up, even with attempts left', async () => {
+    const h = harness({ copy: { maxAttempts: 100, maxMs: 5_000, retryBaseMs: 1000 } });
+    const t = h.dispatched();
+    oneFile(h, t.taskId);
+    h.artifacts.failNextPut(accessDenied(), 10);
+    await pollTasks(h.deps);
+    h.clock.advance(5_000);
+    const r = await pollTasks(h.deps);
+    expect(r.tasks[0]).toMatchObject({ outcome: 'failed', code: 'OUTPUT_COPY_FAILED' });
+  });
+
+  it('succeeds, and forgets the failures, when a later attempt works', async () => {
+    const h = harness();
+    const t = h.dispatched();
+    oneFile(h, t.taskId);
+    h.artifacts.failNextPut(accessDenied(), 1);
+    await pollTasks(h.deps);
+    h.clock.advance(1000);
+    await pollTasks(h.deps);
+    const done = await h.tasks.get(t.taskId);
+    expect(done?.status).toBe('succeeded');
+    expect(done?.copyFailures).toBeUndefined();
+    expect(done?.outputs).toHaveLength(1);
   });
 });
 
@@ -220,7 +312,7 @@ describe('pollTasks: cancellation', () => {
     const first = await pollTasks(h.deps);
     const second = await pollTasks(h.deps);
     expect(outcomeOf(first, t.taskId)).toBe('cancel-sent');
-    expect(h.comfy.calls.cancel).toEqual([t.taskId]);
+    expect(h.comfy.cancelled).toEqual([t.taskId]);
     expect(outcomeOf(second, t.taskId)).toBe('cancelled');
     expect((await h.tasks.get(t.taskId))?.status).toBe('cancelled');
     expect((await h.tasks.get(t.taskId))?.error?.code).toBe('CANCELLED');
@@ -238,7 +330,7 @@ describe('pollTasks: cancellation', () => {
     expect(done?.status).toBe('cancelled');
     expect(done?.error?.code).toBe('CANCELLED');
     expect(done?.finishedAt).toBeDefined();
-    expect(h.comfy.calls.deleteHistory).toEqual([t.taskId]);
+    expect(h.comfy.deletedHistory).toEqual([t.taskId]);
   });
 });
 
@@ -322,7 +414,7 @@ describe('pollTasks: timeouts', () => {
     h.comfy.start(t.taskId);
     await pollTasks(h.deps);
     const done = await h.tasks.get(t.taskId);
-    expect(h.comfy.calls.cancel).toEqual([t.taskId]);
+    expect(h.comfy.cancelled).toEqual([t.taskId]);
     expect(done?.status).toBe('failed');
     expect(done?.error?.code).toBe('TIMEOUT');
   });
