@@ -17,6 +17,7 @@ export const API_ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/v1/tasks/{taskId}', fn: 'status', auth: true },
   { method: 'POST', path: '/v1/tasks/{taskId}/cancel', fn: 'cancel', auth: true },
   { method: 'GET', path: '/v1/templates', fn: 'templates', auth: true },
+  { method: 'GET', path: '/v1/models', fn: 'models', auth: true },
   { method: 'POST', path: '/v1/uploads', fn: 'create-upload', auth: true },
 ];
 

@@ -146,6 +146,10 @@ export const ConfigSchema = z.object({
   RUN_TIMEOUT_SECONDS: int(1800, 1),
   QUEUE_TIMEOUT_SECONDS: int(3600, 1),
   TEMPLATES_DIR: z.string().optional(),
+  /** How often the poller re-reads each server's node catalogue (/object_info, /models). */
+  CATALOG_REFRESH_SECONDS: int(300, 1),
+  /** How long an API function trusts the node catalogue it read. */
+  CATALOG_CACHE_SECONDS: int(60, 0),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
   TEST_MODE: bool(false),
 });

@@ -20,6 +20,7 @@ import { TaskApi } from '../constructs/task-api.js';
 import { TaskMonitoring } from '../constructs/task-monitoring.js';
 import { TaskPoller } from '../constructs/task-poller.js';
 import { functionEntry } from '../paths.js';
+import { keys } from '../resources.js';
 import { API_ROUTES, STATUS_TIMEOUT_SECONDS } from '../routes.js';
 
 export type StatelessAuth =
@@ -204,6 +205,7 @@ export class StatelessStack extends Stack {
     queue.grantSendMessages(submit);
     bucket.grantRead(submit, 'uploads/*'); // the referenced upload must exist (HEAD)
     bucket.grantReadWrite(submit, 'workflows/*'); // store, replay, or drop a large workflow
+    bucket.grantRead(submit, keys.catalog); // pre-flight validation against the node catalogue
     // Long polling waits up to MAX_WAIT_SECONDS (20 s) inside API Gateway's 30 s integration limit.
     const status = fn('status', 'GET /v1/tasks/{taskId}', Duration.seconds(STATUS_TIMEOUT_SECONDS));
     tasksTable.grantReadData(status);
@@ -217,6 +219,8 @@ export class StatelessStack extends Stack {
     bucket.grantRead(cancel, 'workflows/*');
     bucket.grantRead(cancel, 'outputs/*');
     const templates = fn('templates', 'GET /v1/templates');
+    const models = fn('models', 'GET /v1/models');
+    bucket.grantRead(models, keys.catalog);
     const createUpload = fn('create-upload', 'POST /v1/uploads');
     tasksTable.grantReadWriteData(createUpload);
     bucket.grantPut(createUpload, 'uploads/*'); // presigned upload links
@@ -228,7 +232,7 @@ export class StatelessStack extends Stack {
     }
     this.api = new TaskApi(this, 'Api', {
       routes: API_ROUTES,
-      handlers: { submit, status, list, cancel, templates, 'create-upload': createUpload },
+      handlers: { submit, status, list, cancel, templates, models, 'create-upload': createUpload },
       auth:
         auth.mode === 'apiKey' && authorizer
           ? {

@@ -207,6 +207,14 @@ export const TemplatesResponse = z.object({
   ),
 });
 
+export const ModelsResponse = z.object({
+  models: z
+    .record(z.string(), z.array(z.string()))
+    .describe(
+      'Model file names by ComfyUI model folder (checkpoints, loras, vae, ...), as the servers list them; empty until the servers have published their catalogue.',
+    ),
+});
+
 export const CreateUploadRequest = z.strictObject({
   filename: z.string().min(1).max(255),
   contentType: z.enum(UPLOAD_CONTENT_TYPES),

@@ -129,6 +129,11 @@ export interface ComfyClient {
   }): Promise<UploadedImage>;
   /** GET /object_info, or GET /object_info/{nodeClass} (`{}` for an unknown class). */
   getObjectInfo(nodeClass?: string): Promise<Record<string, unknown>>;
+  /**
+   * Model file names by folder: GET /models, then GET /models/{folder} for each model folder
+   * (`custom_nodes` and `configs` are not read).
+   */
+  listModels(): Promise<Record<string, string[]>>;
   getSystemStats(): Promise<Record<string, unknown>>;
   close(): Promise<void>;
 }

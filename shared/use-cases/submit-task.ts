@@ -1,6 +1,7 @@
 /**
  * POST /v1/tasks: validate the workflow (raw or from a template), enforce the workflow policy on it
- * (node classes, file inputs, the owner's resource limits), check its uploads and the owner's
+ * (node classes, file inputs, the owner's resource limits), check it against the servers' node
+ * catalogue when one is published (see catalog/preflight.ts), check its uploads and the owner's
  * cap on active tasks, store the task (claiming the Idempotency-Key, if any), then enqueue it.
  *
  * Enqueue failures never leave a task silently stuck where the caller can reach it:
@@ -11,6 +12,8 @@
  * Left open: a crash between the store and the send, without a retry, leaves a `queued` task with no
  * message (see docs/api.md, "Known limits").
  */
+import type { CatalogSource } from '../catalog/catalog-cache.js';
+import { assertRunnable } from '../catalog/preflight.js';
 import {
   DependencyUnavailableError,
   InvalidRequestError,
@@ -40,6 +43,11 @@ export interface SubmitTaskDeps extends CheckUploadsDeps {
   maxActiveTasksPerOwner: number;
   /** Node classes, file inputs and the deployment's resource limits (docs/security.md). */
   workflowPolicy: WorkflowPolicy;
+  /**
+   * The servers' node catalogue: when one is published, a workflow they would refuse is refused
+   * here (400 with the input's path). Absent or empty: ComfyUI's own check at dispatch applies.
+   */
+  catalog?: CatalogSource;
   /** Checking webhook URLs and the owner's signing secret. Without it, `webhook` is refused. */
   webhooks?: WebhookSubmitDeps;
 }
@@ -83,11 +91,15 @@ export async function submitTask(
 ): Promise<SubmitTaskResult> {
   const { workflow, uploadIds } = resolveWorkflow(deps.templates, input);
   const policy = deps.workflowPolicy;
+  const path =
+    input.template === undefined ? ['body', 'workflow'] : ['template', input.template, 'workflow'];
   enforceWorkflowPolicy(
     workflow,
     { ...policy, limits: withOverrides(policy.limits, input.limits) },
-    input.template === undefined ? ['body', 'workflow'] : ['template', input.template, 'workflow'],
+    path,
   );
+  const catalog = await deps.catalog?.();
+  if (catalog) assertRunnable(catalog, workflow, path);
   await checkUploads(deps, input.owner, uploadIds);
   if (input.webhook) await checkWebhook(deps, input.owner, input.webhook.url);
   const cap = deps.maxActiveTasksPerOwner;

@@ -309,6 +309,11 @@ export class FakeComfyClient implements ComfyClient {
     );
   }
 
+  async listModels(): Promise<Record<string, string[]>> {
+    this.hit('listModels');
+    return { checkpoints: ['sd15.safetensors'], loras: [] };
+  }
+
   async getSystemStats(): Promise<Record<string, unknown>> {
     this.hit('getSystemStats');
     return { system: { comfyui_version: '0.3.64' }, devices: [] };

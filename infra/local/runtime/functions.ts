@@ -18,6 +18,7 @@ export const FUNCTION_TIMEOUT_MS: Readonly<Record<string, number>> = {
   list: 10_000,
   cancel: 10_000,
   templates: 10_000,
+  models: 10_000,
   'create-upload': 10_000,
   dispatcher: 30_000,
   'dead-letter': 10_000,

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { type Dispatcher, request } from 'undici';
-import type { DomainError } from '../../domain/errors.js';
+import { DomainError } from '../../domain/errors.js';
 import { logger } from '../../observability.js';
 import type {
   ComfyClient,
@@ -224,6 +224,23 @@ export class HttpComfyClient implements ComfyClient {
     return asObject(await this.getJson(path), `GET ${path}`);
   }
 
+  async listModels(): Promise<Record<string, string[]>> {
+    const folders = await this.getJson('/models');
+    if (!Array.isArray(folders)) throw protocolError('GET /models');
+    const out: Record<string, string[]> = {};
+    for (const folder of folders) {
+      if (typeof folder !== 'string' || NOT_MODEL_FOLDERS.has(folder)) continue;
+      const names = await this.getJson(`/models/${encodeURIComponent(folder)}`).catch(
+        (err: unknown) => {
+          if (err instanceof DomainError && err.code === 'COMFYUI_NOT_FOUND') return [];
+          throw err;
+        },
+      );
+      out[folder] = Array.isArray(names) ? names.filter((n) => typeof n === 'string') : [];
+    }
+    return out;
+  }
+
   async getSystemStats(): Promise<Record<string, unknown>> {
     return asObject(await this.getJson('/system_stats'), 'GET /system_stats');
   }
@@ -391,6 +408,9 @@ export class HttpComfyClient implements ComfyClient {
     });
   }
 }
+
+/** `/models` folders that hold code or configuration, not models. */
+const NOT_MODEL_FOLDERS = new Set(['custom_nodes', 'configs']);
 
 interface SendOptions {
   query?: Record<string, string>;

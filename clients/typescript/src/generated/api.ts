@@ -142,6 +142,11 @@ export interface TemplatesResponse {
   }>;
 }
 
+export interface ModelsResponse {
+  /** Model file names by ComfyUI model folder (checkpoints, loras, vae, ...), as the servers list them; empty until the servers have published their catalogue. */
+  models: Record<string, string[]>;
+}
+
 export interface CreateUploadResponse {
   uploadId: string;
   /** Presigned S3 PUT; send the image with the headers below. */
@@ -174,6 +179,7 @@ export const OPERATIONS = {
   getTask: { method: 'GET', path: '/v1/tasks/{taskId}' },
   cancelTask: { method: 'POST', path: '/v1/tasks/{taskId}/cancel' },
   listTemplates: { method: 'GET', path: '/v1/templates' },
+  listModels: { method: 'GET', path: '/v1/models' },
   createUpload: { method: 'POST', path: '/v1/uploads' },
 } as const;
 
