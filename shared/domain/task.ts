@@ -129,6 +129,8 @@ export interface Task {
    * leaves it to expire.
    */
   dispatchClaimUntil?: string;
+  /** While queued: since when the task waits for a GPU to start (the fleet is scaling out for it). */
+  waitingForGpuSince?: string;
   /** Set by a cancel request while ComfyUI holds the task; the dispatcher or poller carries it out. */
   cancelRequested?: boolean;
   /** The ComfyUI server (base URL) that has, or is being given, the task. */

@@ -131,6 +131,11 @@ export const TaskView = z.object({
   startedAt: IsoTime.optional(),
   finishedAt: IsoTime.optional(),
   queuePosition: z.number().int().min(0).optional().describe("Place in ComfyUI's queue, 0-based."),
+  waitingFor: z
+    .literal('gpu')
+    .optional()
+    .describe('While queued: no GPU was up to take the task and one is starting for it.'),
+  waitingSince: IsoTime.optional().describe('Since when the task has been waiting for a GPU.'),
   cancelRequested: z.boolean().optional(),
   template: z.string().optional(),
   error: z

@@ -25,6 +25,7 @@ export type RemovableField =
   | 'cancelRequested'
   | 'enqueuePending'
   | 'dispatchClaimUntil'
+  | 'waitingForGpuSince'
   | 'copyFailures'
   | 'error'
   | 'progress';
@@ -48,7 +49,10 @@ export interface ListQuery {
  * A task as the list and poller indexes carry it: everything but the workflow (and the idempotency
  * key and dispatch claim). `get` returns the full task.
  */
-export type TaskSummary = Omit<Task, 'workflow' | 'idempotencyKey' | 'dispatchClaimUntil'>;
+export type TaskSummary = Omit<
+  Task,
+  'workflow' | 'idempotencyKey' | 'dispatchClaimUntil' | 'waitingForGpuSince'
+>;
 
 export interface ListPage {
   items: TaskSummary[];

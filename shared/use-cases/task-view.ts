@@ -12,7 +12,10 @@ export interface TaskViewDeps {
   outputUrlTtlSeconds: number;
 }
 
-export async function toTaskView(deps: TaskViewDeps, task: TaskSummary): Promise<TaskView> {
+export async function toTaskView(
+  deps: TaskViewDeps,
+  task: TaskSummary & { waitingForGpuSince?: string },
+): Promise<TaskView> {
   const outputs = await Promise.all(
     task.outputs.map(async (o) => {
       const link = await deps.artifacts.presignGet(o.s3Key, deps.outputUrlTtlSeconds, o.filename);
@@ -38,6 +41,10 @@ export async function toTaskView(deps: TaskViewDeps, task: TaskSummary): Promise
   if (task.finishedAt) view.finishedAt = task.finishedAt;
   if (task.status === 'dispatched' && task.queuePosition !== undefined) {
     view.queuePosition = task.queuePosition;
+  }
+  if (task.status === 'queued' && task.waitingForGpuSince) {
+    view.waitingFor = 'gpu';
+    view.waitingSince = task.waitingForGpuSince;
   }
   if (task.cancelRequested && task.status !== 'cancelled') view.cancelRequested = true;
   if (task.template) view.template = task.template;

@@ -49,7 +49,13 @@ interface IdemRecord {
 type Method = keyof TaskRepository;
 
 const summary = (t: Task): TaskSummary => {
-  const { workflow: _w, idempotencyKey: _k, dispatchClaimUntil: _c, ...rest } = structuredClone(t);
+  const {
+    workflow: _w,
+    idempotencyKey: _k,
+    dispatchClaimUntil: _c,
+    waitingForGpuSince: _g,
+    ...rest
+  } = structuredClone(t);
   return rest;
 };
 

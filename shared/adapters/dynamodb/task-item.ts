@@ -29,7 +29,12 @@ export const AT_COMFY_PARTITION = 'AT_COMFY';
 export const ownerStatusKey = (owner: string, status: TaskStatus) => `${owner}#${status}`;
 
 /** Fields only `get` returns: the lists never need them. */
-const FULL_FIELDS: readonly string[] = [...TASK_SUMMARY, 'idempotencyKey', 'dispatchClaimUntil'];
+const FULL_FIELDS: readonly string[] = [
+  ...TASK_SUMMARY,
+  'idempotencyKey',
+  'dispatchClaimUntil',
+  'waitingForGpuSince',
+];
 
 export const gzipWorkflow = (w: ComfyWorkflow): Buffer => gzipSync(JSON.stringify(w));
 export const gunzipWorkflow = (b: Uint8Array): ComfyWorkflow =>

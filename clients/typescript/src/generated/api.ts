@@ -76,6 +76,10 @@ export interface TaskView {
   finishedAt?: string;
   /** Place in ComfyUI's queue, 0-based. */
   queuePosition?: number;
+  /** While queued: no GPU was up to take the task and one is starting for it. */
+  waitingFor?: 'gpu';
+  /** Since when the task has been waiting for a GPU. */
+  waitingSince?: string;
   cancelRequested?: boolean;
   template?: string;
   error?: {
