@@ -2,7 +2,8 @@
  * ComfyUI as the rest of the product sees it. The one implementation over HTTP lives in
  * `shared/adapters/comfyui/`; it translates transport and HTTP failures into the errors in
  * `shared/adapters/comfyui/errors.ts` (ComfyUnavailableError is retryable, ComfyRejectedError is not).
- * Ground truth for every shape: ../shared/comfyui-api.md.
+ * Ground truth for every shape: a real ComfyUI (docs/comfyui-contract.md; its responses captured in
+ * test/fixtures/comfy/).
  */
 import type { Readable } from 'node:stream';
 import type { ComfyNodeError } from '../domain/errors.js';

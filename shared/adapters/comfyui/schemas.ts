@@ -1,5 +1,6 @@
 /**
- * zod schemas for the ComfyUI responses the client reads (ground truth: ../shared/comfyui-api.md).
+ * zod schemas for the ComfyUI responses the client reads (ground truth: a real ComfyUI,
+ * docs/comfyui-contract.md).
  * They are deliberately loose (`looseObject`): ComfyUI adds fields between versions, and only the fields
  * we read are checked.
  */
