@@ -25,6 +25,7 @@ export function buildStorage(config: Config, clients: AwsClients = awsClientsFor
   const clock = systemClock;
   const artifacts = new S3ArtifactStore({
     client: clients.s3,
+    presignClient: clients.s3Presign,
     bucket: config.OUTPUTS_BUCKET_NAME,
     clock,
   });

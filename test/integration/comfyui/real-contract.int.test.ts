@@ -1,6 +1,6 @@
 /**
- * The same ComfyClient contract, unchanged, against a real ComfyUI at COMFYUI_URL (for example a CPU
- * install, docs/comfyui-contract.md). Without COMFYUI_URL there is no real server to talk to, so the
+ * The same ComfyClient contract, unchanged, against a real ComfyUI at COMFYUI_URL (for example the CPU
+ * server of docs/comfyui-contract.md). Without COMFYUI_URL there is no real server to talk to, so the
  * suite is skipped and says why.
  */
 import { afterAll, beforeAll, describe } from 'vitest';
