@@ -14,7 +14,7 @@ import type { AnyHandler, LocalFunction } from './invoke.js';
 export const FUNCTION_TIMEOUT_MS: Readonly<Record<string, number>> = {
   authorizer: 10_000,
   submit: 10_000,
-  status: 10_000,
+  status: 28_000,
   list: 10_000,
   cancel: 10_000,
   templates: 10_000,
