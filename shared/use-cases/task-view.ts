@@ -37,6 +37,7 @@ export async function toTaskView(
     createdAt: task.createdAt,
     updatedAt: task.updatedAt,
     outputs,
+    version: task.version,
   };
   if (task.startedAt) view.startedAt = task.startedAt;
   if (task.finishedAt) view.finishedAt = task.finishedAt;
@@ -51,6 +52,16 @@ export async function toTaskView(
   if (task.template) view.template = task.template;
   if (task.error) view.error = errorView(task.error);
   if (task.metadata) view.metadata = task.metadata;
+  if (task.status === 'running' && task.progress) view.progress = task.progress;
+  if (task.webhook) {
+    view.webhook = {
+      url: task.webhook.url,
+      events: task.webhook.events,
+      deliveries: Object.values(task.deliveries ?? {}).sort((a, b) =>
+        (a.lastAttemptAt ?? '') < (b.lastAttemptAt ?? '') ? -1 : 1,
+      ),
+    };
+  }
   return view;
 }
 
