@@ -311,6 +311,8 @@ async function carryOut(ctx: TaskContext, d: Decision): Promise<Step> {
       if (d.status === 'failed')
         log.warn('task failed', {
           code: d.error?.code,
+          // The full message (tenants see it without host paths or file lists; task-view.ts).
+          reason: d.error?.message,
           nodeId: d.error?.nodeId,
           nodeType: d.error?.nodeType,
         });

@@ -37,7 +37,7 @@ export const POLLER_RATE_MS = 60_000;
 export const functionEntry = (root: string, name: string) =>
   join(root, 'functions', name, 'index.ts');
 
-/** The function, or undefined when its folder does not exist (yet) on this branch. */
+/** The function, or undefined when its folder does not exist. */
 export async function loadFunction(
   root: string,
   name: string,
