@@ -27,7 +27,8 @@ export type RemovableField =
   | 'dispatchClaimUntil'
   | 'waitingForGpuSince'
   | 'copyFailures'
-  | 'error';
+  | 'error'
+  | 'progress';
 
 export interface IdempotencyClaim {
   key: string;

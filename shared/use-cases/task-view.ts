@@ -3,6 +3,8 @@
  * failed, and its outputs as presigned S3 GET links valid for `outputUrlTtlSeconds`. Its type is the
  * one the API documents (`TaskView` in http/schemas.ts).
  */
+
+import { tenantSafeError } from '../domain/tenant-safe-error.js';
 import type { TaskView } from '../http/schemas.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { TaskSummary } from '../ports/task-repository.js';
@@ -35,6 +37,7 @@ export async function toTaskView(
     createdAt: task.createdAt,
     updatedAt: task.updatedAt,
     outputs,
+    version: task.version,
   };
   if (task.startedAt) view.startedAt = task.startedAt;
   if (task.finishedAt) view.finishedAt = task.finishedAt;
@@ -49,10 +52,22 @@ export async function toTaskView(
   if (task.template) view.template = task.template;
   if (task.error) view.error = errorView(task.error);
   if (task.metadata) view.metadata = task.metadata;
+  if (task.status === 'running' && task.progress) view.progress = task.progress;
+  if (task.webhook) {
+    view.webhook = {
+      url: task.webhook.url,
+      events: task.webhook.events,
+      deliveries: Object.values(task.deliveries ?? {}).sort((a, b) =>
+        (a.lastAttemptAt ?? '') < (b.lastAttemptAt ?? '') ? -1 : 1,
+      ),
+    };
+  }
   return view;
 }
 
-function errorView(e: NonNullable<TaskSummary['error']>): NonNullable<TaskView['error']> {
+/** The owner sees the error without host paths or server file lists (tenant-safe-error.ts). */
+function errorView(error: NonNullable<TaskSummary['error']>): NonNullable<TaskView['error']> {
+  const e = tenantSafeError(error);
   const out: NonNullable<TaskView['error']> = { code: e.code, message: e.message };
   if (e.nodeId) out.nodeId = e.nodeId;
   if (e.nodeType) out.nodeType = e.nodeType;

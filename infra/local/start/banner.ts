@@ -74,7 +74,7 @@ export function banner(
   if (rt.missing.length) {
     lines.push(
       '',
-      `  Not on this branch yet (not running): ${rt.missing.map((m) => `functions/${m}`).join(', ')}`,
+      `  Missing (not running): ${rt.missing.map((m) => `functions/${m}`).join(', ')}`,
     );
   }
   if (rt.apiKey) {

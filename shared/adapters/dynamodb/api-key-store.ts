@@ -94,11 +94,15 @@ export class DynamoApiKeyStore implements ApiKeyStore {
           new ScanCommand({
             TableName: this.table,
             ExclusiveStartKey: startKey,
+            // Only key items (other credentials, e.g. webhook secrets, share the table).
             ...(owner === undefined
-              ? {}
+              ? {
+                  FilterExpression: 'attribute_exists(#k)',
+                  ExpressionAttributeNames: { '#k': 'keyId' },
+                }
               : {
-                  FilterExpression: '#o = :o',
-                  ExpressionAttributeNames: { '#o': 'owner' },
+                  FilterExpression: '#o = :o AND attribute_exists(#k)',
+                  ExpressionAttributeNames: { '#o': 'owner', '#k': 'keyId' },
                   ExpressionAttributeValues: { ':o': owner },
                 }),
           }),
