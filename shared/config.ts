@@ -3,6 +3,8 @@
  * functions/ and shared/). A missing or malformed variable fails the cold start with its name.
  */
 import * as z from 'zod';
+import { MAX_VISIBILITY_SECONDS } from './ports/message-visibility.js';
+import { MAX_DELAY_SECONDS } from './ports/task-queue.js';
 import { DEFAULT_RESOURCE_LIMITS } from './workflow/resource-limits.js';
 
 const csv = z.string().transform((s) =>
@@ -27,6 +29,28 @@ export const ConfigSchema = z.object({
    * URL parsing rejects; with an SQS endpoint configured the SDK never uses the URL's host anyway.
    */
   DISPATCH_QUEUE_URL: z.string().min(1),
+  /** The webhook queue; unset: no webhook events are sent (submits with a webhook are refused). */
+  WEBHOOK_QUEUE_URL: z.string().min(1).optional(),
+  /** Where the sender moves events whose retries ran out. */
+  WEBHOOK_DLQ_URL: z.string().min(1).optional(),
+  /**
+   * Seconds between webhook attempts (comma-separated); unset: Standard Webhooks' schedule, 5 s to
+   * 10 h, eight attempts over about a day (shared/webhooks/schedule.ts).
+   */
+  WEBHOOK_RETRY_DELAYS_SECONDS: csv
+    .transform((parts) => parts.map(Number))
+    .pipe(z.array(z.number().int().min(0).max(MAX_VISIBILITY_SECONDS)).min(1))
+    .optional(),
+  /**
+   * Accept `http:` webhook URLs and loopback receivers (127.0.0.1, ::1). The local runtime sets it so
+   * a developer can receive webhooks on their machine; deployed stacks never do.
+   */
+  WEBHOOK_ALLOW_LOCAL_HTTP: bool(false),
+  /** Time limit of one webhook attempt, and how much of a receiver's answer is read. */
+  WEBHOOK_TIMEOUT_MS: int(10_000, 100),
+  WEBHOOK_MAX_RESPONSE_BYTES: int(4096, 0),
+  /** How often a long-polling GET /v1/tasks/{id}?wait=N reads the task while it waits. */
+  LONG_POLL_INTERVAL_MS: int(500, 50),
   /** Emulator endpoints (local runtime and tests only). */
   AWS_ENDPOINT_URL_DYNAMODB: z.string().url().optional(),
   AWS_ENDPOINT_URL_SQS: z.string().url().optional(),
@@ -81,7 +105,7 @@ export const ConfigSchema = z.object({
   DISPATCH_HOLD_POLL_MS: int(250, 10),
   /** Delay before a task that found every server full is looked at again: base * 2^n, capped. */
   DISPATCH_DEFER_BASE_SECONDS: int(1, 0),
-  DISPATCH_DEFER_MAX_SECONDS: z.coerce.number().int().min(0).max(900).default(16),
+  DISPATCH_DEFER_MAX_SECONDS: z.coerce.number().int().min(0).max(MAX_DELAY_SECONDS).default(16),
   /**
    * How long a dispatcher's claim on a task holds while it submits it to ComfyUI; a copy of the
    * message that finds the claim comes back after it. Keep it above the dispatcher's timeout (30 s).
@@ -91,7 +115,12 @@ export const ConfigSchema = z.object({
   DISPATCH_RECHECK_EVERY: int(8, 1),
   /** Visibility backoff of a failed dispatch message, by receive count: base * 2^(n-1), capped. */
   DISPATCH_RETRY_BASE_SECONDS: int(10, 0),
-  DISPATCH_RETRY_MAX_SECONDS: z.coerce.number().int().min(0).max(43_200).default(300),
+  DISPATCH_RETRY_MAX_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_VISIBILITY_SECONDS)
+    .default(300),
   /** Times a task lost by ComfyUI is re-queued before failing with COMFYUI_LOST_TASK. */
   MAX_REQUEUES: int(3, 0),
   POLL_INTERVAL_MS: int(500, 50),
