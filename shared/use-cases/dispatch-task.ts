@@ -27,7 +27,7 @@ import {
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import { type Clock, isoAt } from '../ports/clock.js';
 import type { ComfyClient, SubmittedPrompt } from '../ports/comfy-client.js';
-import type { DispatchMessage } from '../ports/task-queue.js';
+import { type DispatchMessage, MAX_DELAY_SECONDS } from '../ports/task-queue.js';
 import type { TaskRepository } from '../ports/task-repository.js';
 import { collectUploadRefs, replaceUploadRefs } from '../workflow/upload-refs.js';
 import { cancelAtComfy, type DispatchLog, failQueuedTask } from './dispatch-outcomes.js';
@@ -293,7 +293,7 @@ async function claimTask(
     }
   }
   const waitMs = heldUntil > now ? heldUntil - now : claimMs;
-  const delaySeconds = Math.min(900, Math.ceil(waitMs / 1000) + 1);
+  const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.ceil(waitMs / 1000) + 1);
   ctx.log.info('another dispatcher holds the task, dispatch deferred', { delaySeconds });
   return {
     kind: 'deferred',
