@@ -89,6 +89,12 @@ export const ConfigSchema = z.object({
   WORKFLOW_MAX_UPSCALE: z.coerce.number().positive().default(DEFAULT_RESOURCE_LIMITS.upscale),
   /** Days a finished task is kept before DynamoDB TTL removes it. */
   TASK_RETENTION_DAYS: int(30, 1),
+  /**
+   * Fair use: most prompts of one owner at ComfyUI at once, over all servers; the owner's other
+   * tasks wait in the dispatch queue, so their backlog never stands in front of other owners'.
+   * Below MAX_IN_FLIGHT (e.g. 1 with the default 2) a slot of every server stays open to others.
+   */
+  MAX_AT_COMFY_PER_OWNER: int(2, 1),
   /** Most tasks queued or running at each ComfyUI server. */
   MAX_IN_FLIGHT: int(2, 1),
   /** Sent as ComfyUI's client_id with every prompt. */
