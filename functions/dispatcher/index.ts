@@ -1,6 +1,6 @@
 /** Lambda entry (CDK and the local runtime): configuration and adapters, built once per container. */
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { HttpComfyClient } from '../../shared/adapters/comfyui/index.js';
+import { HttpComfyClient } from '../../shared/adapters/comfyui/http-comfy-client.js';
 import { DynamoFleetRegistry } from '../../shared/adapters/dynamodb/fleet-registry.js';
 import { LambdaPollerTrigger } from '../../shared/adapters/lambda/poller-trigger.js';
 import { SqsMessageVisibility } from '../../shared/adapters/sqs/message-visibility.js';
