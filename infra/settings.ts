@@ -11,7 +11,7 @@ import { ConfigSchema } from '../shared/config.js';
 import { API_THROTTLE } from '../shared/http/routes.js';
 
 /** A model file ComfyUI needs, downloaded once at first boot of the GPU instance. */
-export const ModelSpecSchema = z.object({
+const ModelSpecSchema = z.object({
   /** https:// URL (Hugging Face, Civitai...) or s3://bucket/key (fetched through the S3 endpoint). */
   url: z.string().regex(/^(https:\/\/|s3:\/\/)[^\s'"\\`$]+$/, 'an https:// or s3:// URL'),
   /** Folder under ComfyUI's models/ (checkpoints, loras, vae, ...). */
@@ -93,7 +93,7 @@ function dispatcherConcurrency(): number {
   return trigger.kind === 'sqs' ? trigger.maxConcurrency : 2;
 }
 
-export const SettingsSchema = z
+const SettingsSchema = z
   .object({
     stackPrefix: str('ComfyServerless').pipe(z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/)),
     authMode: z.enum(['apiKey', 'jwt']).default('apiKey'),

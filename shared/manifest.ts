@@ -80,6 +80,11 @@ export interface FunctionManifest<K extends ConfigKey = ConfigKey> {
   /** Every config variable the function reads (shared/config.ts); it validates these and no other. */
   readonly config: readonly K[];
   readonly resources: readonly ResourceUse[];
+  /**
+   * Packages with native code (e.g. sharp), installed beside the bundle for Lambda's platform.
+   * @default none
+   */
+  readonly nativeModules?: readonly string[];
   /** Values the deployment sets for some of `config` (e.g. the poller's run length). */
   readonly environment?: Readonly<Partial<Record<K, string>>>;
 }

@@ -41,6 +41,7 @@ export const TASK_SUMMARY = [
   'error',
   'outputs',
   'metadata',
+  'outputFormat',
   'template',
   'cancelRequested',
   'enqueuePending',
@@ -49,6 +50,9 @@ export const TASK_SUMMARY = [
   'requeues',
   'missingPolls',
   'copyFailures',
+  'webhook',
+  'deliveries',
+  'progress',
   'version',
 ] as const;
 

@@ -19,6 +19,8 @@ export const manifest = defineFunction({
     'AWS_ENDPOINT_URL_S3',
     'OUTPUT_URL_TTL_SECONDS',
     'TASK_RETENTION_DAYS',
+    'WEBHOOK_QUEUE_URL',
+    'AWS_ENDPOINT_URL_SQS',
     'LOG_LEVEL',
   ],
   resources: [

@@ -2,7 +2,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoUploadStore } from '../../shared/adapters/dynamodb/upload-store.js';
-import { dynamoClientsFor, s3ClientFor } from '../../shared/composition/aws.js';
+import { dynamoClientsFor, s3ClientFor, s3PresignClientFor } from '../../shared/composition/aws.js';
 import { artifactStoreFor } from '../../shared/composition/storage.js';
 import { randomIds } from '../../shared/domain/ids.js';
 import type { ConfigOf } from '../../shared/manifest.js';
@@ -13,9 +13,10 @@ import type { manifest } from './manifest.js';
 
 export function buildDeps(
   config: ConfigOf<typeof manifest>,
-  clients: { doc: DynamoDBDocumentClient; s3: S3Client } = {
+  clients: { doc: DynamoDBDocumentClient; s3: S3Client; s3Presign: S3Client } = {
     doc: dynamoClientsFor(config).doc,
     s3: s3ClientFor(config),
+    s3Presign: s3PresignClientFor(config),
   },
 ): CreateUploadHandlerDeps {
   logger.setLogLevel(config.LOG_LEVEL);
@@ -23,7 +24,7 @@ export function buildDeps(
   return {
     clock,
     ids: randomIds,
-    artifacts: artifactStoreFor(config, clients.s3, clock),
+    artifacts: artifactStoreFor(config, clients.s3, clock, clients.s3Presign),
     uploads: new DynamoUploadStore({ client: clients.doc, tableName: config.TASKS_TABLE_NAME }),
     obs: { logger, metrics },
     uploadMaxBytes: config.UPLOAD_MAX_BYTES,

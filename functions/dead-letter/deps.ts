@@ -1,8 +1,8 @@
 /** The dead-letter consumer's dependencies, built once per container from its own config. */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { dynamoClientsFor, s3ClientFor } from '../../shared/composition/aws.js';
-import { artifactStoreFor, taskRepositoryFor } from '../../shared/composition/storage.js';
+import { dynamoClientsFor, s3ClientFor, sqsClientFor } from '../../shared/composition/aws.js';
+import { artifactStoreFor, writingTaskRepositoryFor } from '../../shared/composition/storage.js';
 import type { ConfigOf } from '../../shared/manifest.js';
 import { logger, metrics } from '../../shared/observability.js';
 import { systemClock } from '../../shared/ports/clock.js';
@@ -20,5 +20,12 @@ export function buildDeps(
   const clock = systemClock;
   // Large workflows live in S3; the repository reads them back when it returns a task.
   const artifacts = artifactStoreFor(config, clients.s3, clock);
-  return { tasks: taskRepositoryFor(config, clients.doc, artifacts, clock), clock, metrics };
+  const tasks = writingTaskRepositoryFor(
+    config,
+    clients.doc,
+    () => sqsClientFor(config),
+    artifacts,
+    clock,
+  );
+  return { tasks, clock, metrics };
 }

@@ -15,6 +15,8 @@ export const manifest = defineFunction({
     'AWS_ENDPOINT_URL_DYNAMODB',
     'AWS_ENDPOINT_URL_S3',
     'TASK_RETENTION_DAYS',
+    'WEBHOOK_QUEUE_URL',
+    'AWS_ENDPOINT_URL_SQS',
     'LOG_LEVEL',
   ],
   resources: [

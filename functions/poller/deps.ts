@@ -7,14 +7,17 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { comfyClientFor } from '../../shared/adapters/comfyui/from-config.js';
+import { DynamoFleetRegistry } from '../../shared/adapters/dynamodb/fleet-registry.js';
 import { DynamoPollerLease } from '../../shared/adapters/dynamodb/poller-lease.js';
 import { S3NodeCatalogStore } from '../../shared/adapters/s3/node-catalog-store.js';
+import { SharpImageConverter } from '../../shared/adapters/sharp/image-converter.js';
 import { dynamoClientsFor, s3ClientFor, sqsClientFor } from '../../shared/composition/aws.js';
 import {
   artifactStoreFor,
   taskQueueFor,
-  taskRepositoryFor,
+  writingTaskRepositoryFor,
 } from '../../shared/composition/storage.js';
+import { registryView } from '../../shared/fleet/registry-view.js';
 import { createLimiter } from '../../shared/limiter.js';
 import type { ConfigOf } from '../../shared/manifest.js';
 import { logger, metrics } from '../../shared/observability.js';
@@ -54,16 +57,26 @@ export function buildDeps(
   const clock = systemClock;
   const artifacts = artifactStoreFor(config, clients.s3, clock);
   const comfyFor = comfyClientsFor(config);
+  // With a GPU fleet, the servers come from the registry (read once per few seconds).
+  const fleet =
+    config.COMFYUI_SERVERS === 'fleet'
+      ? registryView(
+          new DynamoFleetRegistry({ doc: clients.doc, tableName: config.TASKS_TABLE_NAME, clock }),
+          clock,
+          config.FLEET_REGISTRY_CACHE_MS,
+        )
+      : undefined;
   return {
     clock,
     artifacts,
-    tasks: taskRepositoryFor(config, clients.doc, artifacts, clock),
+    tasks: writingTaskRepositoryFor(config, clients.doc, () => clients.sqs, artifacts, clock),
     queue: taskQueueFor(config, clients.sqs),
     lease: new DynamoPollerLease({ doc: clients.doc, tableName: config.TASKS_TABLE_NAME, clock }),
     comfyFor,
+    ...(fleet ? { serverGone: (url: string) => fleet.isGone(url) } : {}),
     publishCatalog: catalogPublisher(
       {
-        servers: config.COMFYUI_URLS,
+        servers: fleet ? () => fleet.ready() : config.COMFYUI_URLS,
         comfyFor,
         store: new S3NodeCatalogStore({ client: clients.s3, bucket: config.OUTPUTS_BUCKET_NAME }),
         clock,
@@ -71,6 +84,7 @@ export function buildDeps(
       config.CATALOG_REFRESH_SECONDS * 1000,
     ),
     limiter: createLimiter(config.POLLER_COPY_CONCURRENCY),
+    converter: new SharpImageConverter(),
     settings: pollSettings(config),
     loop: loopSettings(config),
     metrics,

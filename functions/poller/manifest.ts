@@ -14,6 +14,8 @@ export const manifest = defineFunction({
   timeoutSeconds: 90,
   // More memory is more CPU and network for streaming outputs from ComfyUI to S3.
   memoryMb: 1024,
+  // sharp converts outputs to the format a task asks for (webp, jpeg, png).
+  nativeModules: ['sharp'],
   vpc: true,
   config: [
     'TASKS_TABLE_NAME',
@@ -24,6 +26,8 @@ export const manifest = defineFunction({
     'AWS_ENDPOINT_URL_SQS',
     'AWS_ENDPOINT_URL_S3',
     'COMFYUI_URLS',
+    'COMFYUI_SERVERS',
+    'FLEET_REGISTRY_CACHE_MS',
     'COMFYUI_CONNECTIONS',
     'COMFYUI_CONNECT_TIMEOUT_MS',
     'COMFYUI_HEADERS_TIMEOUT_MS',
@@ -45,6 +49,7 @@ export const manifest = defineFunction({
     'OUTPUT_COPY_RETRY_BASE_MS',
     'CATALOG_REFRESH_SECONDS',
     'TASK_RETENTION_DAYS',
+    'WEBHOOK_QUEUE_URL',
     'LOG_LEVEL',
   ],
   environment: { POLLER_RUN_MS: '55000' },

@@ -5,7 +5,9 @@ export const manifest = defineFunction({
   name: 'status',
   description: 'GET /v1/tasks/{taskId}',
   trigger: { kind: 'http', routes: ['getTask'] },
-  timeoutSeconds: 10,
+  // Long polling (GET /v1/tasks/{id}?wait=20) plus reading and presigning, inside API Gateway's
+  // 30 s integration limit.
+  timeoutSeconds: 28,
   memoryMb: 512,
   vpc: false,
   config: [
@@ -15,6 +17,7 @@ export const manifest = defineFunction({
     'AWS_ENDPOINT_URL_DYNAMODB',
     'AWS_ENDPOINT_URL_S3',
     'OUTPUT_URL_TTL_SECONDS',
+    'LONG_POLL_INTERVAL_MS',
     'LOG_LEVEL',
   ],
   resources: [

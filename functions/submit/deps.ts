@@ -1,4 +1,8 @@
-/** The submit function's dependencies, built once per container from its own config. */
+/**
+ * The submit function's dependencies, built once per container from its own config. Its writes raise
+ * webhook events when WEBHOOK_QUEUE_URL is set; taking webhook registrations (their signing secrets
+ * live in the API keys table) is not deployed yet, so submits with a webhook are refused.
+ */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -8,7 +12,7 @@ import { catalogSourceFor } from '../../shared/composition/catalog.js';
 import {
   artifactStoreFor,
   taskQueueFor,
-  taskRepositoryFor,
+  writingTaskRepositoryFor,
 } from '../../shared/composition/storage.js';
 import { randomIds } from '../../shared/domain/ids.js';
 import type { ConfigOf } from '../../shared/manifest.js';
@@ -34,7 +38,7 @@ export function buildDeps(
     clock,
     ids: randomIds,
     artifacts,
-    tasks: taskRepositoryFor(config, clients.doc, artifacts, clock),
+    tasks: writingTaskRepositoryFor(config, clients.doc, () => clients.sqs, artifacts, clock),
     queue: taskQueueFor(config, clients.sqs),
     uploads: new DynamoUploadStore({ client: clients.doc, tableName: config.TASKS_TABLE_NAME }),
     templates: loadTemplateCatalog(config.TEMPLATES_DIR),

@@ -31,6 +31,7 @@ export const manifest = defineFunction({
     'WORKFLOW_MAX_FRAMES',
     'WORKFLOW_MAX_UPSCALE',
     'CATALOG_CACHE_SECONDS',
+    'WEBHOOK_QUEUE_URL',
     'LOG_LEVEL',
   ],
   resources: [

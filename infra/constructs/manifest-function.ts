@@ -103,6 +103,7 @@ export function createManifestFunction(
         }
       : {}),
     reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+    ...(manifest.nativeModules ? { nativeModules: manifest.nativeModules } : {}),
   });
   grantResources(created.fn, manifest, resources);
   return created;

@@ -26,7 +26,7 @@ import { Construct } from 'constructs';
 import type { BoundRoute } from '../../functions/manifests.js';
 import { API_CORS, API_THROTTLE, JWT_IDENTITY_SOURCE } from '../../shared/http/routes.js';
 
-export type TaskApiAuth =
+type TaskApiAuth =
   | {
       readonly mode: 'apiKey';
       /** functions/authorizer: payload 2.0, simple responses, context `{ owner }`. */

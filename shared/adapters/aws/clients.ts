@@ -11,7 +11,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDynamoClients } from './dynamodb-clients.js';
 import { notifyAwsClients } from './observers.js';
-import { createS3Client } from './s3-client.js';
+import { createS3Client, createS3PresignClient } from './s3-client.js';
 import { createSqsClient } from './sqs-client.js';
 
 export { observeAwsClients } from './observers.js';
@@ -28,6 +28,8 @@ export interface AwsClients {
   doc: DynamoDBDocumentClient;
   sqs: SQSClient;
   s3: S3Client;
+  /** S3 for presigning only (see createS3PresignClient). */
+  s3Presign: S3Client;
 }
 
 export function createAwsClients(cfg: AwsClientConfig): AwsClients {
@@ -35,6 +37,7 @@ export function createAwsClients(cfg: AwsClientConfig): AwsClients {
     ...createDynamoClients(cfg, { observe: false }),
     sqs: createSqsClient(cfg, { observe: false }),
     s3: createS3Client(cfg, { observe: false }),
+    s3Presign: createS3PresignClient(cfg),
   };
   notifyAwsClients(clients);
   return clients;

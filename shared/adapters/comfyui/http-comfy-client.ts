@@ -1,5 +1,6 @@
 /**
- * HttpComfyClient: the ComfyClient port over HTTP with undici (comfyui-api.md is the ground truth).
+ * HttpComfyClient: the ComfyClient port over HTTP with undici, checked against a real ComfyUI by the
+ * contract suites (docs/comfyui-contract.md).
  * The dispatcher (a Pool from `createComfyConnectionPool`) is passed in; the global dispatcher is never used.
  * GETs retry with backoff and jitter on ComfyUnavailableError; POSTs are never retried.
  */

@@ -57,6 +57,41 @@ describe('POST /v1/tasks', () => {
     expect(task?.workflow['3']?.inputs.seed).toBe(3);
   });
 
+  it('stores the output format asked for, and refuses a bad one or one for a video workflow', async () => {
+    const { deps, submit } = setup();
+    const ok = await submit({
+      template: 'txt2img',
+      params: { prompt: 'x' },
+      output: { format: 'webp', quality: 70 },
+    });
+    expect(ok.statusCode).toBe(202);
+    expect(deps.tasks.all()[0]?.outputFormat).toEqual({ format: 'webp', quality: 70 });
+
+    const bad = await submit({
+      template: 'txt2img',
+      params: { prompt: 'x' },
+      output: { format: 'gif' },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.stringify(bodyOf(bad))).toContain('output');
+    const badQuality = await submit({
+      workflow: tinyWorkflow(),
+      output: { format: 'jpeg', quality: 0 },
+    });
+    expect(badQuality.statusCode).toBe(400);
+
+    const video = {
+      ...tinyWorkflow(),
+      '90': { class_type: 'SaveWEBM', inputs: { images: ['1', 0], filename_prefix: 'clip' } },
+    };
+    const refused = await submit({ workflow: video, output: { format: 'webp' } });
+    expect(refused.statusCode).toBe(400);
+    const error = (bodyOf(refused) as { error: { code: string; message: string } }).error;
+    expect(error.code).toBe('OUTPUT_FORMAT_NOT_APPLICABLE');
+    expect(error.message).toContain('90 (SaveWEBM) saves video');
+    expect(deps.tasks.all()).toHaveLength(1);
+  });
+
   it('takes the owner from a JWT subject as well', async () => {
     const { deps } = setup();
     const handler = createHandler(deps);
@@ -188,5 +223,53 @@ describe('POST /v1/tasks', () => {
       expect(bodyOf(third).error.code).toBe('TOO_MANY_ACTIVE_TASKS');
       expect(deps.queue.sent).toHaveLength(1);
     });
+  });
+});
+
+describe('POST /v1/tasks, hostile shapes', () => {
+  it('refuses a body nested 200,000 levels deep with 400 BODY_TOO_DEEP, not 500', async () => {
+    // Prepare
+    const { deps, submit } = setup();
+    const deep = `{"workflow":${'['.repeat(200_000)}${']'.repeat(200_000)}}`;
+    // Act
+    const res = await submit(deep);
+    // Assess
+    expect(res.statusCode).toBe(400);
+    expect(bodyOf(res).error).toMatchObject({ code: 'BODY_TOO_DEEP', details: { limit: 64 } });
+    nothingWritten(deps);
+  });
+
+  it('ignores brackets inside strings when measuring depth', async () => {
+    // Prepare
+    const { submit } = setup();
+    const wf = tinyWorkflow();
+    (wf['2'] as { inputs: Record<string, unknown> }).inputs.filename_prefix = `x${'['.repeat(100)}`;
+    // Act
+    const res = await submit({ workflow: wf });
+    // Assess
+    expect(res.statusCode).toBe(202);
+  });
+
+  it('applies the owner limits the API key authorizer passes in its context', async () => {
+    // Prepare
+    const { submit } = setup();
+    const wf = tinyWorkflow();
+    const event = (limits: string) => {
+      const e = apiEvent({ method: 'POST', path: '/v1/tasks', body: { workflow: wf } });
+      (e.requestContext as unknown as { authorizer: unknown }).authorizer = {
+        lambda: { owner: 'alice', limits },
+      };
+      return e;
+    };
+    const handler = createHandler(apiTestDeps());
+    // Act
+    const tight = await handler(event('{"pixels":100}'), lambdaContext());
+    const garbled = await handler(event('{"pixels":"x"'), lambdaContext());
+    const normal = await submit({ workflow: wf });
+    // Assess
+    expect(tight.statusCode).toBe(400);
+    expect(bodyOf(tight).error.details).toMatchObject({ limit: 'pixels', max: 100, value: 4096 });
+    expect(garbled.statusCode).toBe(202);
+    expect(normal.statusCode).toBe(202);
   });
 });
