@@ -3,6 +3,8 @@
  * failed, and its outputs as presigned S3 GET links valid for `outputUrlTtlSeconds`. Its type is the
  * one the API documents (`TaskView` in http/schemas.ts).
  */
+
+import { tenantSafeError } from '../domain/tenant-safe-error.js';
 import type { TaskView } from '../http/schemas.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { TaskSummary } from '../ports/task-repository.js';
@@ -63,7 +65,9 @@ export async function toTaskView(
   return view;
 }
 
-function errorView(e: NonNullable<TaskSummary['error']>): NonNullable<TaskView['error']> {
+/** The owner sees the error without host paths or server file lists (tenant-safe-error.ts). */
+function errorView(error: NonNullable<TaskSummary['error']>): NonNullable<TaskView['error']> {
+  const e = tenantSafeError(error);
   const out: NonNullable<TaskView['error']> = { code: e.code, message: e.message };
   if (e.nodeId) out.nodeId = e.nodeId;
   if (e.nodeType) out.nodeType = e.nodeType;

@@ -45,7 +45,7 @@ export interface LocalRuntime {
   /** The API key is the previous start's (still valid in the persisted keys table). */
   keptKey?: boolean;
   authMode: 'apiKey' | 'jwt';
-  /** Functions that were not found on this branch. */
+  /** Functions whose folder under functions/ was not found. */
   missing: string[];
   restored?: { objects: number; messages: number };
   stop(): Promise<void>;

@@ -1,7 +1,7 @@
 /**
  * What runs the functions once the resources exist: the local API (with its authorizer), the SQS
  * event source mappings of the dispatcher and the dead-letter consumer, and the poller's schedule,
- * each with the deployed settings (runtime/functions.ts). A function not on the branch yet is
+ * each with the deployed settings (runtime/functions.ts). A function whose folder is missing is
  * simply not wired. Errors of invocations cut short by a stop are not reported.
  */
 import type { AwsClients } from '../../../shared/adapters/aws/clients.js';
@@ -25,7 +25,7 @@ import type { StaticSite } from '../web-demo.js';
 import type { StartOptions } from './options.js';
 
 /** The owner of the key `npm start` creates: the same on every start, so --persist keeps your tasks. */
-export const LOCAL_OWNER = 'local-dev';
+const LOCAL_OWNER = 'local-dev';
 
 export interface Log {
   info(line: string): void;

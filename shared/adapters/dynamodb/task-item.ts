@@ -26,7 +26,7 @@ export const idempotencyPk = (owner: string, key: string) =>
   `IDEM#${encodeURIComponent(owner)}#${encodeURIComponent(key)}`;
 /** Partition value of the sparse atComfy index (one partition: the poller reads it whole). */
 export const AT_COMFY_PARTITION = 'AT_COMFY';
-export const ownerStatusKey = (owner: string, status: TaskStatus) => `${owner}#${status}`;
+const ownerStatusKey = (owner: string, status: TaskStatus) => `${owner}#${status}`;
 
 /**
  * Fields only `get` returns: the lists never need them. The webhook deliveries and the live progress

@@ -1,5 +1,5 @@
 /**
- * The issue's end-to-end check: the local runtime started exactly as `npm start` starts it, then
+ * The end-to-end check: the local runtime started exactly as `npm start` starts it, then
  * driven over HTTP only (the API, the presigned S3 links, and the stand-in's control API to know
  * what ComfyUI wrote). Short poll intervals come from the environment, as a developer would set them.
  */
