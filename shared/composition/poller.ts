@@ -9,6 +9,7 @@ import { WebSocketComfyEvents } from '../adapters/comfyui/ws-event-source.js';
 import { DynamoFleetRegistry } from '../adapters/dynamodb/fleet-registry.js';
 import { DynamoPollerLease } from '../adapters/dynamodb/poller-lease.js';
 import { S3NodeCatalogStore } from '../adapters/s3/node-catalog-store.js';
+import { SharpImageConverter } from '../adapters/sharp/image-converter.js';
 import { SqsWebhookQueue } from '../adapters/sqs/webhook-queue.js';
 import type { Config } from '../config.js';
 import { registryView } from '../fleet/registry-view.js';
@@ -100,6 +101,7 @@ export function buildPollerDeps(config: Config, clients: AwsClients = awsClients
       ? { watch: () => progressSessionFor(config, clients, repository, clock) }
       : {}),
     limiter: createLimiter(config.POLLER_COPY_CONCURRENCY),
+    converter: new SharpImageConverter(),
     settings: pollSettings(config),
     loop: loopSettings(config),
     metrics,
