@@ -89,6 +89,12 @@ export const ConfigSchema = z.object({
   WORKFLOW_MAX_UPSCALE: z.coerce.number().positive().default(DEFAULT_RESOURCE_LIMITS.upscale),
   /** Days a finished task is kept before DynamoDB TTL removes it. */
   TASK_RETENTION_DAYS: int(30, 1),
+  /**
+   * Fair use: most prompts of one owner at ComfyUI at once, over all servers; the owner's other
+   * tasks wait in the dispatch queue, so their backlog never stands in front of other owners'.
+   * Below MAX_IN_FLIGHT (e.g. 1 with the default 2) a slot of every server stays open to others.
+   */
+  MAX_AT_COMFY_PER_OWNER: int(2, 1),
   /** Most tasks queued or running at each ComfyUI server. */
   MAX_IN_FLIGHT: int(2, 1),
   /** Sent as ComfyUI's client_id with every prompt. */
@@ -153,6 +159,34 @@ export const ConfigSchema = z.object({
   RUN_TIMEOUT_SECONDS: int(1800, 1),
   QUEUE_TIMEOUT_SECONDS: int(3600, 1),
   TEMPLATES_DIR: z.string().optional(),
+  /**
+   * Where the ComfyUI servers come from: `fixed` is COMFYUI_URLS; `fleet` is the fleet registry (the
+   * GPU fleet's servers in the tasks table), with COMFYUI_URLS ignored.
+   */
+  COMFYUI_SERVERS: z.enum(['fixed', 'fleet']).default('fixed'),
+  /** How long the dispatcher and the poller trust one reading of the fleet registry. */
+  FLEET_REGISTRY_CACHE_MS: int(5000, 0),
+  /** With a fleet: longest a task waits for a GPU to start before it fails NO_GPU_CAPACITY. */
+  FLEET_CAPACITY_WAIT_SECONDS: int(900, 1),
+  /** The fleet controller function the dispatcher starts when a task finds no GPU up (deployed only). */
+  FLEET_CONTROLLER_FUNCTION_NAME: z.string().min(1).optional(),
+  /** The controller's sizing: GPUs from min to max, prompts one GPU is expected to hold. */
+  FLEET_MIN_GPUS: int(0, 0),
+  FLEET_MAX_GPUS: int(2, 1),
+  FLEET_PROMPTS_PER_GPU: int(4, 1),
+  /** A GPU with no prompts for this long is stopped (down to FLEET_MIN_GPUS). */
+  FLEET_IDLE_SECONDS: int(600, 0),
+  /** A GPU still not answering this long after launch is replaced. */
+  FLEET_BOOT_TIMEOUT_SECONDS: int(1800, 60),
+  /** Expected launch-to-ready time and prompt run time: a start a short backlog would not fill is skipped. */
+  FLEET_START_SECONDS: int(120, 0),
+  FLEET_PROMPT_SECONDS: int(20, 1),
+  /** The Auto Scaling group of the GPUs and its drain lifecycle hook (deployed only). */
+  FLEET_GROUP_NAME: z.string().min(1).optional(),
+  FLEET_DRAIN_HOOK_NAME: z.string().min(1).default('comfy-serverless-drain'),
+  /** One controller invocation ticks every FLEET_TICK_MS for FLEET_CONTROLLER_RUN_MS (then the schedule starts the next). */
+  FLEET_TICK_MS: int(10_000, 100),
+  FLEET_CONTROLLER_RUN_MS: int(50_000, 0),
   /** How often the poller re-reads each server's node catalogue (/object_info, /models). */
   CATALOG_REFRESH_SECONDS: int(300, 1),
   /** How long an API function trusts the node catalogue it read. */

@@ -8,6 +8,7 @@
 
 import { type BackoffPolicy, deferralDelaySeconds } from '../dispatch/backoff.js';
 import type { ComfySlots, Reservation } from '../dispatch/comfy-slots.js';
+import { OWNER_TAG_KEY, ownerTag } from '../dispatch/owner-tag.js';
 import { stageUploads } from '../dispatch/stage-uploads.js';
 import { prefixOutputs } from '../dispatch/workflow.js';
 import {
@@ -53,6 +54,11 @@ export interface DispatchSettings {
   capacityWaitSeconds?: number;
   /** How long a task waiting for a GPU sleeps between looks. @default 10 */
   capacityPollSeconds?: number;
+  /**
+   * Fair use: most prompts of one owner at ComfyUI at once (all servers); a task of an owner at the
+   * cap is deferred like one that found every server full. Unset: no cap.
+   */
+  maxAtComfyPerOwner?: number;
 }
 
 export interface DispatchDeps {
@@ -118,6 +124,11 @@ export async function dispatchTask(
       const number = found.result.state === 'finished' ? undefined : found.result.number;
       return await record(deps, task, found.client, number, 'found', ctx);
     }
+    const cap = deps.settings.maxAtComfyPerOwner;
+    const tag = ownerTag(task.owner);
+    if (cap !== undefined && !(await deps.slots.admitOwner(reservation as Reservation, tag, cap))) {
+      return await defer(deps, message, ctx, 'owner');
+    }
     const claim = await claimTask(deps, task, message, ctx);
     if (claim) return claim;
     claimed = task;
@@ -129,6 +140,7 @@ export async function dispatchTask(
         promptId: taskId,
         workflow: workflow.workflow,
         clientId: deps.settings.clientId,
+        extraData: { [OWNER_TAG_KEY]: tag },
       });
     } catch (err) {
       if (err instanceof ComfyRejectedError) return await reject(deps, task, err, ctx);
@@ -221,6 +233,7 @@ async function defer(
   deps: DispatchDeps,
   message: DispatchMessage,
   ctx: DispatchContext,
+  why: 'full' | 'owner' = 'full',
 ): Promise<DispatchOutcome> {
   const deferrals = (message.deferrals ?? 0) + 1;
   if (deferrals % deps.settings.recheckEvery === 0) {
@@ -230,7 +243,10 @@ async function defer(
     if (waitedMs > deps.settings.queueTimeoutSeconds * 1000) {
       return failQueuedTask(deps, task.taskId, ctx.log, {
         code: 'QUEUE_TIMEOUT',
-        message: `No ComfyUI server had room for the task within ${deps.settings.queueTimeoutSeconds} s.`,
+        message:
+          why === 'owner'
+            ? `The task waited ${deps.settings.queueTimeoutSeconds} s behind the owner's other tasks at ComfyUI (at most ${deps.settings.maxAtComfyPerOwner} at once).`
+            : `No ComfyUI server had room for the task within ${deps.settings.queueTimeoutSeconds} s.`,
       });
     }
   }
@@ -239,7 +255,12 @@ async function defer(
     deferrals - 1,
     deps.random ?? Math.random,
   );
-  ctx.log.info('every comfyui server is full, dispatch deferred', { deferrals, delaySeconds });
+  ctx.log.info(
+    why === 'owner'
+      ? "the owner's fair share of comfyui is in use, dispatch deferred"
+      : 'every comfyui server is full, dispatch deferred',
+    { deferrals, delaySeconds },
+  );
   return { kind: 'deferred', message: { taskId: message.taskId, deferrals }, delaySeconds };
 }
 

@@ -4,6 +4,7 @@
  * we read are checked.
  */
 import * as z from 'zod';
+import { OWNER_TAG_KEY } from '../../dispatch/owner-tag.js';
 
 /** `[event, data]` pairs in `status.messages`. */
 const StatusMessage = z.tuple([z.string(), z.record(z.string(), z.unknown())]);
@@ -31,12 +32,16 @@ const QueueItem = z
   .array(z.unknown())
   .min(2)
   .transform((a, ctx) => {
-    const [number, promptId] = a;
+    const [number, promptId, , extraData] = a;
     if (typeof number !== 'number' || typeof promptId !== 'string') {
       ctx.addIssue({ code: 'custom', message: 'queue item must start with [number, prompt_id]' });
       return z.NEVER;
     }
-    return { number, promptId };
+    const tag =
+      typeof extraData === 'object' && extraData !== null
+        ? (extraData as Record<string, unknown>)[OWNER_TAG_KEY]
+        : undefined;
+    return typeof tag === 'string' ? { number, promptId, ownerTag: tag } : { number, promptId };
   });
 export const QueueResponse = z.looseObject({
   queue_running: z.array(QueueItem),
