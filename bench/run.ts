@@ -28,6 +28,12 @@ const METRICS_OF: Record<Group, string[]> = {
   copy: ['copy_1gib_mb_per_s', 'copy_1gib_rss_growth_mb'],
   cold: ['bundle_kb_*', 'cold_import_ms_*'],
   fleet: ['gpu_hours_per_busy_hour'],
+  formats: [
+    'webp_bytes_saved_pct_standin',
+    'webp_added_result_lag_ms_standin',
+    'webp_bytes_saved_pct_real',
+    'webp_added_result_lag_ms_real',
+  ],
 };
 
 /** Calls `onLine` for each complete line of the stream. */

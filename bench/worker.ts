@@ -8,6 +8,7 @@ import { loadavg } from 'node:os';
 import { coldStartFigures } from './figures/cold-start.js';
 import { copyFigures } from './figures/copy.js';
 import { fleetFigures } from './figures/fleet.js';
+import { formatFigures } from './figures/formats.js';
 import { gpuFigures } from './figures/gpu.js';
 import { idleFigures } from './figures/idle.js';
 import { lagFigures } from './figures/lag.js';
@@ -43,6 +44,11 @@ async function main() {
       return;
     case 'fleet':
       emit(await fleetFigures({ seed: 7, log }));
+      return;
+    case 'formats':
+      emit(
+        await formatFigures({ ...(opts.comfyuiUrl ? { comfyuiUrl: opts.comfyuiUrl } : {}), log }),
+      );
       return;
     case 'copy':
       emit(await copyFigures({ bytes: opts.copyMib * 1024 * 1024, log }));
