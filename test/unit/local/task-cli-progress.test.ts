@@ -24,7 +24,13 @@ describe('task CLI --wait progress', () => {
 
   it('writes one line per 10 % when not on a terminal', () => {
     let written = '';
-    const out = { write: (s: string) => ((written += s), true), isTTY: false };
+    const out = {
+      write: (s: string) => {
+        written += s;
+        return true;
+      },
+      isTTY: false,
+    };
     const p = createProgress(out as never);
     for (const f of [0.01, 0.03, 0.05, 0.12, 0.15, 0.19, 0.55]) p.task(running(f));
     expect(written.trim().split('\n')).toEqual([
