@@ -43,6 +43,9 @@ export const TASK_SUMMARY = [
   'requeues',
   'missingPolls',
   'copyFailures',
+  'webhook',
+  'deliveries',
+  'progress',
   'version',
 ] as const;
 

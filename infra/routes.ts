@@ -21,6 +21,12 @@ export const API_ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/v1/uploads', fn: 'create-upload', auth: true },
 ];
 
+/**
+ * The status function's timeout: long polling (GET /v1/tasks/{id}?wait=20) plus reading and
+ * presigning, inside API Gateway's 30 s integration limit.
+ */
+export const STATUS_TIMEOUT_SECONDS = 28;
+
 /** Functions that are not behind a route. */
 export const WORKER_FUNCTIONS = ['authorizer', 'dispatcher', 'dead-letter', 'poller'] as const;
 

@@ -68,9 +68,16 @@ export async function startDynamoLocal(
   const dir = dynamoJarDir();
   const storage = opts.dbPath ? ['-dbPath', opts.dbPath] : ['-inMemory'];
   if (opts.dbPath && !existsSync(opts.dbPath)) mkdirSync(opts.dbPath, { recursive: true });
+  // Started through `sh` with SIGINT ignored (an ignored signal stays ignored across exec, and the
+  // JVM then installs no handler for it): Ctrl-C in a terminal reaches every process of the group,
+  // and a JVM that died at once would fail the invocations still running while `npm start` stops
+  // in order. SIGTERM (stop), SIGKILL (kill, exit hook) and SIGHUP still end it.
   const child = spawn(
-    'java',
+    'sh',
     [
+      '-c',
+      'trap "" INT; exec "$0" "$@"',
+      'java',
       '-Xmx384m',
       // C1 only and the serial GC: the JVM answers in ~2 s instead of ~13 s on a busy 2-core
       // machine (measured); steady-state speed matters little for an emulator.

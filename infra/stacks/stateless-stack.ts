@@ -21,7 +21,7 @@ import { TaskMonitoring } from '../constructs/task-monitoring.js';
 import { TaskPoller } from '../constructs/task-poller.js';
 import { functionEntry } from '../paths.js';
 import { keys } from '../resources.js';
-import { API_ROUTES } from '../routes.js';
+import { API_ROUTES, STATUS_TIMEOUT_SECONDS } from '../routes.js';
 
 export type StatelessAuth =
   | { readonly mode: 'apiKey'; readonly cacheSeconds?: number }
@@ -187,12 +187,13 @@ export class StatelessStack extends Stack {
     );
     this.network.lambdaEndpoint?.connections.allowDefaultPortFrom(comfyClients);
 
-    const fn = (name: string, description: string) => {
+    const fn = (name: string, description: string, timeout?: Duration) => {
       const created = new ServiceFunction(this, pascal(name), {
         entry: entry(name),
         description,
         environment: withQueue,
         logRetention,
+        ...(timeout ? { timeout } : {}),
       });
       this.apiFunctions[name] = created;
       return created.fn;
@@ -205,7 +206,8 @@ export class StatelessStack extends Stack {
     bucket.grantRead(submit, 'uploads/*'); // the referenced upload must exist (HEAD)
     bucket.grantReadWrite(submit, 'workflows/*'); // store, replay, or drop a large workflow
     bucket.grantRead(submit, keys.catalog); // pre-flight validation against the node catalogue
-    const status = fn('status', 'GET /v1/tasks/{taskId}');
+    // Long polling waits up to MAX_WAIT_SECONDS (20 s) inside API Gateway's 30 s integration limit.
+    const status = fn('status', 'GET /v1/tasks/{taskId}', Duration.seconds(STATUS_TIMEOUT_SECONDS));
     tasksTable.grantReadData(status);
     bucket.grantRead(status, 'workflows/*');
     bucket.grantRead(status, 'outputs/*');
@@ -293,7 +295,7 @@ export class StatelessStack extends Stack {
 }
 
 /** The command that creates an API key with scripts/keys.ts. */
-export const createKeyCommand = (table: string, region: string) =>
+const createKeyCommand = (table: string, region: string) =>
   `npm run keys -- create --owner <you> --table ${table} --region ${region}`;
 
 const pascal = (name: string) =>

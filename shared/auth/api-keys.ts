@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ApiKeyRecord, ApiKeyStore } from '../ports/key-store.js';
 
-export const API_KEY_PREFIX = 'csk_';
+const API_KEY_PREFIX = 'csk_';
 /** The header API Gateway reads the key from (lower-cased in payload 2.0 events). */
 export const API_KEY_HEADER = 'x-api-key';
 /** Any csk_ key we ever issued (older or local ones may be shorter than 43 characters). */
@@ -33,15 +33,20 @@ export function generateApiKey(owner: string, createdAt: string, label?: string)
 }
 
 /**
- * The owner of a key, or undefined for a missing, malformed, unknown or revoked key. Malformed keys
- * are rejected without a store read.
+ * The owner of a key (and the owner's own resource limits, as JSON, when set), or undefined for a
+ * missing, malformed, unknown or revoked key. Malformed keys are rejected without a store read.
  */
 export async function authenticateApiKey(
   store: ApiKeyStore,
   key: string | undefined,
-): Promise<{ owner: string; keyId: string } | undefined> {
+): Promise<{ owner: string; keyId: string; limits?: string } | undefined> {
   if (!key || !API_KEY_RE.test(key)) return undefined;
   const record = await store.getByHash(hashApiKey(key));
   if (!record || record.revokedAt) return undefined;
-  return { owner: record.owner, keyId: record.keyId };
+  // Authorizer context values are strings, numbers or booleans: the limits travel as JSON.
+  return {
+    owner: record.owner,
+    keyId: record.keyId,
+    ...(record.limits ? { limits: JSON.stringify(record.limits) } : {}),
+  };
 }

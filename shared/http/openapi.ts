@@ -54,9 +54,10 @@ const ROUTE_DOCS: Record<string, RouteDoc> = {
     errors: [400, 401],
   },
   'GET /v1/tasks/{taskId}': {
-    summary: "A task's status, error and outputs",
+    summary: "A task's status, progress, error and outputs (long polling with `wait`)",
     operationId: 'getTask',
     path: S.TaskPath,
+    query: S.GetTaskQuery,
     ok: { 200: { schema: 'TaskView', description: 'The task' } },
     errors: [400, 401, 404],
   },

@@ -2,7 +2,8 @@
  * ComfyUI as the rest of the product sees it. The one implementation over HTTP lives in
  * `shared/adapters/comfyui/`; it translates transport and HTTP failures into the errors in
  * `shared/adapters/comfyui/errors.ts` (ComfyUnavailableError is retryable, ComfyRejectedError is not).
- * Ground truth for every shape: ../shared/comfyui-api.md.
+ * Every shape is ComfyUI v0.3.64's (server.py, execution.py); responses captured from a real server
+ * are in test/fixtures/comfy/, and the ComfyClient contract (docs/comfyui-contract.md) checks them.
  */
 import type { Readable } from 'node:stream';
 import type { ComfyNodeError } from '../domain/errors.js';
@@ -31,6 +32,8 @@ export interface SubmittedPrompt {
 export interface QueueEntry {
   number: number;
   promptId: string;
+  /** The owner tag the dispatcher put in the prompt's `extra_data` (shared/dispatch/owner-tag.ts). */
+  ownerTag?: string;
 }
 export interface QueueSnapshot {
   /** Sorted by number. */

@@ -25,8 +25,10 @@ export type RemovableField =
   | 'cancelRequested'
   | 'enqueuePending'
   | 'dispatchClaimUntil'
+  | 'waitingForGpuSince'
   | 'copyFailures'
-  | 'error';
+  | 'error'
+  | 'progress';
 
 export interface IdempotencyClaim {
   key: string;
@@ -47,7 +49,10 @@ export interface ListQuery {
  * A task as the list and poller indexes carry it: everything but the workflow (and the idempotency
  * key and dispatch claim). `get` returns the full task.
  */
-export type TaskSummary = Omit<Task, 'workflow' | 'idempotencyKey' | 'dispatchClaimUntil'>;
+export type TaskSummary = Omit<
+  Task,
+  'workflow' | 'idempotencyKey' | 'dispatchClaimUntil' | 'waitingForGpuSince'
+>;
 
 export interface ListPage {
   items: TaskSummary[];

@@ -8,6 +8,7 @@
 
 import { type BackoffPolicy, deferralDelaySeconds } from '../dispatch/backoff.js';
 import type { ComfySlots, Reservation } from '../dispatch/comfy-slots.js';
+import { OWNER_TAG_KEY, ownerTag } from '../dispatch/owner-tag.js';
 import { stageUploads } from '../dispatch/stage-uploads.js';
 import { prefixOutputs } from '../dispatch/workflow.js';
 import {
@@ -26,7 +27,7 @@ import {
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import { type Clock, isoAt } from '../ports/clock.js';
 import type { ComfyClient, SubmittedPrompt } from '../ports/comfy-client.js';
-import type { DispatchMessage } from '../ports/task-queue.js';
+import { type DispatchMessage, MAX_DELAY_SECONDS } from '../ports/task-queue.js';
 import type { TaskRepository } from '../ports/task-repository.js';
 import { collectUploadRefs, replaceUploadRefs } from '../workflow/upload-refs.js';
 import { cancelAtComfy, type DispatchLog, failQueuedTask } from './dispatch-outcomes.js';
@@ -45,6 +46,19 @@ export interface DispatchSettings {
    * live, so only a claim whose holder died can expire under it).
    */
   claimSeconds: number;
+  /**
+   * Servers come and go with the queue (a GPU fleet): when none is up, the task waits for one to
+   * start — deferred as a fresh message, so waiting spends no receive count — and fails
+   * NO_GPU_CAPACITY only after this long. Unset: a fixed list, where no answer is a retryable failure.
+   */
+  capacityWaitSeconds?: number;
+  /** How long a task waiting for a GPU sleeps between looks. @default 10 */
+  capacityPollSeconds?: number;
+  /**
+   * Fair use: most prompts of one owner at ComfyUI at once (all servers); a task of an owner at the
+   * cap is deferred like one that found every server full. Unset: no cap.
+   */
+  maxAtComfyPerOwner?: number;
 }
 
 export interface DispatchDeps {
@@ -71,7 +85,7 @@ export interface DispatchContext {
 export type DispatchOutcome =
   /** `how`: we submitted it, or found it already at ComfyUI (in the queue, or by lookup). */
   | { kind: 'dispatched'; server: string; number?: number; how: 'submitted' | 'found' }
-  | { kind: 'deferred'; message: DispatchMessage; delaySeconds: number }
+  | { kind: 'deferred'; message: DispatchMessage; delaySeconds: number; waitingForGpu?: boolean }
   | { kind: 'dropped'; reason: string }
   | { kind: 'failed'; code: string }
   | { kind: 'cancelled' };
@@ -92,6 +106,7 @@ export async function dispatchTask(
       ctx.holdUntil === undefined ? {} : { waitUntil: ctx.holdUntil },
     );
     if (r === 'unavailable') {
+      if (deps.settings.capacityWaitSeconds !== undefined) return waitForGpu(deps, message, ctx);
       throw new ComfyUnavailableError('No ComfyUI server answered GET /queue.');
     }
     if (r === 'full') return defer(deps, message, ctx);
@@ -109,6 +124,11 @@ export async function dispatchTask(
       const number = found.result.state === 'finished' ? undefined : found.result.number;
       return await record(deps, task, found.client, number, 'found', ctx);
     }
+    const cap = deps.settings.maxAtComfyPerOwner;
+    const tag = ownerTag(task.owner);
+    if (cap !== undefined && !(await deps.slots.admitOwner(reservation as Reservation, tag, cap))) {
+      return await defer(deps, message, ctx, 'owner');
+    }
     const claim = await claimTask(deps, task, message, ctx);
     if (claim) return claim;
     claimed = task;
@@ -120,6 +140,7 @@ export async function dispatchTask(
         promptId: taskId,
         workflow: workflow.workflow,
         clientId: deps.settings.clientId,
+        extraData: { [OWNER_TAG_KEY]: tag },
       });
     } catch (err) {
       if (err instanceof ComfyRejectedError) return await reject(deps, task, err, ctx);
@@ -153,11 +174,66 @@ async function releaseClaim(deps: DispatchDeps, taskId: string, ctx: DispatchCon
   }
 }
 
+/**
+ * No server is up and the fleet can start one: the task stays `queued`, marked as waiting for a GPU
+ * (one write, on the first wait), and comes back as a fresh message until one answers or the wait
+ * limit passes.
+ */
+async function waitForGpu(
+  deps: DispatchDeps,
+  message: DispatchMessage,
+  ctx: DispatchContext,
+): Promise<DispatchOutcome> {
+  const now = deps.clock.now();
+  const since = message.waitingSince ?? now;
+  const limitSeconds = deps.settings.capacityWaitSeconds ?? 0;
+  const deferrals = (message.deferrals ?? 0) + 1;
+  // Read the task on the first wait, every `recheckEvery` waits (a cancelled one stops), and at the limit.
+  if (
+    message.waitingSince === undefined ||
+    deferrals % deps.settings.recheckEvery === 0 ||
+    now - since > limitSeconds * 1000
+  ) {
+    const task = await deps.tasks.get(message.taskId);
+    if (task?.status !== 'queued') return drop(deps, message.taskId, task, ctx);
+    if (now - since > limitSeconds * 1000) {
+      return failQueuedTask(deps, task.taskId, ctx.log, {
+        code: 'NO_GPU_CAPACITY',
+        message: `No GPU became available within ${limitSeconds} s.`,
+        details: { waitedSeconds: Math.round((now - since) / 1000) },
+      });
+    }
+    if (!task.waitingForGpuSince) {
+      await deps.tasks
+        .update(
+          task.taskId,
+          { status: 'queued' },
+          { waitingForGpuSince: new Date(since).toISOString() },
+        )
+        .catch((err: unknown) => {
+          if (!(err instanceof TaskStateConflictError)) throw err;
+        });
+    }
+  }
+  const delaySeconds = deps.settings.capacityPollSeconds ?? 10;
+  ctx.log.info('no comfyui server is up: waiting for a gpu to start', {
+    waitingSeconds: Math.round((now - since) / 1000),
+    delaySeconds,
+  });
+  return {
+    kind: 'deferred',
+    message: { taskId: message.taskId, deferrals, waitingSince: since },
+    delaySeconds,
+    waitingForGpu: true,
+  };
+}
+
 /** Every server is full: come back later, as a fresh message that costs no receive attempt. */
 async function defer(
   deps: DispatchDeps,
   message: DispatchMessage,
   ctx: DispatchContext,
+  why: 'full' | 'owner' = 'full',
 ): Promise<DispatchOutcome> {
   const deferrals = (message.deferrals ?? 0) + 1;
   if (deferrals % deps.settings.recheckEvery === 0) {
@@ -167,7 +243,10 @@ async function defer(
     if (waitedMs > deps.settings.queueTimeoutSeconds * 1000) {
       return failQueuedTask(deps, task.taskId, ctx.log, {
         code: 'QUEUE_TIMEOUT',
-        message: `No ComfyUI server had room for the task within ${deps.settings.queueTimeoutSeconds} s.`,
+        message:
+          why === 'owner'
+            ? `The task waited ${deps.settings.queueTimeoutSeconds} s behind the owner's other tasks at ComfyUI (at most ${deps.settings.maxAtComfyPerOwner} at once).`
+            : `No ComfyUI server had room for the task within ${deps.settings.queueTimeoutSeconds} s.`,
       });
     }
   }
@@ -176,7 +255,12 @@ async function defer(
     deferrals - 1,
     deps.random ?? Math.random,
   );
-  ctx.log.info('every comfyui server is full, dispatch deferred', { deferrals, delaySeconds });
+  ctx.log.info(
+    why === 'owner'
+      ? "the owner's fair share of comfyui is in use, dispatch deferred"
+      : 'every comfyui server is full, dispatch deferred',
+    { deferrals, delaySeconds },
+  );
   return { kind: 'deferred', message: { taskId: message.taskId, deferrals }, delaySeconds };
 }
 
@@ -209,7 +293,7 @@ async function claimTask(
     }
   }
   const waitMs = heldUntil > now ? heldUntil - now : claimMs;
-  const delaySeconds = Math.min(900, Math.ceil(waitMs / 1000) + 1);
+  const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.ceil(waitMs / 1000) + 1);
   ctx.log.info('another dispatcher holds the task, dispatch deferred', { delaySeconds });
   return {
     kind: 'deferred',
@@ -338,8 +422,23 @@ async function record(
         missingPolls: 0,
       },
       number === undefined
-        ? ['comfyNumber', 'queuePosition', 'startedAt', 'finishedAt', 'error', 'dispatchClaimUntil']
-        : ['queuePosition', 'startedAt', 'finishedAt', 'error', 'dispatchClaimUntil'],
+        ? [
+            'comfyNumber',
+            'queuePosition',
+            'startedAt',
+            'finishedAt',
+            'error',
+            'dispatchClaimUntil',
+            'waitingForGpuSince',
+          ]
+        : [
+            'queuePosition',
+            'startedAt',
+            'finishedAt',
+            'error',
+            'dispatchClaimUntil',
+            'waitingForGpuSince',
+          ],
     );
   } catch (err) {
     if (!(err instanceof TaskStateConflictError)) throw err;

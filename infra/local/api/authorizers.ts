@@ -5,7 +5,7 @@
  *   is 500, and the returned `context` reaches the route as `requestContext.authorizer.lambda`;
  *   results are cached per identity for the configured TTL (0 = no cache);
  * - a JWT authorizer: a bearer token verified by the API's verifier (issuer's JWKS, `iss`, `aud`,
- *   `exp`/`nbf`), 401 otherwise, claims passed as `requestContext.authorizer.jwt.claims` (values
+ *   `kid`, `exp`, `nbf`, `iat` with a small clock skew), 401 otherwise, claims passed as `requestContext.authorizer.jwt.claims` (values
  *   as strings, like API Gateway). Unlike API Gateway, a token whose audience is only in
  *   `client_id` (Cognito access tokens) is refused: the verifier checks `aud`.
  */
@@ -16,7 +16,7 @@ import { invokeFunction, type LocalFunction } from '../runtime/invoke.js';
 import { type ApiContext, buildAuthorizerEvent, identityValue } from './http-api-event.js';
 import { GATEWAY_ERRORS, type HttpResponse } from './http-api-result.js';
 
-export type Authorization =
+type Authorization =
   | { allowed: true; authorizer: Record<string, unknown> }
   | { allowed: false; response: HttpResponse; reason: string };
 
@@ -72,7 +72,7 @@ export function lambdaAuthorizer(opts: {
 }
 
 /** API Gateway passes JWT claims as strings; arrays become `[a b c]`. */
-export function stringifyClaims(payload: JWTPayload): Record<string, string> {
+function stringifyClaims(payload: JWTPayload): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(payload)) {
     out[k] = Array.isArray(v)

@@ -1,5 +1,5 @@
 /**
- * A ComfyUI stand-in: the same HTTP API and shapes as ComfyUI v0.3.64 (../shared/comfyui-api.md), one
+ * A ComfyUI stand-in: the same HTTP API and shapes as ComfyUI v0.3.64 (docs/comfyui-standin.md), one
  * worker, in-memory queue and history, real PNG files, controllable for tests and benchmarks.
  *
  * @example
@@ -61,7 +61,7 @@ export interface ComfyStandIn {
   stop(): Promise<void>;
 }
 
-export const DEFAULT_CHECKPOINTS = [
+const DEFAULT_CHECKPOINTS = [
   'v1-5-pruned-emaonly.safetensors',
   'v1-5-pruned-emaonly-fp16.safetensors',
   'random_sd15_small.safetensors',
@@ -114,7 +114,5 @@ export async function startComfyStandIn(options: StandInOptions = {}): Promise<C
   };
 }
 
-export type { StandInControl, StandInState } from './control.js';
-export type { RunRecord, RunRecordFile } from './core.js';
-export type { FailRule } from './execute.js';
-export type { FaultRule } from './faults.js';
+export type { StandInControl } from './control.js';
+export type { RunRecord } from './core.js';

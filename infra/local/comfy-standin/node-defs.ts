@@ -1,12 +1,12 @@
 /**
  * The node classes the stand-in knows, as `/object_info` describes them. The definitions are copied
- * from a real ComfyUI v0.3.64 (`object-info.json`, a subset of ../shared/comfyui-captures/object_info.json);
+ * from a real ComfyUI v0.3.64 (`object-info.json`, a subset of its `/object_info` response);
  * the combo lists that depend on files (checkpoints, input images) are filled in when asked.
  * `StandInLargeOutput` is ours: an output node that "writes" a large file generated on the fly.
  */
 import { readFileSync } from 'node:fs';
 
-export type InputSpec = [unknown, Record<string, unknown>?] | [unknown];
+type InputSpec = [unknown, Record<string, unknown>?] | [unknown];
 export interface NodeDef {
   input: {
     required?: Record<string, InputSpec>;
@@ -66,5 +66,3 @@ export function nodeDefs(files: {
   if (image) image[0] = [...files.inputs];
   return defs;
 }
-
-export const KNOWN_CLASSES = Object.keys(BASE);

@@ -14,7 +14,7 @@ import type { AnyHandler, LocalFunction } from './invoke.js';
 export const FUNCTION_TIMEOUT_MS: Readonly<Record<string, number>> = {
   authorizer: 10_000,
   submit: 10_000,
-  status: 10_000,
+  status: 28_000,
   list: 10_000,
   cancel: 10_000,
   templates: 10_000,
@@ -34,10 +34,9 @@ export const EVENT_SOURCES = {
 /** The poller's EventBridge rate as deployed (infra/constructs/task-poller.ts). */
 export const POLLER_RATE_MS = 60_000;
 
-export const functionEntry = (root: string, name: string) =>
-  join(root, 'functions', name, 'index.ts');
+const functionEntry = (root: string, name: string) => join(root, 'functions', name, 'index.ts');
 
-/** The function, or undefined when its folder does not exist (yet) on this branch. */
+/** The function, or undefined when its folder does not exist. */
 export async function loadFunction(
   root: string,
   name: string,

@@ -2,7 +2,7 @@
  * Starts everything `npm start` runs, in order, and stops it all again (in reverse) on `stop()`.
  * The function modules are imported only after their environment is set, as in a Lambda cold start.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAwsClients } from '../../../shared/adapters/aws/clients.js';
 import { loadConfig } from '../../../shared/config.js';
@@ -42,8 +42,10 @@ export interface LocalRuntime {
   s3SqsEndpoint: string;
   names: LocalResourceNames;
   apiKey?: string;
+  /** The API key is the previous start's (still valid in the persisted keys table). */
+  keptKey?: boolean;
   authMode: 'apiKey' | 'jwt';
-  /** Functions that were not found on this branch. */
+  /** Functions whose folder under functions/ was not found. */
   missing: string[];
   restored?: { objects: number; messages: number };
   stop(): Promise<void>;
@@ -52,6 +54,11 @@ export interface LocalRuntime {
 const ALL_FUNCTIONS = [
   ...new Set([...API_ROUTES.map((r) => r.fn), 'authorizer', 'dispatcher', 'dead-letter', 'poller']),
 ];
+/** The key the previous start wrote (start.ts writes `api-key` in the state folder). */
+function previousKey(stateDir: string): { previousKey?: string } {
+  const file = join(stateDir, 'api-key');
+  return existsSync(file) ? { previousKey: readFileSync(file, 'utf8').trim() } : {};
+}
 const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export async function startLocalRuntime(
@@ -193,13 +200,14 @@ export async function startLocalRuntime(
     }
     lap('dynamodb');
 
-    const { authorizer, apiKey } = await createAuth({
+    const { authorizer, apiKey, keptKey } = await createAuth({
       config,
       functions,
       clients,
       names,
       region: opts.region,
       log,
+      ...previousKey(opts.stateDir),
     });
     const demo = await demoBuilding;
     const workers = await startWorkers({
@@ -221,7 +229,7 @@ export async function startLocalRuntime(
       dynamodbEndpoint: ddb.endpoint,
       s3SqsEndpoint: fauxqs.endpoint,
       names,
-      ...(apiKey ? { apiKey } : {}),
+      ...(apiKey ? { apiKey, keptKey: keptKey === true } : {}),
       authMode: config.AUTH_MODE,
       missing,
       ...(restored ? { restored } : {}),

@@ -1,5 +1,6 @@
 /**
- * HttpComfyClient: the ComfyClient port over HTTP with undici (comfyui-api.md is the ground truth).
+ * HttpComfyClient: the ComfyClient port over HTTP with undici, checked against a real ComfyUI by the
+ * contract suites (docs/comfyui-contract.md).
  * The dispatcher (a Pool from `createComfyConnectionPool`) is passed in; the global dispatcher is never used.
  * GETs retry with backoff and jitter on ComfyUnavailableError; POSTs are never retried.
  */
@@ -431,7 +432,7 @@ export class HttpComfyClient implements ComfyClient {
 }
 
 /** The route of the file-cleanup extension (infra/comfyui-extension/comfy_serverless). */
-export const FILE_CLEANUP_ROUTE = '/comfy-serverless/delete';
+const FILE_CLEANUP_ROUTE = '/comfy-serverless/delete';
 const FILE_CLEANUP_RECHECK_MS = 10 * 60_000;
 
 /** `/models` folders that hold code or configuration, not models. */

@@ -1,7 +1,7 @@
 /**
  * History entries -> ComfyRun. The outcome comes from `status.messages` (execution_error,
  * execution_interrupted, execution_success), falling back to `status_str` only when no terminal
- * message is present (comfyui-api.md §3, §14). Outputs are every list item, under any key, that has a
+ * message is present (older servers and cached runs write fewer messages). Outputs are every list item, under any key, that has a
  * `filename` (images, gifs, videos, audio, 3d, ...); flags such as `animated` and `text` are skipped.
  */
 import { ComfyProtocolError } from '../../domain/errors.js';
@@ -15,9 +15,7 @@ const num = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 
 /** Every output file of a run's `outputs` object, in node-id then key then list order. */
-export function collectOutputFiles(
-  outputs: Record<string, Record<string, unknown>>,
-): ComfyOutputFile[] {
+function collectOutputFiles(outputs: Record<string, Record<string, unknown>>): ComfyOutputFile[] {
   const files: ComfyOutputFile[] = [];
   for (const [nodeId, ui] of Object.entries(outputs)) {
     if (ui === null || typeof ui !== 'object') continue;
@@ -42,7 +40,7 @@ export function collectOutputFiles(
 }
 
 /** The outcome of a finished run, from its status messages first and `status_str` second. */
-export function outcomeFromStatus(
+function outcomeFromStatus(
   status: { status_str?: string; messages: Messages } | undefined,
 ): RunOutcome {
   const messages = status?.messages ?? [];

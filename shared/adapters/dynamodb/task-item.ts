@@ -26,10 +26,15 @@ export const idempotencyPk = (owner: string, key: string) =>
   `IDEM#${encodeURIComponent(owner)}#${encodeURIComponent(key)}`;
 /** Partition value of the sparse atComfy index (one partition: the poller reads it whole). */
 export const AT_COMFY_PARTITION = 'AT_COMFY';
-export const ownerStatusKey = (owner: string, status: TaskStatus) => `${owner}#${status}`;
+const ownerStatusKey = (owner: string, status: TaskStatus) => `${owner}#${status}`;
 
 /** Fields only `get` returns: the lists never need them. */
-const FULL_FIELDS: readonly string[] = [...TASK_SUMMARY, 'idempotencyKey', 'dispatchClaimUntil'];
+const FULL_FIELDS: readonly string[] = [
+  ...TASK_SUMMARY,
+  'idempotencyKey',
+  'dispatchClaimUntil',
+  'waitingForGpuSince',
+];
 
 export const gzipWorkflow = (w: ComfyWorkflow): Buffer => gzipSync(JSON.stringify(w));
 export const gunzipWorkflow = (b: Uint8Array): ComfyWorkflow =>

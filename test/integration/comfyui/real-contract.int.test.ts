@@ -1,6 +1,6 @@
 /**
  * The same ComfyClient contract, unchanged, against a real ComfyUI at COMFYUI_URL (for example the CPU
- * harness in ../shared/comfyui-harness). Without COMFYUI_URL there is no real server to talk to, so the
+ * server of docs/comfyui-contract.md). Without COMFYUI_URL there is no real server to talk to, so the
  * suite is skipped and says why.
  */
 import { afterAll, beforeAll, describe } from 'vitest';

@@ -20,7 +20,7 @@ const runtimeErrorCapture = JSON.parse(
   readFileSync(new URL('../../fixtures/comfy/history_runtime_error.json', import.meta.url), 'utf8'),
 );
 
-// The workflows ../shared/comfyui-harness/verify.py sent to produce bad_prompts.json.
+// The workflows that, sent to a real ComfyUI v0.3.64, produced test/fixtures/comfy/bad_prompts.json.
 const BAD: Record<string, unknown> = {
   'unknown class_type': { prompt: { '1': { class_type: 'NoSuchNode', inputs: {} } } },
   'missing required input': {
@@ -451,4 +451,63 @@ describe('jobs API (newer ComfyUI), when enabled', () => {
       await Promise.all([modern.stop(), legacy.stop()]);
     }
   });
+});
+
+describe('allocations that would exhaust the machine', () => {
+  it.each([
+    [
+      'EmptyLatentImage 16384x16384x4096',
+      {
+        '1': {
+          class_type: 'CheckpointLoaderSimple',
+          inputs: { ckpt_name: 'random_sd15_small.safetensors' },
+        },
+        '2': {
+          class_type: 'EmptyLatentImage',
+          inputs: { width: 16384, height: 16384, batch_size: 4096 },
+        },
+        '3': { class_type: 'VAEDecode', inputs: { samples: ['2', 0], vae: ['1', 2] } },
+        '4': { class_type: 'SaveImage', inputs: { images: ['3', 0], filename_prefix: 'huge' } },
+      },
+      '2',
+    ],
+    [
+      'EmptyImage 16384x16384 (1 GiB of pixels)',
+      {
+        '1': {
+          class_type: 'EmptyImage',
+          inputs: { width: 16384, height: 16384, batch_size: 1, color: 0 },
+        },
+        '2': { class_type: 'PreviewImage', inputs: { images: ['1', 0] } },
+      },
+      '1',
+    ],
+  ] as const)(
+    'fail the node like a CPU allocator would, and the server goes on: %s',
+    async (_n, workflow, node) => {
+      // Act
+      const promptId = randomUUID();
+      await client.submitPrompt({
+        promptId,
+        workflow: workflow as ComfyWorkflow,
+        clientId: 'alloc',
+      });
+      const run = await waitForRun(client, promptId);
+      const after = randomUUID();
+      await client.submitPrompt({
+        promptId: after,
+        workflow: emptyToSave('after', 1, 8),
+        clientId: 'alloc',
+      });
+      const next = await waitForRun(client, after);
+      // Assess
+      expect(run.outcome).toMatchObject({
+        kind: 'error',
+        nodeId: node,
+        exceptionType: 'RuntimeError',
+        exceptionMessage: expect.stringContaining('not enough memory'),
+      });
+      expect(next.outcome.kind).toBe('success');
+    },
+  );
 });

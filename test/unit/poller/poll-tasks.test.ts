@@ -517,3 +517,25 @@ describe('pollTasks: two polls at once', () => {
     expect((await h.tasks.get(t.taskId))?.status).toBe('succeeded');
   });
 });
+
+describe('pollTasks: a GPU fleet lost a server', () => {
+  it('counts the tasks of a server the registry says is gone as lost, and re-queues them', async () => {
+    const h = harness();
+    const t = h.dispatched({ missingPolls: 1 });
+    h.comfy.queuePending(t.taskId);
+    const gone = new Set([h.comfy.baseUrl]);
+    await pollTasks({ ...h.deps, serverGone: async (url) => gone.has(url) });
+    const after = await h.tasks.get(t.taskId);
+    expect(after?.status).toBe('queued');
+    expect(h.queue.sent.map((m) => m.message.taskId)).toEqual([t.taskId]);
+    expect(h.comfy.calls.getQueue ?? 0).toBe(0);
+  });
+
+  it('leaves the tasks of a server that is still registered as they are', async () => {
+    const h = harness();
+    const t = h.dispatched();
+    h.comfy.queuePending(t.taskId);
+    await pollTasks({ ...h.deps, serverGone: async () => false });
+    expect((await h.tasks.get(t.taskId))?.status).toBe('dispatched');
+  });
+});
