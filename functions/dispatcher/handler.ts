@@ -66,6 +66,7 @@ export const settingsFromConfig = (c: Config): DispatcherSettings => ({
   recheckEvery: c.DISPATCH_RECHECK_EVERY,
   queueTimeoutSeconds: c.QUEUE_TIMEOUT_SECONDS,
   claimSeconds: c.DISPATCH_CLAIM_SECONDS,
+  queuedHeartbeatMs: Math.floor((c.QUEUED_SWEEP_GRACE_SECONDS * 1000) / 3),
   maxInFlight: c.MAX_IN_FLIGHT,
   queueCacheMs: c.COMFYUI_QUEUE_CACHE_MS,
   concurrency: c.DISPATCH_CONCURRENCY,

@@ -1,6 +1,6 @@
 /**
  * Builds the poller's dependencies from config, once per container: SDK clients, the DynamoDB/SQS/S3
- * adapters, the lease, and one HttpComfyClient (own undici Pool) per ComfyUI server, created on first
+ * adapters, the lease, the sweeper of queued tasks, and one HttpComfyClient (own undici Pool) per ComfyUI server, created on first
  * use so tasks of a server no longer in COMFYUI_URLS still finish.
  */
 import type { AwsClients } from '../adapters/aws/clients.js';
@@ -9,8 +9,9 @@ import { DynamoPollerLease } from '../adapters/dynamodb/poller-lease.js';
 import type { Config } from '../config.js';
 import { createLimiter } from '../limiter.js';
 import { logger, metrics } from '../observability.js';
-import { loopSettings, pollSettings } from '../poller/settings.js';
+import { loopSettings, pollSettings, sweepSettings } from '../poller/settings.js';
 import type { ComfyClient } from '../ports/comfy-client.js';
+import { createQueuedSweeper } from '../use-cases/sweep-queued.js';
 import { awsClientsFor, buildStorage } from './storage.js';
 
 /**
@@ -31,7 +32,9 @@ export function comfyClientsFor(config: Config): (baseUrl: string) => ComfyClien
 export function buildPollerDeps(config: Config, clients: AwsClients = awsClientsFor(config)) {
   logger.setLogLevel(config.LOG_LEVEL);
   const { clock, artifacts, tasks, queue } = buildStorage(config, clients);
+  const { everyMs, ...sweep } = sweepSettings(config);
   return {
+    sweepQueued: createQueuedSweeper({ tasks, queue, clock, settings: sweep }, everyMs),
     clock,
     artifacts,
     tasks,

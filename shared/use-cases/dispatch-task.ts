@@ -45,6 +45,11 @@ export interface DispatchSettings {
    * live, so only a claim whose holder died can expire under it).
    */
   claimSeconds: number;
+  /**
+   * A waiting task read at a recheck whose `queuedAt` is older than this gets it moved on, so the
+   * sweeper of lost messages (which waits QUEUED_SWEEP_GRACE_SECONDS) leaves it alone.
+   */
+  queuedHeartbeatMs: number;
 }
 
 export interface DispatchDeps {
@@ -170,6 +175,7 @@ async function defer(
         message: `No ComfyUI server had room for the task within ${deps.settings.queueTimeoutSeconds} s.`,
       });
     }
+    await showAlive(deps, task, ctx);
   }
   const delaySeconds = deferralDelaySeconds(
     deps.settings.defer,
@@ -178,6 +184,18 @@ async function defer(
   );
   ctx.log.info('every comfyui server is full, dispatch deferred', { deferrals, delaySeconds });
   return { kind: 'deferred', message: { taskId: message.taskId, deferrals }, delaySeconds };
+}
+
+/** A waiting task's message is alive: move its `queuedAt` on (now and then) for the sweeper. */
+async function showAlive(deps: DispatchDeps, task: Task, ctx: DispatchContext) {
+  const since = Date.parse(task.queuedAt ?? task.createdAt);
+  if (deps.clock.now() - since < deps.settings.queuedHeartbeatMs) return;
+  try {
+    await deps.tasks.update(task.taskId, { status: 'queued' }, { queuedAt: isoAt(deps.clock) });
+  } catch (err) {
+    if (!(err instanceof TaskStateConflictError)) throw err;
+    ctx.log.info('task no longer queued while deferred');
+  }
 }
 
 /**

@@ -31,6 +31,7 @@ import type {
   IdempotencyClaim,
   ListPage,
   ListQuery,
+  QueuedEntry,
   RemovableField,
   TaskChanges,
   TaskRepository,
@@ -47,7 +48,14 @@ interface IdemRecord {
 type Method = keyof TaskRepository;
 
 const summary = (t: Task): TaskSummary => {
-  const { workflow: _w, idempotencyKey: _k, dispatchClaimUntil: _c, ...rest } = structuredClone(t);
+  const {
+    workflow: _w,
+    idempotencyKey: _k,
+    dispatchClaimUntil: _c,
+    queuedAt: _q,
+    resends: _r,
+    ...rest
+  } = structuredClone(t);
   return rest;
 };
 
@@ -66,6 +74,7 @@ export class InMemoryTaskRepository implements TaskRepository {
     listByOwner: 0,
     countActive: 0,
     listAtComfy: 0,
+    listQueuedBefore: 0,
   };
 
   constructor(options: { clock?: Clock; retentionDays?: number } = {}) {
@@ -166,6 +175,8 @@ export class InMemoryTaskRepository implements TaskRepository {
     for (const f of remove) delete next[f];
     next.version = current.version + 1;
     next.updatedAt = changes.updatedAt ?? new Date(this.clock.now()).toISOString();
+    if (changes.status === 'queued' && changes.queuedAt === undefined)
+      next.queuedAt = next.updatedAt;
     this.tasks.set(taskId, next);
     if (becomesTerminal(changes.status) && !isTerminal(current.status))
       this.expiries.set(taskId, retentionExpiry(this.clock.now(), this.retentionDays));
@@ -199,6 +210,15 @@ export class InMemoryTaskRepository implements TaskRepository {
     let n = 0;
     for (const t of this.tasks.values()) if (t.owner === owner && !isTerminal(t.status)) n++;
     return Math.min(n, atMost);
+  }
+
+  async listQueuedBefore(before: string, limit: number): Promise<QueuedEntry[]> {
+    this.enter('listQueuedBefore');
+    return [...this.tasks.values()]
+      .filter((t) => t.status === 'queued' && t.queuedAt !== undefined && t.queuedAt <= before)
+      .map((t) => ({ taskId: t.taskId, queuedAt: t.queuedAt as string }))
+      .sort((a, b) => (a.queuedAt < b.queuedAt ? -1 : a.queuedAt > b.queuedAt ? 1 : 0))
+      .slice(0, limit);
   }
 
   async listAtComfy(): Promise<TaskSummary[]> {
