@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: measures what users pay for (issue 8; bench/README.md). Each run behind the figures
+ * `npm run bench`: measures what users pay for (bench/README.md). Each run behind the figures
  * happens in a child process (worker.ts); this prints one JSON object per figure on stdout as it
  * arrives, then a table, and writes every figure as one JSON array to bench/results/latest.json.
  * A missed target is reported, not a failure: the exit code is 0 unless the bench itself broke.

@@ -43,6 +43,9 @@ export const TASK_SUMMARY = [
   'requeues',
   'missingPolls',
   'copyFailures',
+  'webhook',
+  'deliveries',
+  'progress',
   'version',
 ] as const;
 
@@ -151,4 +154,6 @@ export const keys = {
   upload: (ownerSegment: string, uploadId: string) => `uploads/${ownerSegment}/${uploadId}`,
   /** A workflow too large to keep inline in its DynamoDB item (gzip JSON). */
   workflow: (ownerSegment: string, taskId: string) => `workflows/${ownerSegment}/${taskId}.json.gz`,
+  /** The node catalogue of the ComfyUI pool (written by the poller, read by the API). */
+  catalog: 'catalog/comfyui.json.gz',
 };

@@ -17,8 +17,15 @@ export const API_ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/v1/tasks/{taskId}', fn: 'status', auth: true },
   { method: 'POST', path: '/v1/tasks/{taskId}/cancel', fn: 'cancel', auth: true },
   { method: 'GET', path: '/v1/templates', fn: 'templates', auth: true },
+  { method: 'GET', path: '/v1/models', fn: 'models', auth: true },
   { method: 'POST', path: '/v1/uploads', fn: 'create-upload', auth: true },
 ];
+
+/**
+ * The status function's timeout: long polling (GET /v1/tasks/{id}?wait=20) plus reading and
+ * presigning, inside API Gateway's 30 s integration limit.
+ */
+export const STATUS_TIMEOUT_SECONDS = 28;
 
 /** Functions that are not behind a route. */
 export const WORKER_FUNCTIONS = ['authorizer', 'dispatcher', 'dead-letter', 'poller'] as const;

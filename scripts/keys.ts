@@ -1,6 +1,9 @@
 /**
  * `npm run keys -- create --owner alice [--label laptop]` prints a new API key once;
- * `npm run keys -- revoke <keyId>`; `npm run keys -- list [--owner alice]`.
+ * `npm run keys -- revoke <keyId>`; `npm run keys -- list [--owner alice]`;
+ * `npm run keys -- set-limits --owner alice [--steps 300] [--pixels N] [--batch N] [--frames N]
+ * [--nodes N] [--upscale X] | --clear` (the owner's own resource limits; unset ones keep the
+ * deployment's).
  *
  * Target: the local stack by default (DynamoDB Local on 127.0.0.1:$LOCAL_DYNAMODB_PORT or 8000, table
  * comfy-serverless-api-keys, as `npm start` creates them); a deployed stack when a table name is given
@@ -13,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { API_KEYS_TABLE } from '../infra/resources.js';
 import { createAwsClients } from '../shared/adapters/aws/clients.js';
 import { DynamoApiKeyStore } from '../shared/adapters/dynamodb/api-key-store.js';
-import { createKey, listKeys, revokeKey } from '../shared/auth/key-admin.js';
+import { createKey, listKeys, revokeKey, setOwnerLimits } from '../shared/auth/key-admin.js';
 import { DomainError } from '../shared/domain/errors.js';
 import { systemClock } from '../shared/ports/clock.js';
 import type { ApiKeyStore } from '../shared/ports/key-store.js';
@@ -23,7 +26,10 @@ export const USAGE = `Usage: npm run keys -- <command> [options]
 Commands:
   create --owner OWNER [--label TEXT]   a new API key for OWNER, printed once (only its hash is stored)
   revoke KEY_ID                         revoke a key by its keyId (exit 1 when there is no such key)
-  list [--owner OWNER]                  keys with their keyId, owner, creation and revocation
+  list [--owner OWNER]                  keys with their keyId, owner, creation, revocation, limits
+  set-limits --owner OWNER [--steps N] [--pixels N] [--batch N] [--frames N] [--nodes N]
+             [--upscale X] | --clear    the owner's own resource limits (on every key of OWNER);
+                                        limits not given keep the deployment's (WORKFLOW_MAX_*)
 
 Options:
   --table NAME     the API keys table of a deployed stack (API_KEYS_TABLE_NAME; default: the local
@@ -42,6 +48,7 @@ export interface KeysTarget {
 }
 
 type Env = Record<string, string | undefined>;
+const LIMIT_FLAGS = ['nodes', 'pixels', 'batch', 'steps', 'frames', 'upscale'] as const;
 
 /** Which table (and DynamoDB) the command talks to. */
 export function resolveTarget(
@@ -105,11 +112,30 @@ export async function runKeys(
       print({ keyId: arg, revoked: found }, found ? `revoked ${arg}` : `no key ${arg}`);
       return found ? 0 : 1;
     }
+    case 'set-limits': {
+      const given = values as Record<string, unknown>;
+      const limits: Record<string, number> = {};
+      for (const f of LIMIT_FLAGS) {
+        if (typeof given[f] === 'string') limits[f] = Number(given[f]);
+      }
+      if (!values.owner || (!values.clear && Object.keys(limits).length === 0)) {
+        out('error: set-limits needs --owner OWNER and at least one limit (or --clear)\n');
+        break;
+      }
+      const changed = await setOwnerLimits(deps, values.owner, values.clear ? undefined : limits);
+      print(
+        { owner: values.owner, limits: values.clear ? null : limits, keys: changed },
+        changed === 0
+          ? `no keys for ${values.owner}: create one first`
+          : `${values.clear ? 'cleared the limits of' : `set ${JSON.stringify(limits)} on`} ${changed} key(s) of ${values.owner}`,
+      );
+      return changed === 0 ? 1 : 0;
+    }
     case 'list': {
       const list = await listKeys(deps, values.owner);
       const lines = list.map(
         (k) =>
-          `${k.keyId}  ${k.owner}  created ${k.createdAt}${k.revokedAt ? `  REVOKED ${k.revokedAt}` : ''}${k.label ? `  ${k.label}` : ''}`,
+          `${k.keyId}  ${k.owner}  created ${k.createdAt}${k.revokedAt ? `  REVOKED ${k.revokedAt}` : ''}${k.label ? `  ${k.label}` : ''}${k.limits ? `  limits ${JSON.stringify(k.limits)}` : ''}`,
       );
       print(list, lines.length ? lines.join('\n') : 'no keys');
       return 0;
@@ -131,6 +157,8 @@ function parseKeysArgs(argv: string[]) {
       region: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
+      clear: { type: 'boolean' },
+      ...Object.fromEntries(LIMIT_FLAGS.map((f) => [f, { type: 'string' as const }])),
     },
   });
 }

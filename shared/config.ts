@@ -27,6 +27,28 @@ export const ConfigSchema = z.object({
    * URL parsing rejects; with an SQS endpoint configured the SDK never uses the URL's host anyway.
    */
   DISPATCH_QUEUE_URL: z.string().min(1),
+  /** The webhook queue; unset: no webhook events are sent (submits with a webhook are refused). */
+  WEBHOOK_QUEUE_URL: z.string().min(1).optional(),
+  /** Where the sender moves events whose retries ran out. */
+  WEBHOOK_DLQ_URL: z.string().min(1).optional(),
+  /**
+   * Seconds between webhook attempts (comma-separated); unset: Standard Webhooks' schedule, 5 s to
+   * 10 h, eight attempts over about a day (shared/webhooks/schedule.ts).
+   */
+  WEBHOOK_RETRY_DELAYS_SECONDS: csv
+    .transform((parts) => parts.map(Number))
+    .pipe(z.array(z.number().int().min(0).max(43_200)).min(1))
+    .optional(),
+  /**
+   * Accept `http:` webhook URLs and loopback receivers (127.0.0.1, ::1). The local runtime sets it so
+   * a developer can receive webhooks on their machine; deployed stacks never do.
+   */
+  WEBHOOK_ALLOW_LOCAL_HTTP: bool(false),
+  /** Time limit of one webhook attempt, and how much of a receiver's answer is read. */
+  WEBHOOK_TIMEOUT_MS: int(10_000, 100),
+  WEBHOOK_MAX_RESPONSE_BYTES: int(4096, 0),
+  /** How often a long-polling GET /v1/tasks/{id}?wait=N reads the task while it waits. */
+  LONG_POLL_INTERVAL_MS: int(500, 50),
   /** Emulator endpoints (local runtime and tests only). */
   AWS_ENDPOINT_URL_DYNAMODB: z.string().url().optional(),
   AWS_ENDPOINT_URL_SQS: z.string().url().optional(),
@@ -134,6 +156,10 @@ export const ConfigSchema = z.object({
   RUN_TIMEOUT_SECONDS: int(1800, 1),
   QUEUE_TIMEOUT_SECONDS: int(3600, 1),
   TEMPLATES_DIR: z.string().optional(),
+  /** How often the poller re-reads each server's node catalogue (/object_info, /models). */
+  CATALOG_REFRESH_SECONDS: int(300, 1),
+  /** How long an API function trusts the node catalogue it read. */
+  CATALOG_CACHE_SECONDS: int(60, 0),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
   TEST_MODE: bool(false),
 });

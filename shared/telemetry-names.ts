@@ -53,3 +53,18 @@ export const DISPATCH_METRICS = {
   /** A dead-lettered task was marked failed with COMFYUI_UNAVAILABLE. */
   deadLettered: 'TasksDeadLettered',
 } as const;
+
+/** The webhook sender's metrics (and the emitter's, in every function that changes tasks). */
+export const WEBHOOK_METRICS = {
+  delivered: 'WebhooksDelivered',
+  /** An attempt failed (non-2xx, timeout, refused address); a retry follows unless abandoned. */
+  failedAttempts: 'WebhookAttemptsFailed',
+  /** The retry schedule ran out: the event went to the webhook dead-letter queue. */
+  abandoned: 'WebhooksAbandoned',
+  /** A duplicate message of an event already delivered, or a task that no longer exists. */
+  skipped: 'WebhooksSkipped',
+  /** Milliseconds from the event to a delivered 2xx. */
+  lagMs: 'WebhookLagMs',
+  /** An event the emitter could not queue after its retries. */
+  enqueueFailed: 'WebhookEnqueueFailed',
+} as const;

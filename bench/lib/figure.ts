@@ -13,7 +13,7 @@ export interface Figure {
   /** null when the figure could not be measured (see `error`). */
   value: number | null;
   unit: string;
-  /** e.g. "<= 15", or null when the issue sets none. */
+  /** e.g. "<= 15", or null when the figure has none. */
   target: string | null;
   /** null when there is no target or no value. */
   met: boolean | null;

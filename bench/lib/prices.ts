@@ -1,7 +1,8 @@
 /**
- * Public on-demand list prices, us-east-1 (N. Virginia), in USD, as published on the AWS pricing pages
- * (checked for this bench; prices change, so check them before quoting a figure). Free tiers are
- * ignored: the figures are what a task costs at the margin.
+ * Public on-demand list prices, us-east-1 (N. Virginia), in USD, as the AWS pricing pages stated them
+ * in late 2025 (aws.amazon.com/dynamodb/pricing/on-demand/, /sqs/pricing/, /s3/pricing/,
+ * /lambda/pricing/, /api-gateway/pricing/). Prices change: check those pages before quoting a figure.
+ * Free tiers are ignored: the figures are what a task costs at the margin.
  *
  * - DynamoDB on-demand, Standard table class: $0.625 per million write request units (WRU) and $0.125
  *   per million read request units (RRU). One WRU writes up to 1 KB of item (transactional: 2); one RRU
@@ -30,7 +31,7 @@ export const PRICES_USD = {
 } as const;
 
 export const PRICE_SOURCE =
-  'us-east-1 on-demand list prices: DynamoDB $0.625/M WRU, $0.125/M RRU (units from ConsumedCapacity); ' +
+  'us-east-1 on-demand list prices (AWS pricing pages, late 2025): DynamoDB $0.625/M WRU, $0.125/M RRU (units from ConsumedCapacity); ' +
   'SQS $0.40/M requests; S3 PUT/COPY/POST/LIST $0.005/1000, GET/HEAD/other $0.0004/1000, DELETE free; ' +
   'Lambda arm64 $0.20/M requests + $0.0000133334/GB-s; HTTP API $1.00/M requests; free tiers, storage and transfer excluded';
 

@@ -1,6 +1,7 @@
 /**
  * The HTTP API Lambda authorizer (payload 2.0, simple responses) for API keys in `x-api-key`. A valid,
- * unrevoked key authorizes with context `{ owner, keyId }`, which handlers read as
+ * unrevoked key authorizes with context `{ owner, keyId, limits? }` (limits: the owner's resource
+ * limits as JSON, when set), which handlers read as
  * `requestContext.authorizer.lambda.owner`. Store failures throw (API Gateway answers 500, never allows).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -21,7 +22,7 @@ export interface AuthorizerDeps {
 
 export type AuthorizerResult =
   | APIGatewaySimpleAuthorizerResult
-  | APIGatewaySimpleAuthorizerWithContextResult<{ owner: string; keyId: string }>;
+  | APIGatewaySimpleAuthorizerWithContextResult<{ owner: string; keyId: string; limits?: string }>;
 
 export const createHandler = (deps: AuthorizerDeps) =>
   middy<APIGatewayRequestAuthorizerEventV2, AuthorizerResult>({ timeoutEarlyInMillis: 0 })

@@ -12,7 +12,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type { Config } from '../../shared/config.js';
 import { type BackoffPolicy, retryVisibilitySeconds } from '../../shared/dispatch/backoff.js';
 import { createKeyedSerializer, readMessage } from '../../shared/dispatch/batch-tools.js';
-import { ComfyPool } from '../../shared/dispatch/comfy-pool.js';
+import { ComfySlots } from '../../shared/dispatch/comfy-slots.js';
 import { createLimiter } from '../../shared/limiter.js';
 import { logger, type MetricsSink, taskLogger } from '../../shared/observability.js';
 import type { Clock } from '../../shared/ports/clock.js';
@@ -43,7 +43,7 @@ export interface DispatcherSettings extends DispatchSettings {
   retry: BackoffPolicy;
 }
 
-export interface DispatcherDeps extends Omit<DispatchDeps, 'pool' | 'settings'> {
+export interface DispatcherDeps extends Omit<DispatchDeps, 'slots' | 'settings'> {
   comfy: readonly ComfyClient[];
   queue: Pick<TaskQueue, 'sendMany'>;
   visibility: MessageVisibility;
@@ -90,7 +90,7 @@ export const createHandler = (deps: DispatcherDeps) => {
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     if (context) logger.addContext(context);
     const { settings } = deps;
-    const pool = new ComfyPool(deps.comfy, {
+    const slots = new ComfySlots(deps.comfy, {
       ...settings,
       clock: deps.clock,
       ...(deps.sleep ? { sleep: deps.sleep } : {}),
@@ -115,7 +115,7 @@ export const createHandler = (deps: DispatcherDeps) => {
         const log = taskLogger(message.taskId, { messageId: record.messageId, receiveCount });
         try {
           const outcome = await serialize(message.taskId, () =>
-            dispatchTask({ ...deps, pool, settings }, message, { receiveCount, log, holdUntil }),
+            dispatchTask({ ...deps, slots, settings }, message, { receiveCount, log, holdUntil }),
           );
           if (outcome.kind === 'deferred') deferred.push({ record, ...outcome });
           else count(METRIC_OF[outcome.kind]);

@@ -21,6 +21,8 @@ export interface PollerHandlerDeps extends Omit<RunPollerDeps, 'holder'> {
     timeoutMarginMs?: number;
   };
   metrics: MetricsSink;
+  /** Publishes the servers' node catalogue when due (alongside the polling). */
+  publishCatalog?: () => Promise<unknown>;
 }
 
 /** A kicked poller tries the lease this often, so a holder on its way out is not a reason to quit. */
@@ -31,7 +33,7 @@ const isKick = (event: unknown): boolean =>
   (event as { source?: unknown }).source === POLLER_KICK_SOURCE;
 
 export const createHandler =
-  ({ loop, metrics, ...deps }: PollerHandlerDeps) =>
+  ({ loop, metrics, publishCatalog, ...deps }: PollerHandlerDeps) =>
   async (event: unknown, context?: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>) => {
     const remaining = context?.getRemainingTimeInMillis?.();
     const runMs =
@@ -39,6 +41,7 @@ export const createHandler =
         ? loop.runMs
         : Math.max(0, Math.min(loop.runMs, remaining - (loop.timeoutMarginMs ?? 10_000)));
     const holder = context?.awsRequestId ?? randomUUID();
+    const publishing = publishCatalog?.();
     const result: RunPollerResult = await runPoller(
       { ...deps, holder },
       { ...loop, runMs, ...(isKick(event) ? { acquireAttempts: KICK_ACQUIRE_ATTEMPTS } : {}) },
@@ -46,6 +49,7 @@ export const createHandler =
         if (recordPollMetrics(report, pollMs, metrics) > 0) metrics.publishStoredMetrics();
       },
     );
+    await publishing;
     logger.info('poller invocation finished', { ...result, holder });
     return result;
   };

@@ -1,5 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type ApiObservability, apiHandler } from '../../shared/http/api-handler.js';
+import { resolveOwnerLimits } from '../../shared/http/owner.js';
 import { canonicalJson, idempotencyKey, sha256Hex } from '../../shared/http/request.js';
 import { json } from '../../shared/http/responses.js';
 import { parseSubmitRequest } from '../../shared/http/submit-request.js';
@@ -14,7 +15,13 @@ export const createHandler = (deps: SubmitHandlerDeps) =>
     const key = idempotencyKey(event);
     const request = parseSubmitRequest(body);
     const idempotency = key ? { key, bodyHash: sha256Hex(canonicalJson(body)) } : undefined;
-    const { task, created } = await submitTask(deps, { owner, ...request, idempotency });
+    const limits = resolveOwnerLimits(event);
+    const { task, created } = await submitTask(deps, {
+      owner,
+      ...request,
+      idempotency,
+      ...(limits ? { limits } : {}),
+    });
     deps.obs.logger.appendKeys({ taskId: task.taskId });
     deps.obs.logger.info('task submitted', { created, template: task.template });
     if (created) deps.obs.metrics?.addMetric(TASK_METRICS.submitted, MetricUnit.Count, 1);

@@ -15,6 +15,7 @@ import {
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { outputsCorsRule } from '../outputs-cors.js';
 import type { BucketSpec } from '../resources.js';
 
 export interface OutputsBucketProps {
@@ -61,15 +62,15 @@ export class OutputsBucket extends Construct {
     });
 
     const origins = props.corsOrigins ?? [];
+    const rule = outputsCorsRule(origins);
     const cors: CorsRule[] = origins.length
       ? [
           {
-            allowedOrigins: [...origins],
-            allowedMethods: [HttpMethods.PUT, HttpMethods.GET, HttpMethods.HEAD],
-            // Presigned PUTs carry Content-Type and may carry checksum headers of the SDK.
-            allowedHeaders: ['*'],
-            exposedHeaders: ['ETag'],
-            maxAge: 3000,
+            allowedOrigins: [...rule.allowedOrigins],
+            allowedMethods: rule.allowedMethods.map((m) => HttpMethods[m]),
+            allowedHeaders: [...rule.allowedHeaders],
+            exposedHeaders: [...rule.exposedHeaders],
+            maxAge: rule.maxAgeSeconds,
           },
         ]
       : [];

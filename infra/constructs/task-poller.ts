@@ -13,6 +13,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { keys } from '../resources.js';
 import { type FunctionEnvironment, ServiceFunction } from './service-function.js';
 
 /** How long one run keeps polling; the function's timeout adds a margin to finish copies. */
@@ -70,6 +71,8 @@ export class TaskPoller extends Construct {
     props.bucket.grantRead(fn, 'outputs/*'); // an output already copied is not copied again (HEAD)
     props.bucket.grantPut(fn, 'outputs/*');
     props.bucket.grantRead(fn, 'workflows/*'); // reading a large-workflow task
+    props.bucket.grantRead(fn, keys.catalog); // publishing the servers' node catalogue
+    props.bucket.grantPut(fn, keys.catalog);
     props.queue.grantSendMessages(fn);
 
     this.schedule = new Rule(this, 'Schedule', {

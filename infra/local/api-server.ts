@@ -16,6 +16,7 @@ import { GATEWAY_ERRORS, type HttpResponse, toHttpResponse } from './api/http-ap
 import { matchRoute } from './api/route-match.js';
 import { type ThrottleConfig, tokenBucket } from './api/throttle.js';
 import { invokeFunction, type LocalFunction } from './runtime/invoke.js';
+import type { StaticSite } from './web-demo.js';
 
 /** API Gateway's payload limit. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -47,6 +48,32 @@ export interface ApiServerOptions {
   api?: Partial<ApiContext>;
   onRequest?: (line: AccessLogLine) => void;
   onError?: (err: unknown, where: string) => void;
+  /**
+   * Static files served under a prefix before any route (the web demo at `/demo/`). Local only:
+   * deployed, the demo is hosted as a static site of its own.
+   */
+  site?: { prefix: string; files: StaticSite };
+}
+
+/** GET/HEAD of a file of the site (`prefix` itself is its index.html; `prefix` without the slash redirects). */
+function staticFile(
+  site: { prefix: string; files: StaticSite },
+  method: string,
+  path: string,
+): HttpResponse | undefined {
+  if (method !== 'GET' && method !== 'HEAD') return undefined;
+  if (path === site.prefix.replace(/\/$/, '')) {
+    return { statusCode: 301, headers: { location: site.prefix }, body: Buffer.alloc(0) };
+  }
+  if (!path.startsWith(site.prefix)) return undefined;
+  const name = path.slice(site.prefix.length) || 'index.html';
+  const file = site.files.get(name);
+  if (!file) return undefined;
+  return {
+    statusCode: 200,
+    headers: { 'content-type': file.contentType, 'cache-control': 'no-cache' },
+    body: method === 'HEAD' ? Buffer.alloc(0) : file.body,
+  };
 }
 
 export interface ApiServer {
@@ -91,6 +118,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const pre = preflight(opts.cors, req.method ?? 'GET', req.headers);
     if (pre) return [pre];
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    const file = opts.site && staticFile(opts.site, req.method ?? 'GET', path);
+    if (file) return [file];
     const match = matchRoute(opts.routes, req.method ?? 'GET', path);
     if (!match) return [GATEWAY_ERRORS.notFound()];
     const event = buildHttpApiEvent(

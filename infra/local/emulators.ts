@@ -10,6 +10,8 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
+import type { OutputsCorsRule } from '../outputs-cors.js';
+import { type S3CorsFront, startS3CorsFront } from './s3-cors-front.js';
 
 export interface Emulator {
   endpoint: string;
@@ -66,9 +68,16 @@ export async function startDynamoLocal(
   const dir = dynamoJarDir();
   const storage = opts.dbPath ? ['-dbPath', opts.dbPath] : ['-inMemory'];
   if (opts.dbPath && !existsSync(opts.dbPath)) mkdirSync(opts.dbPath, { recursive: true });
+  // Started through `sh` with SIGINT ignored (an ignored signal stays ignored across exec, and the
+  // JVM then installs no handler for it): Ctrl-C in a terminal reaches every process of the group,
+  // and a JVM that died at once would fail the invocations still running while `npm start` stops
+  // in order. SIGTERM (stop), SIGKILL (kill, exit hook) and SIGHUP still end it.
   const child = spawn(
-    'java',
+    'sh',
     [
+      '-c',
+      'trap "" INT; exec "$0" "$@"',
+      'java',
       '-Xmx384m',
       // C1 only and the serial GC: the JVM answers in ~2 s instead of ~13 s on a busy 2-core
       // machine (measured); steady-state speed matters little for an emulator.
@@ -129,7 +138,38 @@ export interface FauxqsEmulator extends Emulator {
  * they are `http://sqs.us-east-1.localhost:<port>/...`, valid URLs (with `127.0.0.1` they are not,
  * and config validation rejects them). Clients reach it through the endpoint, never the URL's host.
  */
-export async function startS3Sqs(opts: { port?: number } = {}): Promise<FauxqsEmulator> {
-  const server = await startFauxqs({ port: opts.port ?? 0, logger: false });
-  return { endpoint: `http://127.0.0.1:${server.port}`, server, stop: () => server.stop() };
+export async function startS3Sqs(
+  opts: {
+    port?: number;
+    /**
+     * S3's CORS for browsers (fauxqs has none): fauxqs then listens on a free port behind a
+     * pass-through front on `port` that applies the rule (infra/local/s3-cors-front.ts).
+     */
+    cors?: OutputsCorsRule;
+  } = {},
+): Promise<FauxqsEmulator> {
+  if (!opts.cors) {
+    const server = await startFauxqs({ port: opts.port ?? 0, logger: false });
+    return { endpoint: `http://127.0.0.1:${server.port}`, server, stop: () => server.stop() };
+  }
+  const server = await startFauxqs({ port: 0, logger: false });
+  let front: S3CorsFront;
+  try {
+    front = await startS3CorsFront({
+      port: opts.port ?? 0,
+      backendPort: server.port,
+      rule: opts.cors,
+    });
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  return {
+    endpoint: `http://127.0.0.1:${front.port}`,
+    server,
+    stop: async () => {
+      await front.close();
+      await server.stop();
+    },
+  };
 }

@@ -39,8 +39,10 @@ async function main() {
   let stopping = 0;
   const stateFile = join(opts.stateDir, 'runtime.json');
   const shutdown = async (signal: string) => {
-    // Ctrl-C reaches npm, tsx and this process at once, and tsx relays it again: only a signal
-    // well after the first one is the user's second Ctrl-C.
+    // Ctrl-C reaches npm and this process at once, and npm relays it again: only a signal well
+    // after the first one is the user's second Ctrl-C. (`npm start` runs `node --import tsx`, not
+    // the tsx command: that one SIGKILLs a child whose event loop is busy, e.g. importing the
+    // functions, when it does not acknowledge a signal within 30 ms.)
     if (stopping && Date.now() - stopping < 1000) return;
     if (stopping) {
       log.info(`${signal} again: killing what is left`);

@@ -20,7 +20,8 @@ import { TaskApi } from '../constructs/task-api.js';
 import { TaskMonitoring } from '../constructs/task-monitoring.js';
 import { TaskPoller } from '../constructs/task-poller.js';
 import { functionEntry } from '../paths.js';
-import { API_ROUTES } from '../routes.js';
+import { keys } from '../resources.js';
+import { API_ROUTES, STATUS_TIMEOUT_SECONDS } from '../routes.js';
 
 export type StatelessAuth =
   | { readonly mode: 'apiKey'; readonly cacheSeconds?: number }
@@ -186,12 +187,13 @@ export class StatelessStack extends Stack {
     );
     this.network.lambdaEndpoint?.connections.allowDefaultPortFrom(comfyClients);
 
-    const fn = (name: string, description: string) => {
+    const fn = (name: string, description: string, timeout?: Duration) => {
       const created = new ServiceFunction(this, pascal(name), {
         entry: entry(name),
         description,
         environment: withQueue,
         logRetention,
+        ...(timeout ? { timeout } : {}),
       });
       this.apiFunctions[name] = created;
       return created.fn;
@@ -203,7 +205,9 @@ export class StatelessStack extends Stack {
     queue.grantSendMessages(submit);
     bucket.grantRead(submit, 'uploads/*'); // the referenced upload must exist (HEAD)
     bucket.grantReadWrite(submit, 'workflows/*'); // store, replay, or drop a large workflow
-    const status = fn('status', 'GET /v1/tasks/{taskId}');
+    bucket.grantRead(submit, keys.catalog); // pre-flight validation against the node catalogue
+    // Long polling waits up to MAX_WAIT_SECONDS (20 s) inside API Gateway's 30 s integration limit.
+    const status = fn('status', 'GET /v1/tasks/{taskId}', Duration.seconds(STATUS_TIMEOUT_SECONDS));
     tasksTable.grantReadData(status);
     bucket.grantRead(status, 'workflows/*');
     bucket.grantRead(status, 'outputs/*');
@@ -215,6 +219,8 @@ export class StatelessStack extends Stack {
     bucket.grantRead(cancel, 'workflows/*');
     bucket.grantRead(cancel, 'outputs/*');
     const templates = fn('templates', 'GET /v1/templates');
+    const models = fn('models', 'GET /v1/models');
+    bucket.grantRead(models, keys.catalog);
     const createUpload = fn('create-upload', 'POST /v1/uploads');
     tasksTable.grantReadWriteData(createUpload);
     bucket.grantPut(createUpload, 'uploads/*'); // presigned upload links
@@ -226,7 +232,7 @@ export class StatelessStack extends Stack {
     }
     this.api = new TaskApi(this, 'Api', {
       routes: API_ROUTES,
-      handlers: { submit, status, list, cancel, templates, 'create-upload': createUpload },
+      handlers: { submit, status, list, cancel, templates, models, 'create-upload': createUpload },
       auth:
         auth.mode === 'apiKey' && authorizer
           ? {

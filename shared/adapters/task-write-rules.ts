@@ -38,7 +38,7 @@ export const retentionExpiry = (nowMs: number, retentionDays: number): number =>
 export const becomesTerminal = (status: TaskStatus | undefined): boolean =>
   status !== undefined && TERMINAL_STATUSES.has(status);
 
-/** How long an idempotency claim holds (the issue: 24 hours). */
+/** How long an idempotency claim holds: 24 hours (docs/api.md). */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 /** Longest Idempotency-Key accepted (keeps the DynamoDB key well under its limit). */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;

@@ -33,15 +33,20 @@ export function generateApiKey(owner: string, createdAt: string, label?: string)
 }
 
 /**
- * The owner of a key, or undefined for a missing, malformed, unknown or revoked key. Malformed keys
- * are rejected without a store read.
+ * The owner of a key (and the owner's own resource limits, as JSON, when set), or undefined for a
+ * missing, malformed, unknown or revoked key. Malformed keys are rejected without a store read.
  */
 export async function authenticateApiKey(
   store: ApiKeyStore,
   key: string | undefined,
-): Promise<{ owner: string; keyId: string } | undefined> {
+): Promise<{ owner: string; keyId: string; limits?: string } | undefined> {
   if (!key || !API_KEY_RE.test(key)) return undefined;
   const record = await store.getByHash(hashApiKey(key));
   if (!record || record.revokedAt) return undefined;
-  return { owner: record.owner, keyId: record.keyId };
+  // Authorizer context values are strings, numbers or booleans: the limits travel as JSON.
+  return {
+    owner: record.owner,
+    keyId: record.keyId,
+    ...(record.limits ? { limits: JSON.stringify(record.limits) } : {}),
+  };
 }

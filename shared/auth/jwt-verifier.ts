@@ -1,17 +1,23 @@
 /**
  * JWT mode. In AWS the HTTP API's JWT authorizer verifies tokens (issuer and audience from config) and
  * puts the claims in the event; this verifier does the same job for the local runtime, against a JWKS
- * URL or a local public key, so both paths give the same owner (`sub`).
+ * URL or a local public key, so both paths give the same owner (`sub`). Like API Gateway's JWT
+ * authorizer it requires `kid` in the header (matched against the JWKS) and `exp`, and refuses a token
+ * whose `nbf` or `iat` lies in the future, allowing {@link CLOCK_SKEW_SECONDS} of clock skew.
  */
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
+  decodeProtectedHeader,
   importSPKI,
   type JSONWebKeySet,
   type JWTPayload,
   jwtVerify,
 } from 'jose';
 import { UnauthorizedError } from '../domain/errors.js';
+
+/** Clock skew tolerated on `exp`, `nbf` and `iat`. */
+export const CLOCK_SKEW_SECONDS = 30;
 
 export interface JwtVerifierOptions {
   issuer: string;
@@ -21,6 +27,8 @@ export interface JwtVerifierOptions {
   jwks?: JSONWebKeySet;
   publicKeyPem?: string;
   algorithm?: string;
+  /** Current time in ms (tests). @default Date.now */
+  now?: () => number;
 }
 
 export interface JwtVerifier {
@@ -34,12 +42,25 @@ export function createJwtVerifier(opts: JwtVerifierOptions): JwtVerifier {
     async verify(token) {
       if (!token) throw new UnauthorizedError('A bearer token is required.');
       try {
+        const { kid } = decodeProtectedHeader(token);
+        if (typeof kid !== 'string' || kid === '') throw new Error('the token has no kid');
+        const now = opts.now?.() ?? Date.now();
         const { payload } = await jwtVerify(token, await key(), {
           issuer: opts.issuer,
           audience: opts.audience,
+          requiredClaims: ['exp'],
+          clockTolerance: CLOCK_SKEW_SECONDS,
+          currentDate: new Date(now),
         });
         if (typeof payload.sub !== 'string' || payload.sub === '') {
           throw new Error('the token has no sub');
+        }
+        // jose checks `iat` only against a maximum age; a token issued in the future is refused here.
+        if (
+          typeof payload.iat === 'number' &&
+          payload.iat * 1000 > now + CLOCK_SKEW_SECONDS * 1000
+        ) {
+          throw new Error('the token is issued in the future');
         }
         return payload as JWTPayload & { sub: string };
       } catch (err) {

@@ -6,6 +6,10 @@
 import type { AwsClients } from '../adapters/aws/clients.js';
 import { DynamoApiKeyStore } from '../adapters/dynamodb/api-key-store.js';
 import { DynamoUploadStore } from '../adapters/dynamodb/upload-store.js';
+import { DynamoWebhookSecretStore } from '../adapters/dynamodb/webhook-secret-store.js';
+import { S3NodeCatalogStore } from '../adapters/s3/node-catalog-store.js';
+import { dnsResolver } from '../adapters/webhooks/dns-resolver.js';
+import { cachedCatalog } from '../catalog/catalog-cache.js';
 import type { Config } from '../config.js';
 import { randomIds } from '../domain/ids.js';
 import { logger, metrics } from '../observability.js';
@@ -33,6 +37,28 @@ export function buildApiDeps(config: Config, clients: AwsClients = awsClientsFor
     uploadMaxBytes: config.UPLOAD_MAX_BYTES,
     uploadUrlTtlSeconds: config.UPLOAD_URL_TTL_SECONDS,
     outputUrlTtlSeconds: config.OUTPUT_URL_TTL_SECONDS,
+    longPollIntervalMs: config.LONG_POLL_INTERVAL_MS,
+    ...(config.WEBHOOK_QUEUE_URL
+      ? {
+          webhooks: {
+            resolver: dnsResolver,
+            policy: { allowLocalHttp: config.WEBHOOK_ALLOW_LOCAL_HTTP },
+            secrets: new DynamoWebhookSecretStore({
+              client: clients.doc,
+              tableName: config.API_KEYS_TABLE_NAME,
+            }),
+          },
+        }
+      : {}),
+    catalog: cachedCatalog(
+      new S3NodeCatalogStore({ client: clients.s3, bucket: config.OUTPUTS_BUCKET_NAME }),
+      clock,
+      config.CATALOG_CACHE_SECONDS * 1000,
+      (err) =>
+        logger.warn('node catalogue not read; submits are not checked against it', {
+          error: String(err),
+        }),
+    ),
   };
 }
 

@@ -6,11 +6,13 @@
 import type { AwsClients } from '../adapters/aws/clients.js';
 import { comfyClientFor } from '../adapters/comfyui/from-config.js';
 import { DynamoPollerLease } from '../adapters/dynamodb/poller-lease.js';
+import { S3NodeCatalogStore } from '../adapters/s3/node-catalog-store.js';
 import type { Config } from '../config.js';
 import { createLimiter } from '../limiter.js';
 import { logger, metrics } from '../observability.js';
 import { loopSettings, pollSettings, sweepSettings } from '../poller/settings.js';
 import type { ComfyClient } from '../ports/comfy-client.js';
+import { catalogPublisher } from '../use-cases/publish-catalog.js';
 import { createQueuedSweeper } from '../use-cases/sweep-queued.js';
 import { awsClientsFor, buildStorage } from './storage.js';
 
@@ -33,6 +35,7 @@ export function buildPollerDeps(config: Config, clients: AwsClients = awsClients
   logger.setLogLevel(config.LOG_LEVEL);
   const { clock, artifacts, tasks, queue } = buildStorage(config, clients);
   const { everyMs, ...sweep } = sweepSettings(config);
+  const comfyFor = comfyClientsFor(config);
   return {
     sweepQueued: createQueuedSweeper({ tasks, queue, clock, settings: sweep }, everyMs),
     clock,
@@ -40,7 +43,16 @@ export function buildPollerDeps(config: Config, clients: AwsClients = awsClients
     tasks,
     queue,
     lease: new DynamoPollerLease({ doc: clients.doc, tableName: config.TASKS_TABLE_NAME, clock }),
-    comfyFor: comfyClientsFor(config),
+    comfyFor,
+    publishCatalog: catalogPublisher(
+      {
+        servers: config.COMFYUI_URLS,
+        comfyFor,
+        store: new S3NodeCatalogStore({ client: clients.s3, bucket: config.OUTPUTS_BUCKET_NAME }),
+        clock,
+      },
+      config.CATALOG_REFRESH_SECONDS * 1000,
+    ),
     limiter: createLimiter(config.POLLER_COPY_CONCURRENCY),
     settings: pollSettings(config),
     loop: loopSettings(config),

@@ -4,6 +4,7 @@
  * is conditional on the status it expects (see the TaskRepository port).
  */
 import { InvalidTransitionError } from './errors.js';
+import type { WebhookDelivery, WebhookSubscription } from './webhook.js';
 
 export const TASK_STATUSES = [
   'queued',
@@ -79,6 +80,19 @@ export interface TaskOutput {
   size: number;
 }
 
+/**
+ * How far a running task has come, from ComfyUI's WebSocket messages. `fraction` (0..1) covers the
+ * whole workflow and never goes back; `step`/`steps` are those of the node executing now.
+ */
+export interface TaskProgress {
+  fraction: number;
+  step?: number;
+  steps?: number;
+  nodeId?: string;
+  nodeType?: string;
+  updatedAt: string;
+}
+
 /** The record of a copy of outputs that keeps failing: bounded by attempts and by time. */
 export interface CopyFailures {
   attempts: number;
@@ -115,6 +129,8 @@ export interface Task {
    * leaves it to expire.
    */
   dispatchClaimUntil?: string;
+  /** While queued: since when the task waits for a GPU to start (the fleet is scaling out for it). */
+  waitingForGpuSince?: string;
   /** Set by a cancel request while ComfyUI holds the task; the dispatcher or poller carries it out. */
   cancelRequested?: boolean;
   /** The ComfyUI server (base URL) that has, or is being given, the task. */
@@ -139,6 +155,12 @@ export interface Task {
   copyFailures?: CopyFailures;
   error?: TaskError;
   outputs: TaskOutput[];
+  /** Where to send which events (POST /v1/tasks `webhook`). */
+  webhook?: WebhookSubscription;
+  /** What became of each event's delivery, by event type (written by the webhook sender). */
+  deliveries?: Record<string, WebhookDelivery>;
+  /** Live progress while running (from ComfyUI's WebSocket). */
+  progress?: TaskProgress;
   /** Increments on every write; writes are conditional on it as well as on status. */
   version: number;
 }

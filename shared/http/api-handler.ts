@@ -1,5 +1,5 @@
 /**
- * The middy pipeline every API function shares: logger context, body size limit, JSON body parsing
+ * The middy pipeline every API function shares: logger context, body size and depth limits, JSON body parsing
  * (routes with a body), owner resolution, and the error mapper. A route function receives the event
  * and the caller's owner, and returns a response made with `json()`.
  */
@@ -9,6 +9,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { bodyDepthLimit } from './body-depth.js';
 import { bodyLimit, MAX_BODY_BYTES } from './body-limit.js';
 import { httpErrorMapper } from './error-mapper.js';
 import { resolveOwner } from './owner.js';
@@ -52,7 +53,7 @@ export function apiHandler(
   // Identity first: an anonymous request is 401 whatever its body.
   m.use({ before: async (request) => void resolveOwner(request.event) });
   m.use(bodyLimit(opts.maxBodyBytes ?? MAX_BODY_BYTES));
-  if (opts.jsonBody) m.use(httpJsonBodyParser());
+  if (opts.jsonBody) m.use(bodyDepthLimit()).use(httpJsonBodyParser());
   // Registered last, so its onError runs first.
   m.use(httpErrorMapper({ logger: obs.logger }));
   const handler = m.handler(async (event) => {

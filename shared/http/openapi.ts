@@ -33,6 +33,7 @@ const RESPONSES: Record<string, z.ZodType> = {
   OutputView: S.OutputView,
   ListTasksResponse: S.ListTasksResponse,
   TemplatesResponse: S.TemplatesResponse,
+  ModelsResponse: S.ModelsResponse,
   CreateUploadResponse: S.CreateUploadResponse,
 };
 
@@ -53,9 +54,10 @@ const ROUTE_DOCS: Record<string, RouteDoc> = {
     errors: [400, 401],
   },
   'GET /v1/tasks/{taskId}': {
-    summary: "A task's status, error and outputs",
+    summary: "A task's status, progress, error and outputs (long polling with `wait`)",
     operationId: 'getTask',
     path: S.TaskPath,
+    query: S.GetTaskQuery,
     ok: { 200: { schema: 'TaskView', description: 'The task' } },
     errors: [400, 401, 404],
   },
@@ -73,6 +75,12 @@ const ROUTE_DOCS: Record<string, RouteDoc> = {
     summary: 'The templates and the JSON Schema of their params',
     operationId: 'listTemplates',
     ok: { 200: { schema: 'TemplatesResponse', description: 'The templates' } },
+    errors: [401],
+  },
+  'GET /v1/models': {
+    summary: 'The model names the ComfyUI servers have, per folder',
+    operationId: 'listModels',
+    ok: { 200: { schema: 'ModelsResponse', description: 'Model names by folder' } },
     errors: [401],
   },
   'POST /v1/uploads': {

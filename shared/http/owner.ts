@@ -3,10 +3,12 @@
  * keys, our Lambda authorizer) or `authorizer.jwt.claims.sub` (JWT mode). No identity is 401.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import * as z from 'zod';
 import { UnauthorizedError } from '../domain/errors.js';
+import type { OwnerLimits } from '../ports/key-store.js';
 
 interface AuthorizerContext {
-  lambda?: { owner?: unknown };
+  lambda?: { owner?: unknown; limits?: unknown };
   jwt?: { claims?: { sub?: unknown } };
 }
 
@@ -17,4 +19,33 @@ export function resolveOwner(event: APIGatewayProxyEventV2): string {
     throw new UnauthorizedError();
   }
   return owner;
+}
+
+const LimitsSchema = z
+  .object({
+    nodes: z.number().int().positive(),
+    pixels: z.number().int().positive(),
+    batch: z.number().int().positive(),
+    steps: z.number().int().positive(),
+    frames: z.number().int().positive(),
+    upscale: z.number().positive(),
+  })
+  .partial()
+  .strip();
+
+/**
+ * The caller's own resource limits, from the API key authorizer's context (`limits`, JSON), or
+ * undefined (JWT callers and owners without limits get the deployment's). Unreadable limits are
+ * ignored: the deployment's apply.
+ */
+export function resolveOwnerLimits(event: APIGatewayProxyEventV2): OwnerLimits | undefined {
+  const auth = (event.requestContext as { authorizer?: AuthorizerContext } | undefined)?.authorizer;
+  const raw = auth?.lambda?.limits;
+  if (typeof raw !== 'string') return undefined;
+  try {
+    const parsed = LimitsSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
 }

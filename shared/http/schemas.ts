@@ -5,8 +5,10 @@
 import * as z from 'zod';
 import { UUID_RE } from '../domain/ids.js';
 import { TASK_STATUSES } from '../domain/task.js';
+import { DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENTS } from '../domain/webhook.js';
 import { TEMPLATE_NAME_RE } from '../templates/template-file.js';
 import { UPLOAD_CONTENT_TYPES } from '../use-cases/create-upload.js';
+import { MAX_WEBHOOK_URL_LENGTH } from '../webhooks/target.js';
 import { MAX_WORKFLOW_NODES } from '../workflow/validate-workflow.js';
 
 /** Largest `metadata`, as JSON text. */
@@ -41,9 +43,29 @@ const Metadata = z
   .record(z.string(), z.unknown())
   .describe(`A small JSON object echoed back with the task (at most ${MAX_METADATA_BYTES} bytes).`);
 
+export const WebhookRequest = z
+  .strictObject({
+    url: z
+      .string()
+      .min(1)
+      .max(MAX_WEBHOOK_URL_LENGTH)
+      .describe(
+        'https URL of a public host (resolved and checked: private, loopback, link-local and metadata addresses are refused; redirects are not followed).',
+      ),
+    events: z
+      .array(z.enum(WEBHOOK_EVENTS))
+      .min(1)
+      .optional()
+      .describe(`Events to send; default ${DEFAULT_WEBHOOK_EVENTS.join(', ')}.`),
+  })
+  .describe(
+    'Send signed events (Standard Webhooks) about this task to this URL; see docs/webhooks.md.',
+  );
+
 export const SubmitWorkflowRequest = z.strictObject({
   workflow: WorkflowSchema,
   metadata: Metadata.optional(),
+  webhook: WebhookRequest.optional(),
 });
 export const SubmitTemplateRequest = z.strictObject({
   template: z.string().regex(TEMPLATE_NAME_RE, 'a template name').describe('GET /v1/templates'),
@@ -52,6 +74,7 @@ export const SubmitTemplateRequest = z.strictObject({
     .optional()
     .describe("The template's params, per its JSON Schema."),
   metadata: Metadata.optional(),
+  webhook: WebhookRequest.optional(),
 });
 export const SubmitTaskRequest = z.union([SubmitWorkflowRequest, SubmitTemplateRequest]);
 
@@ -70,6 +93,36 @@ export const OutputView = z.object({
   expiresAt: IsoTime,
 });
 
+export const ProgressView = z.object({
+  fraction: z
+    .number()
+    .min(0)
+    .max(1)
+    .describe('Share of the whole workflow done, 0..1; never goes back.'),
+  step: z.number().int().optional().describe('Step of the node executing now (e.g. sampler step).'),
+  steps: z.number().int().optional(),
+  nodeId: z.string().optional(),
+  nodeType: z.string().optional(),
+  updatedAt: IsoTime,
+});
+
+export const WebhookDeliveryView = z.object({
+  event: z.enum(WEBHOOK_EVENTS),
+  webhookId: z.string().describe('The `webhook-id` header: the same on every retry.'),
+  attempts: z.number().int(),
+  lastStatus: z.number().int().optional(),
+  lastError: z.string().optional(),
+  lastAttemptAt: IsoTime.optional(),
+  deliveredAt: IsoTime.optional(),
+  abandonedAt: IsoTime.optional().describe('Retries ran out; the event was dead-lettered.'),
+});
+
+export const WebhookView = z.object({
+  url: z.string(),
+  events: z.array(z.enum(WEBHOOK_EVENTS)),
+  deliveries: z.array(WebhookDeliveryView),
+});
+
 export const TaskView = z.object({
   taskId: TaskId,
   status: z.enum(TASK_STATUSES),
@@ -78,6 +131,11 @@ export const TaskView = z.object({
   startedAt: IsoTime.optional(),
   finishedAt: IsoTime.optional(),
   queuePosition: z.number().int().min(0).optional().describe("Place in ComfyUI's queue, 0-based."),
+  waitingFor: z
+    .literal('gpu')
+    .optional()
+    .describe('While queued: no GPU was up to take the task and one is starting for it.'),
+  waitingSince: IsoTime.optional().describe('Since when the task has been waiting for a GPU.'),
   cancelRequested: z.boolean().optional(),
   template: z.string().optional(),
   error: z
@@ -91,6 +149,12 @@ export const TaskView = z.object({
     .optional(),
   outputs: z.array(OutputView),
   metadata: z.record(z.string(), z.unknown()).optional(),
+  progress: ProgressView.optional().describe('While running: how far the workflow has come.'),
+  webhook: WebhookView.optional(),
+  version: z
+    .number()
+    .int()
+    .describe('Grows with every change of the task; pass it as `since` to wait for the next.'),
 });
 
 /** What a caller sees of a task: the use case builds it, the API returns it, the CLI reads it. */
@@ -99,6 +163,27 @@ export type OutputView = z.infer<typeof OutputView>;
 export type SubmitTaskResponse = z.infer<typeof SubmitTaskResponse>;
 
 export const TaskPath = z.object({ taskId: TaskId });
+
+/** Longest a GET /v1/tasks/{id} may wait for a change (API Gateway's integration limit is 30 s). */
+export const MAX_WAIT_SECONDS = 20;
+
+export const GetTaskQuery = z.strictObject({
+  wait: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_WAIT_SECONDS)
+    .optional()
+    .describe(
+      `Long polling: answer as soon as the task's version is above \`since\` (or it is finished), or after this many seconds with the task as it is; at most ${MAX_WAIT_SECONDS}.`,
+    ),
+  since: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('The `version` the caller has; default: the version when the request arrives.'),
+});
 
 export const ListTasksQuery = z.strictObject({
   status: z.enum(TASK_STATUSES).optional(),
@@ -125,6 +210,14 @@ export const TemplatesResponse = z.object({
       params: z.record(z.string(), z.unknown()).describe('JSON Schema of `params`.'),
     }),
   ),
+});
+
+export const ModelsResponse = z.object({
+  models: z
+    .record(z.string(), z.array(z.string()))
+    .describe(
+      'Model file names by ComfyUI model folder (checkpoints, loras, vae, ...), as the servers list them; empty until the servers have published their catalogue.',
+    ),
 });
 
 export const CreateUploadRequest = z.strictObject({

@@ -4,6 +4,7 @@
  * rest (unknown fields, template name, metadata); then the metadata size.
  */
 import { InvalidRequestError } from '../domain/errors.js';
+import type { WebhookEventType } from '../domain/webhook.js';
 import { validateWorkflow } from '../workflow/validate-workflow.js';
 import { parseInput } from './request.js';
 import { MAX_METADATA_BYTES, SubmitTemplateRequest, SubmitWorkflowRequest } from './schemas.js';
@@ -13,6 +14,7 @@ export interface SubmitRequest {
   template?: string;
   params?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
+  webhook?: { url: string; events?: WebhookEventType[] };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>

@@ -2,7 +2,8 @@
  * ComfyUI as the rest of the product sees it. The one implementation over HTTP lives in
  * `shared/adapters/comfyui/`; it translates transport and HTTP failures into the errors in
  * `shared/adapters/comfyui/errors.ts` (ComfyUnavailableError is retryable, ComfyRejectedError is not).
- * Ground truth for every shape: ../shared/comfyui-api.md.
+ * Every shape is ComfyUI v0.3.64's (server.py, execution.py); responses captured from a real server
+ * are in test/fixtures/comfy/, and the ComfyClient contract (docs/comfyui-contract.md) checks them.
  */
 import type { Readable } from 'node:stream';
 import type { ComfyNodeError } from '../domain/errors.js';
@@ -129,6 +130,11 @@ export interface ComfyClient {
   }): Promise<UploadedImage>;
   /** GET /object_info, or GET /object_info/{nodeClass} (`{}` for an unknown class). */
   getObjectInfo(nodeClass?: string): Promise<Record<string, unknown>>;
+  /**
+   * Model file names by folder: GET /models, then GET /models/{folder} for each model folder
+   * (`custom_nodes` and `configs` are not read).
+   */
+  listModels(): Promise<Record<string, string[]>>;
   getSystemStats(): Promise<Record<string, unknown>>;
   close(): Promise<void>;
 }

@@ -3,6 +3,8 @@ export interface DispatchMessage {
   taskId: string;
   /** How many times the task was deferred because ComfyUI was full (drives the growing delay). */
   deferrals?: number;
+  /** Epoch ms since when the task waits for a GPU to start (no server was up to take it). */
+  waitingSince?: number;
 }
 
 /** The longest delay a message can be sent with (SQS DelaySeconds: 0 to 900 whole seconds). */

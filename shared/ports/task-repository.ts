@@ -28,9 +28,11 @@ export type RemovableField =
   | 'cancelRequested'
   | 'enqueuePending'
   | 'dispatchClaimUntil'
+  | 'waitingForGpuSince'
   | 'copyFailures'
   | 'queuedAt'
-  | 'error';
+  | 'error'
+  | 'progress';
 
 export interface IdempotencyClaim {
   key: string;
@@ -53,7 +55,12 @@ export interface ListQuery {
  */
 export type TaskSummary = Omit<
   Task,
-  'workflow' | 'idempotencyKey' | 'dispatchClaimUntil' | 'queuedAt' | 'resends'
+  | 'workflow'
+  | 'idempotencyKey'
+  | 'dispatchClaimUntil'
+  | 'waitingForGpuSince'
+  | 'queuedAt'
+  | 'resends'
 >;
 
 export interface ListPage {

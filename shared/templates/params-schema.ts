@@ -35,9 +35,11 @@ function baseSchema(spec: ParamSpec): z.ZodType {
     case 'boolean':
       return z.boolean();
     case 'upload':
+      // `format: "upload"` tells a form generator (the web demo) to offer a file picker here.
       return z
         .string()
-        .regex(UPLOAD_PARAM_RE, 'an uploadId from POST /v1/uploads (or upload:<uploadId>)');
+        .regex(UPLOAD_PARAM_RE, 'an uploadId from POST /v1/uploads (or upload:<uploadId>)')
+        .meta({ format: 'upload' });
   }
 }
 

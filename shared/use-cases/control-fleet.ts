@@ -4,7 +4,8 @@
  * servers as `decideCapacity` says. Stopping is two-step: an idle server is first marked `draining`
  * (the dispatcher stops sending it prompts once its cached registry reading expires), and is stopped
  * on a later tick only if it is still empty after `drainGraceMs`. A draining server that got a prompt
- * in that window finishes it first.
+ * in that window finishes it first. An instance taken away by the group itself (instance refresh,
+ * health check) waits in the drain lifecycle hook: it is marked `draining` and let go the same way.
  */
 import { type CapacityDecision, type CapacitySettings, decideCapacity } from '../fleet/capacity.js';
 import { type FleetServer, isLive, type ServerEvent } from '../fleet/server.js';
@@ -106,9 +107,16 @@ export async function controlFleet(
     marks.push({ kind: 'gone', id: x.id, at: now, reason: 'scale-in' });
     stopped.push({ id: x.id, reason: 'scale-in' });
   }
+  // Instances we stopped that wait in the drain hook: let them go (the adapter completes the hook).
+  for (const inst of instances) {
+    if (inst.state === 'stopping' && byIdNow(servers, inst.id)?.state === 'gone') {
+      await deps.fleet.stop(inst.id);
+    }
+  }
   if (decision.launch > 0) await deps.fleet.launch(decision.launch);
   if (marks.length > 0) servers = await deps.registry.apply(marks);
   return { decision, servers, stopped, started: decision.launch };
 }
 
+const byIdNow = (servers: readonly FleetServer[], id: string) => servers.find((x) => x.id === id);
 const urlOf = (url: string | undefined) => (url ? { url } : {});

@@ -7,7 +7,7 @@
  */
 
 import { type BackoffPolicy, deferralDelaySeconds } from '../dispatch/backoff.js';
-import type { ComfyPool, Reservation } from '../dispatch/comfy-pool.js';
+import type { ComfySlots, Reservation } from '../dispatch/comfy-slots.js';
 import { stageUploads } from '../dispatch/stage-uploads.js';
 import { prefixOutputs } from '../dispatch/workflow.js';
 import {
@@ -50,13 +50,21 @@ export interface DispatchSettings {
    * sweeper of lost messages (which waits QUEUED_SWEEP_GRACE_SECONDS) leaves it alone.
    */
   queuedHeartbeatMs: number;
+  /**
+   * Servers come and go with the queue (a GPU fleet): when none is up, the task waits for one to
+   * start — deferred as a fresh message, so waiting spends no receive count — and fails
+   * NO_GPU_CAPACITY only after this long. Unset: a fixed list, where no answer is a retryable failure.
+   */
+  capacityWaitSeconds?: number;
+  /** How long a task waiting for a GPU sleeps between looks. @default 10 */
+  capacityPollSeconds?: number;
 }
 
 export interface DispatchDeps {
   tasks: Pick<TaskRepository, 'get' | 'update'>;
   artifacts: Pick<ArtifactStore, 'getStream'>;
   /** The servers, as this invocation sees them. */
-  pool: ComfyPool;
+  slots: ComfySlots;
   clock: Clock;
   settings: DispatchSettings;
   random?: () => number;
@@ -76,7 +84,7 @@ export interface DispatchContext {
 export type DispatchOutcome =
   /** `how`: we submitted it, or found it already at ComfyUI (in the queue, or by lookup). */
   | { kind: 'dispatched'; server: string; number?: number; how: 'submitted' | 'found' }
-  | { kind: 'deferred'; message: DispatchMessage; delaySeconds: number }
+  | { kind: 'deferred'; message: DispatchMessage; delaySeconds: number; waitingForGpu?: boolean }
   | { kind: 'dropped'; reason: string }
   | { kind: 'failed'; code: string }
   | { kind: 'cancelled' };
@@ -90,14 +98,15 @@ export async function dispatchTask(
   // The cached /queue readings answer "already there?" and "room?" without an AWS request, so a
   // task that must wait costs no DynamoDB read. Waiting here first, while the message is in flight,
   // keeps the GPU fed from the batch at hand; only what is still waiting at the end is deferred.
-  const held = await deps.pool.holderOf(taskId);
+  const held = await deps.slots.holderOf(taskId);
   let reservation: Reservation | undefined;
   if (!held) {
-    const r = await deps.pool.reserve(
+    const r = await deps.slots.reserve(
       ctx.holdUntil === undefined ? {} : { waitUntil: ctx.holdUntil },
     );
     if (r === 'unavailable') {
-      throw new ComfyUnavailableError('No ComfyUI server in the pool answered GET /queue.');
+      if (deps.settings.capacityWaitSeconds !== undefined) return waitForGpu(deps, message, ctx);
+      throw new ComfyUnavailableError('No ComfyUI server answered GET /queue.');
     }
     if (r === 'full') return defer(deps, message, ctx);
     reservation = r;
@@ -109,7 +118,7 @@ export async function dispatchTask(
     if (task?.status !== 'queued') return await drop(deps, taskId, task, ctx, held?.client);
     if (held) return await record(deps, task, held.client, held.number, 'found', ctx);
     const client = (reservation as Reservation).client;
-    const found = await deps.pool.find(taskId, client);
+    const found = await deps.slots.find(taskId, client);
     if (found) {
       const number = found.result.state === 'finished' ? undefined : found.result.number;
       return await record(deps, task, found.client, number, 'found', ctx);
@@ -128,7 +137,7 @@ export async function dispatchTask(
       });
     } catch (err) {
       if (err instanceof ComfyRejectedError) return await reject(deps, task, err, ctx);
-      if (err instanceof ComfyUnavailableError) deps.pool.markUnavailable(client);
+      if (err instanceof ComfyUnavailableError) deps.slots.markUnavailable(client);
       throw err;
     }
     submitted = true;
@@ -156,6 +165,61 @@ async function releaseClaim(deps: DispatchDeps, taskId: string, ctx: DispatchCon
   } catch (err) {
     ctx.log.info('dispatch claim not released; it expires', { error: String(err) });
   }
+}
+
+/**
+ * No server is up and the fleet can start one: the task stays `queued`, marked as waiting for a GPU
+ * (one write, on the first wait), and comes back as a fresh message until one answers or the wait
+ * limit passes.
+ */
+async function waitForGpu(
+  deps: DispatchDeps,
+  message: DispatchMessage,
+  ctx: DispatchContext,
+): Promise<DispatchOutcome> {
+  const now = deps.clock.now();
+  const since = message.waitingSince ?? now;
+  const limitSeconds = deps.settings.capacityWaitSeconds ?? 0;
+  const deferrals = (message.deferrals ?? 0) + 1;
+  // Read the task on the first wait, every `recheckEvery` waits (a cancelled one stops), and at the limit.
+  if (
+    message.waitingSince === undefined ||
+    deferrals % deps.settings.recheckEvery === 0 ||
+    now - since > limitSeconds * 1000
+  ) {
+    const task = await deps.tasks.get(message.taskId);
+    if (task?.status !== 'queued') return drop(deps, message.taskId, task, ctx);
+    if (now - since > limitSeconds * 1000) {
+      return failQueuedTask(deps, task.taskId, ctx.log, {
+        code: 'NO_GPU_CAPACITY',
+        message: `No GPU became available within ${limitSeconds} s.`,
+        details: { waitedSeconds: Math.round((now - since) / 1000) },
+      });
+    }
+    if (!task.waitingForGpuSince) {
+      await deps.tasks
+        .update(
+          task.taskId,
+          { status: 'queued' },
+          { waitingForGpuSince: new Date(since).toISOString() },
+        )
+        .catch((err: unknown) => {
+          if (!(err instanceof TaskStateConflictError)) throw err;
+        });
+    }
+    await showAlive(deps, task, ctx);
+  }
+  const delaySeconds = deps.settings.capacityPollSeconds ?? 10;
+  ctx.log.info('no comfyui server is up: waiting for a gpu to start', {
+    waitingSeconds: Math.round((now - since) / 1000),
+    delaySeconds,
+  });
+  return {
+    kind: 'deferred',
+    message: { taskId: message.taskId, deferrals, waitingSince: since },
+    delaySeconds,
+    waitingForGpu: true,
+  };
 }
 
 /** Every server is full: come back later, as a fresh message that costs no receive attempt. */
@@ -257,7 +321,7 @@ async function drop(
     if (holder) await cancelAtComfy(holder, taskId, ctx.log);
     else if (ctx.receiveCount > 1) {
       // A redelivery: an earlier attempt may have submitted it; ask every server (HTTP only).
-      const found = await deps.pool.find(taskId).catch(() => undefined);
+      const found = await deps.slots.find(taskId).catch(() => undefined);
       if (found && found.result.state !== 'finished') {
         await cancelAtComfy(found.client, taskId, ctx.log);
       }
@@ -282,7 +346,7 @@ async function prepare(
     ctx.log.info('uploads staged at comfyui', { uploads: ids.length, server: client.baseUrl });
     return { workflow };
   } catch (err) {
-    if (err instanceof ComfyUnavailableError) deps.pool.markUnavailable(client);
+    if (err instanceof ComfyUnavailableError) deps.slots.markUnavailable(client);
     if (!(err instanceof UploadNotFoundError)) throw err;
     return failQueuedTask(deps, task.taskId, ctx.log, {
       code: err.code,
@@ -356,8 +420,23 @@ async function record(
         missingPolls: 0,
       },
       number === undefined
-        ? ['comfyNumber', 'queuePosition', 'startedAt', 'finishedAt', 'error', 'dispatchClaimUntil']
-        : ['queuePosition', 'startedAt', 'finishedAt', 'error', 'dispatchClaimUntil'],
+        ? [
+            'comfyNumber',
+            'queuePosition',
+            'startedAt',
+            'finishedAt',
+            'error',
+            'dispatchClaimUntil',
+            'waitingForGpuSince',
+          ]
+        : [
+            'queuePosition',
+            'startedAt',
+            'finishedAt',
+            'error',
+            'dispatchClaimUntil',
+            'waitingForGpuSince',
+          ],
     );
   } catch (err) {
     if (!(err instanceof TaskStateConflictError)) throw err;

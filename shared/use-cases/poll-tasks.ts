@@ -37,6 +37,12 @@ export interface PollTasksDeps {
   artifacts: ArtifactStore;
   /** The client for a task's `comfyServer` base URL. */
   comfyFor(baseUrl: string): ComfyClient;
+  /**
+   * With a GPU fleet: whether the registry says this server is gone (terminated, taken away). Its
+   * tasks are then lost, not waited for: they go back to the queue by the lost-task path.
+   * @default none: a server that does not answer may come back, its tasks are left as they are
+   */
+  serverGone?: (baseUrl: string) => Promise<boolean>;
   clock: Clock;
   /** Bounds concurrent output copies across the whole poll. */
   limiter: Limiter;
@@ -305,6 +311,8 @@ async function carryOut(ctx: TaskContext, d: Decision): Promise<Step> {
       if (d.status === 'failed')
         log.warn('task failed', {
           code: d.error?.code,
+          // The full message (tenants see it without host paths or file lists; task-view.ts).
+          reason: d.error?.message,
           nodeId: d.error?.nodeId,
           nodeType: d.error?.nodeType,
         });
@@ -397,8 +405,11 @@ async function pollServer(
   tasks: TaskSummary[],
   opts: PollOptions,
 ) {
-  // A task without a server is one ComfyUI cannot have: it is treated as absent (and so, lost).
-  const comfy = server === '' ? undefined : deps.comfyFor(server);
+  // A task without a server, or on a server the fleet has lost, is one ComfyUI cannot have: it is
+  // treated as absent (and so, lost).
+  const gone = server !== '' && deps.serverGone ? await deps.serverGone(server) : false;
+  if (gone) logger.warn('ComfyUI server is gone; its tasks count as lost', { comfyServer: server });
+  const comfy = server === '' || gone ? undefined : deps.comfyFor(server);
   let snapshot: QueueSnapshot | 'unreachable' | undefined;
   if (comfy) {
     try {

@@ -1,6 +1,7 @@
 /**
  * POST /v1/tasks: validate the workflow (raw or from a template), enforce the workflow policy on it
- * (node classes, file inputs, the owner's resource limits), check its uploads and the owner's
+ * (node classes, file inputs, the owner's resource limits), check it against the servers' node
+ * catalogue when one is published (see catalog/preflight.ts), check its uploads and the owner's
  * cap on active tasks, store the task (claiming the Idempotency-Key, if any), then enqueue it.
  *
  * Enqueue failures never leave a task silently stuck where the caller can reach it:
@@ -11,13 +12,22 @@
  * Left open: a crash between the store and the send, without a retry, leaves a `queued` task with no
  * message (see docs/api.md, "Known limits").
  */
-import { DependencyUnavailableError, TooManyActiveTasksError } from '../domain/errors.js';
+import type { CatalogSource } from '../catalog/catalog-cache.js';
+import { assertRunnable } from '../catalog/preflight.js';
+import {
+  DependencyUnavailableError,
+  InvalidRequestError,
+  TooManyActiveTasksError,
+} from '../domain/errors.js';
 import type { IdGenerator } from '../domain/ids.js';
 import type { Task } from '../domain/task.js';
+import { DEFAULT_WEBHOOK_EVENTS, type WebhookEventType } from '../domain/webhook.js';
 import { type Clock, isoAt } from '../ports/clock.js';
 import type { TaskQueue } from '../ports/task-queue.js';
 import type { IdempotencyClaim, TaskRepository } from '../ports/task-repository.js';
+import type { WebhookSecretStore } from '../ports/webhook-secrets.js';
 import type { TemplateCatalog } from '../templates/catalog.js';
+import { checkTarget, type HostResolver, type TargetPolicy } from '../webhooks/target.js';
 import { enforceWorkflowPolicy, type WorkflowPolicy } from '../workflow/policy.js';
 import { type ResourceLimits, withOverrides } from '../workflow/resource-limits.js';
 import type { ValidatedWorkflow } from '../workflow/validate-workflow.js';
@@ -33,6 +43,19 @@ export interface SubmitTaskDeps extends CheckUploadsDeps {
   maxActiveTasksPerOwner: number;
   /** Node classes, file inputs and the deployment's resource limits (docs/security.md). */
   workflowPolicy: WorkflowPolicy;
+  /**
+   * The servers' node catalogue: when one is published, a workflow they would refuse is refused
+   * here (400 with the input's path). Absent or empty: ComfyUI's own check at dispatch applies.
+   */
+  catalog?: CatalogSource;
+  /** Checking webhook URLs and the owner's signing secret. Without it, `webhook` is refused. */
+  webhooks?: WebhookSubmitDeps;
+}
+
+export interface WebhookSubmitDeps {
+  resolver: HostResolver;
+  policy: TargetPolicy;
+  secrets: Pick<WebhookSecretStore, 'get'>;
 }
 
 export interface SubmitTaskInput {
@@ -42,6 +65,7 @@ export interface SubmitTaskInput {
   template?: string;
   params?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
+  webhook?: { url: string; events?: WebhookEventType[] };
   idempotency?: IdempotencyClaim;
   /** The owner's own resource limits (from their key record), replacing the deployment's field by field. */
   limits?: Partial<ResourceLimits>;
@@ -67,12 +91,17 @@ export async function submitTask(
 ): Promise<SubmitTaskResult> {
   const { workflow, uploadIds } = resolveWorkflow(deps.templates, input);
   const policy = deps.workflowPolicy;
+  const path =
+    input.template === undefined ? ['body', 'workflow'] : ['template', input.template, 'workflow'];
   enforceWorkflowPolicy(
     workflow,
     { ...policy, limits: withOverrides(policy.limits, input.limits) },
-    input.template === undefined ? ['body', 'workflow'] : ['template', input.template, 'workflow'],
+    path,
   );
+  const catalog = await deps.catalog?.();
+  if (catalog) assertRunnable(catalog, workflow, path);
   await checkUploads(deps, input.owner, uploadIds);
+  if (input.webhook) await checkWebhook(deps, input.owner, input.webhook.url);
   const cap = deps.maxActiveTasksPerOwner;
   if ((await deps.tasks.countActive(input.owner, cap)) >= cap) {
     throw new TooManyActiveTasksError(cap);
@@ -95,6 +124,13 @@ export async function submitTask(
   if (input.template !== undefined) task.template = input.template;
   if (input.metadata !== undefined) task.metadata = input.metadata;
   if (input.idempotency) task.idempotencyKey = input.idempotency.key;
+  if (input.webhook) {
+    task.webhook = {
+      url: input.webhook.url,
+      events: [...new Set(input.webhook.events ?? DEFAULT_WEBHOOK_EVENTS)],
+    };
+    task.deliveries = {};
+  }
 
   const result = await deps.tasks.create(task, input.idempotency);
   if (result.created) {
@@ -106,6 +142,25 @@ export async function submitTask(
     return { task: await resend(deps, existing), created: false };
   }
   return { task: existing, created: false };
+}
+
+/** A bad URL, or an owner without a signing secret, is a 400 before anything is stored. */
+async function checkWebhook(deps: SubmitTaskDeps, owner: string, url: string) {
+  if (!deps.webhooks) {
+    throw new InvalidRequestError(
+      'Webhooks are not available on this deployment.',
+      { issues: [{ path: ['body', 'webhook'], message: 'not available' }] },
+      'WEBHOOKS_NOT_AVAILABLE',
+    );
+  }
+  await checkTarget(url, deps.webhooks.resolver, deps.webhooks.policy);
+  if (!(await deps.webhooks.secrets.get(owner))) {
+    throw new InvalidRequestError(
+      'This owner has no webhook signing secret yet; an operator creates one with `npm run keys -- webhook-secret create --owner <owner>`.',
+      { issues: [{ path: ['body', 'webhook'], message: 'no signing secret' }] },
+      'WEBHOOK_SECRET_MISSING',
+    );
+  }
 }
 
 async function enqueueNew(deps: SubmitTaskDeps, task: Task, retryable: boolean) {

@@ -3,6 +3,8 @@
  * failed, and its outputs as presigned S3 GET links valid for `outputUrlTtlSeconds`. Its type is the
  * one the API documents (`TaskView` in http/schemas.ts).
  */
+
+import { tenantSafeError } from '../domain/tenant-safe-error.js';
 import type { TaskView } from '../http/schemas.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { TaskSummary } from '../ports/task-repository.js';
@@ -12,7 +14,10 @@ export interface TaskViewDeps {
   outputUrlTtlSeconds: number;
 }
 
-export async function toTaskView(deps: TaskViewDeps, task: TaskSummary): Promise<TaskView> {
+export async function toTaskView(
+  deps: TaskViewDeps,
+  task: TaskSummary & { waitingForGpuSince?: string },
+): Promise<TaskView> {
   const outputs = await Promise.all(
     task.outputs.map(async (o) => {
       const link = await deps.artifacts.presignGet(o.s3Key, deps.outputUrlTtlSeconds, o.filename);
@@ -32,20 +37,37 @@ export async function toTaskView(deps: TaskViewDeps, task: TaskSummary): Promise
     createdAt: task.createdAt,
     updatedAt: task.updatedAt,
     outputs,
+    version: task.version,
   };
   if (task.startedAt) view.startedAt = task.startedAt;
   if (task.finishedAt) view.finishedAt = task.finishedAt;
   if (task.status === 'dispatched' && task.queuePosition !== undefined) {
     view.queuePosition = task.queuePosition;
   }
+  if (task.status === 'queued' && task.waitingForGpuSince) {
+    view.waitingFor = 'gpu';
+    view.waitingSince = task.waitingForGpuSince;
+  }
   if (task.cancelRequested && task.status !== 'cancelled') view.cancelRequested = true;
   if (task.template) view.template = task.template;
   if (task.error) view.error = errorView(task.error);
   if (task.metadata) view.metadata = task.metadata;
+  if (task.status === 'running' && task.progress) view.progress = task.progress;
+  if (task.webhook) {
+    view.webhook = {
+      url: task.webhook.url,
+      events: task.webhook.events,
+      deliveries: Object.values(task.deliveries ?? {}).sort((a, b) =>
+        (a.lastAttemptAt ?? '') < (b.lastAttemptAt ?? '') ? -1 : 1,
+      ),
+    };
+  }
   return view;
 }
 
-function errorView(e: NonNullable<TaskSummary['error']>): NonNullable<TaskView['error']> {
+/** The owner sees the error without host paths or server file lists (tenant-safe-error.ts). */
+function errorView(error: NonNullable<TaskSummary['error']>): NonNullable<TaskView['error']> {
+  const e = tenantSafeError(error);
   const out: NonNullable<TaskView['error']> = { code: e.code, message: e.message };
   if (e.nodeId) out.nodeId = e.nodeId;
   if (e.nodeType) out.nodeType = e.nodeType;

@@ -33,6 +33,20 @@ export function apiKeyStoreContract(makeStore: () => Promise<ApiKeyStore>): void
     expect((await store.getByHash(k.keyHash))?.revokedAt).toBe('2026-02-01T00:00:00.000Z');
   });
 
+  it('sets and clears the limits on every key of one owner only', async () => {
+    const a = key();
+    const b = key({ revokedAt: '2026-02-01T00:00:00.000Z' });
+    const other = key({ owner: `other-${randomUUID()}` });
+    for (const k of [a, b, other]) await store.put(k);
+    expect(await store.setLimits(owner, { steps: 300, pixels: 1000 })).toBe(2);
+    expect((await store.getByHash(a.keyHash))?.limits).toEqual({ steps: 300, pixels: 1000 });
+    expect((await store.getByHash(b.keyHash))?.limits).toEqual({ steps: 300, pixels: 1000 });
+    expect((await store.getByHash(other.keyHash))?.limits).toBeUndefined();
+    expect(await store.setLimits(owner, undefined)).toBe(2);
+    expect((await store.getByHash(a.keyHash))?.limits).toBeUndefined();
+    expect(await store.setLimits(`nobody-${randomUUID()}`, { steps: 1 })).toBe(0);
+  });
+
   it('answers false when revoking an unknown key id', async () => {
     expect(await store.revoke(`kid_${randomUUID()}`, '2026-02-01T00:00:00.000Z')).toBe(false);
   });

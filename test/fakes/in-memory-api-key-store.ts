@@ -1,5 +1,5 @@
 /** The ApiKeyStore port in memory (same semantics as the DynamoDB adapter; see the contract suite). */
-import type { ApiKeyRecord, ApiKeyStore } from '../../shared/ports/key-store.js';
+import type { ApiKeyRecord, ApiKeyStore, OwnerLimits } from '../../shared/ports/key-store.js';
 
 export class InMemoryApiKeyStore implements ApiKeyStore {
   private readonly byHash = new Map<string, ApiKeyRecord>();
@@ -22,6 +22,17 @@ export class InMemoryApiKeyStore implements ApiKeyStore {
       r.revokedAt ??= at;
     }
     return found;
+  }
+
+  async setLimits(owner: string, limits: OwnerLimits | undefined): Promise<number> {
+    let changed = 0;
+    for (const r of this.byHash.values()) {
+      if (r.owner !== owner) continue;
+      changed++;
+      if (limits === undefined) delete r.limits;
+      else r.limits = structuredClone(limits);
+    }
+    return changed;
   }
 
   async list(owner?: string): Promise<ApiKeyRecord[]> {

@@ -25,6 +25,7 @@ import {
   TaskStateConflictError,
 } from '../../shared/domain/errors.js';
 import { AT_COMFY_STATUSES, isTerminal, type Task } from '../../shared/domain/task.js';
+import type { WebhookDelivery } from '../../shared/domain/webhook.js';
 import { type Clock, systemClock } from '../../shared/ports/clock.js';
 import type {
   CreateResult,
@@ -38,6 +39,7 @@ import type {
   TaskSummary,
   WriteExpectation,
 } from '../../shared/ports/task-repository.js';
+import type { WebhookDeliveryLog } from '../../shared/ports/webhook-delivery-log.js';
 
 interface IdemRecord {
   taskId: string;
@@ -54,12 +56,13 @@ const summary = (t: Task): TaskSummary => {
     dispatchClaimUntil: _c,
     queuedAt: _q,
     resends: _r,
+    waitingForGpuSince: _g,
     ...rest
   } = structuredClone(t);
   return rest;
 };
 
-export class InMemoryTaskRepository implements TaskRepository {
+export class InMemoryTaskRepository implements TaskRepository, WebhookDeliveryLog {
   private readonly tasks = new Map<string, Task>();
   private readonly expiries = new Map<string, number>();
   private readonly idem = new Map<string, IdemRecord>();
@@ -181,6 +184,13 @@ export class InMemoryTaskRepository implements TaskRepository {
     if (becomesTerminal(changes.status) && !isTerminal(current.status))
       this.expiries.set(taskId, retentionExpiry(this.clock.now(), this.retentionDays));
     return structuredClone(next);
+  }
+
+  /** WebhookDeliveryLog: keeps the delivery on the task without changing its version. */
+  async recordDelivery(taskId: string, delivery: WebhookDelivery): Promise<void> {
+    const t = this.tasks.get(taskId);
+    if (!t?.webhook) return;
+    t.deliveries = { ...t.deliveries, [delivery.event]: structuredClone(delivery) };
   }
 
   async listByOwner(query: ListQuery): Promise<ListPage> {

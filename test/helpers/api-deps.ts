@@ -10,6 +10,7 @@ import { FakeTaskQueue } from '../fakes/fake-task-queue.js';
 import { FixedClock } from '../fakes/fixed-clock.js';
 import { InMemoryApiKeyStore } from '../fakes/in-memory-api-key-store.js';
 import { InMemoryArtifactStore } from '../fakes/in-memory-artifact-store.js';
+import { InMemoryNodeCatalogStore } from '../fakes/in-memory-node-catalog-store.js';
 import { InMemoryTaskRepository } from '../fakes/in-memory-task-repository.js';
 import { InMemoryUploadStore } from '../fakes/in-memory-upload-store.js';
 import { SequenceIds } from '../fakes/sequence-ids.js';
@@ -22,6 +23,7 @@ export function apiTestDeps(
   limits: { maxActiveTasksPerOwner?: number; uploadMaxBytes?: number } = {},
 ) {
   const clock = new FixedClock();
+  const catalogStore = new InMemoryNodeCatalogStore();
   return {
     clock,
     ids: new SequenceIds(),
@@ -37,6 +39,9 @@ export function apiTestDeps(
     uploadMaxBytes: limits.uploadMaxBytes ?? 1024 * 1024,
     uploadUrlTtlSeconds: 900,
     outputUrlTtlSeconds: 3600,
+    /** Empty until a test publishes one (`catalogStore.catalog = ...`); read on every request. */
+    catalogStore,
+    catalog: () => catalogStore.read(),
   };
 }
 export type ApiTestDeps = ReturnType<typeof apiTestDeps>;

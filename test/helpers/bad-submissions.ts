@@ -1,5 +1,5 @@
 /**
- * Every bad POST /v1/tasks of the issue, with the status and code it must get. Used by the handler
+ * Every kind of bad POST /v1/tasks, with the status and code it must get. Used by the handler
  * tests (fakes) and the integration tests (real adapters), which both check nothing was written.
  */
 import { MAX_WORKFLOW_NODES } from '../../shared/workflow/validate-workflow.js';

@@ -1,7 +1,8 @@
 /**
- * Starts the local runtime exactly as `npm start` does (`npx tsx infra/local/start.ts`), as a
- * process group of its own, on free ports and a temporary state folder, and waits for its ready line.
- * `signal('SIGINT')` is what Ctrl-C in a terminal does: it reaches every process in the group.
+ * Starts the local runtime as `npm start` does (`node --import tsx infra/local/start.ts`, without npm
+ * in between so the exit code is the runtime's own), as a process group of its own, on free ports and
+ * a temporary state folder, and waits for its ready line. `signal('SIGINT')` is what Ctrl-C in a terminal does:
+ * it reaches every process in the group.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { freePort } from '../../infra/local/emulators.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 
-/** npm and npx, like a shell, end by the same signal they got once their child is done. */
+/** How the process ended. */
 export interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -49,8 +50,9 @@ export async function spawnLocalRuntime(
   };
   const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), 'local-runtime-'));
   const child = spawn(
-    'npx',
+    process.execPath,
     [
+      '--import',
       'tsx',
       'infra/local/start.ts',
       '--port',

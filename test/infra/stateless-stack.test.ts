@@ -17,6 +17,7 @@ const FUNCTION_PREFIX: Record<string, string> = {
   list: 'ListFunction',
   cancel: 'CancelFunction',
   templates: 'TemplatesFunction',
+  models: 'ModelsFunction',
   'create-upload': 'CreateUploadFunction',
   authorizer: 'AuthorizerFunction',
   dispatcher: 'DispatchDispatcherFunction',
@@ -218,6 +219,7 @@ describe('StatelessStack (API key mode, defaults)', () => {
         'dead-letter': ['workflows'],
         poller: ['outputs', 'workflows'],
         templates: [],
+        models: [],
         authorizer: [],
       };
       for (const [fn, expected] of Object.entries(prefixes)) {
@@ -231,7 +233,9 @@ describe('StatelessStack (API key mode, defaults)', () => {
         expect([...new Set(objectPrefixes)].sort(), fn).toEqual(expected);
         const writes = s3.filter((s) => actionsOf(s).some((a) => /^s3:(Put|Delete)/.test(a)));
         for (const s of writes) {
-          expect(flat(s.Resource), fn).toMatch(/\/(outputs|uploads|workflows)\/\*/);
+          expect(flat(s.Resource), fn).toMatch(
+            /\/((outputs|uploads|workflows)\/\*|catalog\/comfyui\.json\.gz)/,
+          );
         }
         const writesOutputs = writes.some((s) => flat(s.Resource).includes('/outputs/*'));
         expect(writesOutputs, fn).toBe(fn === 'poller');
@@ -260,6 +264,20 @@ describe('StatelessStack (API key mode, defaults)', () => {
     expect(flat(outputs.CreateApiKeyCommand.Value)).toContain(
       'npm run keys -- create --owner <you> --table ',
     );
+  });
+
+  it('lets the poller write the node catalogue, and submit and models read it, by its exact key', () => {
+    const onCatalog = (fn: string, action: RegExp) =>
+      policyStatements(template, ROLE_PREFIX(fn)).some(
+        (s) =>
+          actionsOf(s).some((a) => action.test(a)) &&
+          flat(s.Resource).includes('/catalog/comfyui.json.gz'),
+      );
+    for (const fn of ['poller', 'submit', 'models'])
+      expect(onCatalog(fn, /^s3:GetObject/), fn).toBe(true);
+    for (const fn of Object.keys(FUNCTION_PREFIX)) {
+      expect(onCatalog(fn, /^s3:Put/), fn).toBe(fn === 'poller');
+    }
   });
 
   it('passes cdk-nag AwsSolutions with no unacknowledged finding', () => {

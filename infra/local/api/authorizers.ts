@@ -5,7 +5,7 @@
  *   is 500, and the returned `context` reaches the route as `requestContext.authorizer.lambda`;
  *   results are cached per identity for the configured TTL (0 = no cache);
  * - a JWT authorizer: a bearer token verified by the API's verifier (issuer's JWKS, `iss`, `aud`,
- *   `exp`/`nbf`), 401 otherwise, claims passed as `requestContext.authorizer.jwt.claims` (values
+ *   `kid`, `exp`, `nbf`, `iat` with a small clock skew), 401 otherwise, claims passed as `requestContext.authorizer.jwt.claims` (values
  *   as strings, like API Gateway). Unlike API Gateway, a token whose audience is only in
  *   `client_id` (Cognito access tokens) is refused: the verifier checks `aud`.
  */

@@ -1,5 +1,5 @@
 /**
- * A ComfyUI stand-in: the same HTTP API and shapes as ComfyUI v0.3.64 (../shared/comfyui-api.md), one
+ * A ComfyUI stand-in: the same HTTP API and shapes as ComfyUI v0.3.64 (docs/comfyui-standin.md), one
  * worker, in-memory queue and history, real PNG files, controllable for tests and benchmarks.
  *
  * @example

@@ -1,7 +1,7 @@
 /**
  * The jobs API of newer ComfyUI (GET /api/jobs[/{id}] from v0.6.0, POST /api/jobs/{id}/cancel after
  * v0.8.0), served only when the stand-in is started with `jobsApi: true`, so clients can be tested
- * against both generations. Shapes follow comfyui-api.md §13 (C semantics: interrupted -> cancelled).
+ * against both generations. Shapes follow ComfyUI's jobs API (an interrupted run reads as cancelled).
  */
 import type { StandInCore } from './core.js';
 import type { HistoryEntry, QueueItem } from './state.js';

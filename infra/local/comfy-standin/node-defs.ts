@@ -1,6 +1,6 @@
 /**
  * The node classes the stand-in knows, as `/object_info` describes them. The definitions are copied
- * from a real ComfyUI v0.3.64 (`object-info.json`, a subset of ../shared/comfyui-captures/object_info.json);
+ * from a real ComfyUI v0.3.64 (`object-info.json`, a subset of its `/object_info` response);
  * the combo lists that depend on files (checkpoints, input images) are filled in when asked.
  * `StandInLargeOutput` is ours: an output node that "writes" a large file generated on the fly.
  */

@@ -39,6 +39,30 @@ type Handler = (
   param?: string,
 ) => Promise<void> | void;
 
+/** `GET /models` of ComfyUI v0.3.64, in its order (folder_paths.folder_names_and_paths). */
+const MODEL_FOLDERS = [
+  'checkpoints',
+  'configs',
+  'loras',
+  'vae',
+  'text_encoders',
+  'diffusion_models',
+  'clip_vision',
+  'style_models',
+  'embeddings',
+  'diffusers',
+  'vae_approx',
+  'controlnet',
+  'gligen',
+  'upscale_models',
+  'custom_nodes',
+  'hypernetworks',
+  'photomaker',
+  'classifiers',
+  'model_patches',
+  'audio_encoders',
+];
+
 const isObject = (v: unknown): v is Record<string, unknown> =>
   !!v && typeof v === 'object' && !Array.isArray(v);
 
@@ -191,10 +215,10 @@ const routes: Record<string, Handler> = {
   },
   'GET /embeddings': (_q, res) => sendJson(res, []),
   'GET /extensions': (_q, res) => sendJson(res, []),
-  'GET /models': (_q, res) => sendJson(res, ['checkpoints', 'loras', 'vae']),
+  'GET /models': (_q, res) => sendJson(res, MODEL_FOLDERS),
   'GET /models/:id': (_q, res, _u, { core }, folder = '') => {
     if (folder === 'checkpoints') return sendJson(res, core.options.checkpoints);
-    if (folder === 'loras' || folder === 'vae') return sendJson(res, []);
+    if (MODEL_FOLDERS.includes(folder)) return sendJson(res, []);
     sendNotFound(res);
   },
   'POST /free': (_q, res) => sendEmpty(res),

@@ -1,7 +1,7 @@
 /**
  * `execution.validate_prompt` of ComfyUI v0.3.64, for the node classes the stand-in knows: the same
  * checks in the same order and the same error bodies (type, message, details, extra_info), so 400s
- * from the stand-in look like ../shared/comfyui-captures/bad_prompts.json. Values that convert are
+ * from the stand-in look like test/fixtures/comfy/bad_prompts.json. Values that convert are
  * written back into the prompt (as ComfyUI does), so history shows the coerced graph.
  */
 import type { NodeDef } from './node-defs.js';

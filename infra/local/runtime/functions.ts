@@ -14,10 +14,11 @@ import type { AnyHandler, LocalFunction } from './invoke.js';
 export const FUNCTION_TIMEOUT_MS: Readonly<Record<string, number>> = {
   authorizer: 10_000,
   submit: 10_000,
-  status: 10_000,
+  status: 28_000,
   list: 10_000,
   cancel: 10_000,
   templates: 10_000,
+  models: 10_000,
   'create-upload': 10_000,
   dispatcher: 30_000,
   'dead-letter': 10_000,
@@ -36,7 +37,7 @@ export const POLLER_RATE_MS = 60_000;
 export const functionEntry = (root: string, name: string) =>
   join(root, 'functions', name, 'index.ts');
 
-/** The function, or undefined when its folder does not exist (yet) on this branch. */
+/** The function, or undefined when its folder does not exist. */
 export async function loadFunction(
   root: string,
   name: string,

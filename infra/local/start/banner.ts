@@ -3,15 +3,19 @@
  * copy-paste quickstart. The README's "Quick start" shows the same script for the default ports
  * (a unit test keeps the two identical, and the end-to-end test runs it).
  */
-import { relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import type { StartOptions } from './options.js';
 import type { LocalRuntime } from './runtime.js';
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:3000';
 export const DEFAULT_KEY_FILE = '.local/api-key';
 
-/** The quickstart as a bash/zsh script: submit a txt2img task, poll it, download the image. */
+/**
+ * The quickstart as a bash/zsh script: submit a txt2img task, poll it, download the image. Its files
+ * (`task.json`, `result.png`) go next to the key file, in the git-ignored state folder.
+ */
 export function quickstartScript(apiUrl = DEFAULT_API_URL, keyFile = DEFAULT_KEY_FILE): string {
+  const dir = dirname(keyFile);
   return `API=${apiUrl}
 KEY=$(cat ${keyFile})
 json() { node -pe "JSON.parse(require('fs').readFileSync(0, 'utf8'))$1"; }
@@ -21,16 +25,16 @@ TASK=$(curl -s -X POST $API/v1/tasks -H "x-api-key: $KEY" -H 'content-type: appl
   -d '{"template": "txt2img", "params": {"prompt": "a lighthouse at dusk"}}' | json .taskId)
 
 # Poll it until it is finished: queued -> dispatched -> running -> succeeded
-until curl -s $API/v1/tasks/$TASK -H "x-api-key: $KEY" > task.json &&
-  json .status < task.json | grep -Evx 'queued|dispatched|running'; do sleep 1; done
+until curl -s $API/v1/tasks/$TASK -H "x-api-key: $KEY" > ${dir}/task.json &&
+  json .status < ${dir}/task.json | grep -Evx 'queued|dispatched|running'; do sleep 1; done
 
 # Download the image from its S3 link
-curl -s -o result.png "$(json '.outputs[0].url' < task.json)"
+curl -s -o ${dir}/result.png "$(json '.outputs[0].url' < ${dir}/task.json)"
 `;
 }
 
-export function cliLine(): string {
-  return 'npm run task -- submit --template txt2img --param prompt="a lighthouse at dusk" --wait --out ./results';
+export function cliLine(outDir = '.local/results'): string {
+  return `npm run task -- submit --template txt2img --param prompt="a lighthouse at dusk" --wait --out ${outDir}`;
 }
 
 export function banner(
@@ -53,9 +57,10 @@ export function banner(
       .join(', ')})`,
     '',
     `  API            ${rt.apiUrl}   API Gateway HTTP API (payload 2.0) -> functions/*`,
+    `  Web demo       ${rt.apiUrl}/demo/   paste the API key, pick a template, generate`,
     `  ComfyUI        ${rt.comfy.url}   ${rt.comfy.standIn ? `stand-in, ${opts.comfyExecutionMs} ms a run (COMFYUI_URL=... uses a real server)` : 'real server (COMFYUI_URL)'}`,
     `  DynamoDB Local ${rt.dynamodbEndpoint}   tables ${rt.names.tasksTable}, ${rt.names.apiKeysTable}`,
-    `  S3 + SQS       ${rt.s3SqsEndpoint}   fauxqs: bucket ${rt.names.bucket}, queues dispatch + dead-letter`,
+    `  S3 + SQS       ${rt.s3SqsEndpoint}   fauxqs: bucket ${rt.names.bucket} (CORS as deployed), queues dispatch + dead-letter`,
     `  Dispatcher     SQS event source on the dispatch queue (batches of 10, 2 at a time)`,
     `  Dead letters   SQS event source on the dead-letter queue`,
     `  Poller         every minute, and ${opts.pollerRepeatMs} ms after each run returns`,
@@ -69,11 +74,17 @@ export function banner(
   if (rt.missing.length) {
     lines.push(
       '',
-      `  Not on this branch yet (not running): ${rt.missing.map((m) => `functions/${m}`).join(', ')}`,
+      `  Missing (not running): ${rt.missing.map((m) => `functions/${m}`).join(', ')}`,
     );
   }
   if (rt.apiKey) {
-    lines.push('', `API key (shown once; also in ${rel(keyFile)}):`, `  ${rt.apiKey}`);
+    lines.push(
+      '',
+      rt.keptKey
+        ? `API key (the same as at the last start, kept with the persisted state; in ${rel(keyFile)}):`
+        : `API key (shown once; also in ${rel(keyFile)}):`,
+      `  ${rt.apiKey}`,
+    );
   } else {
     lines.push('', 'AUTH_MODE=jwt: send "Authorization: Bearer <token>" from your issuer.');
   }
@@ -88,7 +99,7 @@ export function banner(
       .map((l) => (l ? `  ${l}` : '')),
     '',
     'Or with the CLI:',
-    `  ${cliLine()}`,
+    `  ${cliLine(join(dirname(keyPath), 'results'))}`,
     '',
     'Ctrl-C stops everything.',
     '',

@@ -2,10 +2,11 @@
  * Starts everything `npm start` runs, in order, and stops it all again (in reverse) on `stop()`.
  * The function modules are imported only after their environment is set, as in a Lambda cold start.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAwsClients } from '../../../shared/adapters/aws/clients.js';
 import { loadConfig } from '../../../shared/config.js';
+import { outputsCorsRule } from '../../outputs-cors.js';
 import { API_KEYS_TABLE, DISPATCH_DLQ, DISPATCH_QUEUE, TASKS_TABLE } from '../../resources.js';
 import { API_ROUTES } from '../../routes.js';
 import {
@@ -22,6 +23,7 @@ import {
 } from '../emulators.js';
 import { loadFunction } from '../runtime/functions.js';
 import type { LocalFunction } from '../runtime/invoke.js';
+import { browserOrigins, buildWebDemo, DEMO_PREFIX } from '../web-demo.js';
 import { type LocalComfy, startComfy } from './comfy.js';
 import { functionEnvironment, LOCAL_CREDENTIALS } from './function-env.js';
 import type { StartOptions } from './options.js';
@@ -40,8 +42,10 @@ export interface LocalRuntime {
   s3SqsEndpoint: string;
   names: LocalResourceNames;
   apiKey?: string;
+  /** The API key is the previous start's (still valid in the persisted keys table). */
+  keptKey?: boolean;
   authMode: 'apiKey' | 'jwt';
-  /** Functions that were not found on this branch. */
+  /** Functions whose folder under functions/ was not found. */
   missing: string[];
   restored?: { objects: number; messages: number };
   stop(): Promise<void>;
@@ -50,6 +54,11 @@ export interface LocalRuntime {
 const ALL_FUNCTIONS = [
   ...new Set([...API_ROUTES.map((r) => r.fn), 'authorizer', 'dispatcher', 'dead-letter', 'poller']),
 ];
+/** The key the previous start wrote (start.ts writes `api-key` in the state folder). */
+function previousKey(stateDir: string): { previousKey?: string } {
+  const file = join(stateDir, 'api-key');
+  return existsSync(file) ? { previousKey: readFileSync(file, 'utf8').trim() } : {};
+}
 const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export async function startLocalRuntime(
@@ -65,6 +74,9 @@ export async function startLocalRuntime(
       ? []
       : [{ port: opts.comfyPort, what: 'ComfyUI stand-in', flag: '--comfy-port' }]),
   ]);
+  // The API's port is part of the browser origin the local S3 allows (the demo's), so it is fixed
+  // before anything starts.
+  if (!opts.apiPort) opts = { ...opts, apiPort: await freePort() };
   mkdirSync(opts.stateDir, { recursive: true });
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
 
@@ -97,8 +109,16 @@ export async function startLocalRuntime(
     });
     dynamoStarting.catch(() => {}); // awaited below; this only keeps it from being "unhandled"
     waitForDynamo = dynamoStarting;
+    // The web demo at /demo/: a broken build costs the demo, not the runtime.
+    const demoBuilding = buildWebDemo(ctx.root).catch((err: unknown) => {
+      log.error('building the web demo failed; /demo/ is not served', err);
+      return undefined;
+    });
     const [fauxqs, comfy] = await Promise.all([
-      startS3Sqs({ port: opts.awsPort }).then((e: FauxqsEmulator) => {
+      startS3Sqs({
+        port: opts.awsPort,
+        cors: outputsCorsRule(browserOrigins(opts.apiPort, opts.corsOrigins)),
+      }).then((e: FauxqsEmulator) => {
         stoppers.push({ name: 'fauxqs', stop: () => e.stop() });
         return e;
       }),
@@ -180,14 +200,16 @@ export async function startLocalRuntime(
     }
     lap('dynamodb');
 
-    const { authorizer, apiKey } = await createAuth({
+    const { authorizer, apiKey, keptKey } = await createAuth({
       config,
       functions,
       clients,
       names,
       region: opts.region,
       log,
+      ...previousKey(opts.stateDir),
     });
+    const demo = await demoBuilding;
     const workers = await startWorkers({
       opts,
       functions,
@@ -195,6 +217,7 @@ export async function startLocalRuntime(
       clients,
       names,
       log,
+      ...(demo ? { site: { prefix: DEMO_PREFIX, files: demo } } : {}),
     });
     // Stopped first (they are last in the list): the API, the poller, the event sources.
     stoppers.push(...workers.stoppers);
@@ -206,7 +229,7 @@ export async function startLocalRuntime(
       dynamodbEndpoint: ddb.endpoint,
       s3SqsEndpoint: fauxqs.endpoint,
       names,
-      ...(apiKey ? { apiKey } : {}),
+      ...(apiKey ? { apiKey, keptKey: keptKey === true } : {}),
       authMode: config.AUTH_MODE,
       missing,
       ...(restored ? { restored } : {}),

@@ -1,11 +1,12 @@
 /**
  * What runs the functions once the resources exist: the local API (with its authorizer), the SQS
  * event source mappings of the dispatcher and the dead-letter consumer, and the poller's schedule,
- * each with the deployed settings (runtime/functions.ts). A function not on the branch yet is
+ * each with the deployed settings (runtime/functions.ts). A function whose folder is missing is
  * simply not wired. Errors of invocations cut short by a stop are not reported.
  */
 import type { AwsClients } from '../../../shared/adapters/aws/clients.js';
 import { DynamoApiKeyStore } from '../../../shared/adapters/dynamodb/api-key-store.js';
+import { authenticateApiKey } from '../../../shared/auth/api-keys.js';
 import { createJwtVerifier } from '../../../shared/auth/jwt-verifier.js';
 import { createKey } from '../../../shared/auth/key-admin.js';
 import type { Config } from '../../../shared/config.js';
@@ -20,6 +21,7 @@ import { EVENT_SOURCES, POLLER_RATE_MS } from '../runtime/functions.js';
 import type { LocalFunction } from '../runtime/invoke.js';
 import { startSchedule } from '../schedule.js';
 import { startSqsEventSource } from '../sqs-event-source.js';
+import type { StaticSite } from '../web-demo.js';
 import type { StartOptions } from './options.js';
 
 /** The owner of the key `npm start` creates: the same on every start, so --persist keeps your tasks. */
@@ -36,7 +38,10 @@ export interface Stopper {
 /** How long a stop waits for running invocations before moving on. */
 const STOP_GRACE_MS = 5000;
 
-/** The route authorizer for the configured auth mode, and in API-key mode a fresh key. */
+/**
+ * The route authorizer for the configured auth mode, and in API-key mode the key to print: the
+ * previous start's key when it is still valid in the keys table (with persisted state), else a new one.
+ */
 export async function createAuth(input: {
   config: Config;
   functions: ReadonlyMap<string, LocalFunction>;
@@ -44,7 +49,9 @@ export async function createAuth(input: {
   names: LocalResourceNames;
   region: string;
   log: Log;
-}): Promise<{ authorizer?: RouteAuthorizer; apiKey?: string }> {
+  /** The key the previous start wrote (`.local/api-key`), if any. */
+  previousKey?: string;
+}): Promise<{ authorizer?: RouteAuthorizer; apiKey?: string; keptKey?: boolean }> {
   const { config } = input;
   if (config.AUTH_MODE === 'jwt') {
     if (!config.JWT_ISSUER || !config.JWT_AUDIENCE) {
@@ -61,9 +68,12 @@ export async function createAuth(input: {
     client: input.clients.doc,
     tableName: input.names.apiKeysTable,
   });
-  const { key } = await createKey({ keys, clock: systemClock }, LOCAL_OWNER, 'npm start');
+  const kept = (await authenticateApiKey(keys, input.previousKey))?.owner === LOCAL_OWNER;
+  const key = kept
+    ? (input.previousKey as string)
+    : (await createKey({ keys, clock: systemClock }, LOCAL_OWNER, 'npm start')).key;
   const fn = input.functions.get(API_KEY_AUTHORIZER.fn);
-  if (!fn) return { apiKey: key };
+  if (!fn) return { apiKey: key, keptKey: kept };
   const authorizer = lambdaAuthorizer({
     fn,
     identitySource: API_KEY_AUTHORIZER.identitySource,
@@ -71,7 +81,7 @@ export async function createAuth(input: {
     api: { apiId: 'local', stage: '$default', region: input.region },
     onError: (err) => input.log.error('authorizer failed', err),
   });
-  return { authorizer, apiKey: key };
+  return { authorizer, apiKey: key, keptKey: kept };
 }
 
 export async function startWorkers(input: {
@@ -81,6 +91,8 @@ export async function startWorkers(input: {
   clients: AwsClients;
   names: LocalResourceNames;
   log: Log;
+  /** Static files served under a prefix of the API (the web demo). */
+  site?: { prefix: string; files: StaticSite };
 }): Promise<{ apiUrl: string; stoppers: Stopper[] }> {
   const { opts, functions, clients, names, log } = input;
   let stopping = false;
@@ -133,6 +145,7 @@ export async function startWorkers(input: {
     functions,
     api: { apiId: 'local', stage: '$default', region: opts.region },
     ...(input.authorizer ? { authorizer: input.authorizer } : {}),
+    ...(input.site ? { site: input.site } : {}),
     ...(opts.throttle ? { throttle: API_THROTTLE } : {}),
     ...(opts.corsOrigins.length ? { cors: { ...API_CORS, allowOrigins: opts.corsOrigins } } : {}),
     ...(opts.verbose

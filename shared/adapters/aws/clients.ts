@@ -20,6 +20,12 @@ export interface AwsClients {
   doc: DynamoDBDocumentClient;
   sqs: SQSClient;
   s3: S3Client;
+  /**
+   * S3 for presigning only: checksums computed only when an operation requires them. With the
+   * default (WHEN_SUPPORTED, SDK >= 3.729) a presigned PUT carries `x-amz-checksum-crc32` of an
+   * empty body, which S3 checks against the file the app later PUTs, and refuses it.
+   */
+  s3Presign: S3Client;
 }
 
 /** Called with every set of clients `createAwsClients` builds (see `observeAwsClients`). */
@@ -50,11 +56,13 @@ export function createAwsClients(cfg: AwsClientConfig): AwsClients {
     region: cfg.region,
     ...(cfg.sqsEndpoint ? { endpoint: cfg.sqsEndpoint, useQueueUrlAsEndpoint: false } : {}),
   });
-  const s3 = new S3Client({
+  const s3Options = {
     region: cfg.region,
     ...(cfg.s3Endpoint ? { endpoint: cfg.s3Endpoint, forcePathStyle: true } : {}),
-  });
-  const clients = { dynamodb, doc, sqs, s3 };
+  };
+  const s3 = new S3Client(s3Options);
+  const s3Presign = new S3Client({ ...s3Options, requestChecksumCalculation: 'WHEN_REQUIRED' });
+  const clients = { dynamodb, doc, sqs, s3, s3Presign };
   for (const observe of observers) observe(clients);
   return clients;
 }

@@ -1,12 +1,13 @@
 /**
- * HttpComfyClient: the ComfyClient port over HTTP with undici (comfyui-api.md is the ground truth).
- * The dispatcher (a Pool from `createComfyPool`) is passed in; the global dispatcher is never used.
+ * HttpComfyClient: the ComfyClient port over HTTP with undici, checked against a real ComfyUI by the
+ * contract suites (docs/comfyui-contract.md).
+ * The dispatcher (a Pool from `createComfyConnectionPool`) is passed in; the global dispatcher is never used.
  * GETs retry with backoff and jitter on ComfyUnavailableError; POSTs are never retried.
  */
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { type Dispatcher, request } from 'undici';
-import type { DomainError } from '../../domain/errors.js';
+import { DomainError } from '../../domain/errors.js';
 import { logger } from '../../observability.js';
 import type {
   ComfyClient,
@@ -19,6 +20,7 @@ import type {
   SubmittedPrompt,
   UploadedImage,
 } from '../../ports/comfy-client.js';
+import { type ComfyConnectionOptions, createComfyConnectionPool } from './connection-pool.js';
 import {
   errorForStatus,
   protocolError,
@@ -30,14 +32,13 @@ import { type ComfyFeatures, PROMPT_SCOPED_INTERRUPT_SINCE, versionAtLeast } fro
 import { multipartBody } from './multipart.js';
 import { parseHistoryEntry, parseHistoryFor, parseHistoryResponse } from './parse-history.js';
 import { parseQueue, parseQueueRemaining } from './parse-queue.js';
-import { type ComfyPoolOptions, createComfyPool } from './pool.js';
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from './retry.js';
 import { JobResponse, JsonObject, SubmitResponse, UploadResponse } from './schemas.js';
 
 export interface HttpComfyClientOptions {
   /** The server's base URL, e.g. `http://10.0.1.5:8188` (a path prefix is allowed). */
   baseUrl: string;
-  /** An undici Pool (see `createComfyPool`) or any Dispatcher, e.g. a MockAgent in tests. */
+  /** An undici Pool (see `createComfyConnectionPool`) or any Dispatcher, e.g. a MockAgent in tests. */
   dispatcher: Dispatcher;
   /** Close the dispatcher in `close()`. @default false */
   ownsDispatcher?: boolean;
@@ -63,10 +64,12 @@ export class HttpComfyClient implements ComfyClient {
   private features: Promise<ComfyFeatures> | undefined;
 
   /** A client that owns its own Pool built from `options`. */
-  static create(options: ComfyPoolOptions & { retry?: Partial<RetryPolicy> }): HttpComfyClient {
+  static create(
+    options: ComfyConnectionOptions & { retry?: Partial<RetryPolicy> },
+  ): HttpComfyClient {
     const init: HttpComfyClientOptions = {
       baseUrl: options.baseUrl,
-      dispatcher: createComfyPool(options),
+      dispatcher: createComfyConnectionPool(options),
       ownsDispatcher: true,
     };
     if (options.retry) init.retry = options.retry;
@@ -220,6 +223,23 @@ export class HttpComfyClient implements ComfyClient {
   async getObjectInfo(nodeClass?: string): Promise<Record<string, unknown>> {
     const path = nodeClass ? `/object_info/${encodeURIComponent(nodeClass)}` : '/object_info';
     return asObject(await this.getJson(path), `GET ${path}`);
+  }
+
+  async listModels(): Promise<Record<string, string[]>> {
+    const folders = await this.getJson('/models');
+    if (!Array.isArray(folders)) throw protocolError('GET /models');
+    const out: Record<string, string[]> = {};
+    for (const folder of folders) {
+      if (typeof folder !== 'string' || NOT_MODEL_FOLDERS.has(folder)) continue;
+      const names = await this.getJson(`/models/${encodeURIComponent(folder)}`).catch(
+        (err: unknown) => {
+          if (err instanceof DomainError && err.code === 'COMFYUI_NOT_FOUND') return [];
+          throw err;
+        },
+      );
+      out[folder] = Array.isArray(names) ? names.filter((n) => typeof n === 'string') : [];
+    }
+    return out;
   }
 
   async getSystemStats(): Promise<Record<string, unknown>> {
@@ -389,6 +409,9 @@ export class HttpComfyClient implements ComfyClient {
     });
   }
 }
+
+/** `/models` folders that hold code or configuration, not models. */
+const NOT_MODEL_FOLDERS = new Set(['custom_nodes', 'configs']);
 
 interface SendOptions {
   query?: Record<string, string>;

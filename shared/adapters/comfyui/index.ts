@@ -1,4 +1,6 @@
 /** The ComfyUI adapter: HttpComfyClient, its Pool factory, and the parsers it uses. */
+
+export { type ComfyConnectionOptions, createComfyConnectionPool } from './connection-pool.js';
 export { translateTransportError } from './errors.js';
 export type { ComfyFeatures } from './features.js';
 export { comfyClientFor, comfyClientsFromConfig } from './from-config.js';
@@ -10,5 +12,4 @@ export {
   parseHistoryResponse,
 } from './parse-history.js';
 export { parseQueue } from './parse-queue.js';
-export { type ComfyPoolOptions, createComfyPool } from './pool.js';
 export { DEFAULT_RETRY, type RetryPolicy } from './retry.js';

@@ -1,7 +1,7 @@
 /**
  * History entries -> ComfyRun. The outcome comes from `status.messages` (execution_error,
  * execution_interrupted, execution_success), falling back to `status_str` only when no terminal
- * message is present (comfyui-api.md §3, §14). Outputs are every list item, under any key, that has a
+ * message is present (older servers and cached runs write fewer messages). Outputs are every list item, under any key, that has a
  * `filename` (images, gifs, videos, audio, 3d, ...); flags such as `animated` and `text` are skipped.
  */
 import { ComfyProtocolError } from '../../domain/errors.js';

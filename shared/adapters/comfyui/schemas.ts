@@ -1,5 +1,5 @@
 /**
- * zod schemas for the ComfyUI responses the client reads (ground truth: ../shared/comfyui-api.md).
+ * zod schemas for the ComfyUI responses the client reads (captured examples: test/fixtures/comfy/).
  * They are deliberately loose (`looseObject`): ComfyUI adds fields between versions, and only the fields
  * we read are checked.
  */

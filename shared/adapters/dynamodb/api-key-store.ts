@@ -12,7 +12,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { ApiKeyRecord, ApiKeyStore } from '../../ports/key-store.js';
+import type { ApiKeyRecord, ApiKeyStore, OwnerLimits } from '../../ports/key-store.js';
 import { awsErrorName, translateAwsError } from '../aws/errors.js';
 
 export interface DynamoApiKeyStoreOptions {
@@ -20,7 +20,7 @@ export interface DynamoApiKeyStoreOptions {
   tableName: string;
 }
 
-const FIELDS = ['keyHash', 'keyId', 'owner', 'createdAt', 'revokedAt', 'label'] as const;
+const FIELDS = ['keyHash', 'keyId', 'owner', 'createdAt', 'revokedAt', 'label', 'limits'] as const;
 
 const fromItem = (item: Record<string, unknown>): ApiKeyRecord => {
   const out: Record<string, unknown> = {};
@@ -94,11 +94,15 @@ export class DynamoApiKeyStore implements ApiKeyStore {
           new ScanCommand({
             TableName: this.table,
             ExclusiveStartKey: startKey,
+            // Only key items (other credentials, e.g. webhook secrets, share the table).
             ...(owner === undefined
-              ? {}
+              ? {
+                  FilterExpression: 'attribute_exists(#k)',
+                  ExpressionAttributeNames: { '#k': 'keyId' },
+                }
               : {
-                  FilterExpression: '#o = :o',
-                  ExpressionAttributeNames: { '#o': 'owner' },
+                  FilterExpression: '#o = :o AND attribute_exists(#k)',
+                  ExpressionAttributeNames: { '#o': 'owner', '#k': 'keyId' },
                   ExpressionAttributeValues: { ':o': owner },
                 }),
           }),
@@ -110,6 +114,32 @@ export class DynamoApiKeyStore implements ApiKeyStore {
     return records.sort((a, b) =>
       a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0,
     );
+  }
+
+  async setLimits(owner: string, limits: OwnerLimits | undefined): Promise<number> {
+    let changed = 0;
+    for (const record of await this.list(owner)) {
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { keyHash: record.keyHash },
+            ConditionExpression: 'attribute_exists(keyHash)',
+            ...(limits === undefined
+              ? { UpdateExpression: 'REMOVE limits' }
+              : {
+                  UpdateExpression: 'SET limits = :l',
+                  ExpressionAttributeValues: { ':l': limits },
+                }),
+          }),
+        );
+        changed++;
+      } catch (err) {
+        if (awsErrorName(err) !== 'ConditionalCheckFailedException')
+          throw translateAwsError(err, 'DynamoDB (setting owner limits)');
+      }
+    }
+    return changed;
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {

@@ -37,6 +37,7 @@ const FULL_FIELDS: readonly string[] = [
   'dispatchClaimUntil',
   'queuedAt',
   'resends',
+  'waitingForGpuSince',
 ];
 
 export const gzipWorkflow = (w: ComfyWorkflow): Buffer => gzipSync(JSON.stringify(w));

@@ -33,6 +33,7 @@ import {
 } from '../../domain/errors.js';
 import { ownerSegment } from '../../domain/owner.js';
 import { isTerminal, type Task } from '../../domain/task.js';
+import type { WebhookDelivery } from '../../domain/webhook.js';
 import type { ArtifactStore } from '../../ports/artifact-store.js';
 import { type Clock, systemClock } from '../../ports/clock.js';
 import type {
@@ -47,6 +48,7 @@ import type {
   TaskSummary,
   WriteExpectation,
 } from '../../ports/task-repository.js';
+import type { WebhookDeliveryLog } from '../../ports/webhook-delivery-log.js';
 import { awsErrorName, translateAwsError } from '../aws/errors.js';
 import { createdSortKey, decodeListCursor, encodeListCursor } from '../task-list-cursor.js';
 import {
@@ -88,7 +90,7 @@ type RawItem = Record<string, { S?: string; N?: string } | undefined>;
 
 const OWNER_CACHE_SIZE = 10_000;
 
-export class DynamoTaskRepository implements TaskRepository {
+export class DynamoTaskRepository implements TaskRepository, WebhookDeliveryLog {
   private readonly client: DynamoDBDocumentClient;
   private readonly table: string;
   private readonly clock: Clock;
@@ -217,6 +219,25 @@ export class DynamoTaskRepository implements TaskRepository {
       if (awsErrorName(err) === 'ConditionalCheckFailedException')
         throw await this.conflict(taskId, (err as { Item?: RawItem }).Item);
       throw this.translate(err, 'updating a task');
+    }
+  }
+
+  /** `deliveries.<event>` on the task item; status, version and updatedAt are left alone. */
+  async recordDelivery(taskId: string, delivery: WebhookDelivery): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: taskPk(taskId) },
+          UpdateExpression: 'SET #d.#e = :d',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_exists(#d)',
+          ExpressionAttributeNames: { '#d': 'deliveries', '#e': delivery.event },
+          ExpressionAttributeValues: { ':d': delivery },
+        }),
+      );
+    } catch (err) {
+      if (awsErrorName(err) === 'ConditionalCheckFailedException') return;
+      throw this.translate(err, 'recording a webhook delivery');
     }
   }
 

@@ -28,6 +28,12 @@ import { awsErrorName, awsHttpStatus, translateAwsError } from '../aws/errors.js
 
 export interface S3ArtifactStoreOptions {
   client: S3Client;
+  /**
+   * The client presigned URLs are made with: one with `requestChecksumCalculation: 'WHEN_REQUIRED'`
+   * (see AwsClients.s3Presign), so a presigned PUT carries no checksum of an empty body.
+   * @default client
+   */
+  presignClient?: S3Client;
   bucket: string;
   /** @default systemClock */
   clock?: Clock;
@@ -66,6 +72,7 @@ const isNotFound = (err: unknown) =>
 
 export class S3ArtifactStore implements ArtifactStore {
   private readonly client: S3Client;
+  private readonly presignClient: S3Client;
   private readonly bucket: string;
   private readonly clock: Clock;
   private readonly partSize: number;
@@ -73,6 +80,7 @@ export class S3ArtifactStore implements ArtifactStore {
 
   constructor(o: S3ArtifactStoreOptions) {
     this.client = o.client;
+    this.presignClient = o.presignClient ?? o.client;
     this.bucket = o.bucket;
     this.clock = o.clock ?? systemClock;
     this.partSize = o.partSize ?? 5 * 1024 * 1024;
@@ -225,7 +233,7 @@ export class S3ArtifactStore implements ArtifactStore {
       );
     const signingDate = new Date(this.clock.now());
     try {
-      const url = await getSignedUrl(this.client, command, {
+      const url = await getSignedUrl(this.presignClient, command, {
         expiresIn,
         signingDate,
         ...(signableHeaders ? { signableHeaders } : {}),

@@ -39,6 +39,31 @@ describe('npm run keys', () => {
     ]);
   });
 
+  it("sets an owner's limits on all their keys, new ones included, and clears them", async () => {
+    // Act
+    await run('create', '--owner', 'erin');
+    const set = await run('set-limits', '--owner', 'erin', '--steps', '300', '--upscale', '2.5');
+    await run('create', '--owner', 'erin', '--label', 'second');
+    const listed = await run('list', '--owner', 'erin', '--json');
+    const nobody = await run('set-limits', '--owner', 'nobody', '--steps', '1');
+    const incomplete = await run('set-limits', '--owner', 'erin');
+    const cleared = await run('set-limits', '--owner', 'erin', '--clear');
+    const after = await run('list', '--owner', 'erin', '--json');
+    // Assess
+    expect(set).toEqual({ code: 0, text: 'set {"steps":300,"upscale":2.5} on 1 key(s) of erin' });
+    expect(JSON.parse(listed.text).map((k: { limits?: unknown }) => k.limits)).toEqual([
+      { steps: 300, upscale: 2.5 },
+      { steps: 300, upscale: 2.5 },
+    ]);
+    expect(nobody.code).toBe(1);
+    expect(incomplete.code).toBe(2);
+    expect(cleared).toEqual({ code: 0, text: 'cleared the limits of 2 key(s) of erin' });
+    expect(JSON.parse(after.text).some((k: { limits?: unknown }) => k.limits)).toBe(false);
+    await expect(run('set-limits', '--owner', 'erin', '--steps', '0')).rejects.toThrow(
+      /Invalid limit steps=0/,
+    );
+  });
+
   it('says how to use it when the command is incomplete, and fails for an unknown key id', async () => {
     expect((await run('create')).code).toBe(2);
     expect((await run('create')).text).toMatch(/create needs --owner[\s\S]*Usage:/);

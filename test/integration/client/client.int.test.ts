@@ -2,6 +2,11 @@
  * The TypeScript client against the local runtime started as `npm start` starts it: every method
  * over real HTTP (API, presigned S3 PUT and GET), as an app developer would use it.
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -9,7 +14,9 @@ import {
   ComfyServerlessError,
   type TaskView,
 } from '../../../clients/typescript/src/index.js';
-import { type SpawnedRuntime, spawnLocalRuntime } from '../../helpers/local-runtime.js';
+import { REPO_ROOT, type SpawnedRuntime, spawnLocalRuntime } from '../../helpers/local-runtime.js';
+
+const run = promisify(execFile);
 
 const ENV = { POLL_INTERVAL_MS: '100', LOG_LEVEL: 'WARN' };
 const ARGS = ['--poller-repeat', '100', '--comfy-execution-ms', '800', '--quiet'];
@@ -158,4 +165,73 @@ describe('@comfy-serverless/client against npm start', () => {
     const unreachable = await rejection(down.templates());
     expect([unreachable.status, unreachable.code]).toEqual([0, 'NETWORK_ERROR']);
   });
+});
+
+describe('the packed package in a project outside the repository', () => {
+  it('npm pack gives a tarball with types and no tests; installed elsewhere it submits and waits', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'client-consumer-'));
+    const packed = await run('npm', ['pack', '--json', '--pack-destination', scratch], {
+      cwd: join(REPO_ROOT, 'clients', 'typescript'),
+    });
+    const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
+    const files = info?.files.map((f) => f.path) ?? [];
+    expect(files).toEqual(
+      expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts']),
+    );
+    expect(files.filter((f) => /test|spec|fake|\/src\//.test(f))).toEqual([]);
+
+    writeFileSync(
+      join(scratch, 'package.json'),
+      JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+    );
+    await run('npm', ['install', '--no-audit', '--no-fund', `./${info?.filename}`], {
+      cwd: scratch,
+    });
+    // Types: a TypeScript consumer compiles against the installed declarations, and a wrong call fails.
+    writeFileSync(
+      join(scratch, 'app.ts'),
+      [
+        "import { ComfyServerlessClient, type TaskView } from '@comfy-serverless/client';",
+        "const c = new ComfyServerlessClient({ baseUrl: 'http://x', apiKey: 'k' });",
+        "const t: Promise<TaskView> = c.wait('id', { timeoutMs: 1 });",
+        'void t;',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(scratch, 'wrong.ts'),
+      "import { ComfyServerlessClient } from '@comfy-serverless/client';\nnew ComfyServerlessClient({ baseUrl: 'x' });\n",
+    );
+    const tsc = join(REPO_ROOT, 'node_modules', '.bin', 'tsc');
+    const tscArgs = [
+      '--noEmit',
+      '--strict',
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'es2022',
+      '--lib',
+      'es2022,dom',
+    ];
+    await run(tsc, [...tscArgs, 'app.ts'], { cwd: scratch });
+    const wrong = await run(tsc, [...tscArgs, 'wrong.ts'], { cwd: scratch }).then(
+      () => 'compiled',
+      (err: { stdout: string }) => err.stdout,
+    );
+    expect(wrong).toMatch(/apiKey|token/);
+    // Runtime: plain Node ESM, submit -> wait against npm start's stack.
+    writeFileSync(
+      join(scratch, 'main.mjs'),
+      [
+        "import { ComfyServerlessClient } from '@comfy-serverless/client';",
+        'const client = new ComfyServerlessClient({ baseUrl: process.argv[2], apiKey: process.argv[3] });',
+        "const { taskId } = await client.submit({ template: 'txt2img', params: { prompt: 'from a tarball', width: 64, height: 64 } });",
+        'const task = await client.wait(taskId, { timeoutMs: 50000 });',
+        'console.log(JSON.stringify({ status: task.status, outputs: task.outputs.length }));',
+      ].join('\n'),
+    );
+    const out = await run('node', ['main.mjs', rt.apiUrl, rt.apiKey()], { cwd: scratch });
+    expect(JSON.parse(out.stdout)).toEqual({ status: 'succeeded', outputs: 1 });
+  }, 120_000);
 });

@@ -1,11 +1,11 @@
 /**
  * The same ComfyClient contract, unchanged, against a real ComfyUI at COMFYUI_URL (for example the CPU
- * harness in ../shared/comfyui-harness). Without COMFYUI_URL there is no real server to talk to, so the
+ * server of docs/comfyui-contract.md). Without COMFYUI_URL there is no real server to talk to, so the
  * suite is skipped and says why.
  */
 import { afterAll, beforeAll, describe } from 'vitest';
 import { HttpComfyClient } from '../../../shared/adapters/comfyui/http-comfy-client.js';
-import { type ContractTarget, comfyClientContract } from './contract.js';
+import { type ContractTarget, comfyServerContract } from './contract.js';
 
 const url = process.env.COMFYUI_URL;
 if (!url) {
@@ -25,5 +25,5 @@ describe.skipIf(!url)(`real ComfyUI at ${url ?? '(COMFYUI_URL unset)'}`, () => {
   afterAll(async () => {
     await target?.client.close();
   });
-  comfyClientContract(() => target);
+  comfyServerContract(() => target);
 });

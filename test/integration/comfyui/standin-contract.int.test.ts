@@ -2,7 +2,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { type ComfyStandIn, startComfyStandIn } from '../../../infra/local/comfy-standin/index.js';
 import { HttpComfyClient } from '../../../shared/adapters/comfyui/http-comfy-client.js';
-import { type ContractTarget, comfyClientContract } from './contract.js';
+import { type ContractTarget, comfyServerContract } from './contract.js';
 
 let standIn: ComfyStandIn;
 let target: ContractTarget;
@@ -17,4 +17,4 @@ afterAll(async () => {
   await standIn?.stop();
 });
 
-comfyClientContract(() => target);
+comfyServerContract(() => target);

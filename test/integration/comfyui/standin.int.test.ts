@@ -20,7 +20,7 @@ const runtimeErrorCapture = JSON.parse(
   readFileSync(new URL('../../fixtures/comfy/history_runtime_error.json', import.meta.url), 'utf8'),
 );
 
-// The workflows ../shared/comfyui-harness/verify.py sent to produce bad_prompts.json.
+// The workflows that, sent to a real ComfyUI v0.3.64, produced test/fixtures/comfy/bad_prompts.json.
 const BAD: Record<string, unknown> = {
   'unknown class_type': { prompt: { '1': { class_type: 'NoSuchNode', inputs: {} } } },
   'missing required input': {

@@ -6,7 +6,7 @@ export const emptyToSave = (prefix: string, color: number, size = 64): ComfyWork
   '2': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: prefix } },
 });
 
-/** Three ImageBlur nodes on 512x512: about 13 s on the CPU harness, `slowNodeMs` x 3 on the stand-in. */
+/** Three ImageBlur nodes on 512x512: about 13 s on the CPU harness, `nodeTimeMs.ImageBlur` x 3 on the stand-in. */
 export const slow = (color: number): ComfyWorkflow => ({
   '1': { class_type: 'EmptyImage', inputs: { width: 512, height: 512, batch_size: 1, color } },
   '10': { class_type: 'ImageBlur', inputs: { image: ['1', 0], blur_radius: 15, sigma: 5.0 } },

@@ -1,11 +1,18 @@
 /**
- * The issue's end-to-end check: the local runtime started exactly as `npm start` starts it, then
+ * The end-to-end check: the local runtime started exactly as `npm start` starts it, then
  * driven over HTTP only (the API, the presigned S3 links, and the stand-in's control API to know
  * what ComfyUI wrote). Short poll intervals come from the environment, as a developer would set them.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,19 +26,9 @@ import {
 
 const run = promisify(execFile);
 
-/**
- * Skipped, with the reason printed, only while a function the flow needs has not landed on the
- * branch: without the dispatcher and the poller no task can finish.
- */
-const missing = ['submit', 'status', 'cancel', 'authorizer', 'dispatcher', 'poller'].filter(
-  (fn) => !existsSync(join(REPO_ROOT, 'functions', fn, 'index.ts')),
-);
-if (missing.length) {
-  console.warn(
-    `local runtime e2e skipped: not on this branch yet: ${missing.map((f) => `functions/${f}`).join(', ')}`,
-  );
-}
-const describeE2e = describe.skipIf(missing.length > 0);
+/** The functions the flow needs: without any of them no task can finish, so the suite must fail. */
+const NEEDED = ['submit', 'status', 'cancel', 'authorizer', 'dispatcher', 'poller'];
+const missing = NEEDED.filter((fn) => !existsSync(join(REPO_ROOT, 'functions', fn, 'index.ts')));
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 interface Task {
@@ -132,10 +129,11 @@ async function expectOutputsMatchComfy(c: Client, t: Task) {
   }
 }
 
-describeE2e('local runtime end to end (npm start, then HTTP only)', () => {
+describe('local runtime end to end (npm start, then HTTP only)', () => {
   let rt: SpawnedRuntime;
   let c: Client;
   beforeAll(async () => {
+    expect(missing, 'functions the end-to-end flow needs').toEqual([]);
     rt = await spawnLocalRuntime({ args: FAST_ARGS, env: FAST_ENV });
     c = client(rt);
   }, 120_000);
@@ -147,15 +145,18 @@ describeE2e('local runtime end to end (npm start, then HTTP only)', () => {
     const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
     const script = /<!-- quickstart:begin -->\n```sh\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(script).toBeTruthy();
+    // A folder laid out like the repository after `npm start`: its files go to the git-ignored .local/.
     const dir = mkdtempSync(join(tmpdir(), 'quickstart-'));
+    mkdirSync(join(dir, '.local'));
     // Only the port and the key file differ from a developer's instance.
     const adapted = (script as string)
       .replace('http://127.0.0.1:3000', rt.apiUrl)
       .replace('.local/api-key', join(rt.stateDir, 'api-key'));
     await run('bash', ['-c', adapted], { cwd: dir, timeout: 60_000 });
-    const task = JSON.parse(readFileSync(join(dir, 'task.json'), 'utf8')) as Task;
+    expect(readdirSync(dir)).toEqual(['.local']);
+    const task = JSON.parse(readFileSync(join(dir, '.local', 'task.json'), 'utf8')) as Task;
     expect(task.status).toBe('succeeded');
-    const png = readFileSync(join(dir, 'result.png'));
+    const png = readFileSync(join(dir, '.local', 'result.png'));
     const record = await c.standInRun(task.taskId);
     expect(record?.outputs.map((o) => o.sha256)).toContain(sha256(png));
   }, 90_000);
@@ -305,20 +306,30 @@ describeE2e('local runtime end to end (npm start, then HTTP only)', () => {
     expect((failed as { stderr: string }).stderr).toMatch(/failed[\s\S]*error: \w+/);
   }, 90_000);
 
-  it('stops on Ctrl-C and leaves nothing listening', async () => {
+  it('stops on Ctrl-C with tasks in flight: exit 0, no warning or error, nothing listening', async () => {
+    await c.standIn('execution-ms', { ms: 2000 });
+    const ids = [];
+    for (let i = 0; i < 4; i++) ids.push(await c.submit({ workflow: rawWorkflow(0x101010 + i) }));
+    await c.waitFor(ids[0] as string, ['running']);
     const exit = await rt.signal('SIGINT');
-    expect(exit.code === 0 || exit.signal === 'SIGINT').toBe(true);
+    expect(exit, rt.output()).toEqual({ code: 0, signal: null });
+    const afterStop = rt.output().slice(rt.output().indexOf('SIGINT: stopping'));
+    expect(afterStop).toContain('stopped; nothing is left listening');
+    expect(afterStop).not.toMatch(/WARN|ERROR/);
     for (const port of Object.values(rt.ports)) expect(await isListening(port)).toBe(false);
-  }, 30_000);
+  }, 60_000);
 });
 
-describeE2e('local runtime with --data-dir: state survives a restart', () => {
-  it('keeps a finished task and its output across a clean restart', async () => {
+describe('local runtime with --data-dir: state survives a restart', () => {
+  it('keeps a finished task, its output and the API key across a clean restart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'local-data-'));
+    const stateDir = mkdtempSync(join(tmpdir(), 'local-state-'));
     const first = await spawnLocalRuntime({
       args: [...FAST_ARGS, '--data-dir', dataDir],
       env: FAST_ENV,
+      stateDir,
     });
+    const firstKey = first.apiKey();
     let id: string;
     let bytes: string;
     try {
@@ -330,15 +341,18 @@ describeE2e('local runtime with --data-dir: state survives a restart', () => {
         new Uint8Array(await (await fetch(t.outputs[0]?.url as string)).arrayBuffer()),
       );
     } finally {
-      await first.signal('SIGINT');
+      expect(await first.signal('SIGINT')).toEqual({ code: 0, signal: null });
     }
     expect(first.output()).toMatch(/saved 2 S3 objects/);
     const second = await spawnLocalRuntime({
       args: [...FAST_ARGS, '--data-dir', dataDir],
       env: FAST_ENV,
+      stateDir,
     });
     try {
       expect(second.output()).toContain('restored 2 S3 objects');
+      expect(second.apiKey()).toBe(firstKey);
+      expect(second.output()).toContain('API key (the same as at the last start');
       const c2 = client(second);
       const t = await c2.task(id);
       expect(t.status).toBe('succeeded');
@@ -347,7 +361,7 @@ describeE2e('local runtime with --data-dir: state survives a restart', () => {
       const list = await c2.call('GET', '/v1/tasks');
       expect((list.body.items as Task[]).map((x) => x.taskId)).toContain(id);
     } finally {
-      await second.signal('SIGINT');
+      expect(await second.signal('SIGINT')).toEqual({ code: 0, signal: null });
     }
   }, 180_000);
 });

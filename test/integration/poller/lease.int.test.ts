@@ -1,45 +1,32 @@
+import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoPollerLease } from '../../../shared/adapters/dynamodb/poller-lease.js';
+import { pollerLeaseContract } from '../../contract/poller-lease.contract.js';
 import { FixedClock } from '../../fakes/fixed-clock.js';
 import { createTestStack, type TestStack } from '../../helpers/stack.js';
 
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await createTestStack();
+});
+const lease = (clock: FixedClock, name: string) =>
+  new DynamoPollerLease({
+    doc: stack.clients.doc,
+    tableName: stack.names.tasksTable,
+    clock,
+    name,
+  });
+
+describe('DynamoPollerLease meets the PollerLease contract', () => {
+  pollerLeaseContract(async () => {
+    const clock = new FixedClock();
+    return { lease: lease(clock, `contract-${randomUUID()}`), clock };
+  });
+});
+
 describe('DynamoPollerLease (DynamoDB Local)', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await createTestStack();
-  });
-  const lease = (clock: FixedClock, name: string) =>
-    new DynamoPollerLease({
-      doc: stack.clients.doc,
-      tableName: stack.names.tasksTable,
-      clock,
-      name,
-    });
-
-  it('grants the lease to one of two invocations asking at once', async () => {
-    const clock = new FixedClock();
-    const l = lease(clock, 'race');
-    const grants = await Promise.all(['a', 'b', 'c'].map((h) => l.acquire(h, 15_000)));
-    expect(grants.filter((g) => g.acquired)).toHaveLength(1);
-    const loser = grants.find((g) => !g.acquired);
-    const winner = ['a', 'b', 'c'][grants.findIndex((g) => g.acquired)];
-    expect(loser?.heldBy).toBe(winner);
-  });
-
-  it('lets the holder renew, and refuses a renewal once someone else took an expired lease', async () => {
-    const clock = new FixedClock();
-    const l = lease(clock, 'renew');
-    expect((await l.acquire('a', 1000)).acquired).toBe(true);
-    expect(await l.renew('a', 1000, 123)).toBe(true);
-    expect((await l.acquire('b', 1000)).acquired).toBe(false);
-    clock.advance(1001);
-    const taken = await l.acquire('b', 1000);
-    expect(taken).toEqual({ acquired: true, lastPollAt: 123 });
-    expect(await l.renew('a', 1000)).toBe(false);
-  });
-
-  it('frees the lease on release, keeping the last poll time, with a TTL on the item', async () => {
+  it('keeps the item after a release, with its last poll time and a TTL', async () => {
     const clock = new FixedClock();
     const l = lease(clock, 'release');
     await l.acquire('a', 60_000);

@@ -10,7 +10,7 @@ import {
 } from '../../../infra/local/comfy-standin/index.js';
 import { decodeDispatchMessage } from '../../../shared/adapters/sqs/dispatch-message.js';
 import { buildPollerDeps } from '../../../shared/composition/poller.js';
-import { ComfyPool } from '../../../shared/dispatch/comfy-pool.js';
+import { ComfySlots } from '../../../shared/dispatch/comfy-slots.js';
 import type { ComfyWorkflow, Task } from '../../../shared/domain/task.js';
 import { logger } from '../../../shared/observability.js';
 import type { PollReport } from '../../../shared/poller/report.js';
@@ -63,7 +63,7 @@ export async function pollerRig(
     return t;
   };
   const dispatch = async (taskId: string) => {
-    const pool = new ComfyPool([client], {
+    const slots = new ComfySlots([client], {
       maxInFlight: 100,
       queueCacheMs: 0,
       holdPollMs: 50,
@@ -73,7 +73,7 @@ export async function pollerRig(
       {
         tasks: deps.tasks,
         artifacts: deps.artifacts,
-        pool,
+        slots,
         clock: deps.clock,
         settings: {
           clientId: 'poller-tests',

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ComfyStandIn, startComfyStandIn } from '../../../infra/local/comfy-standin/index.js';
+import { runKeys } from '../../../scripts/keys.js';
 import { HttpComfyClient } from '../../../shared/adapters/comfyui/http-comfy-client.js';
 import { ComfyRejectedError } from '../../../shared/domain/errors.js';
 import type { ComfyWorkflow } from '../../../shared/domain/task.js';
@@ -78,6 +79,44 @@ describe('workflow attacks at submit', () => {
       expect(api.writes()).toBe(before);
     },
   );
+
+  it("applies an owner's own limits, set with npm run keys, in place of the deployment's", async () => {
+    // Prepare
+    const env = {
+      API_KEYS_TABLE_NAME: api.stack.names.apiKeysTable,
+      AWS_ENDPOINT_URL_DYNAMODB: api.stack.endpoints.dynamodb,
+    };
+    const out: string[] = [];
+    await runKeys(['create', '--owner', 'trent', '--json'], env, (l) => out.push(l));
+    const trentKey = JSON.parse(out[0] ?? '{}').key as string;
+    expect(await runKeys(['set-limits', '--owner', 'trent', '--steps', '300'], env, () => {})).toBe(
+      0,
+    );
+    const steps = (n: number) => {
+      const wf = baseWorkflow();
+      (wf['3'] as { inputs: Record<string, unknown> }).inputs.steps = n;
+      return JSON.stringify({ workflow: wf });
+    };
+    const as = (key: string, body: string) =>
+      api.call('POST', '/v1/tasks', {
+        headers: { 'x-api-key': key, 'content-type': 'application/json' },
+        body,
+      });
+    // Act
+    const trentOk = await as(trentKey, steps(250));
+    const trentOver = await as(trentKey, steps(301));
+    const malloryOver = await as(api.keys.mallory, steps(250));
+    // Assess
+    expect(trentOk.status, trentOk.text).toBe(202);
+    expect(trentOver.status).toBe(400);
+    expect(JSON.parse(trentOver.text).error.details).toMatchObject({
+      limit: 'steps',
+      max: 300,
+      value: 301,
+    });
+    expect(malloryOver.status).toBe(400);
+    expect(JSON.parse(malloryOver.text).error.details).toMatchObject({ limit: 'steps', max: 150 });
+  });
 
   it('applies the same checks to the workflow a template renders', async () => {
     // Prepare

@@ -171,3 +171,36 @@ describe('GET /v1/tasks', () => {
     expect(bodyOf(otherFilter).error.code).toBe('INVALID_CURSOR');
   });
 });
+
+describe('a failed task, as its owner sees it', () => {
+  it('holds no host path and no server file list, in status and list alike', async () => {
+    // Prepare
+    const { deps, status, list } = setup();
+    deps.tasks.seed(
+      aTask({
+        taskId: ID,
+        status: 'failed',
+        finishedAt: '2026-01-01T00:00:09.000Z',
+        error: {
+          code: 'COMFYUI_EXECUTION_ERROR',
+          message: "[Errno 21] Is a directory: '/srv/comfyui/input/../output'",
+          nodeId: '10',
+          details: { hint: "image: 'a.png' not in ['bob_secret.png', 'carol.png']" },
+        },
+      }),
+    );
+    // Act
+    const one = await status(ID);
+    const many = await list();
+    // Assess
+    for (const res of [one, many]) {
+      expect(res.statusCode).toBe(200);
+      expect(res.body).not.toMatch(/srv\/comfyui|bob_secret|carol\.png/);
+    }
+    expect(bodyOf(one).error).toMatchObject({
+      code: 'COMFYUI_EXECUTION_ERROR',
+      message: "[Errno 21] Is a directory: '<path>'",
+      nodeId: '10',
+    });
+  });
+});

@@ -190,3 +190,51 @@ describe('POST /v1/tasks', () => {
     });
   });
 });
+
+describe('POST /v1/tasks, hostile shapes', () => {
+  it('refuses a body nested 200,000 levels deep with 400 BODY_TOO_DEEP, not 500', async () => {
+    // Prepare
+    const { deps, submit } = setup();
+    const deep = `{"workflow":${'['.repeat(200_000)}${']'.repeat(200_000)}}`;
+    // Act
+    const res = await submit(deep);
+    // Assess
+    expect(res.statusCode).toBe(400);
+    expect(bodyOf(res).error).toMatchObject({ code: 'BODY_TOO_DEEP', details: { limit: 64 } });
+    nothingWritten(deps);
+  });
+
+  it('ignores brackets inside strings when measuring depth', async () => {
+    // Prepare
+    const { submit } = setup();
+    const wf = tinyWorkflow();
+    (wf['2'] as { inputs: Record<string, unknown> }).inputs.filename_prefix = `x${'['.repeat(100)}`;
+    // Act
+    const res = await submit({ workflow: wf });
+    // Assess
+    expect(res.statusCode).toBe(202);
+  });
+
+  it('applies the owner limits the API key authorizer passes in its context', async () => {
+    // Prepare
+    const { submit } = setup();
+    const wf = tinyWorkflow();
+    const event = (limits: string) => {
+      const e = apiEvent({ method: 'POST', path: '/v1/tasks', body: { workflow: wf } });
+      (e.requestContext as unknown as { authorizer: unknown }).authorizer = {
+        lambda: { owner: 'alice', limits },
+      };
+      return e;
+    };
+    const handler = createHandler(apiTestDeps());
+    // Act
+    const tight = await handler(event('{"pixels":100}'), lambdaContext());
+    const garbled = await handler(event('{"pixels":"x"'), lambdaContext());
+    const normal = await submit({ workflow: wf });
+    // Assess
+    expect(tight.statusCode).toBe(400);
+    expect(bodyOf(tight).error.details).toMatchObject({ limit: 'pixels', max: 100, value: 4096 });
+    expect(garbled.statusCode).toBe(202);
+    expect(normal.statusCode).toBe(202);
+  });
+});

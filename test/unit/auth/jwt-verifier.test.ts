@@ -58,6 +58,40 @@ describe('JWT verifier', () => {
     await expect(v.verify(await make())).rejects.toBeInstanceOf(UnauthorizedError);
   });
 
+  describe("what API Gateway's JWT authorizer also enforces", () => {
+    const now = Math.floor(Date.now() / 1000);
+    const raw = (header: Record<string, unknown>, claims: Record<string, unknown>) =>
+      new SignJWT({ iss: ISSUER, aud: AUDIENCE, sub: 'u', ...claims })
+        .setProtectedHeader({ alg: 'RS256', ...header })
+        .sign(keys.privateKey);
+    const verifier = () =>
+      exportJWK(keys.publicKey).then((jwk) =>
+        createJwtVerifier({
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          jwks: { keys: [{ ...jwk, kid: 'k1', alg: 'RS256' }] },
+        }),
+      );
+
+    it.each([
+      ['no exp', { kid: 'k1' }, { iat: now }],
+      ['no kid', {}, { iat: now, exp: now + 300 }],
+      ['a kid the JWKS does not hold', { kid: 'k2' }, { iat: now, exp: now + 300 }],
+      ['iat a year ahead', { kid: 'k1' }, { iat: now + 365 * 86400, exp: now + 366 * 86400 }],
+      ['nbf an hour ahead', { kid: 'k1' }, { iat: now, nbf: now + 3600, exp: now + 7200 }],
+      ['exp a minute ago', { kid: 'k1' }, { iat: now - 600, exp: now - 60 }],
+    ])('rejects a token with %s', async (_name, header, claims) => {
+      await expect((await verifier()).verify(await raw(header, claims))).rejects.toBeInstanceOf(
+        UnauthorizedError,
+      );
+    });
+
+    it('tolerates a small clock skew on iat, nbf and exp', async () => {
+      const t = await raw({ kid: 'k1' }, { iat: now + 10, nbf: now + 10, exp: now - 10 });
+      expect((await (await verifier()).verify(t)).sub).toBe('u');
+    });
+  });
+
   it('reads the bearer token from the Authorization header', () => {
     expect(bearerToken({ authorization: 'Bearer abc.def.ghi' })).toBe('abc.def.ghi');
     expect(bearerToken({ Authorization: 'Basic xyz' })).toBeUndefined();

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ComfyPool } from '../../../shared/dispatch/comfy-pool.js';
+import { ComfySlots } from '../../../shared/dispatch/comfy-slots.js';
 import { ComfyUnavailableError } from '../../../shared/domain/errors.js';
 import type { Task } from '../../../shared/domain/task.js';
 import type { TaskRepository } from '../../../shared/ports/task-repository.js';
 import { type DispatchSettings, dispatchTask } from '../../../shared/use-cases/dispatch-task.js';
+import { FakeComfyClient } from '../../fakes/fake-comfy-client.js';
 import { FixedClock } from '../../fakes/fixed-clock.js';
 import { InMemoryArtifactStore } from '../../fakes/in-memory-artifact-store.js';
 import { InMemoryTaskRepository } from '../../fakes/in-memory-task-repository.js';
 import { aTask } from '../../fakes/tasks.js';
-import { FakeComfy } from './fakes.js';
 
 /**
  * The in-memory repository, with a hook that plays a concurrent writer just before each update but
@@ -47,7 +47,7 @@ const settings: DispatchSettings = {
 
 function setup(servers = ['http://a:8188'], maxInFlight = 2) {
   const clock = new FixedClock('2026-01-01T00:00:10.000Z');
-  const comfy = servers.map((u) => new FakeComfy(u));
+  const comfy = servers.map((u) => new FakeComfyClient(u));
   const tasks = new RacingTasks({ clock });
   const artifacts = new InMemoryArtifactStore(clock);
   /** What happens at ComfyUI while a record waits: called on each sleep. */
@@ -56,14 +56,14 @@ function setup(servers = ['http://a:8188'], maxInFlight = 2) {
     clock.advance(ms);
     meanwhile.onSleep?.();
   };
-  const pool = new ComfyPool(comfy, {
+  const slots = new ComfySlots(comfy, {
     maxInFlight,
     queueCacheMs: 1000,
     holdPollMs: 250,
     clock,
     sleep,
   });
-  const deps = { tasks, artifacts, pool, clock, settings, random: () => 0.5 };
+  const deps = { tasks, artifacts, slots, clock, settings, random: () => 0.5 };
   const run = (taskId: string, deferrals?: number, receiveCount = 1, holdUntil?: number) =>
     dispatchTask(deps, deferrals === undefined ? { taskId } : { taskId, deferrals }, {
       receiveCount,
@@ -75,7 +75,7 @@ function setup(servers = ['http://a:8188'], maxInFlight = 2) {
     if (!s) throw new Error(`no server ${i}`);
     return s;
   };
-  return { clock, comfy, server, tasks, artifacts, pool, deps, run, meanwhile };
+  return { clock, comfy, server, tasks, artifacts, slots, deps, run, meanwhile };
 }
 
 describe('dispatchTask', () => {
@@ -132,7 +132,7 @@ describe('dispatchTask', () => {
   it('records a task ComfyUI already finished, found by lookup, without sending it again', async () => {
     const { comfy, tasks, run } = setup(['http://a:8188', 'http://b:8188']);
     tasks.seed(queuedTask(T1, { comfyNumber: 7 }));
-    comfy[1]?.finished.add(T1);
+    comfy[1]?.finish(T1);
     const out = await run(T1);
     expect(out).toMatchObject({ kind: 'dispatched', server: 'http://b:8188', how: 'found' });
     expect(comfy.every((c) => c.submitted.length === 0)).toBe(true);
@@ -272,14 +272,14 @@ describe('dispatchTask', () => {
   });
 
   it('throws when ComfyUI fails the submission, leaving the task queued and the slot free', async () => {
-    const { server, tasks, run, pool } = setup(['http://a:8188'], 1);
+    const { server, tasks, run, slots } = setup(['http://a:8188'], 1);
     server(0).faults.submitPrompt = 'unavailable';
     tasks.seed(queuedTask(T1));
     await expect(run(T1)).rejects.toBeInstanceOf(ComfyUnavailableError);
     expect(tasks.task(T1)?.status).toBe('queued');
     server(0).faults = {};
-    // Marked down for the rest of the reading; a fresh pool sees it again.
-    expect(await pool.reserve()).toBe('unavailable');
+    // Marked down for the rest of the reading; a fresh ComfySlots sees it again.
+    expect(await slots.reserve()).toBe('unavailable');
   });
 
   it('streams each upload to ComfyUI and rewrites the workflow to the name it returned', async () => {
@@ -420,7 +420,7 @@ describe('dispatchTask', () => {
     tasks.seed(queuedTask(T1));
     const container = () => ({
       ...deps,
-      pool: new ComfyPool(comfy, { maxInFlight: 2, queueCacheMs: 1000, holdPollMs: 250, clock }),
+      slots: new ComfySlots(comfy, { maxInFlight: 2, queueCacheMs: 1000, holdPollMs: 250, clock }),
     });
     const ctx = { receiveCount: 1, log: silent };
     const outs = await Promise.all([
@@ -472,14 +472,14 @@ describe('dispatchTask', () => {
     expect(tasks.task(T1)?.dispatchClaimUntil).toBeUndefined();
     server(0).faults = {};
     // The redelivery, in a new invocation (a fresh view of the servers).
-    const pool = new ComfyPool(comfy, {
+    const slots = new ComfySlots(comfy, {
       maxInFlight: 2,
       queueCacheMs: 1000,
       holdPollMs: 250,
       clock,
     });
     const retry = await dispatchTask(
-      { ...deps, pool },
+      { ...deps, slots },
       { taskId: T1 },
       { receiveCount: 2, log: silent },
     );

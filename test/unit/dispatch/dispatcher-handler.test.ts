@@ -3,12 +3,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createHandler } from '../../../functions/dispatcher/handler.js';
 import { logger } from '../../../shared/observability.js';
 import type { VisibilityChange } from '../../../shared/ports/message-visibility.js';
+import { FakeComfyClient } from '../../fakes/fake-comfy-client.js';
 import { FakeTaskQueue } from '../../fakes/fake-task-queue.js';
 import { FixedClock } from '../../fakes/fixed-clock.js';
 import { InMemoryArtifactStore } from '../../fakes/in-memory-artifact-store.js';
 import { InMemoryTaskRepository } from '../../fakes/in-memory-task-repository.js';
 import { aTask } from '../../fakes/tasks.js';
-import { FakeComfy } from './fakes.js';
 import { DISPATCHER_SETTINGS, sqsRecord } from './sqs-fixtures.js';
 
 const settings = DISPATCHER_SETTINGS;
@@ -22,7 +22,10 @@ const event = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
 
 function setup(serverCount = 1) {
   const clock = new FixedClock();
-  const comfy = Array.from({ length: serverCount }, (_, i) => new FakeComfy(`http://s${i}:8188`));
+  const comfy = Array.from(
+    { length: serverCount },
+    (_, i) => new FakeComfyClient(`http://s${i}:8188`),
+  );
   const tasks = new InMemoryTaskRepository({ clock });
   const queue = new FakeTaskQueue(clock);
   const changes: VisibilityChange[] = [];

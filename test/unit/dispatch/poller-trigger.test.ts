@@ -4,19 +4,19 @@ import { LambdaPollerTrigger } from '../../../shared/adapters/lambda/poller-trig
 import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
 import { logger } from '../../../shared/observability.js';
 import { POLLER_KICK_SOURCE } from '../../../shared/ports/poller-trigger.js';
+import { FakeComfyClient } from '../../fakes/fake-comfy-client.js';
 import { FakeTaskQueue } from '../../fakes/fake-task-queue.js';
 import { FixedClock } from '../../fakes/fixed-clock.js';
 import { InMemoryArtifactStore } from '../../fakes/in-memory-artifact-store.js';
 import { InMemoryTaskRepository } from '../../fakes/in-memory-task-repository.js';
 import { aTask } from '../../fakes/tasks.js';
-import { FakeComfy } from './fakes.js';
 import { DISPATCHER_SETTINGS, sqsRecord } from './sqs-fixtures.js';
 
 const record = (taskId: string, id: string) => sqsRecord({ taskId }, { id });
 
 function setup(kick: () => Promise<void>) {
   const clock = new FixedClock();
-  const comfy = new FakeComfy('http://s0:8188');
+  const comfy = new FakeComfyClient('http://s0:8188');
   const tasks = new InMemoryTaskRepository({ clock });
   const kicks: number[] = [];
   const handler = createHandler({

@@ -120,3 +120,23 @@ describe('controlFleet', () => {
     expect(fleet.calls).toEqual(['launch 1', 'stop i-0001', 'launch 1']);
   });
 });
+
+describe('controlFleet with instances the group is terminating', () => {
+  it('drains an instance in the termination hook and lets it go only once it is empty', async () => {
+    backlog.value = { queued: 1, atComfy: 0 };
+    await tick();
+    clock.advance(90_000);
+    answerAll(1);
+    await tick();
+    const [id] = [...fleet.instances.keys()] as [string];
+    const inst = fleet.instances.get(id);
+    if (inst) fleet.instances.set(id, { ...inst, state: 'stopping', url: `http://gpu-${id}:8188` });
+    let t = await tick();
+    expect(t.servers.find((x) => x.id === id)?.state).toBe('draining');
+    expect(fleet.calls).not.toContain(`stop ${id}`);
+    load.set(`http://gpu-${id}:8188`, 0);
+    clock.advance(11_000);
+    t = await tick();
+    expect(fleet.calls).toContain(`stop ${id}`);
+  });
+});

@@ -27,6 +27,7 @@ const aView = (taskId: string, status: TaskView['status']): TaskView => ({
   createdAt: 'now',
   updatedAt: 'now',
   outputs: [],
+  version: 1,
 });
 
 describe('task CLI arguments', () => {

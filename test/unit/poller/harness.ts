@@ -4,12 +4,12 @@ import { createLimiter } from '../../../shared/limiter.js';
 import { logger } from '../../../shared/observability.js';
 import type { PollSettings } from '../../../shared/poller/decide.js';
 import type { PollTasksDeps } from '../../../shared/use-cases/poll-tasks.js';
+import { FakeComfyClient } from '../../fakes/fake-comfy-client.js';
 import { FakeTaskQueue } from '../../fakes/fake-task-queue.js';
 import { FixedClock } from '../../fakes/fixed-clock.js';
 import { InMemoryArtifactStore } from '../../fakes/in-memory-artifact-store.js';
 import { InMemoryTaskRepository } from '../../fakes/in-memory-task-repository.js';
 import { aTask } from '../../fakes/tasks.js';
-import { FakeComfy } from './fake-comfy.js';
 
 logger.setLogLevel('SILENT');
 
@@ -27,8 +27,8 @@ export function harness(settings: Partial<PollSettings> = {}) {
   const tasks = new InMemoryTaskRepository({ clock });
   const queue = new FakeTaskQueue(clock);
   const artifacts = new InMemoryArtifactStore(clock);
-  const comfy = new FakeComfy('http://comfy-a');
-  const servers = new Map<string, FakeComfy>([[comfy.baseUrl, comfy]]);
+  const comfy = new FakeComfyClient('http://comfy-a');
+  const servers = new Map<string, FakeComfyClient>([[comfy.baseUrl, comfy]]);
   const deps: PollTasksDeps = {
     tasks,
     queue,
@@ -54,7 +54,7 @@ export function harness(settings: Partial<PollSettings> = {}) {
     return t;
   };
   const addServer = (url: string) => {
-    const c = new FakeComfy(url);
+    const c = new FakeComfyClient(url);
     servers.set(url, c);
     return c;
   };

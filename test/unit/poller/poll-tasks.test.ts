@@ -52,8 +52,8 @@ describe('pollTasks: tasks waiting or running at ComfyUI', () => {
     await pollTasks(h.deps);
     expect(h.comfy.calls.getQueue).toBe(1);
     expect(b.calls.getQueue).toBe(1);
-    expect(h.comfy.calls.getHistory).toEqual([t2.taskId]);
-    expect(b.calls.getHistory).toEqual([t3.taskId]);
+    expect(h.comfy.historyReads).toEqual([t2.taskId]);
+    expect(b.historyReads).toEqual([t3.taskId]);
   });
 });
 
@@ -90,7 +90,7 @@ describe('pollTasks: finished runs', () => {
     ]);
     expect(h.artifacts.keys()).toHaveLength(5);
     expect(h.artifacts.bytes(`outputs/alice/${t.taskId}/13/voice.flac`)?.toString()).toBe('flac!');
-    expect(h.comfy.calls.deleteHistory).toEqual([t.taskId]);
+    expect(h.comfy.deletedHistory).toEqual([t.taskId]);
     const r = report.tasks[0];
     expect(r?.outcome).toBe('succeeded');
     expect(r?.runTimeMs).toBe(2000);
@@ -122,7 +122,7 @@ describe('pollTasks: finished runs', () => {
       details: { exceptionType: 'torch.OutOfMemoryError' },
     });
     expect(report.tasks[0]?.code).toBe('COMFYUI_EXECUTION_ERROR');
-    expect(h.comfy.calls.deleteHistory).toEqual([t.taskId]);
+    expect(h.comfy.deletedHistory).toEqual([t.taskId]);
   });
 
   it('fails a run interrupted at ComfyUI without our cancel with COMFYUI_INTERRUPTED', async () => {
@@ -174,7 +174,7 @@ describe('pollTasks: copies that fail half-way', () => {
     expect(first.tasks[0]?.outcome).toBe('unreachable');
     expect(between?.status).toBe('dispatched');
     expect(between?.outputs).toEqual([]);
-    expect(h.comfy.calls.deleteHistory).toEqual([t.taskId]);
+    expect(h.comfy.deletedHistory).toEqual([t.taskId]);
     expect(second.tasks[0]?.outcome).toBe('succeeded');
     expect(h.artifacts.keys()).toEqual([
       `outputs/alice/${t.taskId}/9/a.png`,
@@ -210,7 +210,7 @@ describe('pollTasks: copies that fail half-way', () => {
     expect((await h.tasks.get(t.taskId))?.status).toBe('succeeded');
     expect(h.artifacts.keys()).toHaveLength(2);
     // a.png is opened again (to learn its size) but not uploaded again.
-    expect(h.comfy.calls.view).toEqual(['a.png', 'b.png', 'a.png', 'b.png']);
+    expect(h.comfy.viewed).toEqual(['a.png', 'b.png', 'a.png', 'b.png']);
     expect(h.artifacts.bytes(`outputs/alice/${t.taskId}/9/b.png`)?.length).toBe(2000);
   });
 });
@@ -259,7 +259,7 @@ describe('pollTasks: copies that keep failing', () => {
       },
     });
     expect(h.artifacts.keys()).toEqual([]);
-    expect(h.comfy.calls.deleteHistory).toEqual([t.taskId]);
+    expect(h.comfy.deletedHistory).toEqual([t.taskId]);
   });
 
   it('waits a growing backoff between attempts', async () => {
@@ -312,7 +312,7 @@ describe('pollTasks: cancellation', () => {
     const first = await pollTasks(h.deps);
     const second = await pollTasks(h.deps);
     expect(outcomeOf(first, t.taskId)).toBe('cancel-sent');
-    expect(h.comfy.calls.cancel).toEqual([t.taskId]);
+    expect(h.comfy.cancelled).toEqual([t.taskId]);
     expect(outcomeOf(second, t.taskId)).toBe('cancelled');
     expect((await h.tasks.get(t.taskId))?.status).toBe('cancelled');
     expect((await h.tasks.get(t.taskId))?.error?.code).toBe('CANCELLED');
@@ -330,7 +330,7 @@ describe('pollTasks: cancellation', () => {
     expect(done?.status).toBe('cancelled');
     expect(done?.error?.code).toBe('CANCELLED');
     expect(done?.finishedAt).toBeDefined();
-    expect(h.comfy.calls.deleteHistory).toEqual([t.taskId]);
+    expect(h.comfy.deletedHistory).toEqual([t.taskId]);
   });
 });
 
@@ -414,7 +414,7 @@ describe('pollTasks: timeouts', () => {
     h.comfy.start(t.taskId);
     await pollTasks(h.deps);
     const done = await h.tasks.get(t.taskId);
-    expect(h.comfy.calls.cancel).toEqual([t.taskId]);
+    expect(h.comfy.cancelled).toEqual([t.taskId]);
     expect(done?.status).toBe('failed');
     expect(done?.error?.code).toBe('TIMEOUT');
   });
@@ -515,5 +515,27 @@ describe('pollTasks: two polls at once', () => {
     expect(outcomes).toEqual(['conflict', 'succeeded']);
     expect(h.artifacts.keys()).toEqual([`outputs/alice/${t.taskId}/9/x.png`]);
     expect((await h.tasks.get(t.taskId))?.status).toBe('succeeded');
+  });
+});
+
+describe('pollTasks: a GPU fleet lost a server', () => {
+  it('counts the tasks of a server the registry says is gone as lost, and re-queues them', async () => {
+    const h = harness();
+    const t = h.dispatched({ missingPolls: 1 });
+    h.comfy.queuePending(t.taskId);
+    const gone = new Set([h.comfy.baseUrl]);
+    await pollTasks({ ...h.deps, serverGone: async (url) => gone.has(url) });
+    const after = await h.tasks.get(t.taskId);
+    expect(after?.status).toBe('queued');
+    expect(h.queue.sent.map((m) => m.message.taskId)).toEqual([t.taskId]);
+    expect(h.comfy.calls.getQueue ?? 0).toBe(0);
+  });
+
+  it('leaves the tasks of a server that is still registered as they are', async () => {
+    const h = harness();
+    const t = h.dispatched();
+    h.comfy.queuePending(t.taskId);
+    await pollTasks({ ...h.deps, serverGone: async () => false });
+    expect((await h.tasks.get(t.taskId))?.status).toBe('dispatched');
   });
 });

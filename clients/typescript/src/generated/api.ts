@@ -16,6 +16,13 @@ export interface SubmitWorkflowRequest {
   }>;
   /** A small JSON object echoed back with the task (at most 4096 bytes). */
   metadata?: Record<string, unknown>;
+  /** Send signed events (Standard Webhooks) about this task to this URL; see docs/webhooks.md. */
+  webhook?: {
+    /** https URL of a public host (resolved and checked: private, loopback, link-local and metadata addresses are refused; redirects are not followed). */
+    url: string;
+    /** Events to send; default task.succeeded, task.failed, task.cancelled. */
+    events?: Array<'task.running' | 'task.progress' | 'task.succeeded' | 'task.failed' | 'task.cancelled'>;
+  };
 }
 
 export interface SubmitTemplateRequest {
@@ -25,6 +32,13 @@ export interface SubmitTemplateRequest {
   params?: Record<string, unknown>;
   /** A small JSON object echoed back with the task (at most 4096 bytes). */
   metadata?: Record<string, unknown>;
+  /** Send signed events (Standard Webhooks) about this task to this URL; see docs/webhooks.md. */
+  webhook?: {
+    /** https URL of a public host (resolved and checked: private, loopback, link-local and metadata addresses are refused; redirects are not followed). */
+    url: string;
+    /** Events to send; default task.succeeded, task.failed, task.cancelled. */
+    events?: Array<'task.running' | 'task.progress' | 'task.succeeded' | 'task.failed' | 'task.cancelled'>;
+  };
 }
 
 export interface CreateUploadRequest {
@@ -62,6 +76,10 @@ export interface TaskView {
   finishedAt?: string;
   /** Place in ComfyUI's queue, 0-based. */
   queuePosition?: number;
+  /** While queued: no GPU was up to take the task and one is starting for it. */
+  waitingFor?: 'gpu';
+  /** Since when the task has been waiting for a GPU. */
+  waitingSince?: string;
   cancelRequested?: boolean;
   template?: string;
   error?: {
@@ -73,6 +91,35 @@ export interface TaskView {
   };
   outputs: OutputView[];
   metadata?: Record<string, unknown>;
+  /** While running: how far the workflow has come. */
+  progress?: {
+    /** Share of the whole workflow done, 0..1; never goes back. */
+    fraction: number;
+    /** Step of the node executing now (e.g. sampler step). */
+    step?: number;
+    steps?: number;
+    nodeId?: string;
+    nodeType?: string;
+    updatedAt: string;
+  };
+  webhook?: {
+    url: string;
+    events: Array<'task.running' | 'task.progress' | 'task.succeeded' | 'task.failed' | 'task.cancelled'>;
+    deliveries: Array<{
+      event: 'task.running' | 'task.progress' | 'task.succeeded' | 'task.failed' | 'task.cancelled';
+      /** The `webhook-id` header: the same on every retry. */
+      webhookId: string;
+      attempts: number;
+      lastStatus?: number;
+      lastError?: string;
+      lastAttemptAt?: string;
+      deliveredAt?: string;
+      /** Retries ran out; the event was dead-lettered. */
+      abandonedAt?: string;
+    }>;
+  };
+  /** Grows with every change of the task; pass it as `since` to wait for the next. */
+  version: number;
 }
 
 export interface OutputView {
@@ -99,6 +146,11 @@ export interface TemplatesResponse {
   }>;
 }
 
+export interface ModelsResponse {
+  /** Model file names by ComfyUI model folder (checkpoints, loras, vae, ...), as the servers list them; empty until the servers have published their catalogue. */
+  models: Record<string, string[]>;
+}
+
 export interface CreateUploadResponse {
   uploadId: string;
   /** Presigned S3 PUT; send the image with the headers below. */
@@ -116,6 +168,14 @@ export interface ListTasksQuery {
   cursor?: string;
 }
 
+/** Query parameters of GET /v1/tasks/{taskId}. */
+export interface GetTaskQuery {
+  /** Long polling: answer as soon as the task's version is above `since` (or it is finished), or after this many seconds with the task as it is; at most 20. */
+  wait?: number;
+  /** The `version` the caller has; default: the version when the request arrives. */
+  since?: number;
+}
+
 /** Every operation of the API by its operationId. */
 export const OPERATIONS = {
   submitTask: { method: 'POST', path: '/v1/tasks' },
@@ -123,6 +183,7 @@ export const OPERATIONS = {
   getTask: { method: 'GET', path: '/v1/tasks/{taskId}' },
   cancelTask: { method: 'POST', path: '/v1/tasks/{taskId}/cancel' },
   listTemplates: { method: 'GET', path: '/v1/templates' },
+  listModels: { method: 'GET', path: '/v1/models' },
   createUpload: { method: 'POST', path: '/v1/uploads' },
 } as const;
 

@@ -4,7 +4,7 @@
  */
 import { Pool } from 'undici';
 
-export interface ComfyPoolOptions {
+export interface ComfyConnectionOptions {
   /** e.g. `http://10.0.1.5:8188`; a path prefix is kept by the client, not the pool. */
   baseUrl: string;
   /** Most sockets to this server. @default 8 */
@@ -19,7 +19,7 @@ export interface ComfyPoolOptions {
   keepAliveTimeout?: number;
 }
 
-export function createComfyPool(options: ComfyPoolOptions): Pool {
+export function createComfyConnectionPool(options: ComfyConnectionOptions): Pool {
   return new Pool(new URL(options.baseUrl).origin, {
     connections: options.connections ?? 8,
     connect: { timeout: options.connectTimeout ?? 5000 },

@@ -8,7 +8,7 @@ import { ComfyUnavailableError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { ComfyClient, LookupResult, QueueEntry } from '../ports/comfy-client.js';
 
-export interface PoolOptions {
+export interface ComfySlotsOptions {
   /** Most tasks queued or running at one server. */
   maxInFlight: number;
   /** How long one `/queue` reading is trusted. */
@@ -43,13 +43,13 @@ interface Held {
   released: boolean;
 }
 
-export class ComfyPool {
+export class ComfySlots {
   private readonly readings = new Map<string, { startedAt: number; reading: Promise<Reading> }>();
   private readonly held = new Map<string, Held[]>();
 
   constructor(
     readonly clients: readonly ComfyClient[],
-    private readonly opts: PoolOptions,
+    private readonly opts: ComfySlotsOptions,
   ) {}
 
   /** Read (or reuse a fresh reading of) every server's queue; unreachable servers count as unhealthy. */

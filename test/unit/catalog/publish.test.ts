@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { nodeDefs } from '../../../infra/local/comfy-standin/node-defs.js';
+import { cachedCatalog } from '../../../shared/catalog/catalog-cache.js';
+import type { ComfyClient } from '../../../shared/ports/comfy-client.js';
+import { catalogPublisher } from '../../../shared/use-cases/publish-catalog.js';
+import { FixedClock } from '../../fakes/fixed-clock.js';
+import { InMemoryNodeCatalogStore } from '../../fakes/in-memory-node-catalog-store.js';
+
+/** The two calls the publisher makes, on a server that can be taken down. */
+function server(baseUrl: string) {
+  const s = {
+    up: true,
+    reads: 0,
+    client: {
+      baseUrl,
+      async getObjectInfo() {
+        s.reads++;
+        if (!s.up) throw new Error('connect ECONNREFUSED');
+        return nodeDefs({ checkpoints: ['sd15.safetensors'], inputs: [] });
+      },
+      async listModels() {
+        if (!s.up) throw new Error('connect ECONNREFUSED');
+        return { checkpoints: ['sd15.safetensors'] };
+      },
+    } as unknown as ComfyClient,
+  };
+  return s;
+}
+
+describe('catalogPublisher', () => {
+  it('publishes every server, then again only when the refresh interval has passed', async () => {
+    const clock = new FixedClock();
+    const store = new InMemoryNodeCatalogStore();
+    const a = server('http://gpu-1:8188');
+    const b = server('http://gpu-2:8188');
+    const byUrl = new Map([
+      [a.client.baseUrl, a.client],
+      [b.client.baseUrl, b.client],
+    ]);
+    const publish = catalogPublisher(
+      { servers: [...byUrl.keys()], comfyFor: (u) => byUrl.get(u) as ComfyClient, store, clock },
+      300_000,
+    );
+    expect(await publish()).toBe(true);
+    expect(store.catalog?.servers.map((s) => s.server)).toEqual([...byUrl.keys()]);
+    expect(store.catalog?.servers[0]?.nodes.KSampler).toBeDefined();
+
+    clock.advance(299_000);
+    expect(await publish()).toBe(false);
+    expect(a.reads).toBe(1);
+
+    // A server that does not answer keeps the entry it had.
+    clock.advance(2_000);
+    b.up = false;
+    expect(await publish()).toBe(true);
+    expect(store.catalog?.publishedAt).toBe(clock.iso());
+    expect(store.catalog?.servers.map((s) => [s.server, s.readAt])).toEqual([
+      ['http://gpu-1:8188', clock.iso()],
+      ['http://gpu-2:8188', '2026-01-01T00:00:00.000Z'],
+    ]);
+  });
+
+  it('does not publish again on a cold start when the stored catalogue is fresh', async () => {
+    const clock = new FixedClock();
+    const store = new InMemoryNodeCatalogStore();
+    const a = server('http://gpu-1:8188');
+    const deps = { servers: [a.client.baseUrl], comfyFor: () => a.client, store, clock };
+    await catalogPublisher(deps, 300_000)();
+    clock.advance(60_000);
+    expect(await catalogPublisher(deps, 300_000)()).toBe(false);
+    expect(store.writes).toBe(1);
+  });
+});
+
+describe('cachedCatalog', () => {
+  it('reads once per TTL, and keeps the last catalogue when a read fails', async () => {
+    const clock = new FixedClock();
+    const store = new InMemoryNodeCatalogStore();
+    const errors: unknown[] = [];
+    const get = cachedCatalog(store, clock, 60_000, (e) => errors.push(e));
+    expect(await get()).toBeUndefined();
+    store.catalog = { version: 1, publishedAt: clock.iso(), servers: [] };
+    expect(await get()).toBeUndefined(); // cached
+    clock.advance(60_000);
+    expect(await Promise.all([get(), get()])).toEqual([store.catalog, store.catalog]);
+    expect(store.reads).toBe(2);
+    clock.advance(60_000);
+    store.failReads = true;
+    expect(await get()).toEqual(store.catalog);
+    expect(errors).toHaveLength(1);
+  });
+});
