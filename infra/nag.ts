@@ -14,7 +14,7 @@ import {
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 
-export interface PatternAcknowledgment {
+interface PatternAcknowledgment {
   /** Rule id before the `[finding]`, e.g. `AwsSolutions-IAM5`. */
   readonly rule: string;
   /** Matched against the text between the brackets of the finding id. */
@@ -22,7 +22,7 @@ export interface PatternAcknowledgment {
   readonly reason: string;
 }
 
-export const PATTERN_ACKNOWLEDGMENTS: readonly PatternAcknowledgment[] = [
+const PATTERN_ACKNOWLEDGMENTS: readonly PatternAcknowledgment[] = [
   {
     rule: 'AwsSolutions-IAM5',
     finding: /^Resource::.+\/index\/\*$/,

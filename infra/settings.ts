@@ -10,7 +10,7 @@ import { ConfigSchema } from '../shared/config.js';
 import { API_KEY_AUTHORIZER } from './routes.js';
 
 /** A model file ComfyUI needs, downloaded once at first boot of the GPU instance. */
-export const ModelSpecSchema = z.object({
+const ModelSpecSchema = z.object({
   /** https:// URL (Hugging Face, Civitai...) or s3://bucket/key (fetched through the S3 endpoint). */
   url: z.string().regex(/^(https:\/\/|s3:\/\/)[^\s'"\\`$]+$/, 'an https:// or s3:// URL'),
   /** Folder under ComfyUI's models/ (checkpoints, loras, vae, ...). */
@@ -84,7 +84,7 @@ const functionEnv = json(z.record(z.string(), z.coerce.string()))
     }
   });
 
-export const SettingsSchema = z
+const SettingsSchema = z
   .object({
     stackPrefix: str('ComfyServerless').pipe(z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/)),
     authMode: z.enum(['apiKey', 'jwt']).default('apiKey'),

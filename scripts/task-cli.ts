@@ -21,8 +21,13 @@ async function main(): Promise<number> {
       return 0;
     }
     if (err instanceof UsageError) {
-      if (err.message) console.error(`error: ${err.message}\n`);
-      console.error(USAGE);
+      if (err.message) {
+        console.error(
+          `error: ${err.message}\n(npm run task -- --help lists the commands and options)`,
+        );
+      } else {
+        console.error(USAGE);
+      }
       return 2;
     }
     throw err;

@@ -3,6 +3,8 @@
  * functions/ and shared/). A missing or malformed variable fails the cold start with its name.
  */
 import * as z from 'zod';
+import { MAX_VISIBILITY_SECONDS } from './ports/message-visibility.js';
+import { MAX_DELAY_SECONDS } from './ports/task-queue.js';
 import { DEFAULT_RESOURCE_LIMITS } from './workflow/resource-limits.js';
 
 const csv = z.string().transform((s) =>
@@ -37,7 +39,7 @@ export const ConfigSchema = z.object({
    */
   WEBHOOK_RETRY_DELAYS_SECONDS: csv
     .transform((parts) => parts.map(Number))
-    .pipe(z.array(z.number().int().min(0).max(43_200)).min(1))
+    .pipe(z.array(z.number().int().min(0).max(MAX_VISIBILITY_SECONDS)).min(1))
     .optional(),
   /**
    * Accept `http:` webhook URLs and loopback receivers (127.0.0.1, ::1). The local runtime sets it so
@@ -87,6 +89,12 @@ export const ConfigSchema = z.object({
   WORKFLOW_MAX_UPSCALE: z.coerce.number().positive().default(DEFAULT_RESOURCE_LIMITS.upscale),
   /** Days a finished task is kept before DynamoDB TTL removes it. */
   TASK_RETENTION_DAYS: int(30, 1),
+  /**
+   * Fair use: most prompts of one owner at ComfyUI at once, over all servers; the owner's other
+   * tasks wait in the dispatch queue, so their backlog never stands in front of other owners'.
+   * Below MAX_IN_FLIGHT (e.g. 1 with the default 2) a slot of every server stays open to others.
+   */
+  MAX_AT_COMFY_PER_OWNER: int(2, 1),
   /** Most tasks queued or running at each ComfyUI server. */
   MAX_IN_FLIGHT: int(2, 1),
   /** Sent as ComfyUI's client_id with every prompt. */
@@ -103,7 +111,7 @@ export const ConfigSchema = z.object({
   DISPATCH_HOLD_POLL_MS: int(250, 10),
   /** Delay before a task that found every server full is looked at again: base * 2^n, capped. */
   DISPATCH_DEFER_BASE_SECONDS: int(1, 0),
-  DISPATCH_DEFER_MAX_SECONDS: z.coerce.number().int().min(0).max(900).default(16),
+  DISPATCH_DEFER_MAX_SECONDS: z.coerce.number().int().min(0).max(MAX_DELAY_SECONDS).default(16),
   /**
    * How long a dispatcher's claim on a task holds while it submits it to ComfyUI; a copy of the
    * message that finds the claim comes back after it. Keep it above the dispatcher's timeout (30 s).
@@ -113,7 +121,12 @@ export const ConfigSchema = z.object({
   DISPATCH_RECHECK_EVERY: int(8, 1),
   /** Visibility backoff of a failed dispatch message, by receive count: base * 2^(n-1), capped. */
   DISPATCH_RETRY_BASE_SECONDS: int(10, 0),
-  DISPATCH_RETRY_MAX_SECONDS: z.coerce.number().int().min(0).max(43_200).default(300),
+  DISPATCH_RETRY_MAX_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_VISIBILITY_SECONDS)
+    .default(300),
   /** Times a task lost by ComfyUI is re-queued before failing with COMFYUI_LOST_TASK. */
   MAX_REQUEUES: int(3, 0),
   POLL_INTERVAL_MS: int(500, 50),
@@ -156,6 +169,34 @@ export const ConfigSchema = z.object({
   RUN_TIMEOUT_SECONDS: int(1800, 1),
   QUEUE_TIMEOUT_SECONDS: int(3600, 1),
   TEMPLATES_DIR: z.string().optional(),
+  /**
+   * Where the ComfyUI servers come from: `fixed` is COMFYUI_URLS; `fleet` is the fleet registry (the
+   * GPU fleet's servers in the tasks table), with COMFYUI_URLS ignored.
+   */
+  COMFYUI_SERVERS: z.enum(['fixed', 'fleet']).default('fixed'),
+  /** How long the dispatcher and the poller trust one reading of the fleet registry. */
+  FLEET_REGISTRY_CACHE_MS: int(5000, 0),
+  /** With a fleet: longest a task waits for a GPU to start before it fails NO_GPU_CAPACITY. */
+  FLEET_CAPACITY_WAIT_SECONDS: int(900, 1),
+  /** The fleet controller function the dispatcher starts when a task finds no GPU up (deployed only). */
+  FLEET_CONTROLLER_FUNCTION_NAME: z.string().min(1).optional(),
+  /** The controller's sizing: GPUs from min to max, prompts one GPU is expected to hold. */
+  FLEET_MIN_GPUS: int(0, 0),
+  FLEET_MAX_GPUS: int(2, 1),
+  FLEET_PROMPTS_PER_GPU: int(4, 1),
+  /** A GPU with no prompts for this long is stopped (down to FLEET_MIN_GPUS). */
+  FLEET_IDLE_SECONDS: int(600, 0),
+  /** A GPU still not answering this long after launch is replaced. */
+  FLEET_BOOT_TIMEOUT_SECONDS: int(1800, 60),
+  /** Expected launch-to-ready time and prompt run time: a start a short backlog would not fill is skipped. */
+  FLEET_START_SECONDS: int(120, 0),
+  FLEET_PROMPT_SECONDS: int(20, 1),
+  /** The Auto Scaling group of the GPUs and its drain lifecycle hook (deployed only). */
+  FLEET_GROUP_NAME: z.string().min(1).optional(),
+  FLEET_DRAIN_HOOK_NAME: z.string().min(1).default('comfy-serverless-drain'),
+  /** One controller invocation ticks every FLEET_TICK_MS for FLEET_CONTROLLER_RUN_MS (then the schedule starts the next). */
+  FLEET_TICK_MS: int(10_000, 100),
+  FLEET_CONTROLLER_RUN_MS: int(50_000, 0),
   /** How often the poller re-reads each server's node catalogue (/object_info, /models). */
   CATALOG_REFRESH_SECONDS: int(300, 1),
   /** How long an API function trusts the node catalogue it read. */

@@ -10,8 +10,6 @@ import type { MetricUnit as MetricUnitType } from '@aws-lambda-powertools/metric
 
 import { METRICS_NAMESPACE, SERVICE_NAME } from './telemetry-names.js';
 
-export { METRICS_NAMESPACE, SERVICE_NAME };
-
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 
 /** What handlers need of `metrics` (injected, so tests can record metric names). */

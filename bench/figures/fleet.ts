@@ -22,7 +22,7 @@ const base: SimSettings = {
   bootTimeoutMs: 30 * 60_000,
   drainGraceMs: 10_000,
   startMs: 90_000,
-  runMs: 20_000,
+  promptMs: 20_000,
   firstBootMs: 5 * 60_000,
   warmPool: 3,
   maxInFlight: 2,

@@ -16,9 +16,9 @@ import type { BenchSystem } from '../lib/system.js';
 import type { Usage } from '../lib/usage.js';
 
 export const HOT_POLL_MS = 50;
-export const SLOW_POLL_MS = 10_000;
+const SLOW_POLL_MS = 10_000;
 
-export interface TaskTrace {
+interface TaskTrace {
   taskId: string;
   key: string;
   submitStatus: number;

@@ -9,7 +9,7 @@ import { ownerSegment } from '../../shared/domain/owner.js';
 import type { Task } from '../../shared/domain/task.js';
 import { imageWorkflow } from './workflows.js';
 
-export function finishedTask(i: number, owners: number, now: number): Task {
+function finishedTask(i: number, owners: number, now: number): Task {
   const taskId = randomUUID();
   const owner = `done-${i % owners}`;
   const at = (msAgo: number) => new Date(now - msAgo).toISOString();

@@ -77,20 +77,6 @@ export const scaleCost = (cost: Cost, factor: number): Cost => ({
   total: cost.total * factor,
 });
 
-/** The part of a usage whose scope passes `keep` (API requests are the caller's to split). */
-export function usageWhere(
-  usage: Usage,
-  keep: (scope: string) => boolean,
-  httpApiRequests = usage.httpApiRequests,
-): Usage {
-  return {
-    requests: usage.requests.filter((r) => keep(r.scope ?? '')),
-    capacity: usage.capacity.filter((c) => keep(c.scope)),
-    invocations: usage.invocations.filter((i) => keep(i.functionName)),
-    httpApiRequests,
-  };
-}
-
 /** Billed requests (attempts), by `service/operation`, summed over scopes. */
 export function requestsByOperation(requests: readonly RequestCount[]): Record<string, number> {
   const out: Record<string, number> = {};

@@ -44,7 +44,12 @@ export interface DispatcherSettings extends DispatchSettings {
 }
 
 export interface DispatcherDeps extends Omit<DispatchDeps, 'slots' | 'settings'> {
+  /** The ComfyUI servers (a fixed list; see `servers` for a fleet). */
   comfy: readonly ComfyClient[];
+  /** With a GPU fleet: the servers that take prompts now, read per batch instead of `comfy`. */
+  servers?: () => Promise<readonly ComfyClient[]>;
+  /** With a GPU fleet: asks the controller for capacity when a task found no server up. */
+  wantGpu?: () => Promise<void>;
   queue: Pick<TaskQueue, 'sendMany'>;
   visibility: MessageVisibility;
   settings: DispatcherSettings;
@@ -67,12 +72,14 @@ export const settingsFromConfig = (c: Config): DispatcherSettings => ({
   queueTimeoutSeconds: c.QUEUE_TIMEOUT_SECONDS,
   claimSeconds: c.DISPATCH_CLAIM_SECONDS,
   queuedHeartbeatMs: Math.floor((c.QUEUED_SWEEP_GRACE_SECONDS * 1000) / 3),
+  maxAtComfyPerOwner: c.MAX_AT_COMFY_PER_OWNER,
   maxInFlight: c.MAX_IN_FLIGHT,
   queueCacheMs: c.COMFYUI_QUEUE_CACHE_MS,
   concurrency: c.DISPATCH_CONCURRENCY,
   holdMs: c.DISPATCH_HOLD_MS,
   holdPollMs: c.DISPATCH_HOLD_POLL_MS,
   retry: { baseSeconds: c.DISPATCH_RETRY_BASE_SECONDS, maxSeconds: c.DISPATCH_RETRY_MAX_SECONDS },
+  ...(c.COMFYUI_SERVERS === 'fleet' ? { capacityWaitSeconds: c.FLEET_CAPACITY_WAIT_SECONDS } : {}),
 });
 
 const METRIC_OF: Record<DispatchOutcome['kind'], string> = {
@@ -90,7 +97,8 @@ export const createHandler = (deps: DispatcherDeps) => {
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     if (context) logger.addContext(context);
     const { settings } = deps;
-    const slots = new ComfySlots(deps.comfy, {
+    const servers = deps.servers ? await deps.servers() : deps.comfy;
+    const slots = new ComfySlots(servers, {
       ...settings,
       clock: deps.clock,
       ...(deps.sleep ? { sleep: deps.sleep } : {}),
@@ -100,7 +108,12 @@ export const createHandler = (deps: DispatcherDeps) => {
     const holdUntil =
       deps.clock.now() + Math.max(0, Math.min(settings.holdMs, remaining - FINISH_RESERVE_MS));
     const limiter = createLimiter(settings.concurrency);
-    const deferred: { record: SQSRecord; message: DispatchMessage; delaySeconds: number }[] = [];
+    const deferred: {
+      record: SQSRecord;
+      message: DispatchMessage;
+      delaySeconds: number;
+      waitingForGpu?: boolean;
+    }[] = [];
     const count = (name: string) => deps.metrics.addMetric(name, MetricUnit.Count, 1);
     let dispatched = 0;
 
@@ -139,6 +152,7 @@ export const createHandler = (deps: DispatcherDeps) => {
     await resendDeferred(deps, deferred, response, count);
     await backOffFailures(deps, event.Records, response);
     if (dispatched > 0) await kickPoller(deps.pollerTrigger);
+    if (deferred.some((d) => d.waitingForGpu)) await askForGpu(deps.wantGpu);
     deps.metrics.publishStoredMetrics();
     return response;
   };
@@ -201,6 +215,18 @@ async function backOffFailures(
  * A poller that exited while nothing was active would otherwise see these tasks only at its next
  * scheduled minute. Best effort: the schedule remains the backstop.
  */
+/** A start request lost here only delays capacity until the controller's next scheduled tick. */
+async function askForGpu(wantGpu: (() => Promise<void>) | undefined) {
+  if (!wantGpu) return;
+  try {
+    await wantGpu();
+  } catch (err) {
+    logger.warn('could not ask the fleet controller for a gpu; its schedule will', {
+      error: String(err),
+    });
+  }
+}
+
 async function kickPoller(trigger: PollerTrigger | undefined) {
   if (!trigger) return;
   try {

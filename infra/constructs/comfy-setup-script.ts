@@ -28,11 +28,11 @@ export interface ComfySetupOptions {
   readonly customNodes?: readonly CustomNodeSpec[];
 }
 
-export const COMFY_HOME = '/opt/comfyui';
+const COMFY_HOME = '/opt/comfyui';
 const COMFY_REPO = 'https://github.com/Comfy-Org/ComfyUI.git';
 
 /** Single-quote a value for bash. */
-export const shq = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
+const shq = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 
 /** A file written by a quoted heredoc (no expansion inside). */
 function writeFile(path: string, content: string, mode = '0644'): string[] {

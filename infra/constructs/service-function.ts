@@ -20,7 +20,7 @@ import { LOCK_FILE, PROJECT_ROOT } from '../paths.js';
 export type FunctionEnvironment = Partial<Record<keyof z.input<typeof ConfigSchema>, string>>;
 
 /** The runtime every function uses; esbuild targets the same Node.js major. */
-export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
+const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
 const ESBUILD_TARGET = 'node24';
 
 /**

@@ -26,9 +26,9 @@ import { Construct } from 'constructs';
 import { API_KEY_AUTHORIZER, JWT_AUTHORIZER, type RouteSpec } from '../routes.js';
 
 /** The header that carries API keys (functions/authorizer reads the same one). */
-export const API_KEY_HEADER = 'x-api-key';
+const API_KEY_HEADER = 'x-api-key';
 
-export type TaskApiAuth =
+type TaskApiAuth =
   | {
       readonly mode: 'apiKey';
       /** functions/authorizer: payload 2.0, simple responses, context `{ owner }`. */

@@ -50,7 +50,7 @@ export interface TaskMonitoringProps {
 const FIVE_MINUTES = Duration.minutes(5);
 
 /** One of the product's EMF metrics (dimension `service`, added by Powertools). */
-export const taskMetric = (metricName: string, statistic = 'Sum', period = FIVE_MINUTES) =>
+const taskMetric = (metricName: string, statistic = 'Sum', period = FIVE_MINUTES) =>
   new Metric({
     namespace: METRICS_NAMESPACE,
     metricName,

@@ -17,7 +17,7 @@ import { keys } from '../resources.js';
 import { type FunctionEnvironment, ServiceFunction } from './service-function.js';
 
 /** How long one run keeps polling; the function's timeout adds a margin to finish copies. */
-export const POLLER_RUN_SECONDS = 55;
+const POLLER_RUN_SECONDS = 55;
 const POLLER_TIMEOUT_SECONDS = 90;
 
 export interface TaskPollerProps {

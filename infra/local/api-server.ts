@@ -21,7 +21,7 @@ import type { StaticSite } from './web-demo.js';
 /** API Gateway's payload limit. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-export interface AccessLogLine {
+interface AccessLogLine {
   method: string;
   path: string;
   status: number;

@@ -32,7 +32,7 @@ export interface LocalResourceNames {
   dlqArn: string;
 }
 
-export async function createTable(ddb: DynamoDBClient, spec: TableSpec, name = spec.localName) {
+async function createTable(ddb: DynamoDBClient, spec: TableSpec, name = spec.localName) {
   const attrs = new Map<string, AttributeDefinition>();
   const addAttr = (n: string) => attrs.set(n, { AttributeName: n, AttributeType: 'S' });
   addAttr(spec.partitionKey);

@@ -295,7 +295,7 @@ export class StatelessStack extends Stack {
 }
 
 /** The command that creates an API key with scripts/keys.ts. */
-export const createKeyCommand = (table: string, region: string) =>
+const createKeyCommand = (table: string, region: string) =>
   `npm run keys -- create --owner <you> --table ${table} --region ${region}`;
 
 const pascal = (name: string) =>

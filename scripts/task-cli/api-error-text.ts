@@ -44,6 +44,8 @@ export function describeApiError(err: ApiError, sent?: unknown): string {
     for (const issue of issues) {
       const where = issue.path.length ? issue.path.join('.') : '(body)';
       const got = issue.path.length ? valueAt(sent, issue.path) : undefined;
+      // A message that already says it all (e.g. "Invalid path.taskId: a lowercase UUID").
+      if (!got && err.message.includes(`${where}: ${issue.message}`)) continue;
       lines.push(`  ${where}: ${issue.message}${got ? ` (sent ${show(got.value)})` : ''}`);
     }
     if (Object.keys(rest).length) lines.push(`  details: ${JSON.stringify(rest)}`);

@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ApiKeyRecord, ApiKeyStore } from '../ports/key-store.js';
 
-export const API_KEY_PREFIX = 'csk_';
+const API_KEY_PREFIX = 'csk_';
 /** The header API Gateway reads the key from (lower-cased in payload 2.0 events). */
 export const API_KEY_HEADER = 'x-api-key';
 /** Any csk_ key we ever issued (older or local ones may be shorter than 43 characters). */

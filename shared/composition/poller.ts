@@ -5,9 +5,11 @@
  */
 import type { AwsClients } from '../adapters/aws/clients.js';
 import { comfyClientFor } from '../adapters/comfyui/from-config.js';
+import { DynamoFleetRegistry } from '../adapters/dynamodb/fleet-registry.js';
 import { DynamoPollerLease } from '../adapters/dynamodb/poller-lease.js';
 import { S3NodeCatalogStore } from '../adapters/s3/node-catalog-store.js';
 import type { Config } from '../config.js';
+import { registryView } from '../fleet/registry-view.js';
 import { createLimiter } from '../limiter.js';
 import { logger, metrics } from '../observability.js';
 import { loopSettings, pollSettings, sweepSettings } from '../poller/settings.js';
@@ -20,7 +22,7 @@ import { awsClientsFor, buildStorage } from './storage.js';
  * One client per base URL (as HttpComfyClient normalises it, which is what tasks record), built from
  * the configured pool settings; a server no longer in COMFYUI_URLS gets one on first use.
  */
-export function comfyClientsFor(config: Config): (baseUrl: string) => ComfyClient {
+function comfyClientsFor(config: Config): (baseUrl: string) => ComfyClient {
   const clients = new Map<string, ComfyClient>();
   const add = (url: string) => {
     const c = comfyClientFor(url, config);
@@ -36,6 +38,15 @@ export function buildPollerDeps(config: Config, clients: AwsClients = awsClients
   const { clock, artifacts, tasks, queue } = buildStorage(config, clients);
   const { everyMs, ...sweep } = sweepSettings(config);
   const comfyFor = comfyClientsFor(config);
+  // With a GPU fleet, the servers come from the registry (read once per few seconds).
+  const fleet =
+    config.COMFYUI_SERVERS === 'fleet'
+      ? registryView(
+          new DynamoFleetRegistry({ doc: clients.doc, tableName: config.TASKS_TABLE_NAME, clock }),
+          clock,
+          config.FLEET_REGISTRY_CACHE_MS,
+        )
+      : undefined;
   return {
     sweepQueued: createQueuedSweeper({ tasks, queue, clock, settings: sweep }, everyMs),
     clock,
@@ -44,9 +55,10 @@ export function buildPollerDeps(config: Config, clients: AwsClients = awsClients
     queue,
     lease: new DynamoPollerLease({ doc: clients.doc, tableName: config.TASKS_TABLE_NAME, clock }),
     comfyFor,
+    ...(fleet ? { serverGone: (url: string) => fleet.isGone(url) } : {}),
     publishCatalog: catalogPublisher(
       {
-        servers: config.COMFYUI_URLS,
+        servers: fleet ? () => fleet.ready() : config.COMFYUI_URLS,
         comfyFor,
         store: new S3NodeCatalogStore({ client: clients.s3, bucket: config.OUTPUTS_BUCKET_NAME }),
         clock,

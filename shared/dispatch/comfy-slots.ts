@@ -27,6 +27,8 @@ export interface Reservation {
   submitted(): void;
   /** Nothing was submitted: give the slot back. */
   release(): void;
+  /** The owner tag of the task this slot is for, once known (see `admitOwner`). */
+  ownerTag?: string;
 }
 
 interface Entry extends QueueEntry {
@@ -41,6 +43,7 @@ interface Reading {
 interface Held {
   submittedAt?: number;
   released: boolean;
+  ownerTag?: string;
 }
 
 export class ComfySlots {
@@ -136,6 +139,32 @@ export class ComfySlots {
     return undefined;
   }
 
+  /**
+   * Fair use: admit the reservation for a task of the owner tagged `tag` when fewer than `max` of
+   * that owner's prompts are at ComfyUI (every server's last `/queue` reading, plus this
+   * invocation's own submissions and reservations not in a reading yet), and count it as theirs.
+   * False: the owner is at the cap; the caller gives the slot back and comes back later.
+   */
+  async admitOwner(reservation: Reservation, tag: string, max: number): Promise<boolean> {
+    const states = await Promise.all(this.clients.map((c) => this.reading(c)));
+    // From here on, synchronous: two records of one owner cannot both take the last place.
+    let load = 0;
+    this.clients.forEach((client, i) => {
+      const r = states[i];
+      if (!r) return;
+      load += r.entries.filter((e) => e.ownerTag === tag).length;
+      load += (this.held.get(client.baseUrl) ?? []).filter(
+        (h) =>
+          h.ownerTag === tag &&
+          !h.released &&
+          (h.submittedAt === undefined || h.submittedAt >= r.startedAt),
+      ).length;
+    });
+    if (load >= max) return false;
+    reservation.ownerTag = tag;
+    return true;
+  }
+
   /** A call to this server failed: treat it as down until its reading expires. */
   markUnavailable(client: ComfyClient): void {
     const startedAt = this.opts.clock.now();
@@ -160,6 +189,12 @@ export class ComfySlots {
     this.held.set(client.baseUrl, list);
     return {
       client,
+      get ownerTag() {
+        return h.ownerTag;
+      },
+      set ownerTag(tag: string | undefined) {
+        h.ownerTag = tag;
+      },
       submitted: () => {
         h.submittedAt ??= this.opts.clock.now();
       },

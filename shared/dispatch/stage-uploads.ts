@@ -18,11 +18,10 @@ const EXTENSIONS: Readonly<Record<string, string>> = {
   'image/tiff': 'tiff',
 };
 
-export const uploadKey = (owner: string, uploadId: string) =>
-  `uploads/${ownerSegment(owner)}/${uploadId}`;
+const uploadKey = (owner: string, uploadId: string) => `uploads/${ownerSegment(owner)}/${uploadId}`;
 
 /** The name the file gets at ComfyUI: the upload id (unique) with an extension from its type. */
-export const comfyUploadName = (uploadId: string, contentType: string) =>
+const comfyUploadName = (uploadId: string, contentType: string) =>
   `${uploadId}.${EXTENSIONS[contentType.split(';')[0]?.trim().toLowerCase() ?? ''] ?? 'png'}`;
 
 /**

@@ -47,7 +47,7 @@ export function assertTransition(from: TaskStatus, to: TaskStatus): void {
 
 /** A ComfyUI workflow in API format: node id -> { class_type, inputs }. */
 export type ComfyWorkflow = Record<string, ComfyNode>;
-export interface ComfyNode {
+interface ComfyNode {
   class_type: string;
   inputs: Record<string, unknown>;
   _meta?: { title?: string };

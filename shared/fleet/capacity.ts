@@ -16,13 +16,13 @@ export interface CapacitySettings {
   /** A server still booting after this long is replaced. */
   bootTimeoutMs: number;
   /**
-   * Expected start time of a new server and run time of one prompt, ms. When both are set, a server
+   * Expected start time of a new server and run time of one prompt (`promptMs`), ms. When both are set, a server
    * is added to running ones only if the backlog would still fill it after the running servers have
    * worked through it for `startMs`: a short backlog is cleared before a new GPU would be up, and
    * starting one would only add billed time.
    */
   startMs?: number;
-  runMs?: number;
+  promptMs?: number;
 }
 
 export interface Backlog {
@@ -81,10 +81,10 @@ export function decideCapacity(
   if (desired > healthy.length) {
     launch = desired - healthy.length;
     const ready = healthy.filter((x) => x.state === 'ready').length;
-    if (ready > 0 && s.startMs !== undefined && s.runMs !== undefined) {
-      const work = (backlog.queued + backlog.atComfy) * s.runMs;
+    if (ready > 0 && s.startMs !== undefined && s.promptMs !== undefined) {
+      const work = (backlog.queued + backlog.atComfy) * s.promptMs;
       const left = work - healthy.length * s.startMs;
-      const worth = Math.max(0, Math.floor(left / (s.runMs * Math.max(1, s.promptsPerGpu))));
+      const worth = Math.max(0, Math.floor(left / (s.promptMs * Math.max(1, s.promptsPerGpu))));
       if (worth < launch) {
         why.push(
           `${Math.round(left / 1000)} s of work left after a start: ${worth} of ${launch} worth starting`,

@@ -5,7 +5,7 @@ import { PayloadTooLargeError } from '../domain/errors.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-export const bodySize = (event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>) => {
+const bodySize = (event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>) => {
   if (event.body === undefined || event.body === null) return 0;
   return event.isBase64Encoded
     ? Buffer.from(event.body, 'base64').length

@@ -57,7 +57,7 @@ function fromMiddy(err: { statusCode: number; message: string; cause?: unknown }
   return { status: err.statusCode, code, message: err.message };
 }
 
-export function mapError(err: unknown): Mapped {
+function mapError(err: unknown): Mapped {
   if (err instanceof DomainError) {
     const status = statusForCode(err.code);
     if (status >= 500 && status !== 503) return INTERNAL;

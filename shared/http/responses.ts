@@ -15,7 +15,7 @@ export function json(
   };
 }
 
-export interface ErrorBody {
+interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
 }
 

@@ -24,13 +24,13 @@ export const ErrorResponse = z.object({
 
 const TaskId = z.string().regex(UUID_RE, 'a lowercase UUID').describe('Task id (lowercase UUID).');
 
-export const ComfyNodeSchema = z.looseObject({
+const ComfyNodeSchema = z.looseObject({
   class_type: z.string().min(1),
   inputs: z.record(z.string(), z.unknown()),
   _meta: z.looseObject({ title: z.string().optional() }).optional(),
 });
 
-export const WorkflowSchema = z
+const WorkflowSchema = z
   .record(z.string(), ComfyNodeSchema)
   .describe(
     `ComfyUI API-format graph ("Export (API)"): node id -> { class_type, inputs }; links are ["nodeId", outputIndex]; at most ${MAX_WORKFLOW_NODES} nodes. An input "upload:<uploadId>" refers to an upload.`,

@@ -32,6 +32,8 @@ export interface SubmittedPrompt {
 export interface QueueEntry {
   number: number;
   promptId: string;
+  /** The owner tag the dispatcher put in the prompt's `extra_data` (shared/dispatch/owner-tag.ts). */
+  ownerTag?: string;
 }
 export interface QueueSnapshot {
   /** Sorted by number. */

@@ -8,8 +8,5 @@ export interface PollerTrigger {
   kick(): Promise<void>;
 }
 
-/** Where nothing needs kicking (the local runtime re-runs the poller itself). */
-export const noPollerTrigger: PollerTrigger = { kick: async () => {} };
-
 /** The event a kicked poller receives, so it can tell a kick from its schedule. */
 export const POLLER_KICK_SOURCE = 'comfy-serverless.dispatcher';

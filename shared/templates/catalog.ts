@@ -16,10 +16,10 @@ export interface TemplateCatalog {
   list(): TemplateSummary[];
 }
 
-export const BUILTIN_TEMPLATE_FILES: readonly unknown[] = [txt2img, img2img];
+const BUILTIN_TEMPLATE_FILES: readonly unknown[] = [txt2img, img2img];
 
 /** Parse and compile one template file's content; throws an Error naming `source` if it is bad. */
-export function parseTemplateFile(content: unknown, source: string): Template {
+function parseTemplateFile(content: unknown, source: string): Template {
   const parsed = TemplateFile.safeParse(content);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);

@@ -20,7 +20,7 @@ export interface TemplateSummary {
 }
 
 /** Random integer in [min, max]; injectable so tests are deterministic. */
-export type RandomInt = (min: number, max: number) => number;
+type RandomInt = (min: number, max: number) => number;
 const defaultRandom: RandomInt = (min, max) =>
   max - min < 2 ** 48 ? randomInt(min, max + 1) : min + Math.floor(Math.random() * (max - min));
 

@@ -11,10 +11,9 @@ import { type Clock, isoAt } from '../ports/clock.js';
 import type { UploadStore } from '../ports/upload-store.js';
 
 export const UPLOAD_CONTENT_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'] as const;
-export type UploadContentType = (typeof UPLOAD_CONTENT_TYPES)[number];
 
 /** How long an upload may be referenced; the bucket's `uploads/` lifecycle rule keeps it as long. */
-export const UPLOAD_RETENTION_SECONDS = 2 * 24 * 3600;
+const UPLOAD_RETENTION_SECONDS = 2 * 24 * 3600;
 
 export interface CreateUploadDeps {
   uploads: UploadStore;
@@ -42,7 +41,7 @@ export interface CreatedUpload {
 }
 
 /** Keep a readable, safe file name: no folders, no odd characters, at most 100 characters. */
-export function safeUploadName(filename: string): string {
+function safeUploadName(filename: string): string {
   const base = filename.split(/[\\/]/).pop() ?? '';
   const cleaned = base.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '');
   return (cleaned || 'image').slice(-100);

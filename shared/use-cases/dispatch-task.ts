@@ -8,6 +8,7 @@
 
 import { type BackoffPolicy, deferralDelaySeconds } from '../dispatch/backoff.js';
 import type { ComfySlots, Reservation } from '../dispatch/comfy-slots.js';
+import { OWNER_TAG_KEY, ownerTag } from '../dispatch/owner-tag.js';
 import { stageUploads } from '../dispatch/stage-uploads.js';
 import { prefixOutputs } from '../dispatch/workflow.js';
 import {
@@ -26,7 +27,7 @@ import {
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import { type Clock, isoAt } from '../ports/clock.js';
 import type { ComfyClient, SubmittedPrompt } from '../ports/comfy-client.js';
-import type { DispatchMessage } from '../ports/task-queue.js';
+import { type DispatchMessage, MAX_DELAY_SECONDS } from '../ports/task-queue.js';
 import type { TaskRepository } from '../ports/task-repository.js';
 import { collectUploadRefs, replaceUploadRefs } from '../workflow/upload-refs.js';
 import { cancelAtComfy, type DispatchLog, failQueuedTask } from './dispatch-outcomes.js';
@@ -58,6 +59,11 @@ export interface DispatchSettings {
   capacityWaitSeconds?: number;
   /** How long a task waiting for a GPU sleeps between looks. @default 10 */
   capacityPollSeconds?: number;
+  /**
+   * Fair use: most prompts of one owner at ComfyUI at once (all servers); a task of an owner at the
+   * cap is deferred like one that found every server full. Unset: no cap.
+   */
+  maxAtComfyPerOwner?: number;
 }
 
 export interface DispatchDeps {
@@ -123,6 +129,11 @@ export async function dispatchTask(
       const number = found.result.state === 'finished' ? undefined : found.result.number;
       return await record(deps, task, found.client, number, 'found', ctx);
     }
+    const cap = deps.settings.maxAtComfyPerOwner;
+    const tag = ownerTag(task.owner);
+    if (cap !== undefined && !(await deps.slots.admitOwner(reservation as Reservation, tag, cap))) {
+      return await defer(deps, message, ctx, 'owner');
+    }
     const claim = await claimTask(deps, task, message, ctx);
     if (claim) return claim;
     claimed = task;
@@ -134,6 +145,7 @@ export async function dispatchTask(
         promptId: taskId,
         workflow: workflow.workflow,
         clientId: deps.settings.clientId,
+        extraData: { [OWNER_TAG_KEY]: tag },
       });
     } catch (err) {
       if (err instanceof ComfyRejectedError) return await reject(deps, task, err, ctx);
@@ -227,6 +239,7 @@ async function defer(
   deps: DispatchDeps,
   message: DispatchMessage,
   ctx: DispatchContext,
+  why: 'full' | 'owner' = 'full',
 ): Promise<DispatchOutcome> {
   const deferrals = (message.deferrals ?? 0) + 1;
   if (deferrals % deps.settings.recheckEvery === 0) {
@@ -236,7 +249,10 @@ async function defer(
     if (waitedMs > deps.settings.queueTimeoutSeconds * 1000) {
       return failQueuedTask(deps, task.taskId, ctx.log, {
         code: 'QUEUE_TIMEOUT',
-        message: `No ComfyUI server had room for the task within ${deps.settings.queueTimeoutSeconds} s.`,
+        message:
+          why === 'owner'
+            ? `The task waited ${deps.settings.queueTimeoutSeconds} s behind the owner's other tasks at ComfyUI (at most ${deps.settings.maxAtComfyPerOwner} at once).`
+            : `No ComfyUI server had room for the task within ${deps.settings.queueTimeoutSeconds} s.`,
       });
     }
     await showAlive(deps, task, ctx);
@@ -246,7 +262,12 @@ async function defer(
     deferrals - 1,
     deps.random ?? Math.random,
   );
-  ctx.log.info('every comfyui server is full, dispatch deferred', { deferrals, delaySeconds });
+  ctx.log.info(
+    why === 'owner'
+      ? "the owner's fair share of comfyui is in use, dispatch deferred"
+      : 'every comfyui server is full, dispatch deferred',
+    { deferrals, delaySeconds },
+  );
   return { kind: 'deferred', message: { taskId: message.taskId, deferrals }, delaySeconds };
 }
 
@@ -291,7 +312,7 @@ async function claimTask(
     }
   }
   const waitMs = heldUntil > now ? heldUntil - now : claimMs;
-  const delaySeconds = Math.min(900, Math.ceil(waitMs / 1000) + 1);
+  const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.ceil(waitMs / 1000) + 1);
   ctx.log.info('another dispatcher holds the task, dispatch deferred', { delaySeconds });
   return {
     kind: 'deferred',

@@ -12,8 +12,8 @@ import type { ComfyClient } from '../ports/comfy-client.js';
 import type { NodeCatalogStore } from '../ports/node-catalog-store.js';
 
 export interface PublishCatalogDeps {
-  /** The pool's base URLs (COMFYUI_URLS). */
-  servers: readonly string[];
+  /** The pool's base URLs (COMFYUI_URLS), or, with a GPU fleet, the servers ready now. */
+  servers: readonly string[] | (() => Promise<readonly string[]>);
   comfyFor(baseUrl: string): ComfyClient;
   store: NodeCatalogStore;
   clock: Clock;
@@ -31,7 +31,7 @@ export async function publishCatalog(
 ): Promise<NodeCatalog> {
   const now = new Date(deps.clock.now()).toISOString();
   const servers: ServerCatalog[] = [];
-  for (const url of deps.servers) {
+  for (const url of await serversOf(deps)) {
     const comfy = deps.comfyFor(url);
     try {
       servers.push(await readServer(comfy, now));
@@ -54,7 +54,21 @@ export async function publishCatalog(
   return catalog;
 }
 
-/** Publishes when the last catalogue is `refreshMs` old; remembers it between runs of a container. */
+const serversOf = async (deps: PublishCatalogDeps): Promise<readonly string[]> =>
+  typeof deps.servers === 'function' ? deps.servers() : deps.servers;
+
+/** Whether the servers up now are not the ones the catalogue describes (a fleet scaled). */
+async function serversChanged(deps: PublishCatalogDeps, last: NodeCatalog | undefined) {
+  if (typeof deps.servers !== 'function' || !last) return false;
+  const now = new Set((await deps.servers()).map((u) => deps.comfyFor(u).baseUrl));
+  const had = new Set(last.servers.map((s) => s.server));
+  return now.size !== had.size || [...now].some((u) => !had.has(u));
+}
+
+/**
+ * Publishes when the last catalogue is `refreshMs` old, or at once when a fleet's servers changed;
+ * remembers it between runs of a container.
+ */
 export function catalogPublisher(deps: PublishCatalogDeps, refreshMs: number) {
   let last: NodeCatalog | undefined;
   let loaded = false;
@@ -65,7 +79,7 @@ export function catalogPublisher(deps: PublishCatalogDeps, refreshMs: number) {
         loaded = true;
       }
       const age = last ? deps.clock.now() - Date.parse(last.publishedAt) : Number.POSITIVE_INFINITY;
-      if (age < refreshMs) return false;
+      if (age < refreshMs && !(await serversChanged(deps, last))) return false;
       last = await publishCatalog(deps, last);
       return true;
     } catch (err) {

@@ -37,7 +37,7 @@ export interface RunPollerSettings {
   acquireAttempts?: number;
 }
 
-export type StopReason = 'lease-held' | 'idle' | 'time' | 'lease-lost';
+type StopReason = 'lease-held' | 'idle' | 'time' | 'lease-lost';
 
 export interface RunPollerResult {
   polls: number;

@@ -77,7 +77,7 @@ export interface SubmitTaskResult {
   created: boolean;
 }
 
-export function resolveWorkflow(
+function resolveWorkflow(
   templates: TemplateCatalog,
   input: Pick<SubmitTaskInput, 'workflow' | 'template' | 'params'>,
 ): ValidatedWorkflow {

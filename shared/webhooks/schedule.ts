@@ -4,6 +4,8 @@
  * about 27.5 hours. Each delay gets ±20 % jitter so receivers coming back from an outage are not hit
  * by every retry at once. After the last attempt the event goes to the dead-letter queue.
  */
+import { MAX_VISIBILITY_SECONDS } from '../ports/message-visibility.js';
+
 export const STANDARD_RETRY_DELAYS_SECONDS: readonly number[] = [
   5, 300, 1800, 7200, 18_000, 36_000, 36_000,
 ];
@@ -16,5 +18,5 @@ export function retryDelaySeconds(
 ): number | undefined {
   const base = delays[attempt - 1];
   if (base === undefined) return undefined;
-  return Math.max(0, Math.min(43_200, Math.round(base * (0.8 + 0.4 * random()))));
+  return Math.max(0, Math.min(MAX_VISIBILITY_SECONDS, Math.round(base * (0.8 + 0.4 * random()))));
 }

@@ -6,7 +6,7 @@
 import { UUID_RE } from '../domain/ids.js';
 import type { ComfyWorkflow } from '../domain/task.js';
 
-export const UPLOAD_REF_PREFIX = 'upload:';
+const UPLOAD_REF_PREFIX = 'upload:';
 
 /** The reference string for an upload id. */
 export const uploadRef = (uploadId: string): string => `${UPLOAD_REF_PREFIX}${uploadId}`;

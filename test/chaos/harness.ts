@@ -59,7 +59,7 @@ export interface ChaosResult {
 }
 
 /** The dispatcher's warning when two deliveries of one task submitted it at once (ADR 001 §1). */
-export const DUPLICATE_DISPATCH_MESSAGE = 'concurrent duplicate dispatch to the same server';
+const DUPLICATE_DISPATCH_MESSAGE = 'concurrent duplicate dispatch to the same server';
 
 /** Task ids of the log lines with this message. */
 function tasksLogged(logs: string, message: string): Set<string> {

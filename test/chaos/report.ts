@@ -19,7 +19,7 @@ import { isTerminal } from '../../shared/domain/task.js';
 import { OUTPUTS_PER_TASK } from './workflows.js';
 import type { TaskPlan } from './workload.js';
 
-export interface FaultStats {
+interface FaultStats {
   restarts: number;
   comfyFaults: Record<string, number>;
   s3WritesFailed: number;

@@ -5,7 +5,7 @@
  */
 import { chaosWorkflow } from './workflows.js';
 
-export type TaskKind = 'ok' | 'fail' | 'cancel';
+type TaskKind = 'ok' | 'fail' | 'cancel';
 
 export interface TaskPlan {
   index: number;

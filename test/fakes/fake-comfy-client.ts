@@ -9,6 +9,7 @@
  * `nodeTimeMs` (0 for other classes), and SaveImage nodes write a file named as ComfyUI names it.
  */
 import { Readable } from 'node:stream';
+import { OWNER_TAG_KEY } from '../../shared/dispatch/owner-tag.js';
 import {
   ComfyRejectedError,
   ComfyRequestError,
@@ -115,7 +116,7 @@ export class FakeComfyClient implements ComfyClient {
   start(promptId: string) {
     const entry = this.pending.find((e) => e.promptId === promptId);
     this.pending = this.pending.filter((e) => e.promptId !== promptId);
-    this.running = [{ promptId, number: entry?.number ?? this.number++ }];
+    this.running = [entry ?? { promptId, number: this.number++ }];
   }
   finish(promptId: string, run: Partial<ComfyRun> = {}) {
     this.pending = this.pending.filter((e) => e.promptId !== promptId);
@@ -193,7 +194,13 @@ export class FakeComfyClient implements ComfyClient {
     this.submitted.push(structuredClone(input));
     this.workflows.set(input.promptId, input.workflow);
     const number = this.number++;
-    this.pending.push({ number, promptId: input.promptId });
+    // Like ComfyUI, /queue hands extra_data back: the owner tag in it is what fair use counts.
+    const tag = input.extraData?.[OWNER_TAG_KEY];
+    this.pending.push({
+      number,
+      promptId: input.promptId,
+      ...(typeof tag === 'string' ? { ownerTag: tag } : {}),
+    });
     this.runNext();
     return { promptId: input.promptId, number };
   }

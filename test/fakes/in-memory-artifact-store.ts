@@ -30,7 +30,7 @@ interface Grant {
   downloadName?: string;
 }
 
-export const FAKE_PRESIGN_ORIGIN = 'https://artifacts.invalid';
+const FAKE_PRESIGN_ORIGIN = 'https://artifacts.invalid';
 
 export class InMemoryArtifactStore implements ArtifactStore {
   private readonly objects = new Map<string, StoredBody>();

@@ -44,4 +44,3 @@ export function apiTestDeps(
     catalog: () => catalogStore.read(),
   };
 }
-export type ApiTestDeps = ReturnType<typeof apiTestDeps>;

@@ -37,7 +37,7 @@ export function captureOutput(opts: { passThrough?: boolean } = {}): CapturedOut
 }
 
 /** Secrets that must never reach a log line: API keys, JWTs, presigned URL signatures. */
-export const SECRET_PATTERNS: Readonly<Record<string, RegExp>> = {
+const SECRET_PATTERNS: Readonly<Record<string, RegExp>> = {
   'API key': /csk_[A-Za-z0-9_-]{20,}/,
   JWT: /eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/,
   'presigned signature': /X-Amz-Signature=[0-9a-f]{16,}/i,

@@ -13,7 +13,7 @@ import { freePort } from '../../infra/local/emulators.js';
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 
 /** How the process ended. */
-export interface Exit {
+interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
 }

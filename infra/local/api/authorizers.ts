@@ -16,7 +16,7 @@ import { invokeFunction, type LocalFunction } from '../runtime/invoke.js';
 import { type ApiContext, buildAuthorizerEvent, identityValue } from './http-api-event.js';
 import { GATEWAY_ERRORS, type HttpResponse } from './http-api-result.js';
 
-export type Authorization =
+type Authorization =
   | { allowed: true; authorizer: Record<string, unknown> }
   | { allowed: false; response: HttpResponse; reason: string };
 
@@ -72,7 +72,7 @@ export function lambdaAuthorizer(opts: {
 }
 
 /** API Gateway passes JWT claims as strings; arrays become `[a b c]`. */
-export function stringifyClaims(payload: JWTPayload): Record<string, string> {
+function stringifyClaims(payload: JWTPayload): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(payload)) {
     out[k] = Array.isArray(v)

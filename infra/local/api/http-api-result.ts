@@ -11,7 +11,7 @@ export interface HttpResponse {
 }
 
 /** API Gateway's own error responses (`{"message": ...}`). */
-export const gatewayError = (statusCode: number, message: string): HttpResponse => ({
+const gatewayError = (statusCode: number, message: string): HttpResponse => ({
   statusCode,
   headers: { 'content-type': 'application/json' },
   body: Buffer.from(JSON.stringify({ message })),

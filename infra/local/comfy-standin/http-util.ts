@@ -36,8 +36,6 @@ export function sendText(
 }
 
 export const sendNotFound = (res: ServerResponse) => sendText(res, 404, '404: Not Found');
-export const sendMethodNotAllowed = (res: ServerResponse) =>
-  sendText(res, 405, '405: Method Not Allowed');
 /** aiohttp's answer to an unhandled exception (e.g. malformed JSON on POST /prompt). */
 export const sendServerError = (res: ServerResponse) =>
   sendText(res, 500, '500 Internal Server Error\n\nServer got itself in trouble');

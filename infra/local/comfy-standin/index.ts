@@ -56,7 +56,7 @@ export interface ComfyStandIn {
   stop(): Promise<void>;
 }
 
-export const DEFAULT_CHECKPOINTS = [
+const DEFAULT_CHECKPOINTS = [
   'v1-5-pruned-emaonly.safetensors',
   'v1-5-pruned-emaonly-fp16.safetensors',
   'random_sd15_small.safetensors',
@@ -108,7 +108,5 @@ export async function startComfyStandIn(options: StandInOptions = {}): Promise<C
   };
 }
 
-export type { StandInControl, StandInState } from './control.js';
-export type { RunRecord, RunRecordFile } from './core.js';
-export type { FailRule } from './execute.js';
-export type { FaultRule } from './faults.js';
+export type { StandInControl } from './control.js';
+export type { RunRecord } from './core.js';

@@ -11,7 +11,7 @@ export interface Part {
 }
 
 /** Parameters of a header value: `form-data; name="x"; filename="y"` -> { name, filename }. */
-export function headerParams(value: string): Record<string, string> {
+function headerParams(value: string): Record<string, string> {
   const out: Record<string, string> = {};
   const re = /;\s*([^=;\s]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]*))/g;
   for (let m = re.exec(value); m; m = re.exec(value)) {

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 
-export type InputSpec = [unknown, Record<string, unknown>?] | [unknown];
+type InputSpec = [unknown, Record<string, unknown>?] | [unknown];
 export interface NodeDef {
   input: {
     required?: Record<string, InputSpec>;
@@ -66,5 +66,3 @@ export function nodeDefs(files: {
   if (image) image[0] = [...files.inputs];
   return defs;
 }
-
-export const KNOWN_CLASSES = Object.keys(BASE);

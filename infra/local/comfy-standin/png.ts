@@ -27,7 +27,7 @@ export function solidImage(width: number, height: number, rgb: [number, number, 
 }
 
 /** 32 bytes of seed material from any string. */
-export const seedBytes = (seed: string): Buffer => createHash('sha256').update(seed).digest();
+const seedBytes = (seed: string): Buffer => createHash('sha256').update(seed).digest();
 
 /** A deterministic smooth picture of the requested size for `seed`. */
 export function patternImage(width: number, height: number, seed: string): Img {

@@ -212,7 +212,7 @@ export async function virtualSha256(v: VirtualFile): Promise<string> {
   return h.digest('hex');
 }
 
-export function isInside(root: string, path: string): boolean {
+function isInside(root: string, path: string): boolean {
   const r = resolve(root);
   const p = resolve(path);
   return p === r || p.startsWith(r + sep);

@@ -8,13 +8,13 @@ import type { NodeDef } from './node-defs.js';
 import { pyRepr, pyStr } from './py-json.js';
 import type { Workflow } from './state.js';
 
-export interface ErrorBody {
+interface ErrorBody {
   type: string;
   message: string;
   details: string;
   extra_info: Record<string, unknown>;
 }
-export interface NodeErrorEntry {
+interface NodeErrorEntry {
   errors: ErrorBody[];
   dependent_outputs: string[];
   class_type: string;

@@ -34,8 +34,7 @@ export const EVENT_SOURCES = {
 /** The poller's EventBridge rate as deployed (infra/constructs/task-poller.ts). */
 export const POLLER_RATE_MS = 60_000;
 
-export const functionEntry = (root: string, name: string) =>
-  join(root, 'functions', name, 'index.ts');
+const functionEntry = (root: string, name: string) => join(root, 'functions', name, 'index.ts');
 
 /** The function, or undefined when its folder does not exist. */
 export async function loadFunction(

@@ -7,8 +7,8 @@ import { dirname, join, relative } from 'node:path';
 import type { StartOptions } from './options.js';
 import type { LocalRuntime } from './runtime.js';
 
-export const DEFAULT_API_URL = 'http://127.0.0.1:3000';
-export const DEFAULT_KEY_FILE = '.local/api-key';
+const DEFAULT_API_URL = 'http://127.0.0.1:3000';
+const DEFAULT_KEY_FILE = '.local/api-key';
 
 /**
  * The quickstart as a bash/zsh script: submit a txt2img task, poll it, download the image. Its files
@@ -33,7 +33,7 @@ curl -s -o ${dir}/result.png "$(json '.outputs[0].url' < ${dir}/task.json)"
 `;
 }
 
-export function cliLine(outDir = '.local/results'): string {
+function cliLine(outDir = '.local/results'): string {
   return `npm run task -- submit --template txt2img --param prompt="a lighthouse at dusk" --wait --out ${outDir}`;
 }
 

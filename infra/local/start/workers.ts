@@ -25,7 +25,7 @@ import type { StaticSite } from '../web-demo.js';
 import type { StartOptions } from './options.js';
 
 /** The owner of the key `npm start` creates: the same on every start, so --persist keeps your tasks. */
-export const LOCAL_OWNER = 'local-dev';
+const LOCAL_OWNER = 'local-dev';
 
 export interface Log {
   info(line: string): void;

@@ -17,12 +17,7 @@ import {
 import { NodeErrors, RejectionBody } from './schemas.js';
 
 export type { ComfyNodeError } from '../../domain/errors.js';
-export {
-  ComfyProtocolError,
-  ComfyRejectedError,
-  ComfyRequestError,
-  ComfyUnavailableError,
-} from '../../domain/errors.js';
+export { ComfyProtocolError } from '../../domain/errors.js';
 
 /** Codes that mean a bug on our side (bad arguments), not an unreachable server. */
 const PROGRAMMING_CODES = new Set([

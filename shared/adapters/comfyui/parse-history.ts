@@ -15,9 +15,7 @@ const num = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 
 /** Every output file of a run's `outputs` object, in node-id then key then list order. */
-export function collectOutputFiles(
-  outputs: Record<string, Record<string, unknown>>,
-): ComfyOutputFile[] {
+function collectOutputFiles(outputs: Record<string, Record<string, unknown>>): ComfyOutputFile[] {
   const files: ComfyOutputFile[] = [];
   for (const [nodeId, ui] of Object.entries(outputs)) {
     if (ui === null || typeof ui !== 'object') continue;
@@ -42,7 +40,7 @@ export function collectOutputFiles(
 }
 
 /** The outcome of a finished run, from its status messages first and `status_str` second. */
-export function outcomeFromStatus(
+function outcomeFromStatus(
   status: { status_str?: string; messages: Messages } | undefined,
 ): RunOutcome {
   const messages = status?.messages ?? [];

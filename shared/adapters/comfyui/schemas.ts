@@ -4,11 +4,12 @@
  * we read are checked.
  */
 import * as z from 'zod';
+import { OWNER_TAG_KEY } from '../../dispatch/owner-tag.js';
 
 /** `[event, data]` pairs in `status.messages`. */
-export const StatusMessage = z.tuple([z.string(), z.record(z.string(), z.unknown())]);
+const StatusMessage = z.tuple([z.string(), z.record(z.string(), z.unknown())]);
 
-export const HistoryStatus = z.looseObject({
+const HistoryStatus = z.looseObject({
   status_str: z.string().optional(),
   completed: z.boolean().optional(),
   messages: z.array(StatusMessage).default([]),
@@ -27,16 +28,20 @@ export type HistoryEntry = z.infer<typeof HistoryEntry>;
 export const HistoryResponse = z.record(z.string(), HistoryEntry);
 
 /** A `/queue` item: `[number, prompt_id, prompt, extra_data, outputs_to_execute]` (5, or 6 before v0.3.68 stripping). */
-export const QueueItem = z
+const QueueItem = z
   .array(z.unknown())
   .min(2)
   .transform((a, ctx) => {
-    const [number, promptId] = a;
+    const [number, promptId, , extraData] = a;
     if (typeof number !== 'number' || typeof promptId !== 'string') {
       ctx.addIssue({ code: 'custom', message: 'queue item must start with [number, prompt_id]' });
       return z.NEVER;
     }
-    return { number, promptId };
+    const tag =
+      typeof extraData === 'object' && extraData !== null
+        ? (extraData as Record<string, unknown>)[OWNER_TAG_KEY]
+        : undefined;
+    return typeof tag === 'string' ? { number, promptId, ownerTag: tag } : { number, promptId };
   });
 export const QueueResponse = z.looseObject({
   queue_running: z.array(QueueItem),
@@ -47,7 +52,7 @@ export const PromptQueueInfo = z.looseObject({
   exec_info: z.looseObject({ queue_remaining: z.number() }),
 });
 
-export const NodeErrorItem = z.looseObject({
+const NodeErrorItem = z.looseObject({
   type: z.string(),
   message: z.string(),
   details: z.string().optional(),

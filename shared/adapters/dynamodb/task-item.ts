@@ -28,7 +28,7 @@ export const idempotencyPk = (owner: string, key: string) =>
 export const AT_COMFY_PARTITION = 'AT_COMFY';
 /** Partition value of the sparse queuedSince index (one partition: the sweeper reads its oldest). */
 export const QUEUED_PARTITION = 'QUEUED';
-export const ownerStatusKey = (owner: string, status: TaskStatus) => `${owner}#${status}`;
+const ownerStatusKey = (owner: string, status: TaskStatus) => `${owner}#${status}`;
 
 /** Fields only `get` returns: the lists never need them. */
 const FULL_FIELDS: readonly string[] = [

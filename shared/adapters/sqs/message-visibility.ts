@@ -1,7 +1,11 @@
 /** ChangeMessageVisibilityBatch, 10 entries per request (the SQS limit). */
 import { ChangeMessageVisibilityBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { DependencyUnavailableError } from '../../domain/errors.js';
-import type { MessageVisibility, VisibilityChange } from '../../ports/message-visibility.js';
+import {
+  MAX_VISIBILITY_SECONDS,
+  type MessageVisibility,
+  type VisibilityChange,
+} from '../../ports/message-visibility.js';
 import { translateAwsError } from '../aws/errors.js';
 
 export class SqsMessageVisibility implements MessageVisibility {
@@ -18,7 +22,10 @@ export class SqsMessageVisibility implements MessageVisibility {
             Entries: chunk.map((it, j) => ({
               Id: String(i + j),
               ReceiptHandle: it.receiptHandle,
-              VisibilityTimeout: Math.max(0, Math.min(43_200, Math.round(it.seconds))),
+              VisibilityTimeout: Math.max(
+                0,
+                Math.min(MAX_VISIBILITY_SECONDS, Math.round(it.seconds)),
+              ),
             })),
           }),
         );

@@ -12,7 +12,7 @@ import { checkAwsSolutions } from '../../../infra/nag.js';
 import { PROJECT_ROOT } from '../../../infra/paths.js';
 import { type DeploySettings, parseSettings } from '../../../infra/settings.js';
 
-export function cdkJsonContext(): Record<string, unknown> {
+function cdkJsonContext(): Record<string, unknown> {
   const cdkJson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8'));
   return cdkJson.context ?? {};
 }

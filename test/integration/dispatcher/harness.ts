@@ -22,7 +22,7 @@ import { createLambdaContext } from '../../../infra/local/runtime/lambda-context
 import { toSqsRecord } from '../../../infra/local/sqs-event-source.js';
 import { createAwsClients } from '../../../shared/adapters/aws/clients.js';
 import { RequestCounter } from '../../../shared/adapters/aws/request-counter.js';
-import { HttpComfyClient } from '../../../shared/adapters/comfyui/index.js';
+import { HttpComfyClient } from '../../../shared/adapters/comfyui/http-comfy-client.js';
 import { DynamoTaskRepository } from '../../../shared/adapters/dynamodb/task-repository.js';
 import { S3ArtifactStore } from '../../../shared/adapters/s3/artifact-store.js';
 import { SqsMessageVisibility } from '../../../shared/adapters/sqs/message-visibility.js';

@@ -37,7 +37,9 @@ describe('AWS requests per dispatched task', () => {
   });
 
   it('costs one read and two conditional writes of the task (the claim, the record) when ComfyUI has room', async () => {
-    h = await startHarness({ env: { MAX_IN_FLIGHT: String(TASKS) } });
+    h = await startHarness({
+      env: { MAX_IN_FLIGHT: String(TASKS), MAX_AT_COMFY_PER_OWNER: String(TASKS) },
+    });
     const ids: string[] = [];
     for (let i = 0; i < TASKS; i++) ids.push((await h.submit()).taskId);
     h.counter.reset();

@@ -10,7 +10,7 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../../infra/resources.js';
-import { HttpComfyClient } from '../../../shared/adapters/comfyui/index.js';
+import { HttpComfyClient } from '../../../shared/adapters/comfyui/http-comfy-client.js';
 import { S3ArtifactStore } from '../../../shared/adapters/s3/artifact-store.js';
 import { ownerSegment } from '../../../shared/domain/owner.js';
 import { createLimiter } from '../../../shared/limiter.js';

@@ -10,7 +10,7 @@ const settings: SimSettings = {
   bootTimeoutMs: 1_800_000,
   drainGraceMs: 10_000,
   startMs: 90_000,
-  runMs: 20_000,
+  promptMs: 20_000,
   firstBootMs: 300_000,
   warmPool: 3,
   maxInFlight: 2,

@@ -499,3 +499,51 @@ describe('dispatchTask', () => {
     expect(comfy[0]?.uploads[0]?.filename).toBe(`${UP2}.jpg`);
   });
 });
+
+describe('dispatchTask, fair use of the GPU', () => {
+  const T3 = '33333333-3333-4333-8333-333333333333';
+  const fair = (maxInFlight: number, cap: number) => {
+    const s = setup(['http://a:8188', 'http://b:8188'], maxInFlight);
+    s.deps.settings = { ...settings, maxAtComfyPerOwner: cap };
+    return s;
+  };
+
+  it("defers an owner's task while they have the most allowed at ComfyUI, and dispatches others'", async () => {
+    // Prepare
+    const { comfy, tasks, run, clock } = fair(4, 2);
+    tasks.seed(queuedTask(T1));
+    tasks.seed(queuedTask(T2));
+    tasks.seed(queuedTask(T3));
+    tasks.seed(queuedTask(UP1, { owner: 'bob' }));
+    // Act
+    const outs = await Promise.all([run(T1), run(T2), run(T3)]);
+    clock.advance(5000);
+    const bob = await run(UP1);
+    // Assess
+    expect(outs.map((o) => o.kind).sort()).toEqual(['deferred', 'dispatched', 'dispatched']);
+    expect(bob.kind).toBe('dispatched');
+    const submitted = comfy.flatMap((c) => c.submitted);
+    expect(submitted).toHaveLength(3);
+    expect(new Set(submitted.map((p) => p.extraData?.comfy_serverless_owner)).size).toBe(2);
+    expect(JSON.stringify(submitted)).not.toContain('alice');
+  });
+
+  it("counts the owner's prompts ComfyUI already holds, read back from /queue", async () => {
+    // Prepare
+    const { comfy, tasks, run, clock } = fair(4, 1);
+    tasks.seed(queuedTask(T1));
+    tasks.seed(queuedTask(T2));
+    await run(T1);
+    clock.advance(5000);
+    // Act
+    const second = await run(T2);
+    comfy.forEach((c) => {
+      for (const e of [...c.running, ...c.pending]) c.finish(e.promptId);
+    });
+    clock.advance(5000);
+    const later = await run(T2);
+    // Assess
+    expect(second.kind).toBe('deferred');
+    expect(later.kind).toBe('dispatched');
+  });
+});

@@ -114,7 +114,7 @@ describe('decideCapacity', () => {
 });
 
 describe('decideCapacity with start and run times', () => {
-  const timed = { ...s, startMs: 90_000, runMs: 20_000 };
+  const timed = { ...s, startMs: 90_000, promptMs: 20_000 };
   it('adds no server for a backlog the running ones clear before a new one would be up', () => {
     const d = decideCapacity([ready('a', { inFlight: 2 })], { queued: 4, atComfy: 2 }, timed, T);
     expect(d.desired).toBe(2);

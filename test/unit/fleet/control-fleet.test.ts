@@ -140,3 +140,32 @@ describe('controlFleet with instances the group is terminating', () => {
     expect(fleet.calls).toContain(`stop ${id}`);
   });
 });
+
+describe('runFleetController', () => {
+  it('ticks while there is something to watch, and once on an idle, empty fleet', async () => {
+    const { runFleetController } = await import(
+      '../../../shared/use-cases/run-fleet-controller.js'
+    );
+    const { InMemoryPollerLease } = await import('../../fakes/in-memory-poller-lease.js');
+    const lease = new InMemoryPollerLease(clock);
+    const deps = {
+      fleet,
+      registry,
+      backlog,
+      clock,
+      probe: async (url: string) => load.get(url),
+      lease,
+      holder: 'a',
+      sleep: async (ms: number) => {
+        clock.advance(ms);
+        answerAll(0);
+      },
+    };
+    const s = { ...settings, tickMs: 10_000, runMs: 50_000 };
+    expect(await runFleetController(deps, s)).toEqual({ ticks: 1, leaseHeld: false });
+    backlog.value = { queued: 1, atComfy: 0 };
+    expect((await runFleetController(deps, s)).ticks).toBe(5);
+    await lease.acquire('b', 60_000);
+    expect(await runFleetController(deps, s)).toEqual({ ticks: 0, leaseHeld: true });
+  });
+});

@@ -119,6 +119,17 @@ describe('task CLI output', () => {
     expect(describeApiError(new ApiError(404, 'NOT_FOUND', 'No task'))).toBe(
       'error: 404 NOT_FOUND: No task',
     );
+    const saidItAll = new ApiError(
+      400,
+      'INVALID_TASK_ID',
+      'Invalid path.taskId: a lowercase UUID',
+      {
+        issues: [{ path: ['path', 'taskId'], message: 'a lowercase UUID' }],
+      },
+    );
+    expect(describeApiError(saidItAll)).toBe(
+      'error: 400 INVALID_TASK_ID: Invalid path.taskId: a lowercase UUID',
+    );
   });
 
   it('summarizes templates: name, description, each parameter with its type and default', () => {

@@ -13,7 +13,7 @@ import { aTask } from '../../fakes/tasks.js';
 
 logger.setLogLevel('SILENT');
 
-export const SETTINGS: PollSettings = {
+const SETTINGS: PollSettings = {
   maxRequeues: 2,
   runTimeoutMs: 600_000,
   queueTimeoutMs: 900_000,

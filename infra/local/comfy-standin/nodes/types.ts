@@ -42,7 +42,7 @@ export interface ExecContext {
   wrote(file: WrittenFile): void;
 }
 
-export interface NodeResult {
+interface NodeResult {
   outputs: unknown[];
   ui?: Record<string, unknown[]>;
 }

@@ -1,0 +1,44 @@
+/** The fleet controller Lambda handler: wiring around runFleetController. */
+import { describe, expect, it } from 'vitest';
+import { createHandler } from '../../../functions/fleet-controller/handler.js';
+import { FixedClock } from '../../fakes/fixed-clock.js';
+import {
+  FixedBacklog,
+  InMemoryFleetRegistry,
+  InMemoryGpuFleet,
+} from '../../fakes/in-memory-fleet.js';
+import { InMemoryPollerLease } from '../../fakes/in-memory-poller-lease.js';
+
+describe('fleet controller handler', () => {
+  it('starts a GPU for waiting work and stops ticking before the Lambda runs out of time', async () => {
+    const clock = new FixedClock();
+    const fleet = new InMemoryGpuFleet(clock, 60_000);
+    const handler = createHandler({
+      fleet,
+      registry: new InMemoryFleetRegistry(clock),
+      backlog: new FixedBacklog({ queued: 3, atComfy: 0 }),
+      lease: new InMemoryPollerLease(clock),
+      probe: async () => undefined,
+      clock,
+      sleep: async (ms) => {
+        clock.advance(ms);
+      },
+      settings: {
+        minGpus: 0,
+        maxGpus: 2,
+        promptsPerGpu: 4,
+        idleMs: 60_000,
+        bootTimeoutMs: 600_000,
+        drainGraceMs: 10_000,
+        tickMs: 10_000,
+        runMs: 50_000,
+      },
+    });
+    const result = await handler(
+      { 'detail-type': 'Scheduled Event' },
+      { awsRequestId: 'req-1', getRemainingTimeInMillis: () => 35_000 },
+    );
+    expect(fleet.calls).toEqual(['launch 1']);
+    expect(result).toEqual({ ticks: 3, leaseHeld: false });
+  });
+});
