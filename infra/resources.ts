@@ -35,6 +35,7 @@ export const TASK_SUMMARY = [
   'error',
   'outputs',
   'metadata',
+  'outputFormat',
   'template',
   'cancelRequested',
   'enqueuePending',

@@ -8,6 +8,7 @@ import { comfyClientFor } from '../adapters/comfyui/from-config.js';
 import { DynamoFleetRegistry } from '../adapters/dynamodb/fleet-registry.js';
 import { DynamoPollerLease } from '../adapters/dynamodb/poller-lease.js';
 import { S3NodeCatalogStore } from '../adapters/s3/node-catalog-store.js';
+import { SharpImageConverter } from '../adapters/sharp/image-converter.js';
 import type { Config } from '../config.js';
 import { registryView } from '../fleet/registry-view.js';
 import { createLimiter } from '../limiter.js';
@@ -66,6 +67,7 @@ export function buildPollerDeps(config: Config, clients: AwsClients = awsClients
       config.CATALOG_REFRESH_SECONDS * 1000,
     ),
     limiter: createLimiter(config.POLLER_COPY_CONCURRENCY),
+    converter: new SharpImageConverter(),
     settings: pollSettings(config),
     loop: loopSettings(config),
     metrics,

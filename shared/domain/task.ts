@@ -3,7 +3,9 @@
  * Every status change anywhere in the code goes through {@link assertTransition}, and every store write
  * is conditional on the status it expects (see the TaskRepository port).
  */
+
 import { InvalidTransitionError } from './errors.js';
+import type { OutputFormat } from './output-format.js';
 import type { WebhookDelivery, WebhookSubscription } from './webhook.js';
 
 export const TASK_STATUSES = [
@@ -78,6 +80,8 @@ export interface TaskOutput {
   s3Key: string;
   contentType: string;
   size: number;
+  /** Set when the output was converted to the task's output format: what ComfyUI wrote. */
+  original?: { filename: string; contentType: string; size: number };
 }
 
 /**
@@ -117,6 +121,8 @@ export interface Task {
   /** Template name when submitted from a template. */
   template?: string;
   metadata?: Record<string, unknown>;
+  /** The format still images are stored in (converted by the poller while copying). */
+  outputFormat?: OutputFormat;
   idempotencyKey?: string;
   /**
    * Set when the dispatch message could not be sent after the task was stored; an idempotent retry of

@@ -13,6 +13,7 @@ import {
   NodeRuntimeError,
   type WrittenFile,
 } from './nodes/index.js';
+import { AllocationRefusedError } from './png.js';
 import type { HistoryEntry, QueueItem, Workflow } from './state.js';
 import type { StandInStorage } from './storage.js';
 
@@ -156,7 +157,10 @@ export async function executePrompt(item: QueueItem, env: RunEnv): Promise<RunRe
         node_type: node.class_type,
         executed: [...executed],
         exception_message: `${e.message}\n`,
-        exception_type: e instanceof NodeRuntimeError ? e.exceptionType : 'Exception',
+        exception_type:
+          e instanceof NodeRuntimeError || e instanceof AllocationRefusedError
+            ? e.exceptionType
+            : 'Exception',
         traceback: [`  File "comfy-standin/nodes", in ${node.class_type}\n    ${e.message}\n`],
         current_inputs: Object.fromEntries(
           Object.entries(inputs).map(([k, v]) => [k, [describe(v)]]),

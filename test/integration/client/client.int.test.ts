@@ -82,6 +82,25 @@ describe('@comfy-serverless/client against npm start', () => {
     expect(PNG.sync.read(Buffer.from(bytes)).width).toBeGreaterThan(0);
   });
 
+  it('asks for webp: the output is stored converted, with both sizes', async () => {
+    const { taskId } = await client.submit({
+      template: 'txt2img',
+      params: { prompt: 'webp please', width: 128, height: 96 },
+      output: { format: 'webp' },
+    });
+    const done = await client.wait(taskId, { timeoutMs: 50_000 });
+    expect(done.status).toBe('succeeded');
+    expect(done.output).toEqual({ format: 'webp' });
+    const out = done.outputs[0];
+    expect(out?.contentType).toBe('image/webp');
+    expect(out?.filename).toMatch(/\.webp$/);
+    expect(out?.originalContentType).toBe('image/png');
+    expect(out?.size).toBeLessThan(out?.originalSize as number);
+    const bytes = Buffer.from(await (await fetch(out?.url as string)).arrayBuffer());
+    expect(bytes.length).toBe(out?.size);
+    expect(bytes.subarray(8, 12).toString('latin1')).toBe('WEBP');
+  });
+
   it('uploads an image through the presigned URL and runs img2img on it', async () => {
     const ref = await client.upload(
       new Blob([png(64, 64) as Uint8Array<ArrayBuffer>], { type: 'image/png' }),
