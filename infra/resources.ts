@@ -44,9 +44,6 @@ export const TASK_SUMMARY = [
   'requeues',
   'missingPolls',
   'copyFailures',
-  'webhook',
-  'deliveries',
-  'progress',
   'version',
 ] as const;
 

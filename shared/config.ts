@@ -49,6 +49,14 @@ export const ConfigSchema = z.object({
   /** Time limit of one webhook attempt, and how much of a receiver's answer is read. */
   WEBHOOK_TIMEOUT_MS: int(10_000, 100),
   WEBHOOK_MAX_RESPONSE_BYTES: int(4096, 0),
+  /**
+   * The poller holds each busy server's `/ws` for live progress and to fetch results the moment a
+   * run ends (polling stays the safety net).
+   */
+  COMFYUI_EVENTS: bool(true),
+  /** Fewest ms between two progress writes of one task, and between two `task.progress` webhooks. */
+  PROGRESS_WRITE_INTERVAL_MS: int(1000, 100),
+  PROGRESS_WEBHOOK_INTERVAL_MS: int(5000, 1000),
   /** How often a long-polling GET /v1/tasks/{id}?wait=N reads the task while it waits. */
   LONG_POLL_INTERVAL_MS: int(500, 50),
   /** Emulator endpoints (local runtime and tests only). */

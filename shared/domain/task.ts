@@ -167,6 +167,11 @@ export interface Task {
   deliveries?: Record<string, WebhookDelivery>;
   /** Live progress while running (from ComfyUI's WebSocket). */
   progress?: TaskProgress;
+  /**
+   * Counts progress writes. Progress is written beside the task's state, without `version` (so the
+   * poller's conditional writes never conflict with it); a reader's version is the sum of both.
+   */
+  progressSeq?: number;
   /** Increments on every write; writes are conditional on it as well as on status. */
   version: number;
 }

@@ -21,7 +21,21 @@ export interface RunPollerDeps extends PollTasksDeps {
    */
   sweepQueued?: () => Promise<unknown>;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Live events from the servers while this invocation polls (progress, and an early poll when a
+   * prompt starts or ends). @default none: polling alone
+   */
+  watch?: () => PollWatcher;
 }
+
+/** What the poller needs of a live event session (poller/progress-session.ts). */
+export interface PollWatcher {
+  sync(tasks: readonly { taskId: string; server: string }[]): void;
+  waitForWake(ms: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+const FINISHED: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled', 'requeued']);
 
 export interface RunPollerSettings {
   pollIntervalMs: number;
@@ -88,6 +102,7 @@ export async function runPoller(
   }, renewEvery);
   heartbeat.unref();
 
+  const watcher = deps.watch?.();
   let polls = 0;
   let lastActiveAt = start;
   let stoppedBecause: StopReason = 'time';
@@ -99,6 +114,11 @@ export async function runPoller(
       polls++;
       onPoll(report, clock.now() - pollStart);
       await deps.sweepQueued?.();
+      watcher?.sync(
+        report.tasks
+          .filter((t) => !FINISHED.has(t.outcome))
+          .map((t) => ({ taskId: t.taskId, server: t.server })),
+      );
       if (clock.now() - lastRenewAt >= renewEvery) await renew();
       const now = clock.now();
       if (report.active > 0) lastActiveAt = now;
@@ -111,10 +131,13 @@ export async function runPoller(
         break;
       }
       if (now - start + s.pollIntervalMs >= s.runMs) break;
-      await sleep(s.pollIntervalMs);
+      await (watcher ? watcher.waitForWake(s.pollIntervalMs) : sleep(s.pollIntervalMs));
     }
   } finally {
     clearInterval(heartbeat);
+    await watcher
+      ?.close()
+      .catch((err: unknown) => logger.warn('event session not closed', { error: String(err) }));
     await renewing;
     if (!lost) {
       await lease

@@ -24,9 +24,15 @@ import {
   TaskNotFoundError,
   TaskStateConflictError,
 } from '../../shared/domain/errors.js';
-import { AT_COMFY_STATUSES, isTerminal, type Task } from '../../shared/domain/task.js';
+import {
+  AT_COMFY_STATUSES,
+  isTerminal,
+  type Task,
+  type TaskProgress,
+} from '../../shared/domain/task.js';
 import type { WebhookDelivery } from '../../shared/domain/webhook.js';
 import { type Clock, systemClock } from '../../shared/ports/clock.js';
+import type { ProgressLog } from '../../shared/ports/progress-log.js';
 import type {
   CreateResult,
   IdempotencyClaim,
@@ -62,7 +68,7 @@ const summary = (t: Task): TaskSummary => {
   return rest;
 };
 
-export class InMemoryTaskRepository implements TaskRepository, WebhookDeliveryLog {
+export class InMemoryTaskRepository implements TaskRepository, WebhookDeliveryLog, ProgressLog {
   private readonly tasks = new Map<string, Task>();
   private readonly expiries = new Map<string, number>();
   private readonly idem = new Map<string, IdemRecord>();
@@ -191,6 +197,15 @@ export class InMemoryTaskRepository implements TaskRepository, WebhookDeliveryLo
     const t = this.tasks.get(taskId);
     if (!t?.webhook) return;
     t.deliveries = { ...t.deliveries, [delivery.event]: structuredClone(delivery) };
+  }
+
+  /** ProgressLog: progress and progressSeq, without a version bump, while at ComfyUI. */
+  async recordProgress(taskId: string, progress: TaskProgress): Promise<Task | undefined> {
+    const t = this.tasks.get(taskId);
+    if (!t || !AT_COMFY_STATUSES.has(t.status)) return undefined;
+    t.progress = structuredClone(progress);
+    t.progressSeq = (t.progressSeq ?? 0) + 1;
+    return structuredClone(t);
   }
 
   async listByOwner(query: ListQuery): Promise<ListPage> {

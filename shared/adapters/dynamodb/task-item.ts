@@ -30,10 +30,17 @@ export const AT_COMFY_PARTITION = 'AT_COMFY';
 export const QUEUED_PARTITION = 'QUEUED';
 const ownerStatusKey = (owner: string, status: TaskStatus) => `${owner}#${status}`;
 
-/** Fields only `get` returns: the lists never need them. */
+/**
+ * Fields only `get` returns: the lists never need them. The webhook deliveries and the live progress
+ * stay out of the indexes, so their frequent writes cost no index writes.
+ */
 const FULL_FIELDS: readonly string[] = [
   ...TASK_SUMMARY,
   'idempotencyKey',
+  'webhook',
+  'deliveries',
+  'progress',
+  'progressSeq',
   'dispatchClaimUntil',
   'queuedAt',
   'resends',

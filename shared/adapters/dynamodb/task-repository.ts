@@ -32,10 +32,12 @@ import {
   TaskStateConflictError,
 } from '../../domain/errors.js';
 import { ownerSegment } from '../../domain/owner.js';
+import type { TaskProgress } from '../../domain/task.js';
 import { isTerminal, type Task } from '../../domain/task.js';
 import type { WebhookDelivery } from '../../domain/webhook.js';
 import type { ArtifactStore } from '../../ports/artifact-store.js';
 import { type Clock, systemClock } from '../../ports/clock.js';
+import type { ProgressLog } from '../../ports/progress-log.js';
 import type {
   CreateResult,
   IdempotencyClaim,
@@ -90,7 +92,7 @@ type RawItem = Record<string, { S?: string; N?: string } | undefined>;
 
 const OWNER_CACHE_SIZE = 10_000;
 
-export class DynamoTaskRepository implements TaskRepository, WebhookDeliveryLog {
+export class DynamoTaskRepository implements TaskRepository, WebhookDeliveryLog, ProgressLog {
   private readonly client: DynamoDBDocumentClient;
   private readonly table: string;
   private readonly clock: Clock;
@@ -238,6 +240,33 @@ export class DynamoTaskRepository implements TaskRepository, WebhookDeliveryLog 
     } catch (err) {
       if (awsErrorName(err) === 'ConditionalCheckFailedException') return;
       throw this.translate(err, 'recording a webhook delivery');
+    }
+  }
+
+  /** `progress` and `progressSeq + 1`, while the task is dispatched or running. */
+  async recordProgress(taskId: string, progress: TaskProgress): Promise<Task | undefined> {
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: taskPk(taskId) },
+          UpdateExpression: 'SET #p = :p, #q = if_not_exists(#q, :zero) + :one',
+          ConditionExpression: 'attribute_exists(pk) AND #s IN (:d, :r)',
+          ExpressionAttributeNames: { '#p': 'progress', '#q': 'progressSeq', '#s': 'status' },
+          ExpressionAttributeValues: {
+            ':p': progress,
+            ':zero': 0,
+            ':one': 1,
+            ':d': 'dispatched',
+            ':r': 'running',
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return await this.taskFromItem(out.Attributes ?? {});
+    } catch (err) {
+      if (awsErrorName(err) === 'ConditionalCheckFailedException') return undefined;
+      throw this.translate(err, 'recording progress');
     }
   }
 
