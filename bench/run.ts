@@ -28,6 +28,14 @@ const METRICS_OF: Record<Group, string[]> = {
   copy: ['copy_1gib_mb_per_s', 'copy_1gib_rss_growth_mb'],
   cold: ['bundle_kb_*', 'cold_import_ms_*'],
   fleet: ['gpu_hours_per_busy_hour'],
+  policy: [
+    'policy_check_p50_us',
+    'policy_check_p99_us',
+    'policy_refusal_p50_ms',
+    'policy_refusal_p99_ms',
+    'policy_requests_per_refused_submit',
+    'requests_per_accepted_submit',
+  ],
 };
 
 /** Calls `onLine` for each complete line of the stream. */

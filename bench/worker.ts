@@ -12,6 +12,7 @@ import { gpuFigures } from './figures/gpu.js';
 import { idleFigures } from './figures/idle.js';
 import { lagFigures } from './figures/lag.js';
 import { loadRun } from './figures/load-run.js';
+import { policyFigures } from './figures/policy.js';
 import { requestFigures } from './figures/requests.js';
 import { submitFigures } from './figures/submit.js';
 import type { Figure } from './lib/figure.js';
@@ -81,6 +82,21 @@ async function main() {
       });
       try {
         emit(await submitFigures(system, { perClient: opts.perClient, workflow }));
+      } finally {
+        await system.stop();
+      }
+      return;
+    }
+    case 'policy': {
+      const system = await startBenchSystem({
+        owners: 1,
+        executionMs: 500,
+        env: { MAX_ACTIVE_TASKS_PER_OWNER: '100000' },
+        ...(opts.comfyuiUrl ? { comfyuiUrl: opts.comfyuiUrl } : {}),
+        log,
+      });
+      try {
+        emit(await policyFigures(system, { submissions: opts.perClient * 4, workflow }));
       } finally {
         await system.stop();
       }

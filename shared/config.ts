@@ -49,6 +49,14 @@ export const ConfigSchema = z.object({
   /** Time limit of one webhook attempt, and how much of a receiver's answer is read. */
   WEBHOOK_TIMEOUT_MS: int(10_000, 100),
   WEBHOOK_MAX_RESPONSE_BYTES: int(4096, 0),
+  /**
+   * The poller holds each busy server's `/ws` for live progress and to fetch results the moment a
+   * run ends (polling stays the safety net).
+   */
+  COMFYUI_EVENTS: bool(true),
+  /** Fewest ms between two progress writes of one task, and between two `task.progress` webhooks. */
+  PROGRESS_WRITE_INTERVAL_MS: int(1000, 100),
+  PROGRESS_WEBHOOK_INTERVAL_MS: int(5000, 1000),
   /** How often a long-polling GET /v1/tasks/{id}?wait=N reads the task while it waits. */
   LONG_POLL_INTERVAL_MS: int(500, 50),
   /** Emulator endpoints (local runtime and tests only). */
@@ -156,6 +164,16 @@ export const ConfigSchema = z.object({
   OUTPUT_COPY_MAX_ATTEMPTS: int(6, 1),
   OUTPUT_COPY_MAX_SECONDS: int(600, 1),
   OUTPUT_COPY_RETRY_BASE_MS: int(2000, 0),
+  /**
+   * The sweeper (run by the poller) re-sends the dispatch message of a task queued this long without
+   * a sign of life. Longer than any normal wait: a deferred task or one waiting for a GPU to start is
+   * looked at by the dispatcher every few minutes, and the fleet waits at most 15 minutes for capacity.
+   */
+  QUEUED_SWEEP_GRACE_SECONDS: int(1800, 1),
+  /** How often the sweep runs (one DynamoDB Query when nothing is overdue). */
+  QUEUED_SWEEP_EVERY_SECONDS: int(60, 1),
+  /** Re-sends of one task's message before it fails DISPATCH_LOST. */
+  QUEUED_SWEEP_MAX_RESENDS: int(3, 0),
   RUN_TIMEOUT_SECONDS: int(1800, 1),
   QUEUE_TIMEOUT_SECONDS: int(3600, 1),
   TEMPLATES_DIR: z.string().optional(),

@@ -71,6 +71,7 @@ export const settingsFromConfig = (c: Config): DispatcherSettings => ({
   recheckEvery: c.DISPATCH_RECHECK_EVERY,
   queueTimeoutSeconds: c.QUEUE_TIMEOUT_SECONDS,
   claimSeconds: c.DISPATCH_CLAIM_SECONDS,
+  queuedHeartbeatMs: Math.floor((c.QUEUED_SWEEP_GRACE_SECONDS * 1000) / 3),
   maxAtComfyPerOwner: c.MAX_AT_COMFY_PER_OWNER,
   maxInFlight: c.MAX_IN_FLIGHT,
   queueCacheMs: c.COMFYUI_QUEUE_CACHE_MS,

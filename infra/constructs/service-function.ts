@@ -4,11 +4,13 @@
  * JSON to its own log group, with the Powertools settings and the environment variables that
  * shared/config.ts reads. Grants are the caller's job (`table.grantReadWriteData(fn.fn)` and so on).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type * as z from 'zod';
@@ -83,6 +85,33 @@ export interface ServiceFunctionProps {
    * @default - the repository root
    */
   readonly projectRoot?: string;
+  /**
+   * Packages with native code (e.g. sharp): left out of the esbuild bundle and installed beside it
+   * for the function's platform (linux, arm64, glibc) at the version the root package.json pins.
+   * Bundling then reaches the npm registry (or npm's cache).
+   * @default none
+   */
+  readonly nativeModules?: readonly string[];
+}
+
+/** `npm install` of the native modules into the bundle, for Lambda's platform rather than this machine's. */
+function nativeInstall(
+  modules: readonly string[],
+  projectRoot: string,
+  outputDir: string,
+): string[] {
+  const pkg = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
+  const specs = modules.map((m) => {
+    const version = pkg.dependencies?.[m];
+    if (!version) throw new Error(`${m} must be a dependency of ${projectRoot}/package.json`);
+    return `${m}@${version}`;
+  });
+  return [
+    `npm install --prefix "${outputDir}" --no-save --no-package-lock --ignore-scripts --prefer-offline ` +
+      `--no-audit --no-fund --cpu=arm64 --os=linux --libc=glibc ${specs.join(' ')}`,
+  ];
 }
 
 export class ServiceFunction extends Construct {
@@ -136,10 +165,22 @@ export class ServiceFunction extends Construct {
         sourcesContent: false,
         mainFields: ['module', 'main'],
         banner: REQUIRE_BANNER,
+        // Only esbuild's warnings and errors: `cdk synth --quiet` prints no bundle listings.
+        logLevel: LogLevel.WARNING,
         // The SDK is bundled (not taken from the runtime) so the deployed code runs the exact,
         // pinned versions the tests ran; tree-shaking keeps only the clients a function uses.
-        externalModules: [],
+        externalModules: [...(props.nativeModules ?? [])],
         forceDockerBundling: false,
+        ...(props.nativeModules?.length
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (_in: string, outputDir: string) =>
+                  nativeInstall(props.nativeModules ?? [], projectRoot, outputDir),
+              },
+            }
+          : {}),
       },
     });
     if (props.vpc) {

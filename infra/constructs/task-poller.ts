@@ -59,6 +59,8 @@ export class TaskPoller extends Construct {
       timeout: Duration.seconds(POLLER_TIMEOUT_SECONDS),
       // More memory is more CPU and network for streaming outputs from ComfyUI to S3.
       memorySize: 1024,
+      // sharp converts outputs to the format a task asks for (webp, jpeg, png).
+      nativeModules: ['sharp'],
       environment: { POLLER_RUN_MS: String(POLLER_RUN_SECONDS * 1000), ...props.environment },
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,

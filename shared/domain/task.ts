@@ -3,7 +3,9 @@
  * Every status change anywhere in the code goes through {@link assertTransition}, and every store write
  * is conditional on the status it expects (see the TaskRepository port).
  */
+
 import { InvalidTransitionError } from './errors.js';
+import type { OutputFormat } from './output-format.js';
 import type { WebhookDelivery, WebhookSubscription } from './webhook.js';
 
 export const TASK_STATUSES = [
@@ -78,6 +80,8 @@ export interface TaskOutput {
   s3Key: string;
   contentType: string;
   size: number;
+  /** Set when the output was converted to the task's output format: what ComfyUI wrote. */
+  original?: { filename: string; contentType: string; size: number };
 }
 
 /**
@@ -117,6 +121,8 @@ export interface Task {
   /** Template name when submitted from a template. */
   template?: string;
   metadata?: Record<string, unknown>;
+  /** The format still images are stored in (converted by the poller while copying). */
+  outputFormat?: OutputFormat;
   idempotencyKey?: string;
   /**
    * Set when the dispatch message could not be sent after the task was stored; an idempotent retry of
@@ -139,6 +145,14 @@ export interface Task {
   comfyNumber?: number;
   /** 0-based position among pending prompts at ComfyUI, kept current by the poller. */
   queuePosition?: number;
+  /**
+   * While queued: since when the task has waited without a sign that its dispatch message is alive
+   * (entering `queued`, a dispatcher looking at it while it waits for room, a re-send). The sweeper
+   * re-sends the message of a task queued too long (see shared/use-cases/sweep-queued.ts).
+   */
+  queuedAt?: string;
+  /** How many times the sweeper re-sent the task's dispatch message because it seemed lost. */
+  resends?: number;
   /** How many times the task was sent back to SQS because ComfyUI lost it. */
   requeues: number;
   /** Consecutive polls in which ComfyUI had neither queue nor history for the task. */
@@ -153,6 +167,11 @@ export interface Task {
   deliveries?: Record<string, WebhookDelivery>;
   /** Live progress while running (from ComfyUI's WebSocket). */
   progress?: TaskProgress;
+  /**
+   * Counts progress writes. Progress is written beside the task's state, without `version` (so the
+   * poller's conditional writes never conflict with it); a reader's version is the sum of both.
+   */
+  progressSeq?: number;
   /** Increments on every write; writes are conditional on it as well as on status. */
   version: number;
 }

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { UUID_RE } from '../domain/ids.js';
+import { DEFAULT_QUALITY, OUTPUT_FORMATS } from '../domain/output-format.js';
 import { TASK_STATUSES } from '../domain/task.js';
 import { DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENTS } from '../domain/webhook.js';
 import { TEMPLATE_NAME_RE } from '../templates/template-file.js';
@@ -43,6 +44,23 @@ const Metadata = z
   .record(z.string(), z.unknown())
   .describe(`A small JSON object echoed back with the task (at most ${MAX_METADATA_BYTES} bytes).`);
 
+export const OutputFormatRequest = z
+  .strictObject({
+    format: z.enum(OUTPUT_FORMATS),
+    quality: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe(
+        `webp and jpeg quality; default ${DEFAULT_QUALITY}. png is lossless and ignores it.`,
+      ),
+  })
+  .describe(
+    "Convert the task's still images to this format while storing them (video and audio are refused). Converted images carry no metadata: the prompt and workflow ComfyUI embeds in PNGs are dropped.",
+  );
+
 export const WebhookRequest = z
   .strictObject({
     url: z
@@ -65,6 +83,7 @@ export const WebhookRequest = z
 export const SubmitWorkflowRequest = z.strictObject({
   workflow: WorkflowSchema,
   metadata: Metadata.optional(),
+  output: OutputFormatRequest.optional(),
   webhook: WebhookRequest.optional(),
 });
 export const SubmitTemplateRequest = z.strictObject({
@@ -74,6 +93,7 @@ export const SubmitTemplateRequest = z.strictObject({
     .optional()
     .describe("The template's params, per its JSON Schema."),
   metadata: Metadata.optional(),
+  output: OutputFormatRequest.optional(),
   webhook: WebhookRequest.optional(),
 });
 export const SubmitTaskRequest = z.union([SubmitWorkflowRequest, SubmitTemplateRequest]);
@@ -88,7 +108,16 @@ export const OutputView = z.object({
   nodeId: z.string(),
   filename: z.string(),
   contentType: z.string(),
-  size: z.number().int(),
+  size: z.number().int().describe('Bytes stored (after conversion, when the task asked for one).'),
+  originalSize: z
+    .number()
+    .int()
+    .optional()
+    .describe('Bytes ComfyUI wrote, when the output was converted to the asked format.'),
+  originalContentType: z
+    .string()
+    .optional()
+    .describe('Type ComfyUI wrote, when the output was converted.'),
   url: z.string().describe('Presigned S3 GET.'),
   expiresAt: IsoTime,
 });
@@ -149,6 +178,7 @@ export const TaskView = z.object({
     .optional(),
   outputs: z.array(OutputView),
   metadata: z.record(z.string(), z.unknown()).optional(),
+  output: OutputFormatRequest.optional(),
   progress: ProgressView.optional().describe('While running: how far the workflow has come.'),
   webhook: WebhookView.optional(),
   version: z

@@ -4,6 +4,7 @@
  * rest (unknown fields, template name, metadata); then the metadata size.
  */
 import { InvalidRequestError } from '../domain/errors.js';
+import type { OutputFormat } from '../domain/output-format.js';
 import type { WebhookEventType } from '../domain/webhook.js';
 import { validateWorkflow } from '../workflow/validate-workflow.js';
 import { parseInput } from './request.js';
@@ -14,6 +15,7 @@ export interface SubmitRequest {
   template?: string;
   params?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
+  output?: OutputFormat;
   webhook?: { url: string; events?: WebhookEventType[] };
 }
 

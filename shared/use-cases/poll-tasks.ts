@@ -23,6 +23,7 @@ import { sweepOutputs } from '../poller/sweep-outputs.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { ComfyClient, QueueSnapshot } from '../ports/comfy-client.js';
+import type { ImageConverter } from '../ports/image-converter.js';
 import type { TaskQueue } from '../ports/task-queue.js';
 import type {
   RemovableField,
@@ -46,6 +47,8 @@ export interface PollTasksDeps {
   clock: Clock;
   /** Bounds concurrent output copies across the whole poll. */
   limiter: Limiter;
+  /** Re-encodes still images for tasks that ask for an output format. */
+  converter?: ImageConverter;
   settings: PollSettings;
 }
 
@@ -170,7 +173,12 @@ async function complete(ctx: TaskContext, d: Extract<Decision, { do: 'complete' 
   try {
     if (!comfy) throw new ComfyUnavailableError('No ComfyUI client for this task.');
     outputs = await copyOutputs(
-      { comfy, artifacts: deps.artifacts, limiter: deps.limiter },
+      {
+        comfy,
+        artifacts: deps.artifacts,
+        limiter: deps.limiter,
+        ...(deps.converter ? { converter: deps.converter } : {}),
+      },
       task,
       d.run,
     );

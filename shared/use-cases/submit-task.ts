@@ -12,6 +12,7 @@
  * Left open: a crash between the store and the send, without a retry, leaves a `queued` task with no
  * message (see docs/api.md, "Known limits").
  */
+
 import type { CatalogSource } from '../catalog/catalog-cache.js';
 import { assertRunnable } from '../catalog/preflight.js';
 import {
@@ -20,6 +21,7 @@ import {
   TooManyActiveTasksError,
 } from '../domain/errors.js';
 import type { IdGenerator } from '../domain/ids.js';
+import { assertFormatApplies, type OutputFormat } from '../domain/output-format.js';
 import type { Task } from '../domain/task.js';
 import { DEFAULT_WEBHOOK_EVENTS, type WebhookEventType } from '../domain/webhook.js';
 import { type Clock, isoAt } from '../ports/clock.js';
@@ -65,6 +67,8 @@ export interface SubmitTaskInput {
   template?: string;
   params?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
+  /** Convert still images to this format while copying them to S3. */
+  output?: OutputFormat;
   webhook?: { url: string; events?: WebhookEventType[] };
   idempotency?: IdempotencyClaim;
   /** The owner's own resource limits (from their key record), replacing the deployment's field by field. */
@@ -98,6 +102,7 @@ export async function submitTask(
     { ...policy, limits: withOverrides(policy.limits, input.limits) },
     path,
   );
+  if (input.output) assertFormatApplies(workflow, input.output);
   const catalog = await deps.catalog?.();
   if (catalog) assertRunnable(catalog, workflow, path);
   await checkUploads(deps, input.owner, uploadIds);
@@ -113,6 +118,8 @@ export async function submitTask(
     status: 'queued',
     createdAt: now,
     updatedAt: now,
+    // Since when it waits: the sweeper re-sends its message if nothing moves it on for too long.
+    queuedAt: now,
     workflow,
     requeues: 0,
     missingPolls: 0,
@@ -121,6 +128,7 @@ export async function submitTask(
   };
   if (input.template !== undefined) task.template = input.template;
   if (input.metadata !== undefined) task.metadata = input.metadata;
+  if (input.output !== undefined) task.outputFormat = input.output;
   if (input.idempotency) task.idempotencyKey = input.idempotency.key;
   if (input.webhook) {
     task.webhook = {

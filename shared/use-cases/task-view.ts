@@ -26,6 +26,9 @@ export async function toTaskView(
         filename: o.filename,
         contentType: o.contentType,
         size: o.size,
+        ...(o.original
+          ? { originalSize: o.original.size, originalContentType: o.original.contentType }
+          : {}),
         url: link.url,
         expiresAt: link.expiresAt,
       };
@@ -37,7 +40,7 @@ export async function toTaskView(
     createdAt: task.createdAt,
     updatedAt: task.updatedAt,
     outputs,
-    version: task.version,
+    version: task.version + (task.progressSeq ?? 0),
   };
   if (task.startedAt) view.startedAt = task.startedAt;
   if (task.finishedAt) view.finishedAt = task.finishedAt;
@@ -52,6 +55,7 @@ export async function toTaskView(
   if (task.template) view.template = task.template;
   if (task.error) view.error = errorView(task.error);
   if (task.metadata) view.metadata = task.metadata;
+  if (task.outputFormat) view.output = task.outputFormat;
   if (task.status === 'running' && task.progress) view.progress = task.progress;
   if (task.webhook) {
     view.webhook = {

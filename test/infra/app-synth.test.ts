@@ -78,4 +78,19 @@ describe('cdk synth (the app, with bundling)', () => {
     );
     expect(failures).toEqual([]);
   });
+
+  it("installs sharp beside the poller's bundle for Lambda's platform (linux arm64), not this machine's", () => {
+    const poller = bundles.filter((b) => existsSync(join(b.dir, '..', 'node_modules', 'sharp')));
+    expect(poller).toHaveLength(1);
+    const modules = join(poller[0]?.dir as string, '..', 'node_modules');
+    expect(existsSync(join(modules, '@img', 'sharp-linux-arm64'))).toBe(true);
+    expect(existsSync(join(modules, '@img', 'sharp-libvips-linux-arm64'))).toBe(true);
+    expect(existsSync(join(modules, '@img', 'sharp-linux-x64'))).toBe(false);
+    const pinned = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')).dependencies
+      .sharp;
+    expect(JSON.parse(readFileSync(join(modules, 'sharp', 'package.json'), 'utf8')).version).toBe(
+      pinned,
+    );
+    expect(poller[0]?.code).toMatch(/from\s*["']sharp["']/);
+  });
 });

@@ -101,7 +101,7 @@ const STAGE: Record<TaskView['status'], number> = {
 };
 
 function showTask(task: TaskView) {
-  const fraction = (task as { progress?: { fraction?: number } }).progress?.fraction;
+  const fraction = task.progress?.fraction;
   let text: string = task.status;
   if (task.status === 'dispatched' && task.queuePosition !== undefined) {
     text += ` (${task.queuePosition} ahead in ComfyUI's queue)`;
@@ -134,7 +134,12 @@ function showResult(task: TaskView) {
     }
     const link = document.createElement('a');
     link.href = output.url;
-    link.textContent = `${output.filename} (${Math.round(output.size / 1024)} KiB)`;
+    const kib = (n: number) => `${Math.round(n / 1024)} KiB`;
+    link.textContent = `${output.filename} (${kib(output.size)}${
+      output.originalSize !== undefined
+        ? `, converted from ${kib(output.originalSize)} ${output.originalContentType ?? ''}`
+        : ''
+    })`;
     link.download = output.filename;
     result.append(document.createElement('br'), link);
   }
@@ -159,7 +164,12 @@ submitButton.addEventListener('click', async () => {
         signal: abort.signal,
       });
     }
-    const { taskId } = await client.submit({ template: templateSelect.value, params });
+    const format = $<HTMLSelectElement>('output-format').value as '' | 'webp' | 'jpeg' | 'png';
+    const { taskId } = await client.submit({
+      template: templateSelect.value,
+      params,
+      ...(format ? { output: { format } } : {}),
+    });
     current = { taskId, abort };
     $('task-id').textContent = taskId;
     cancelButton.disabled = false;

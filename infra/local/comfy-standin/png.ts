@@ -15,7 +15,33 @@ export interface Img {
   data: Buffer;
 }
 
+/**
+ * Most bytes of pixels one node may hold at once (all images of its batch). The stand-in runs
+ * inside `npm start`: a workflow asking for a 16384×16384×4096 latent must fail its node the way
+ * ComfyUI on a CPU does (`DefaultCPUAllocator: not enough memory`), not take the process down.
+ */
+export const MAX_ALLOC_BYTES = 512 * 1024 * 1024;
+
+/** Thrown before allocating more than MAX_ALLOC_BYTES; the stand-in reports it as the node's error. */
+export class AllocationRefusedError extends Error {
+  readonly exceptionType = 'RuntimeError';
+  constructor(bytes: number) {
+    super(
+      `[enforce fail at alloc_cpu.cpp:121] data. DefaultCPUAllocator: not enough memory: you tried to allocate ${bytes} bytes.`,
+    );
+  }
+}
+
+/** Refuse a batch of `count` width×height RGBA images over MAX_ALLOC_BYTES (or not a real size). */
+export function checkAllocation(width: number, height: number, count = 1): void {
+  const bytes = width * height * 4 * count;
+  if (!Number.isFinite(bytes) || bytes < 0 || bytes > MAX_ALLOC_BYTES) {
+    throw new AllocationRefusedError(Number.isFinite(bytes) ? bytes : Number.MAX_SAFE_INTEGER);
+  }
+}
+
 export function solidImage(width: number, height: number, rgb: [number, number, number]): Img {
+  checkAllocation(width, height);
   const data = Buffer.alloc(width * height * 4);
   for (let i = 0; i < data.length; i += 4) {
     data[i] = rgb[0];
@@ -34,6 +60,7 @@ export function patternImage(width: number, height: number, seed: string): Img {
   const s = seedBytes(seed);
   const f = (i: number) => ((s[i] ?? 0) / 255) * 0.05 + 0.005;
   const p = (i: number) => ((s[i] ?? 0) / 255) * Math.PI * 2;
+  checkAllocation(width, height);
   const data = Buffer.alloc(width * height * 4);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -59,6 +86,7 @@ export function blend(a: Img, b: Img, t: number): Img {
 /** Nearest-neighbour resize (enough for a stand-in). */
 export function resize(img: Img, width: number, height: number): Img {
   if (img.width === width && img.height === height) return img;
+  checkAllocation(width, height);
   const data = Buffer.alloc(width * height * 4);
   for (let y = 0; y < height; y++) {
     const sy = Math.min(img.height - 1, Math.floor((y * img.height) / height));

@@ -12,6 +12,7 @@ import type { FaultInjector, FaultKind } from './faults.js';
 import { HttpError, sendJson, sendNotFound, sendServerError, sendText } from './http-util.js';
 import { cancelJob, getJob, listJobs } from './jobs.js';
 import { handleComfyRoute, type RouteEnv } from './routes.js';
+import { StandInWebSockets } from './websocket.js';
 
 export interface ServerOptions {
   host: string;
@@ -27,6 +28,7 @@ export class StandInServer {
   private readonly sockets = new Set<Socket>();
   port = 0;
   control: StandInControl | undefined;
+  readonly ws: StandInWebSockets;
 
   constructor(
     private readonly core: StandInCore,
@@ -39,6 +41,11 @@ export class StandInServer {
         if (!res.headersSent) sendServerError(res);
         else res.destroy();
       });
+    });
+    this.ws = new StandInWebSockets(() => core.heap.size + (core.running ? 1 : 0));
+    core.onEvent = (clientId, type, data) => this.ws.emit(clientId, type, data);
+    this.server.on('upgrade', (req, socket) => {
+      if (!this.ws.upgrade(req, socket)) socket.destroy();
     });
     this.server.on('connection', (s) => {
       this.sockets.add(s);

@@ -88,9 +88,13 @@ describe.skipIf(!hasChromium)('web demo in Chromium', () => {
     await page.fill('#param-prompt', 'a lighthouse at dusk');
     await page.fill('#param-width', '96');
     await page.fill('#param-height', '64');
+    await page.selectOption('#output-format', 'webp');
     await page.click('#submit');
     await page.waitForSelector('#status[data-status="succeeded"]', { timeout: 40_000 });
     expect(await decodedImage()).toEqual({ width: 96, height: 64 });
+    expect(await page.textContent('#result a')).toMatch(
+      /\.webp \(\d+ KiB, converted from \d+ KiB image\/png\)/,
+    );
     expect(await page.isHidden('#error')).toBe(true);
     await page.screenshot({ path: join(SHOTS, 'web-demo-txt2img.png'), fullPage: true });
   });

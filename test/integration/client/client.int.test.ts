@@ -82,6 +82,25 @@ describe('@comfy-serverless/client against npm start', () => {
     expect(PNG.sync.read(Buffer.from(bytes)).width).toBeGreaterThan(0);
   });
 
+  it('asks for webp: the output is stored converted, with both sizes', async () => {
+    const { taskId } = await client.submit({
+      template: 'txt2img',
+      params: { prompt: 'webp please', width: 128, height: 96 },
+      output: { format: 'webp' },
+    });
+    const done = await client.wait(taskId, { timeoutMs: 50_000 });
+    expect(done.status).toBe('succeeded');
+    expect(done.output).toEqual({ format: 'webp' });
+    const out = done.outputs[0];
+    expect(out?.contentType).toBe('image/webp');
+    expect(out?.filename).toMatch(/\.webp$/);
+    expect(out?.originalContentType).toBe('image/png');
+    expect(out?.size).toBeLessThan(out?.originalSize as number);
+    const bytes = Buffer.from(await (await fetch(out?.url as string)).arrayBuffer());
+    expect(bytes.length).toBe(out?.size);
+    expect(bytes.subarray(8, 12).toString('latin1')).toBe('WEBP');
+  });
+
   it('uploads an image through the presigned URL and runs img2img on it', async () => {
     const ref = await client.upload(
       new Blob([png(64, 64) as Uint8Array<ArrayBuffer>], { type: 'image/png' }),
@@ -95,6 +114,41 @@ describe('@comfy-serverless/client against npm start', () => {
     expect(done.error).toBeUndefined();
     expect(done.status).toBe('succeeded');
     expect(done.outputs.length).toBeGreaterThan(0);
+  });
+
+  it('wait() long-polls the API (wait and since) instead of polling on a timer', async () => {
+    const urls: string[] = [];
+    const counting = new ComfyServerlessClient({
+      baseUrl: rt.apiUrl,
+      apiKey: rt.apiKey(),
+      fetch: (input, init) => {
+        urls.push(String(input));
+        return fetch(input, init);
+      },
+    });
+    const { taskId } = await counting.submit({
+      template: 'txt2img',
+      params: { prompt: 'long poll' },
+    });
+    const seen: number[] = [];
+    const done = await counting.wait(taskId, {
+      timeoutMs: 50_000,
+      onProgress: (t) => seen.push(t.version),
+    });
+    expect(done.status).toBe('succeeded');
+    const polls = urls.filter((u) => u.includes(`/v1/tasks/${taskId}`)).map((u) => new URL(u));
+    expect(
+      polls.slice(1).every((u) => u.searchParams.has('wait') && u.searchParams.has('since')),
+    ).toBe(true);
+    // Each answer moved the version on: no request came back empty-handed before the end.
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(polls.length).toBeLessThanOrEqual(seen.length + 1);
+  });
+
+  it('lists the model names per folder', async () => {
+    const models = await client.models();
+    expect(typeof models).toBe('object');
+    for (const names of Object.values(models)) expect(Array.isArray(names)).toBe(true);
   });
 
   it('returns the same task for the same idempotency key', async () => {

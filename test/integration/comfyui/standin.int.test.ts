@@ -452,3 +452,62 @@ describe('jobs API (newer ComfyUI), when enabled', () => {
     }
   });
 });
+
+describe('allocations that would exhaust the machine', () => {
+  it.each([
+    [
+      'EmptyLatentImage 16384x16384x4096',
+      {
+        '1': {
+          class_type: 'CheckpointLoaderSimple',
+          inputs: { ckpt_name: 'random_sd15_small.safetensors' },
+        },
+        '2': {
+          class_type: 'EmptyLatentImage',
+          inputs: { width: 16384, height: 16384, batch_size: 4096 },
+        },
+        '3': { class_type: 'VAEDecode', inputs: { samples: ['2', 0], vae: ['1', 2] } },
+        '4': { class_type: 'SaveImage', inputs: { images: ['3', 0], filename_prefix: 'huge' } },
+      },
+      '2',
+    ],
+    [
+      'EmptyImage 16384x16384 (1 GiB of pixels)',
+      {
+        '1': {
+          class_type: 'EmptyImage',
+          inputs: { width: 16384, height: 16384, batch_size: 1, color: 0 },
+        },
+        '2': { class_type: 'PreviewImage', inputs: { images: ['1', 0] } },
+      },
+      '1',
+    ],
+  ] as const)(
+    'fail the node like a CPU allocator would, and the server goes on: %s',
+    async (_n, workflow, node) => {
+      // Act
+      const promptId = randomUUID();
+      await client.submitPrompt({
+        promptId,
+        workflow: workflow as ComfyWorkflow,
+        clientId: 'alloc',
+      });
+      const run = await waitForRun(client, promptId);
+      const after = randomUUID();
+      await client.submitPrompt({
+        promptId: after,
+        workflow: emptyToSave('after', 1, 8),
+        clientId: 'alloc',
+      });
+      const next = await waitForRun(client, after);
+      // Assess
+      expect(run.outcome).toMatchObject({
+        kind: 'error',
+        nodeId: node,
+        exceptionType: 'RuntimeError',
+        exceptionMessage: expect.stringContaining('not enough memory'),
+      });
+      expect(next.outcome.kind).toBe('success');
+    },
+  );
+});

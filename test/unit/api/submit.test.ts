@@ -57,6 +57,41 @@ describe('POST /v1/tasks', () => {
     expect(task?.workflow['3']?.inputs.seed).toBe(3);
   });
 
+  it('stores the output format asked for, and refuses a bad one or one for a video workflow', async () => {
+    const { deps, submit } = setup();
+    const ok = await submit({
+      template: 'txt2img',
+      params: { prompt: 'x' },
+      output: { format: 'webp', quality: 70 },
+    });
+    expect(ok.statusCode).toBe(202);
+    expect(deps.tasks.all()[0]?.outputFormat).toEqual({ format: 'webp', quality: 70 });
+
+    const bad = await submit({
+      template: 'txt2img',
+      params: { prompt: 'x' },
+      output: { format: 'gif' },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.stringify(bodyOf(bad))).toContain('output');
+    const badQuality = await submit({
+      workflow: tinyWorkflow(),
+      output: { format: 'jpeg', quality: 0 },
+    });
+    expect(badQuality.statusCode).toBe(400);
+
+    const video = {
+      ...tinyWorkflow(),
+      '90': { class_type: 'SaveWEBM', inputs: { images: ['1', 0], filename_prefix: 'clip' } },
+    };
+    const refused = await submit({ workflow: video, output: { format: 'webp' } });
+    expect(refused.statusCode).toBe(400);
+    const error = (bodyOf(refused) as { error: { code: string; message: string } }).error;
+    expect(error.code).toBe('OUTPUT_FORMAT_NOT_APPLICABLE');
+    expect(error.message).toContain('90 (SaveWEBM) saves video');
+    expect(deps.tasks.all()).toHaveLength(1);
+  });
+
   it('takes the owner from a JWT subject as well', async () => {
     const { deps } = setup();
     const handler = createHandler(deps);

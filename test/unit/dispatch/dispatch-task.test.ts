@@ -42,6 +42,7 @@ const settings: DispatchSettings = {
   recheckEvery: 4,
   queueTimeoutSeconds: 3600,
   claimSeconds: 60,
+  queuedHeartbeatMs: 600_000,
 };
 
 function setup(servers = ['http://a:8188'], maxInFlight = 2) {
@@ -211,6 +212,19 @@ describe('dispatchTask', () => {
     tasks.seed(queuedTask(T1, { status: 'cancelled' }));
     const out = await run(T1, 3);
     expect(out.kind).toBe('dropped');
+  });
+
+  it('moves a waiting task’s queuedAt on at a recheck, so the sweeper of lost messages leaves it alone', async () => {
+    const { comfy, tasks, run, clock } = setup();
+    comfy[0]?.busy(2);
+    const since = clock.iso();
+    tasks.seed(queuedTask(T1, { queuedAt: since }));
+    clock.advance(599_000);
+    expect((await run(T1, 3)).kind).toBe('deferred');
+    expect(tasks.task(T1)?.queuedAt).toBe(since);
+    clock.advance(1_000);
+    expect((await run(T1, 7)).kind).toBe('deferred');
+    expect(tasks.task(T1)?.queuedAt).toBe(clock.iso());
   });
 
   it('fails a task that waited for a free server longer than the queue timeout', async () => {

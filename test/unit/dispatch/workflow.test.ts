@@ -15,7 +15,8 @@ describe('taskFilenamePrefix', () => {
     ['../../other-task/x', `${TASK}/other-task/x`],
     ['/etc/passwd', `${TASK}/etc/passwd`],
     ['a\\..\\..\\b', `${TASK}/a/b`],
-    ['%date:yyyy%/img_%width%', `${TASK}/%date:yyyy%/img_%width%`],
+    // ComfyUI expands %...% after this check (%node.input% could hold `../`): no expansions.
+    ['%date:yyyy%/img_%width%', `${TASK}/_date:yyyy_/img__width_`],
   ])('turns %j into %j', (original, expected) => {
     expect(taskFilenamePrefix(TASK, original)).toBe(expected);
   });
@@ -28,6 +29,7 @@ describe('taskFilenamePrefix', () => {
         expect(parts[0]).toBe(TASK);
         expect(parts.slice(1).every((p) => p !== '' && p !== '.' && p !== '..')).toBe(true);
         expect(prefix.includes('\\')).toBe(false);
+        expect(prefix.includes('%')).toBe(false);
       }),
     );
   });
@@ -46,5 +48,20 @@ describe('prefixOutputs', () => {
     expect(out['3']?.inputs.filename_prefix).toBe(`${TASK}/v`);
     expect(out['1']).toEqual(wf['1']);
     expect(wf).toEqual(copy);
+  });
+});
+
+describe('prefixOutputs, other write inputs', () => {
+  it("confines SaveLoRANode's prefix too, so an allowed LoRA saver never writes into loras/", () => {
+    // Prepare
+    const wf: ComfyWorkflow = {
+      '1': { class_type: 'SaveLoRANode', inputs: { lora: ['2', 0], prefix: 'loras/planted' } },
+      '3': { class_type: 'StringConcat', inputs: { prefix: 'keep me' } },
+    };
+    // Act
+    const out = prefixOutputs(wf, TASK);
+    // Assess
+    expect(out['1']?.inputs.prefix).toBe(`${TASK}/loras/planted`);
+    expect(out['3']?.inputs.prefix).toBe('keep me');
   });
 });

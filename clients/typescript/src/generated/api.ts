@@ -16,6 +16,12 @@ export interface SubmitWorkflowRequest {
   }>;
   /** A small JSON object echoed back with the task (at most 4096 bytes). */
   metadata?: Record<string, unknown>;
+  /** Convert the task's still images to this format while storing them (video and audio are refused). Converted images carry no metadata: the prompt and workflow ComfyUI embeds in PNGs are dropped. */
+  output?: {
+    format: 'png' | 'webp' | 'jpeg';
+    /** webp and jpeg quality; default 80. png is lossless and ignores it. */
+    quality?: number;
+  };
   /** Send signed events (Standard Webhooks) about this task to this URL; see docs/webhooks.md. */
   webhook?: {
     /** https URL of a public host (resolved and checked: private, loopback, link-local and metadata addresses are refused; redirects are not followed). */
@@ -32,6 +38,12 @@ export interface SubmitTemplateRequest {
   params?: Record<string, unknown>;
   /** A small JSON object echoed back with the task (at most 4096 bytes). */
   metadata?: Record<string, unknown>;
+  /** Convert the task's still images to this format while storing them (video and audio are refused). Converted images carry no metadata: the prompt and workflow ComfyUI embeds in PNGs are dropped. */
+  output?: {
+    format: 'png' | 'webp' | 'jpeg';
+    /** webp and jpeg quality; default 80. png is lossless and ignores it. */
+    quality?: number;
+  };
   /** Send signed events (Standard Webhooks) about this task to this URL; see docs/webhooks.md. */
   webhook?: {
     /** https URL of a public host (resolved and checked: private, loopback, link-local and metadata addresses are refused; redirects are not followed). */
@@ -91,6 +103,12 @@ export interface TaskView {
   };
   outputs: OutputView[];
   metadata?: Record<string, unknown>;
+  /** Convert the task's still images to this format while storing them (video and audio are refused). Converted images carry no metadata: the prompt and workflow ComfyUI embeds in PNGs are dropped. */
+  output?: {
+    format: 'png' | 'webp' | 'jpeg';
+    /** webp and jpeg quality; default 80. png is lossless and ignores it. */
+    quality?: number;
+  };
   /** While running: how far the workflow has come. */
   progress?: {
     /** Share of the whole workflow done, 0..1; never goes back. */
@@ -126,7 +144,12 @@ export interface OutputView {
   nodeId: string;
   filename: string;
   contentType: string;
+  /** Bytes stored (after conversion, when the task asked for one). */
   size: number;
+  /** Bytes ComfyUI wrote, when the output was converted to the asked format. */
+  originalSize?: number;
+  /** Type ComfyUI wrote, when the output was converted. */
+  originalContentType?: string;
   /** Presigned S3 GET. */
   url: string;
   expiresAt: string;

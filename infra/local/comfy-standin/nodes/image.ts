@@ -1,6 +1,14 @@
 /** Image nodes: EmptyImage, LoadImage, ImageInvert, ImageBlur, ImageScale(By), ImageBatch, masks. */
 import { readFileSync } from 'node:fs';
-import { decodePng, type Img, invert, patternImage, resize, solidImage } from '../png.js';
+import {
+  checkAllocation,
+  decodePng,
+  type Img,
+  invert,
+  patternImage,
+  resize,
+  solidImage,
+} from '../png.js';
 import { sha256 } from '../storage.js';
 import { type Mask, type NodeFn, NodeRuntimeError } from './types.js';
 
@@ -12,6 +20,7 @@ export const imageNodes: Record<string, NodeFn> = {
     await ctx.work();
     const color = int(i.color ?? 0);
     const rgb: [number, number, number] = [(color >> 16) & 0xff, (color >> 8) & 0xff, color & 0xff];
+    checkAllocation(int(i.width), int(i.height), int(i.batch_size ?? 1));
     const batch = Array.from({ length: int(i.batch_size ?? 1) }, () =>
       solidImage(int(i.width), int(i.height), rgb),
     );

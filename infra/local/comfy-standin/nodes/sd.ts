@@ -5,7 +5,7 @@
  * same workflow gives the same picture; VAEDecode turns that into a smooth picture of the latent's
  * size, mixed with the source picture for img2img (denoise < 1).
  */
-import { blend, type Img, patternImage, resize } from '../png.js';
+import { blend, checkAllocation, type Img, patternImage, resize } from '../png.js';
 import type { Latent, NodeFn } from './types.js';
 
 const latents = (v: unknown): Latent[] => v as Latent[];
@@ -38,6 +38,8 @@ export const sdNodes: Record<string, NodeFn> = {
 
   async EmptyLatentImage(i, ctx) {
     await ctx.work();
+    // The decoded batch is what would take the memory: refuse it here, as ComfyUI's allocator would.
+    checkAllocation(Number(i.width), Number(i.height), Number(i.batch_size ?? 1));
     const l: Latent = { width: Number(i.width), height: Number(i.height), seed: '', noise: 1 };
     return { outputs: [Array.from({ length: Number(i.batch_size ?? 1) }, () => ({ ...l }))] };
   },
