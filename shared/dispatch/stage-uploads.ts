@@ -25,14 +25,16 @@ const comfyUploadName = (uploadId: string, contentType: string) =>
   `${uploadId}.${EXTENSIONS[contentType.split(';')[0]?.trim().toLowerCase() ?? ''] ?? 'png'}`;
 
 /**
- * Stage every upload on `comfy`; returns uploadId -> the reference to put in the workflow
- * (`<subfolder>/<name>` or `<name>`). A missing object throws UploadNotFoundError.
+ * Stage every upload on `comfy`, in the task's own input subfolder (`input/<taskId>/`, removed with
+ * the task's other files once it ends); returns uploadId -> the reference to put in the workflow
+ * (`<subfolder>/<name>`). A missing object throws UploadNotFoundError.
  */
 export async function stageUploads(
   deps: { artifacts: Pick<ArtifactStore, 'getStream'>; comfy: ComfyClient },
-  owner: string,
+  task: { owner: string; taskId: string },
   uploadIds: readonly string[],
 ): Promise<Map<string, string>> {
+  const { owner, taskId } = task;
   const names = new Map<string, string>();
   for (const uploadId of uploadIds) {
     let object: Awaited<ReturnType<ArtifactStore['getStream']>>;
@@ -48,6 +50,7 @@ export async function stageUploads(
         body: object.body,
         contentType: object.contentType,
         size: object.size,
+        subfolder: taskId,
       });
       names.set(uploadId, staged.subfolder ? `${staged.subfolder}/${staged.name}` : staged.name);
     } finally {
