@@ -191,6 +191,8 @@ export const ConfigSchema = z.object({
   FLEET_REGISTRY_CACHE_MS: int(5000, 0),
   /** With a fleet: longest a task waits for a GPU to start before it fails NO_GPU_CAPACITY. */
   FLEET_CAPACITY_WAIT_SECONDS: int(900, 1),
+  /** With a fleet: how often a task waiting for a GPU looks again (SQS delay, whole seconds). */
+  FLEET_CAPACITY_POLL_SECONDS: int(5, 1),
   /** The fleet controller function the dispatcher starts when a task finds no GPU up (deployed only). */
   FLEET_CONTROLLER_FUNCTION_NAME: z.string().min(1).optional(),
   /** The controller's sizing: GPUs from min to max, prompts one GPU is expected to hold. */

@@ -79,7 +79,12 @@ export const settingsFromConfig = (c: Config): DispatcherSettings => ({
   holdMs: c.DISPATCH_HOLD_MS,
   holdPollMs: c.DISPATCH_HOLD_POLL_MS,
   retry: { baseSeconds: c.DISPATCH_RETRY_BASE_SECONDS, maxSeconds: c.DISPATCH_RETRY_MAX_SECONDS },
-  ...(c.COMFYUI_SERVERS === 'fleet' ? { capacityWaitSeconds: c.FLEET_CAPACITY_WAIT_SECONDS } : {}),
+  ...(c.COMFYUI_SERVERS === 'fleet'
+    ? {
+        capacityWaitSeconds: c.FLEET_CAPACITY_WAIT_SECONDS,
+        capacityPollSeconds: c.FLEET_CAPACITY_POLL_SECONDS,
+      }
+    : {}),
 });
 
 const METRIC_OF: Record<DispatchOutcome['kind'], string> = {

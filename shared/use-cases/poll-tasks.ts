@@ -22,11 +22,12 @@ import {
   type PollSettings,
 } from '../poller/decide.js';
 import { FAILURE_CODES, OutputCopyError, OutputMissingError } from '../poller/failures.js';
+import { removeTaskFiles } from '../poller/remove-task-files.js';
 import type { PollReport, TaskReport } from '../poller/report.js';
 import { sweepOutputs } from '../poller/sweep-outputs.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { Clock } from '../ports/clock.js';
-import type { ComfyClient, QueueSnapshot } from '../ports/comfy-client.js';
+import type { ComfyClient, ComfyRun, QueueSnapshot } from '../ports/comfy-client.js';
 import type { ImageConverter } from '../ports/image-converter.js';
 import type { TaskQueue } from '../ports/task-queue.js';
 import type {
@@ -95,12 +96,14 @@ function write(ctx: TaskContext, changes: TaskChanges, remove: RemovableField[] 
   );
 }
 
-async function dropHistory(ctx: TaskContext) {
+/** The task has ended: its history entry and its files at ComfyUI go (see remove-task-files.ts). */
+async function dropHistory(ctx: TaskContext, run?: Pick<ComfyRun, 'outputs'>) {
   try {
     await ctx.comfy?.deleteHistory([ctx.task.taskId]);
   } catch (err) {
     ctx.log.warn('history entry not deleted', { error: String(err) });
   }
+  if (ctx.comfy) await removeTaskFiles(ctx.comfy, ctx.task.taskId, run, ctx.log);
 }
 
 async function observe(
@@ -228,7 +231,7 @@ async function complete(ctx: TaskContext, d: Extract<Decision, { do: 'complete' 
       ['queuePosition'],
     );
     log.warn('task failed', { code: err.code });
-    await dropHistory(ctx);
+    await dropHistory(ctx, d.run);
     return { outcome: 'failed', code: err.code };
   }
   const copyTimeMs = deps.clock.now() - copyStart;
@@ -274,7 +277,7 @@ async function complete(ctx: TaskContext, d: Extract<Decision, { do: 'complete' 
       log,
     );
   }
-  await dropHistory(ctx);
+  await dropHistory(ctx, d.run);
   return {
     outcome: 'succeeded',
     copyTimeMs,
@@ -366,7 +369,7 @@ async function carryOut(ctx: TaskContext, d: Decision): Promise<Step> {
           nodeType: d.error?.nodeType,
         });
       else log.info('task cancelled');
-      await dropHistory(ctx);
+      await dropHistory(ctx, d.run);
       return {
         ...runTimes(task, d.run),
         outcome: d.status,
