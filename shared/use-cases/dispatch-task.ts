@@ -362,7 +362,7 @@ async function prepare(
   const ids = collectUploadRefs(workflow);
   if (ids.length === 0) return { workflow };
   try {
-    const names = await stageUploads({ artifacts: deps.artifacts, comfy: client }, task.owner, ids);
+    const names = await stageUploads({ artifacts: deps.artifacts, comfy: client }, task, ids);
     workflow = replaceUploadRefs(workflow, names);
     ctx.log.info('uploads staged at comfyui', { uploads: ids.length, server: client.baseUrl });
     return { workflow };

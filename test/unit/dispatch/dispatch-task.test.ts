@@ -282,7 +282,7 @@ describe('dispatchTask', () => {
     expect(await slots.reserve()).toBe('unavailable');
   });
 
-  it('streams each upload to ComfyUI and rewrites the workflow to the name it returned', async () => {
+  it("streams each upload to ComfyUI, into the task's input subfolder, and rewrites the workflow to the name it returned", async () => {
     const { comfy, tasks, artifacts, run } = setup();
     artifacts.seed(`uploads/alice/${UP1}`, 'PNGDATA', 'image/png');
     tasks.seed(
@@ -299,8 +299,8 @@ describe('dispatchTask', () => {
       { filename: `${UP1}.png`, bytes: Buffer.from('PNGDATA'), contentType: 'image/png' },
     ]);
     const wf = comfy[0]?.submitted[0]?.workflow;
-    expect(wf?.['1']?.inputs.image).toBe(`${UP1}.png`);
-    expect(wf?.['4']?.inputs.image).toBe(`${UP1}.png`);
+    expect(wf?.['1']?.inputs.image).toBe(`${T1}/${UP1}.png`);
+    expect(wf?.['4']?.inputs.image).toBe(`${T1}/${UP1}.png`);
     expect(wf?.['2']?.inputs.filename_prefix).toBeUndefined();
   });
 
