@@ -14,6 +14,7 @@ export interface Progress {
 }
 
 const WIDTH = 24;
+const REDRAW_MS = 100;
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
 /**
@@ -62,6 +63,8 @@ export function createProgress(
   const tty = stream.isTTY === true;
   let last = '';
   let drawn = false;
+  let copiedFiles = -1;
+  let redrawnAt = 0;
   const secs = () => `${Math.round((Date.now() - started) / 1000)}s`;
   const draw = (fraction: number, text: string) => {
     stream.write(`\r\x1b[2K${bar(fraction)} ${text} (${secs()})`);
@@ -82,10 +85,18 @@ export function createProgress(
       const text = `copying outputs ${files}/${totalFiles} (${mb(bytes)} of ${mb(totalBytes)})`;
       const fraction =
         0.7 + 0.3 * (totalBytes ? bytes / totalBytes : files / Math.max(1, totalFiles));
-      if (tty) draw(fraction, text);
-      else if (files !== totalFiles || bytes === totalBytes) {
-        if (text !== last) stream.write(`${text}\n`);
+      // A line (or, on a terminal, a redraw at most every REDRAW_MS) per file, not per chunk: a
+      // 1 GB output arrives in thousands of chunks.
+      const now = Date.now();
+      if (tty) {
+        if (files !== copiedFiles || now - redrawnAt >= REDRAW_MS) {
+          draw(fraction, text);
+          redrawnAt = now;
+        }
+      } else if (files !== copiedFiles) {
+        stream.write(`${text}\n`);
       }
+      copiedFiles = files;
       last = text;
     },
     line(text) {
