@@ -1,6 +1,6 @@
 /**
  * Builds the poller's dependencies from config, once per container: SDK clients, the DynamoDB/SQS/S3
- * adapters, the lease, and one HttpComfyClient (own undici Pool) per ComfyUI server, created on first
+ * adapters, the lease, the sweeper of queued tasks, and one HttpComfyClient (own undici Pool) per ComfyUI server, created on first
  * use so tasks of a server no longer in COMFYUI_URLS still finish.
  */
 import type { AwsClients } from '../adapters/aws/clients.js';
@@ -16,12 +16,13 @@ import { registryView } from '../fleet/registry-view.js';
 import { createLimiter } from '../limiter.js';
 import { logger, metrics } from '../observability.js';
 import { ProgressSession } from '../poller/progress-session.js';
-import { loopSettings, pollSettings } from '../poller/settings.js';
+import { loopSettings, pollSettings, sweepSettings } from '../poller/settings.js';
 import type { Clock } from '../ports/clock.js';
 import type { ComfyClient } from '../ports/comfy-client.js';
 import type { ProgressLog } from '../ports/progress-log.js';
 import type { TaskRepository } from '../ports/task-repository.js';
 import { catalogPublisher } from '../use-cases/publish-catalog.js';
+import { createQueuedSweeper } from '../use-cases/sweep-queued.js';
 import { awsClientsFor, buildStorage } from './storage.js';
 
 /**
@@ -70,6 +71,7 @@ function progressSessionFor(
 export function buildPollerDeps(config: Config, clients: AwsClients = awsClientsFor(config)) {
   logger.setLogLevel(config.LOG_LEVEL);
   const { clock, artifacts, tasks, queue, repository } = buildStorage(config, clients);
+  const { everyMs, ...sweep } = sweepSettings(config);
   const comfyFor = comfyClientsFor(config);
   // With a GPU fleet, the servers come from the registry (read once per few seconds).
   const fleet =
@@ -81,6 +83,7 @@ export function buildPollerDeps(config: Config, clients: AwsClients = awsClients
         )
       : undefined;
   return {
+    sweepQueued: createQueuedSweeper({ tasks, queue, clock, settings: sweep }, everyMs),
     clock,
     artifacts,
     tasks,

@@ -1,5 +1,6 @@
 /**
- * One poller invocation: take the lease, then poll every `pollIntervalMs` while ComfyUI holds tasks,
+ * One poller invocation: take the lease, then poll every `pollIntervalMs` while ComfyUI holds tasks
+ * (and sweep the queued tasks whose message is gone, at the sweeper's own pace),
  * until `runMs` is used up, the tasks are gone (after `idleGraceMs`), or the lease is lost. A
  * heartbeat renews the lease during long polls (big copies); the lease is released on the way out.
  * EventBridge starts an invocation at most once a minute; polling inside it is what makes results
@@ -14,6 +15,11 @@ export interface RunPollerDeps extends PollTasksDeps {
   lease: PollerLease;
   /** This invocation's name on the lease (the Lambda request id). */
   holder: string;
+  /**
+   * The sweep of queued tasks whose message is gone, run by the lease holder after each poll (it
+   * throttles itself, see createQueuedSweeper). @default none
+   */
+  sweepQueued?: () => Promise<unknown>;
   sleep?: (ms: number) => Promise<void>;
   /**
    * Live events from the servers while this invocation polls (progress, and an early poll when a
@@ -107,6 +113,7 @@ export async function runPoller(
       previousPollAt = pollStart;
       polls++;
       onPoll(report, clock.now() - pollStart);
+      await deps.sweepQueued?.();
       watcher?.sync(
         report.tasks
           .filter((t) => !FINISHED.has(t.outcome))

@@ -38,6 +38,7 @@ import type {
   IdempotencyClaim,
   ListPage,
   ListQuery,
+  QueuedEntry,
   RemovableField,
   TaskChanges,
   TaskRepository,
@@ -59,6 +60,8 @@ const summary = (t: Task): TaskSummary => {
     workflow: _w,
     idempotencyKey: _k,
     dispatchClaimUntil: _c,
+    queuedAt: _q,
+    resends: _r,
     waitingForGpuSince: _g,
     ...rest
   } = structuredClone(t);
@@ -80,6 +83,7 @@ export class InMemoryTaskRepository implements TaskRepository, WebhookDeliveryLo
     listByOwner: 0,
     countActive: 0,
     listAtComfy: 0,
+    listQueuedBefore: 0,
   };
 
   constructor(options: { clock?: Clock; retentionDays?: number } = {}) {
@@ -180,6 +184,8 @@ export class InMemoryTaskRepository implements TaskRepository, WebhookDeliveryLo
     for (const f of remove) delete next[f];
     next.version = current.version + 1;
     next.updatedAt = changes.updatedAt ?? new Date(this.clock.now()).toISOString();
+    if (changes.status === 'queued' && changes.queuedAt === undefined)
+      next.queuedAt = next.updatedAt;
     this.tasks.set(taskId, next);
     if (becomesTerminal(changes.status) && !isTerminal(current.status))
       this.expiries.set(taskId, retentionExpiry(this.clock.now(), this.retentionDays));
@@ -229,6 +235,15 @@ export class InMemoryTaskRepository implements TaskRepository, WebhookDeliveryLo
     let n = 0;
     for (const t of this.tasks.values()) if (t.owner === owner && !isTerminal(t.status)) n++;
     return Math.min(n, atMost);
+  }
+
+  async listQueuedBefore(before: string, limit: number): Promise<QueuedEntry[]> {
+    this.enter('listQueuedBefore');
+    return [...this.tasks.values()]
+      .filter((t) => t.status === 'queued' && t.queuedAt !== undefined && t.queuedAt <= before)
+      .map((t) => ({ taskId: t.taskId, queuedAt: t.queuedAt as string }))
+      .sort((a, b) => (a.queuedAt < b.queuedAt ? -1 : a.queuedAt > b.queuedAt ? 1 : 0))
+      .slice(0, limit);
   }
 
   async listAtComfy(): Promise<TaskSummary[]> {

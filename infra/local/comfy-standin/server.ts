@@ -20,6 +20,7 @@ export interface ServerOptions {
   version: string;
   maxUploadBytes: number;
   jobsApi: boolean;
+  fileCleanup: boolean;
   log: (message: string, data?: Record<string, unknown>) => void;
 }
 
@@ -117,6 +118,7 @@ export class StandInServer {
       version: this.options.version,
       maxUploadBytes: this.options.maxUploadBytes,
       argv: ['comfy-standin', '--port', String(this.port)],
+      fileCleanup: this.options.fileCleanup,
     };
     if (truncateAfter !== undefined) env.truncateAfter = truncateAfter;
     try {

@@ -43,6 +43,7 @@ import type {
   IdempotencyClaim,
   ListPage,
   ListQuery,
+  QueuedEntry,
   RemovableField,
   TaskChanges,
   TaskRepository,
@@ -66,6 +67,7 @@ import {
   gunzipWorkflow,
   gzipWorkflow,
   idempotencyPk,
+  QUEUED_PARTITION,
   summaryFromItem,
   taskPk,
   toItem,
@@ -192,6 +194,10 @@ export class DynamoTaskRepository implements TaskRepository, WebhookDeliveryLog,
         if (value === undefined) removes.push(n(attr));
         else sets.push(`${n(attr)} = ${v(value)}`);
       }
+      if (changes.status === 'queued' && changes.queuedAt === undefined)
+        sets.push(
+          `${n('queuedAt')} = ${v(changes.updatedAt ?? new Date(this.clock.now()).toISOString())}`,
+        );
       if (isTerminal(changes.status)) {
         const exp = retentionExpiry(this.clock.now(), this.retentionDays);
         sets.push(`${n('expiresAt')} = if_not_exists(${n('expiresAt')}, ${v(exp)})`);
@@ -341,6 +347,23 @@ export class DynamoTaskRepository implements TaskRepository, WebhookDeliveryLog,
       startKey = out.LastEvaluatedKey;
     } while (startKey);
     return tasks;
+  }
+
+  async listQueuedBefore(before: string, limit: number): Promise<QueuedEntry[]> {
+    const out = await this.query({
+      IndexName: 'queuedSince',
+      KeyConditionExpression: 'gsiQueued = :q AND queuedAt <= :b',
+      ExpressionAttributeValues: { ':q': QUEUED_PARTITION, ':b': before },
+      ScanIndexForward: true,
+      Limit: limit,
+    });
+    const entries: QueuedEntry[] = [];
+    for (const it of out.Items ?? []) {
+      const pk = it.pk;
+      if (typeof pk === 'string' && typeof it.queuedAt === 'string')
+        entries.push({ taskId: pk.slice('TASK#'.length), queuedAt: it.queuedAt });
+    }
+    return entries;
   }
 
   private async putTask(item: Item, task: Task): Promise<CreateResult> {

@@ -198,6 +198,17 @@ describe('task CLI output', () => {
     p.task(aView('t', 'queued'));
     p.task(aView('t', 'running'));
     expect(lines).toEqual(['t queued\n', 't running\n']);
+    lines.length = 0;
+    for (let chunk = 1; chunk <= 1000; chunk++) p.copying(0, 2, chunk * 1024, 2 * 1024 * 1024);
+    p.copying(1, 2, 1024 * 1024, 2 * 1024 * 1024);
+    for (let chunk = 1; chunk <= 1000; chunk++)
+      p.copying(1, 2, (1024 + chunk) * 1024, 2 * 1024 * 1024);
+    p.copying(2, 2, 2 * 1024 * 1024, 2 * 1024 * 1024);
+    expect(lines).toEqual([
+      'copying outputs 0/2 (0.0 MB of 2.0 MB)\n',
+      'copying outputs 1/2 (1.0 MB of 2.0 MB)\n',
+      'copying outputs 2/2 (2.0 MB of 2.0 MB)\n',
+    ]);
   });
 });
 
