@@ -17,8 +17,11 @@ const WIDTH = 24;
 const REDRAW_MS = 100;
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
-/** Where a status sits on the bar (0..1) and how it reads. */
-export function describe(task: TaskView): { at: number; text: string } {
+/**
+ * Where a status sits on the bar (0..1) and how it reads; `plain` is the text for line output, which
+ * moves in 10 % steps while running so a log gets a handful of lines, not one per sampler step.
+ */
+export function describe(task: TaskView): { at: number; text: string; plain?: string } {
   switch (task.status) {
     case 'queued':
       return { at: 0.05, text: 'queued' };
@@ -30,8 +33,19 @@ export function describe(task: TaskView): { at: number; text: string } {
             ? 'waiting at ComfyUI'
             : `waiting at ComfyUI, queue position ${task.queuePosition + 1}`,
       };
-    case 'running':
-      return { at: 0.45, text: 'running' };
+    case 'running': {
+      const p = task.progress;
+      if (!p) return { at: 0.45, text: 'running' };
+      const pct = Math.floor(p.fraction * 100);
+      const where = [p.nodeType, p.step !== undefined && p.steps ? `${p.step}/${p.steps}` : '']
+        .filter(Boolean)
+        .join(' ');
+      return {
+        at: 0.2 + 0.5 * p.fraction,
+        text: `running ${pct}%${where ? ` (${where})` : ''}`,
+        plain: `running ${Math.floor(pct / 10) * 10}%`,
+      };
+    }
     default:
       return { at: 0.7, text: task.status };
   }
@@ -62,10 +76,10 @@ export function createProgress(
   };
   return {
     task(task) {
-      const { at, text } = describe(task);
+      const { at, text, plain = text } = describe(task);
       if (tty) draw(at, text);
-      else if (text !== last) stream.write(`${task.taskId} ${text}\n`);
-      last = text;
+      else if (plain !== last) stream.write(`${task.taskId} ${plain}\n`);
+      last = tty ? text : plain;
     },
     copying(files, totalFiles, bytes, totalBytes) {
       const text = `copying outputs ${files}/${totalFiles} (${mb(bytes)} of ${mb(totalBytes)})`;
