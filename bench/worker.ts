@@ -8,10 +8,13 @@ import { loadavg } from 'node:os';
 import { coldStartFigures } from './figures/cold-start.js';
 import { copyFigures } from './figures/copy.js';
 import { fleetFigures } from './figures/fleet.js';
+import { fleetLocalFigures } from './figures/fleet-local.js';
+import { formatFigures } from './figures/formats.js';
 import { gpuFigures } from './figures/gpu.js';
 import { idleFigures } from './figures/idle.js';
 import { lagFigures } from './figures/lag.js';
 import { loadRun } from './figures/load-run.js';
+import { policyFigures } from './figures/policy.js';
 import { requestFigures } from './figures/requests.js';
 import { submitFigures } from './figures/submit.js';
 import type { Figure } from './lib/figure.js';
@@ -43,6 +46,12 @@ async function main() {
       return;
     case 'fleet':
       emit(await fleetFigures({ seed: 7, log }));
+      emit(await fleetLocalFigures({ workflow, runs: 3, burst: 100, log }));
+      return;
+    case 'formats':
+      emit(
+        await formatFigures({ ...(opts.comfyuiUrl ? { comfyuiUrl: opts.comfyuiUrl } : {}), log }),
+      );
       return;
     case 'copy':
       emit(await copyFigures({ bytes: opts.copyMib * 1024 * 1024, log }));
@@ -81,6 +90,21 @@ async function main() {
       });
       try {
         emit(await submitFigures(system, { perClient: opts.perClient, workflow }));
+      } finally {
+        await system.stop();
+      }
+      return;
+    }
+    case 'policy': {
+      const system = await startBenchSystem({
+        owners: 1,
+        executionMs: 500,
+        env: { MAX_ACTIVE_TASKS_PER_OWNER: '100000' },
+        ...(opts.comfyuiUrl ? { comfyuiUrl: opts.comfyuiUrl } : {}),
+        log,
+      });
+      try {
+        emit(await policyFigures(system, { submissions: opts.perClient * 4, workflow }));
       } finally {
         await system.stop();
       }

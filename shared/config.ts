@@ -49,6 +49,14 @@ export const ConfigSchema = z.object({
   /** Time limit of one webhook attempt, and how much of a receiver's answer is read. */
   WEBHOOK_TIMEOUT_MS: int(10_000, 100),
   WEBHOOK_MAX_RESPONSE_BYTES: int(4096, 0),
+  /**
+   * The poller holds each busy server's `/ws` for live progress and to fetch results the moment a
+   * run ends (polling stays the safety net).
+   */
+  COMFYUI_EVENTS: bool(true),
+  /** Fewest ms between two progress writes of one task, and between two `task.progress` webhooks. */
+  PROGRESS_WRITE_INTERVAL_MS: int(1000, 100),
+  PROGRESS_WEBHOOK_INTERVAL_MS: int(5000, 1000),
   /** How often a long-polling GET /v1/tasks/{id}?wait=N reads the task while it waits. */
   LONG_POLL_INTERVAL_MS: int(500, 50),
   /** Emulator endpoints (local runtime and tests only). */
@@ -152,9 +160,24 @@ export const ConfigSchema = z.object({
    * OUTPUT_COPY_RETRY_BASE_MS * 2^(n-1) (at most a minute), and fails with OUTPUT_COPY_FAILED after
    * this many attempts or this long since the first failure, whichever comes first.
    */
+  /**
+   * Most output files one task keeps (their records live in the task's DynamoDB item, 400 KB at
+   * most): a run with more fails OUTPUT_LIMIT_EXCEEDED, as does one whose records would not fit.
+   */
+  MAX_OUTPUTS_PER_TASK: int(1000, 1),
   OUTPUT_COPY_MAX_ATTEMPTS: int(6, 1),
   OUTPUT_COPY_MAX_SECONDS: int(600, 1),
   OUTPUT_COPY_RETRY_BASE_MS: int(2000, 0),
+  /**
+   * The sweeper (run by the poller) re-sends the dispatch message of a task queued this long without
+   * a sign of life. Longer than any normal wait: a deferred task or one waiting for a GPU to start is
+   * looked at by the dispatcher every few minutes, and the fleet waits at most 15 minutes for capacity.
+   */
+  QUEUED_SWEEP_GRACE_SECONDS: int(1800, 1),
+  /** How often the sweep runs (one DynamoDB Query when nothing is overdue). */
+  QUEUED_SWEEP_EVERY_SECONDS: int(60, 1),
+  /** Re-sends of one task's message before it fails DISPATCH_LOST. */
+  QUEUED_SWEEP_MAX_RESENDS: int(3, 0),
   RUN_TIMEOUT_SECONDS: int(1800, 1),
   QUEUE_TIMEOUT_SECONDS: int(3600, 1),
   TEMPLATES_DIR: z.string().optional(),
@@ -167,6 +190,8 @@ export const ConfigSchema = z.object({
   FLEET_REGISTRY_CACHE_MS: int(5000, 0),
   /** With a fleet: longest a task waits for a GPU to start before it fails NO_GPU_CAPACITY. */
   FLEET_CAPACITY_WAIT_SECONDS: int(900, 1),
+  /** With a fleet: how often a task waiting for a GPU looks again (SQS delay, whole seconds). */
+  FLEET_CAPACITY_POLL_SECONDS: int(5, 1),
   /** The fleet controller function the dispatcher starts when a task finds no GPU up (deployed only). */
   FLEET_CONTROLLER_FUNCTION_NAME: z.string().min(1).optional(),
   /** The controller's sizing: GPUs from min to max, prompts one GPU is expected to hold. */

@@ -50,9 +50,6 @@ export const TASK_SUMMARY = [
   'requeues',
   'missingPolls',
   'copyFailures',
-  'webhook',
-  'deliveries',
-  'progress',
   'version',
 ] as const;
 
@@ -77,6 +74,16 @@ export const TASKS_TABLE: TableSpec = {
     },
     /** Sparse: only tasks at ComfyUI (dispatched, running) carry gsiActive. The poller's working set. */
     { name: 'atComfy', partitionKey: 'gsiActive', sortKey: 'gsiCreated', projection: TASK_SUMMARY },
+    /**
+     * Sparse: only queued tasks carry gsiQueued, sorted by `queuedAt` (since when they wait). The
+     * sweeper reads the ones waiting longer than its grace period.
+     */
+    {
+      name: 'queuedSince',
+      partitionKey: 'gsiQueued',
+      sortKey: 'queuedAt',
+      projection: 'KEYS_ONLY',
+    },
     /** Sparse: only non-terminal tasks carry gsiOwnerActive = owner. Counted for the per-owner cap. */
     {
       name: 'ownerActive',

@@ -91,6 +91,7 @@ export const settingsFromConfig = (
   recheckEvery: c.DISPATCH_RECHECK_EVERY,
   queueTimeoutSeconds: c.QUEUE_TIMEOUT_SECONDS,
   claimSeconds: c.DISPATCH_CLAIM_SECONDS,
+  queuedHeartbeatMs: Math.floor((c.QUEUED_SWEEP_GRACE_SECONDS * 1000) / 3),
   maxAtComfyPerOwner: c.MAX_AT_COMFY_PER_OWNER,
   maxInFlight: c.MAX_IN_FLIGHT,
   queueCacheMs: c.COMFYUI_QUEUE_CACHE_MS,
@@ -98,7 +99,12 @@ export const settingsFromConfig = (
   holdMs: c.DISPATCH_HOLD_MS,
   holdPollMs: c.DISPATCH_HOLD_POLL_MS,
   retry: { baseSeconds: c.DISPATCH_RETRY_BASE_SECONDS, maxSeconds: c.DISPATCH_RETRY_MAX_SECONDS },
-  ...(c.COMFYUI_SERVERS === 'fleet' ? { capacityWaitSeconds: c.FLEET_CAPACITY_WAIT_SECONDS } : {}),
+  ...(c.COMFYUI_SERVERS === 'fleet'
+    ? {
+        capacityWaitSeconds: c.FLEET_CAPACITY_WAIT_SECONDS,
+        capacityPollSeconds: c.FLEET_CAPACITY_POLL_SECONDS,
+      }
+    : {}),
 });
 
 const METRIC_OF: Record<DispatchOutcome['kind'], string> = {

@@ -4,14 +4,19 @@
  * PyTorch, downloads the configured models, and installs three systemd units:
  *
  * - `comfyui.service`: ComfyUI on the instance's private address (never 0.0.0.0), restarted on exit;
- * - `comfyui-cleanup.timer`: hourly, deletes files older than N hours from output/, input/, temp/
- *   (the poller has long copied outputs to S3 by then);
+ * - `comfyui-cleanup.timer`: every 10 minutes, deletes files older than N hours from output/,
+ *   input/, temp/ (the poller has long copied outputs to S3 by then). It is the backstop: the poller
+ *   removes each task's files as soon as the task ends, through the project's ComfyUI extension
+ *   (`custom_nodes/comfy_serverless`, installed here). Without the extension the age limit drops
+ *   to minutes;
  * - `comfyui-fetch-models`: a command (also run at setup) that downloads the models listed in
  *   /etc/comfyui/models.tsv which are not on disk yet, from https:// or s3:// URLs.
  *
  * Every step is idempotent: on an AMI baked from a set-up instance nothing is downloaded again, so
  * such an AMI boots without internet access. Progress goes to /var/log/comfyui-setup.log.
  */
+
+import { readFileSync } from 'node:fs';
 import type { ModelSpec } from '../settings.js';
 import { type CustomNodeSpec, customNodeCommands } from './comfy-custom-nodes.js';
 
@@ -26,7 +31,20 @@ export interface ComfySetupOptions {
   readonly cleanupAfterHours: number;
   /** Custom-node packages installed into ComfyUI's custom_nodes/. @default none */
   readonly customNodes?: readonly CustomNodeSpec[];
+  /**
+   * The age limit when the file-cleanup extension is not installed: longer than a run can take
+   * (RUN_TIMEOUT_SECONDS) plus its wait in ComfyUI's queue, or a running task loses its files.
+   * @default 45
+   */
+  readonly cleanupWithoutExtensionMinutes?: number;
 }
+
+/** Where the project's ComfyUI extension is installed (one custom-node package). */
+export const EXTENSION_DIR = '/opt/comfyui/app/custom_nodes/comfy_serverless';
+const EXTENSION_SOURCE = readFileSync(
+  new URL('../comfyui-extension/comfy_serverless/__init__.py', import.meta.url),
+  'utf8',
+);
 
 const COMFY_HOME = '/opt/comfyui';
 const COMFY_REPO = 'https://github.com/Comfy-Org/ComfyUI.git';
@@ -76,16 +94,24 @@ while IFS=$'\\t' read -r folder name url; do
 done < /etc/comfyui/models.tsv
 `;
 
-/** Deletes files older than `hours` (COMFYUI_DATA overrides the data folder, for tests). */
-export function cleanupScript(hours: number) {
+/**
+ * Deletes files older than `hours`, or `minutesWithoutExtension` when the file-cleanup extension is
+ * not installed (COMFYUI_DATA and COMFYUI_EXTENSION override the data folder and the extension's
+ * path, for tests).
+ */
+export function cleanupScript(hours: number, minutesWithoutExtension = 45) {
   return `#!/bin/sh
-# Delete files older than ${hours} h from ComfyUI's output, input and temp folders (outputs are in S3).
+# Delete old files from ComfyUI's output, input and temp folders (outputs are in S3). The poller
+# removes each task's files when it ends, through the comfy_serverless extension; this is the
+# backstop: files older than ${hours} h, or ${minutesWithoutExtension} min when the extension is missing.
 set -eu
 data=\${COMFYUI_DATA:-${COMFY_HOME}/data}
+extension=\${COMFYUI_EXTENSION:-${EXTENSION_DIR}/__init__.py}
+if [ -f "$extension" ]; then age=${hours * 60}; else age=${minutesWithoutExtension}; fi
 for dir in "$data/output" "$data/input" "$data/temp"; do
   [ -d "$dir" ] || continue
-  find "$dir" -mindepth 1 -type f -mmin +${hours * 60} -delete
-  find "$dir" -mindepth 1 -type d -empty -mmin +${hours * 60} -delete
+  find "$dir" -mindepth 1 -type f -mmin +$age -delete
+  find "$dir" -mindepth 1 -type d -empty -mmin +$age -delete
 done
 `;
 }
@@ -124,11 +150,11 @@ ExecStart=/usr/local/bin/comfyui-cleanup
 `;
 
 const CLEANUP_TIMER = `[Unit]
-Description=Hourly cleanup of ComfyUI output, input and temp files
+Description=Cleanup of old ComfyUI output, input and temp files, every 10 minutes
 
 [Timer]
-OnCalendar=hourly
-RandomizedDelaySec=5min
+OnCalendar=*:0/10
+RandomizedDelaySec=1min
 Persistent=true
 
 [Install]
@@ -147,7 +173,11 @@ export function comfySetupCommands(opts: ComfySetupOptions): string[] {
     `install -d -o comfy -g comfy ${COMFY_HOME} ${COMFY_HOME}/data`,
     ...writeFile('/usr/local/bin/comfyui-private-ip', PRIVATE_IP_SCRIPT, '0755'),
     ...writeFile('/usr/local/bin/comfyui-fetch-models', FETCH_MODELS_SCRIPT, '0755'),
-    ...writeFile('/usr/local/bin/comfyui-cleanup', cleanupScript(opts.cleanupAfterHours), '0755'),
+    ...writeFile(
+      '/usr/local/bin/comfyui-cleanup',
+      cleanupScript(opts.cleanupAfterHours, opts.cleanupWithoutExtensionMinutes),
+      '0755',
+    ),
     ...writeFile('/etc/comfyui/models.tsv', `# folder\tfile\turl\n${models}\n`),
     ...writeFile('/etc/systemd/system/comfyui.service', serviceUnit(opts.port)),
     ...writeFile('/etc/systemd/system/comfyui-cleanup.service', CLEANUP_UNIT),
@@ -167,6 +197,10 @@ export function comfySetupCommands(opts: ComfySetupOptions): string[] {
     `  touch ${shq(marker)}`,
     'fi',
     ...customNodeCommands(COMFY_HOME, opts.customNodes ?? []),
+    // The file-cleanup extension (one route, no nodes), rewritten at every boot so an AMI baked
+    // from an older version gets the current one.
+    ...writeFile(`${EXTENSION_DIR}/__init__.py`, EXTENSION_SOURCE),
+    `chown -R comfy:comfy ${EXTENSION_DIR}`,
     '/usr/local/bin/comfyui-fetch-models',
     'systemctl daemon-reload',
     'systemctl enable --now comfyui.service comfyui-cleanup.timer',

@@ -10,7 +10,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type * as z from 'zod';
@@ -165,6 +165,8 @@ export class ServiceFunction extends Construct {
         sourcesContent: false,
         mainFields: ['module', 'main'],
         banner: REQUIRE_BANNER,
+        // Only esbuild's warnings and errors: `cdk synth --quiet` prints no bundle listings.
+        logLevel: LogLevel.WARNING,
         // The SDK is bundled (not taken from the runtime) so the deployed code runs the exact,
         // pinned versions the tests ran; tree-shaking keeps only the clients a function uses.
         externalModules: [...(props.nativeModules ?? [])],

@@ -76,7 +76,21 @@ async function main() {
   }
   writeFileSync(
     stateFile,
-    `${JSON.stringify({ apiUrl: runtime.apiUrl, comfyUrl: runtime.comfy.url, pid: process.pid }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        apiUrl: runtime.apiUrl,
+        comfyUrl: runtime.comfy.url,
+        pid: process.pid,
+        // For `npm run fleet -- status`: where the registry and the backlog are.
+        dynamodbEndpoint: runtime.dynamodbEndpoint,
+        awsEndpoint: runtime.s3SqsEndpoint,
+        tasksTable: runtime.names.tasksTable,
+        queueUrl: runtime.names.queueUrl,
+        ...(opts.fleet ? { fleet: opts.fleet } : {}),
+      },
+      null,
+      2,
+    )}\n`,
   );
   console.log(banner(runtime, opts, keyFile, performance.now()));
   log.info(`ready: ${runtime.apiUrl}`);

@@ -4,6 +4,7 @@
  * `/upload/image` on the server that will run the task, never buffered whole. ComfyUI may rename the
  * file (same name, different bytes), so the workflow refers to the name it returned.
  */
+import { keys } from '../../infra/resources.js';
 import { ObjectNotFoundError, UploadNotFoundError } from '../domain/errors.js';
 import { ownerSegment } from '../domain/owner.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
@@ -18,26 +19,26 @@ const EXTENSIONS: Readonly<Record<string, string>> = {
   'image/tiff': 'tiff',
 };
 
-const uploadKey = (owner: string, uploadId: string) => `uploads/${ownerSegment(owner)}/${uploadId}`;
-
 /** The name the file gets at ComfyUI: the upload id (unique) with an extension from its type. */
 const comfyUploadName = (uploadId: string, contentType: string) =>
   `${uploadId}.${EXTENSIONS[contentType.split(';')[0]?.trim().toLowerCase() ?? ''] ?? 'png'}`;
 
 /**
- * Stage every upload on `comfy`; returns uploadId -> the reference to put in the workflow
- * (`<subfolder>/<name>` or `<name>`). A missing object throws UploadNotFoundError.
+ * Stage every upload on `comfy`, in the task's own input subfolder (`input/<taskId>/`, removed with
+ * the task's other files once it ends); returns uploadId -> the reference to put in the workflow
+ * (`<subfolder>/<name>`). A missing object throws UploadNotFoundError.
  */
 export async function stageUploads(
   deps: { artifacts: Pick<ArtifactStore, 'getStream'>; comfy: ComfyClient },
-  owner: string,
+  task: { owner: string; taskId: string },
   uploadIds: readonly string[],
 ): Promise<Map<string, string>> {
+  const { owner, taskId } = task;
   const names = new Map<string, string>();
   for (const uploadId of uploadIds) {
     let object: Awaited<ReturnType<ArtifactStore['getStream']>>;
     try {
-      object = await deps.artifacts.getStream(uploadKey(owner, uploadId));
+      object = await deps.artifacts.getStream(keys.upload(ownerSegment(owner), uploadId));
     } catch (err) {
       if (err instanceof ObjectNotFoundError) throw new UploadNotFoundError(uploadId);
       throw err;
@@ -48,6 +49,7 @@ export async function stageUploads(
         body: object.body,
         contentType: object.contentType,
         size: object.size,
+        subfolder: taskId,
       });
       names.set(uploadId, staged.subfolder ? `${staged.subfolder}/${staged.name}` : staged.name);
     } finally {

@@ -145,6 +145,14 @@ export interface Task {
   comfyNumber?: number;
   /** 0-based position among pending prompts at ComfyUI, kept current by the poller. */
   queuePosition?: number;
+  /**
+   * While queued: since when the task has waited without a sign that its dispatch message is alive
+   * (entering `queued`, a dispatcher looking at it while it waits for room, a re-send). The sweeper
+   * re-sends the message of a task queued too long (see shared/use-cases/sweep-queued.ts).
+   */
+  queuedAt?: string;
+  /** How many times the sweeper re-sent the task's dispatch message because it seemed lost. */
+  resends?: number;
   /** How many times the task was sent back to SQS because ComfyUI lost it. */
   requeues: number;
   /** Consecutive polls in which ComfyUI had neither queue nor history for the task. */
@@ -159,6 +167,11 @@ export interface Task {
   deliveries?: Record<string, WebhookDelivery>;
   /** Live progress while running (from ComfyUI's WebSocket). */
   progress?: TaskProgress;
+  /**
+   * Counts progress writes. Progress is written beside the task's state, without `version` (so the
+   * poller's conditional writes never conflict with it); a reader's version is the sum of both.
+   */
+  progressSeq?: number;
   /** Increments on every write; writes are conditional on it as well as on status. */
   version: number;
 }

@@ -1,6 +1,7 @@
 /** The poller's settings, read from the parsed config (the only place they come from). */
 import type { Config } from '../config.js';
 import type { RunPollerSettings } from '../use-cases/run-poller.js';
+import type { SweepQueuedSettings } from '../use-cases/sweep-queued.js';
 import type { PollSettings } from './decide.js';
 
 export const pollSettings = (
@@ -21,6 +22,7 @@ export const pollSettings = (
   queueTimeoutMs: c.QUEUE_TIMEOUT_SECONDS * 1000,
   lostAfterPolls: c.POLLER_LOST_AFTER_POLLS,
   lostGraceMs: c.POLLER_LOST_GRACE_MS,
+  maxOutputs: c.MAX_OUTPUTS_PER_TASK,
   copy: {
     maxAttempts: c.OUTPUT_COPY_MAX_ATTEMPTS,
     maxMs: c.OUTPUT_COPY_MAX_SECONDS * 1000,
@@ -43,4 +45,12 @@ export const loopSettings = (
   leaseMs: c.POLLER_LEASE_MS,
   idleGraceMs: c.POLLER_IDLE_GRACE_MS,
   timeoutMarginMs: c.POLLER_TIMEOUT_MARGIN_MS,
+});
+
+export const sweepSettings = (c: Config): SweepQueuedSettings & { everyMs: number } => ({
+  graceMs: c.QUEUED_SWEEP_GRACE_SECONDS * 1000,
+  queueTimeoutMs: c.QUEUE_TIMEOUT_SECONDS * 1000,
+  maxResends: c.QUEUED_SWEEP_MAX_RESENDS,
+  batch: 100,
+  everyMs: c.QUEUED_SWEEP_EVERY_SECONDS * 1000,
 });

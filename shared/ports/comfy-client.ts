@@ -95,6 +95,14 @@ export interface ComfyView {
   size?: number;
 }
 
+/** A file at ComfyUI, as `/view` names it. */
+export type ComfyFileRef = Pick<ComfyOutputFile, 'filename' | 'subfolder' | 'type'>;
+/** A subfolder of ComfyUI's output, input or temp folder. */
+export interface ComfyFolderRef {
+  subfolder: string;
+  type: 'output' | 'input' | 'temp';
+}
+
 export interface ComfyClient {
   /** The server's base URL, also its identity in the pool. */
   readonly baseUrl: string;
@@ -130,6 +138,15 @@ export interface ComfyClient {
     /** Upload folder. @default 'input' */
     type?: 'input' | 'temp' | 'output';
   }): Promise<UploadedImage>;
+  /**
+   * Delete files and whole subfolders from ComfyUI's output, input and temp folders, through the
+   * file-cleanup extension the project ships (`POST /comfy-serverless/delete`, see
+   * infra/comfyui-extension/). Resolves undefined when the server does not have the extension.
+   */
+  deleteFiles(input: {
+    files: ComfyFileRef[];
+    folders: ComfyFolderRef[];
+  }): Promise<{ deleted: number; missing: number } | undefined>;
   /** GET /object_info, or GET /object_info/{nodeClass} (`{}` for an unknown class). */
   getObjectInfo(nodeClass?: string): Promise<Record<string, unknown>>;
   /**

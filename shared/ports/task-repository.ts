@@ -1,8 +1,11 @@
 /**
  * Where tasks live (DynamoDB in production). Every write is conditional: `expect` names the status
  * (one or several) and, optionally, the version the caller read. A lost condition throws
- * TaskStateConflictError. Index keys (owner listing, the sparse "active at ComfyUI" index, the
- * per-owner active count) are derived by the adapter from the task's fields; callers never set them.
+ * TaskStateConflictError. Index keys (owner listing, the sparse "active at ComfyUI" and "queued"
+ * indexes, the per-owner active count) are derived by the adapter from the task's fields; callers
+ * never set them. A task re-entering `queued` gets `queuedAt` = the write's time unless the write
+ * sets it; a new queued task should carry it (submit sets it to `createdAt`): without it the task is
+ * not in the queued index and no sweeper would see it.
  */
 import type { Task, TaskStatus } from '../domain/task.js';
 
@@ -27,6 +30,7 @@ export type RemovableField =
   | 'dispatchClaimUntil'
   | 'waitingForGpuSince'
   | 'copyFailures'
+  | 'queuedAt'
   | 'error'
   | 'progress';
 
@@ -47,11 +51,16 @@ export interface ListQuery {
 }
 /**
  * A task as the list and poller indexes carry it: everything but the workflow (and the idempotency
- * key and dispatch claim). `get` returns the full task.
+ * key, and the dispatch claim and sweeper fields of a queued task). `get` returns the full task.
  */
 export type TaskSummary = Omit<
   Task,
-  'workflow' | 'idempotencyKey' | 'dispatchClaimUntil' | 'waitingForGpuSince'
+  | 'workflow'
+  | 'idempotencyKey'
+  | 'dispatchClaimUntil'
+  | 'waitingForGpuSince'
+  | 'queuedAt'
+  | 'resends'
 >;
 
 export interface ListPage {
@@ -94,4 +103,17 @@ export interface TaskRepository {
    * consistent: re-read a task with `get` (or rely on conditional writes) before acting on it.
    */
   listAtComfy(): Promise<TaskSummary[]>;
+  /**
+   * Queued tasks whose `queuedAt` is at or before `before` (ISO), oldest first, at most `limit`,
+   * from a sparse index of queued tasks: the cost grows with the tasks queued that long, never with
+   * all tasks stored, and an empty answer costs one request. Eventually consistent, like
+   * listAtComfy: re-read a task before acting on it.
+   */
+  listQueuedBefore(before: string, limit: number): Promise<QueuedEntry[]>;
+}
+
+/** A queued task as the sparse `queuedSince` index carries it. */
+export interface QueuedEntry {
+  taskId: string;
+  queuedAt: string;
 }

@@ -47,6 +47,11 @@ export interface DispatchSettings {
    */
   claimSeconds: number;
   /**
+   * A waiting task read at a recheck whose `queuedAt` is older than this gets it moved on, so the
+   * sweeper of lost messages (which waits QUEUED_SWEEP_GRACE_SECONDS) leaves it alone.
+   */
+  queuedHeartbeatMs: number;
+  /**
    * Servers come and go with the queue (a GPU fleet): when none is up, the task waits for one to
    * start — deferred as a fresh message, so waiting spends no receive count — and fails
    * NO_GPU_CAPACITY only after this long. Unset: a fixed list, where no answer is a retryable failure.
@@ -214,6 +219,7 @@ async function waitForGpu(
           if (!(err instanceof TaskStateConflictError)) throw err;
         });
     }
+    await showAlive(deps, task, ctx);
   }
   const delaySeconds = deps.settings.capacityPollSeconds ?? 10;
   ctx.log.info('no comfyui server is up: waiting for a gpu to start', {
@@ -249,6 +255,7 @@ async function defer(
             : `No ComfyUI server had room for the task within ${deps.settings.queueTimeoutSeconds} s.`,
       });
     }
+    await showAlive(deps, task, ctx);
   }
   const delaySeconds = deferralDelaySeconds(
     deps.settings.defer,
@@ -262,6 +269,18 @@ async function defer(
     { deferrals, delaySeconds },
   );
   return { kind: 'deferred', message: { taskId: message.taskId, deferrals }, delaySeconds };
+}
+
+/** A waiting task's message is alive: move its `queuedAt` on (now and then) for the sweeper. */
+async function showAlive(deps: DispatchDeps, task: Task, ctx: DispatchContext) {
+  const since = Date.parse(task.queuedAt ?? task.createdAt);
+  if (deps.clock.now() - since < deps.settings.queuedHeartbeatMs) return;
+  try {
+    await deps.tasks.update(task.taskId, { status: 'queued' }, { queuedAt: isoAt(deps.clock) });
+  } catch (err) {
+    if (!(err instanceof TaskStateConflictError)) throw err;
+    ctx.log.info('task no longer queued while deferred');
+  }
 }
 
 /**
@@ -343,7 +362,7 @@ async function prepare(
   const ids = collectUploadRefs(workflow);
   if (ids.length === 0) return { workflow };
   try {
-    const names = await stageUploads({ artifacts: deps.artifacts, comfy: client }, task.owner, ids);
+    const names = await stageUploads({ artifacts: deps.artifacts, comfy: client }, task, ids);
     workflow = replaceUploadRefs(workflow, names);
     ctx.log.info('uploads staged at comfyui', { uploads: ids.length, server: client.baseUrl });
     return { workflow };

@@ -5,7 +5,11 @@
  * conditional write (see decide.ts for the rules, docs/adr/002-poller.md for why). One task's
  * failure never stops the others, and a server that does not answer changes nothing for its tasks.
  */
-import { ComfyUnavailableError, TaskStateConflictError } from '../domain/errors.js';
+import {
+  ComfyUnavailableError,
+  PayloadTooLargeError,
+  TaskStateConflictError,
+} from '../domain/errors.js';
 import { assertTransition, CANCELLED_ERROR, isTerminal } from '../domain/task.js';
 import type { Limiter } from '../limiter.js';
 import { logger, taskLogger } from '../observability.js';
@@ -18,11 +22,12 @@ import {
   type PollSettings,
 } from '../poller/decide.js';
 import { FAILURE_CODES, OutputCopyError, OutputMissingError } from '../poller/failures.js';
+import { removeTaskFiles } from '../poller/remove-task-files.js';
 import type { PollReport, TaskReport } from '../poller/report.js';
 import { sweepOutputs } from '../poller/sweep-outputs.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { Clock } from '../ports/clock.js';
-import type { ComfyClient, QueueSnapshot } from '../ports/comfy-client.js';
+import type { ComfyClient, ComfyRun, QueueSnapshot } from '../ports/comfy-client.js';
 import type { ImageConverter } from '../ports/image-converter.js';
 import type { TaskQueue } from '../ports/task-queue.js';
 import type {
@@ -91,12 +96,14 @@ function write(ctx: TaskContext, changes: TaskChanges, remove: RemovableField[] 
   );
 }
 
-async function dropHistory(ctx: TaskContext) {
+/** The task has ended: its history entry and its files at ComfyUI go (see remove-task-files.ts). */
+async function dropHistory(ctx: TaskContext, run?: Pick<ComfyRun, 'outputs'>) {
   try {
     await ctx.comfy?.deleteHistory([ctx.task.taskId]);
   } catch (err) {
     ctx.log.warn('history entry not deleted', { error: String(err) });
   }
+  if (ctx.comfy) await removeTaskFiles(ctx.comfy, ctx.task.taskId, run, ctx.log);
 }
 
 async function observe(
@@ -165,10 +172,39 @@ async function copyFailed(ctx: TaskContext, err: OutputCopyError): Promise<Step>
   return { outcome: 'failed', code };
 }
 
+/**
+ * A run with more outputs than a task keeps (MAX_OUTPUTS_PER_TASK), or whose output records do not
+ * fit in its item: `failed OUTPUT_LIMIT_EXCEEDED`, with nothing listed (pollTask removes what was
+ * stored).
+ */
+async function outputLimitExceeded(
+  ctx: TaskContext,
+  message: string,
+  details: { outputs: number; limit: number },
+): Promise<Step> {
+  const code = FAILURE_CODES.outputLimit;
+  await write(
+    ctx,
+    { status: 'failed', finishedAt: iso(ctx.deps.clock.now()), error: { code, message, details } },
+    ['queuePosition'],
+  );
+  ctx.log.warn('task failed', { code, ...details });
+  await dropHistory(ctx);
+  return { outcome: 'failed', code };
+}
+
 async function complete(ctx: TaskContext, d: Extract<Decision, { do: 'complete' }>): Promise<Step> {
   const { deps, task, comfy, log } = ctx;
   const copyStart = deps.clock.now();
   if (copyStart < nextCopyAt(task, deps.settings.copy)) return { outcome: 'unchanged' };
+  const limit = deps.settings.maxOutputs;
+  if (d.run.outputs.length > limit) {
+    return outputLimitExceeded(
+      ctx,
+      `The run made ${d.run.outputs.length} output files; a task keeps at most ${limit}.`,
+      { outputs: d.run.outputs.length, limit },
+    );
+  }
   let outputs: Awaited<ReturnType<typeof copyOutputs>>;
   try {
     if (!comfy) throw new ComfyUnavailableError('No ComfyUI client for this task.');
@@ -195,7 +231,7 @@ async function complete(ctx: TaskContext, d: Extract<Decision, { do: 'complete' 
       ['queuePosition'],
     );
     log.warn('task failed', { code: err.code });
-    await dropHistory(ctx);
+    await dropHistory(ctx, d.run);
     return { outcome: 'failed', code: err.code };
   }
   const copyTimeMs = deps.clock.now() - copyStart;
@@ -213,6 +249,14 @@ async function complete(ctx: TaskContext, d: Extract<Decision, { do: 'complete' 
       task.copyFailures ? ['queuePosition', 'copyFailures'] : ['queuePosition'],
     );
   } catch (err) {
+    if (err instanceof PayloadTooLargeError) {
+      // Their records (names, keys) would not fit in the task's item: refused, not retried forever.
+      return outputLimitExceeded(
+        ctx,
+        `The run's ${outputs.length} output files (their names and keys) are too large to record with the task.`,
+        { outputs: outputs.length, limit },
+      );
+    }
     // Another poller (or a cancel) ended the task while we copied: keep only what it recorded.
     if (err instanceof TaskStateConflictError) {
       const current = await deps.tasks.get(task.taskId);
@@ -233,7 +277,7 @@ async function complete(ctx: TaskContext, d: Extract<Decision, { do: 'complete' 
       log,
     );
   }
-  await dropHistory(ctx);
+  await dropHistory(ctx, d.run);
   return {
     outcome: 'succeeded',
     copyTimeMs,
@@ -325,7 +369,7 @@ async function carryOut(ctx: TaskContext, d: Decision): Promise<Step> {
           nodeType: d.error?.nodeType,
         });
       else log.info('task cancelled');
-      await dropHistory(ctx);
+      await dropHistory(ctx, d.run);
       return {
         ...runTimes(task, d.run),
         outcome: d.status,

@@ -1,5 +1,6 @@
 /**
- * One poller invocation: take the lease, then poll every `pollIntervalMs` while ComfyUI holds tasks,
+ * One poller invocation: take the lease, then poll every `pollIntervalMs` while ComfyUI holds tasks
+ * (and sweep the queued tasks whose message is gone, at the sweeper's own pace),
  * until `runMs` is used up, the tasks are gone (after `idleGraceMs`), or the lease is lost. A
  * heartbeat renews the lease during long polls (big copies); the lease is released on the way out.
  * EventBridge starts an invocation at most once a minute; polling inside it is what makes results
@@ -14,8 +15,27 @@ export interface RunPollerDeps extends PollTasksDeps {
   lease: PollerLease;
   /** This invocation's name on the lease (the Lambda request id). */
   holder: string;
+  /**
+   * The sweep of queued tasks whose message is gone, run by the lease holder after each poll (it
+   * throttles itself, see createQueuedSweeper). @default none
+   */
+  sweepQueued?: () => Promise<unknown>;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Live events from the servers while this invocation polls (progress, and an early poll when a
+   * prompt starts or ends). @default none: polling alone
+   */
+  watch?: () => PollWatcher;
 }
+
+/** What the poller needs of a live event session (poller/progress-session.ts). */
+export interface PollWatcher {
+  sync(tasks: readonly { taskId: string; server: string }[]): void;
+  waitForWake(ms: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+const FINISHED: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled', 'requeued']);
 
 export interface RunPollerSettings {
   pollIntervalMs: number;
@@ -82,6 +102,7 @@ export async function runPoller(
   }, renewEvery);
   heartbeat.unref();
 
+  const watcher = deps.watch?.();
   let polls = 0;
   let lastActiveAt = start;
   let stoppedBecause: StopReason = 'time';
@@ -92,6 +113,12 @@ export async function runPoller(
       previousPollAt = pollStart;
       polls++;
       onPoll(report, clock.now() - pollStart);
+      await deps.sweepQueued?.();
+      watcher?.sync(
+        report.tasks
+          .filter((t) => !FINISHED.has(t.outcome))
+          .map((t) => ({ taskId: t.taskId, server: t.server })),
+      );
       if (clock.now() - lastRenewAt >= renewEvery) await renew();
       const now = clock.now();
       if (report.active > 0) lastActiveAt = now;
@@ -104,10 +131,13 @@ export async function runPoller(
         break;
       }
       if (now - start + s.pollIntervalMs >= s.runMs) break;
-      await sleep(s.pollIntervalMs);
+      await (watcher ? watcher.waitForWake(s.pollIntervalMs) : sleep(s.pollIntervalMs));
     }
   } finally {
     clearInterval(heartbeat);
+    await watcher
+      ?.close()
+      .catch((err: unknown) => logger.warn('event session not closed', { error: String(err) }));
     await renewing;
     if (!lost) {
       await lease

@@ -118,6 +118,8 @@ export async function submitTask(
     status: 'queued',
     createdAt: now,
     updatedAt: now,
+    // Since when it waits: the sweeper re-sends its message if nothing moves it on for too long.
+    queuedAt: now,
     workflow,
     requeues: 0,
     missingPolls: 0,

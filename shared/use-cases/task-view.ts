@@ -40,7 +40,7 @@ export async function toTaskView(
     createdAt: task.createdAt,
     updatedAt: task.updatedAt,
     outputs,
-    version: task.version,
+    version: task.version + (task.progressSeq ?? 0),
   };
   if (task.startedAt) view.startedAt = task.startedAt;
   if (task.finishedAt) view.finishedAt = task.finishedAt;

@@ -70,6 +70,7 @@ export function withWebhookEvents(repo: TaskRepository, o: EmittingOptions): Tas
     listByOwner: (q) => repo.listByOwner(q),
     countActive: (owner, atMost) => repo.countActive(owner, atMost),
     listAtComfy: () => repo.listAtComfy(),
+    listQueuedBefore: (before, limit) => repo.listQueuedBefore(before, limit),
     async update(
       taskId: string,
       expect: WriteExpectation,

@@ -163,6 +163,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     random,
   });
   let workerErrors = 0;
+  // From the first invocation on (the poller runs at start), the functions' logs are captured.
+  const output = captureOutput();
   const runtime = await startChaosRuntime({
     config,
     names,
@@ -219,7 +221,6 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     }
   })();
 
-  const output = captureOutput();
   const started = Date.now();
   say(`seed ${opts.seed}: submitting ${opts.tasks} tasks with faults on`);
   const workload = runWorkload({

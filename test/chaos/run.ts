@@ -6,14 +6,53 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { startDynamoLocal, startS3Sqs } from '../../infra/local/emulators.js';
 import { findSecrets } from '../helpers/capture-output.js';
 import { runChaos } from './harness.js';
 
+const USAGE = `Usage: npm run chaos -- [options]
+
+Runs tasks through the local runtime while faults are injected, then checks that every task ended,
+no output was lost, duplicated or mixed up, and no run exceeded the retry policy. Exits 1 when one
+of those does not hold.
+
+  --tasks N          tasks to run (default 300)
+  --seed S           the seed of the faults' schedule (default: CHAOS_SEED, else a random one)
+  --chaos-seconds N  keep injecting faults at least this long (default 20)
+  --drain-seconds N  wait this long for every task to end (default 180)
+  -h, --help         this text
+`;
+
+let values: Record<string, string | boolean | undefined>;
+try {
+  ({ values } = parseArgs({
+    options: {
+      tasks: { type: 'string' },
+      seed: { type: 'string' },
+      'chaos-seconds': { type: 'string' },
+      'drain-seconds': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }));
+} catch (err) {
+  process.stderr.write(`error: ${(err as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+
 function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : Number.NaN;
-  return Number.isFinite(v) ? v : fallback;
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < 0) {
+    process.stderr.write(`error: --${name} must be a number, got ${String(raw)}\n`);
+    process.exit(2);
+  }
+  return v;
 }
 
 const tasks = arg('tasks', 300);

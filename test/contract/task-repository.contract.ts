@@ -365,6 +365,41 @@ export function taskRepositoryContract(makeSubject: () => Promise<TaskRepository
     });
   });
 
+  describe('listQueuedBefore', () => {
+    it('lists queued tasks waiting since before a time, oldest first, and follows changes', async () => {
+      const old = (i: number) => new Date(Date.UTC(2000, 0, 1, 0, i)).toISOString();
+      const made: Task[] = [];
+      const rows = [
+        { status: 'queued', queuedAt: old(2) },
+        { status: 'queued', queuedAt: old(1) },
+        { status: 'queued', queuedAt: old(30) },
+        { status: 'dispatched', queuedAt: old(0) },
+      ] as const;
+      for (const r of rows) {
+        const t = aTask({ owner, ...r });
+        await repo.create(t);
+        made.push(t);
+      }
+      const ids = new Set(made.map((t) => t.taskId));
+      const mine = async (before: string) =>
+        (await repo.listQueuedBefore(before, 1000)).filter((e) => ids.has(e.taskId));
+      expect(await mine(old(10))).toEqual([
+        { taskId: made[1]?.taskId, queuedAt: old(1) },
+        { taskId: made[0]?.taskId, queuedAt: old(2) },
+      ]);
+      // Leaving queued leaves the index; coming back enters it with the write's time.
+      await repo.update(made[1]?.taskId as string, { status: 'queued' }, { status: 'dispatched' });
+      expect((await mine(old(10))).map((e) => e.taskId)).toEqual([made[0]?.taskId]);
+      await repo.update(made[1]?.taskId as string, { status: 'dispatched' }, { status: 'queued' });
+      const back = (await repo.get(made[1]?.taskId as string))?.queuedAt;
+      expect(back).toBe(clock.iso());
+      expect((await mine(clock.iso())).map((e) => e.taskId)).toContain(made[1]?.taskId);
+      // Moving queuedAt on takes a task out of an earlier cut.
+      await repo.update(made[0]?.taskId as string, { status: 'queued' }, { queuedAt: old(20) });
+      expect(await mine(old(10))).toEqual([]);
+    });
+  });
+
   describe('listAtComfy', () => {
     it('lists only dispatched and running tasks, oldest first, and follows changes', async () => {
       const made: Task[] = [];

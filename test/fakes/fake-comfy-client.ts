@@ -39,6 +39,8 @@ export interface FakeComfyOptions {
   nodeTimeMs?: Readonly<Record<string, number>>;
   /** Node classes the server knows; a prompt with another class is rejected as ComfyUI does. */
   nodeClasses?: readonly string[];
+  /** The server has the file-cleanup extension (POST /comfy-serverless/delete). @default true */
+  fileCleanup?: boolean;
 }
 
 /** Classes of a stock ComfyUI that our tests and templates use. */
@@ -306,6 +308,27 @@ export class FakeComfyClient implements ComfyClient {
       contentType: input.contentType,
     });
     return { name, subfolder, type };
+  }
+
+  async deleteFiles(input: Parameters<ComfyClient['deleteFiles']>[0]) {
+    this.hit('deleteFiles');
+    if (this.options.fileCleanup === false) return undefined;
+    let deleted = 0;
+    let missing = 0;
+    for (const f of input.files) {
+      if (this.files.delete(fileKey(f))) deleted++;
+      else missing++;
+    }
+    for (const folder of input.folders) {
+      const prefix = `${folder.type}|${folder.subfolder}`;
+      const inside = [...this.files.keys()].filter(
+        (k) => k.startsWith(`${prefix}|`) || k.startsWith(`${prefix}/`),
+      );
+      for (const k of inside) this.files.delete(k);
+      if (inside.length > 0) deleted++;
+      else missing++;
+    }
+    return { deleted, missing };
   }
 
   async getObjectInfo(nodeClass?: string): Promise<Record<string, unknown>> {

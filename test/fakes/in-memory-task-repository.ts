@@ -24,14 +24,21 @@ import {
   TaskNotFoundError,
   TaskStateConflictError,
 } from '../../shared/domain/errors.js';
-import { AT_COMFY_STATUSES, isTerminal, type Task } from '../../shared/domain/task.js';
+import {
+  AT_COMFY_STATUSES,
+  isTerminal,
+  type Task,
+  type TaskProgress,
+} from '../../shared/domain/task.js';
 import type { WebhookDelivery } from '../../shared/domain/webhook.js';
 import { type Clock, systemClock } from '../../shared/ports/clock.js';
+import type { ProgressLog } from '../../shared/ports/progress-log.js';
 import type {
   CreateResult,
   IdempotencyClaim,
   ListPage,
   ListQuery,
+  QueuedEntry,
   RemovableField,
   TaskChanges,
   TaskRepository,
@@ -53,13 +60,15 @@ const summary = (t: Task): TaskSummary => {
     workflow: _w,
     idempotencyKey: _k,
     dispatchClaimUntil: _c,
+    queuedAt: _q,
+    resends: _r,
     waitingForGpuSince: _g,
     ...rest
   } = structuredClone(t);
   return rest;
 };
 
-export class InMemoryTaskRepository implements TaskRepository, WebhookDeliveryLog {
+export class InMemoryTaskRepository implements TaskRepository, WebhookDeliveryLog, ProgressLog {
   private readonly tasks = new Map<string, Task>();
   private readonly expiries = new Map<string, number>();
   private readonly idem = new Map<string, IdemRecord>();
@@ -74,6 +83,7 @@ export class InMemoryTaskRepository implements TaskRepository, WebhookDeliveryLo
     listByOwner: 0,
     countActive: 0,
     listAtComfy: 0,
+    listQueuedBefore: 0,
   };
 
   constructor(options: { clock?: Clock; retentionDays?: number } = {}) {
@@ -174,6 +184,8 @@ export class InMemoryTaskRepository implements TaskRepository, WebhookDeliveryLo
     for (const f of remove) delete next[f];
     next.version = current.version + 1;
     next.updatedAt = changes.updatedAt ?? new Date(this.clock.now()).toISOString();
+    if (changes.status === 'queued' && changes.queuedAt === undefined)
+      next.queuedAt = next.updatedAt;
     this.tasks.set(taskId, next);
     if (becomesTerminal(changes.status) && !isTerminal(current.status))
       this.expiries.set(taskId, retentionExpiry(this.clock.now(), this.retentionDays));
@@ -185,6 +197,15 @@ export class InMemoryTaskRepository implements TaskRepository, WebhookDeliveryLo
     const t = this.tasks.get(taskId);
     if (!t?.webhook) return;
     t.deliveries = { ...t.deliveries, [delivery.event]: structuredClone(delivery) };
+  }
+
+  /** ProgressLog: progress and progressSeq, without a version bump, while at ComfyUI. */
+  async recordProgress(taskId: string, progress: TaskProgress): Promise<Task | undefined> {
+    const t = this.tasks.get(taskId);
+    if (!t || !AT_COMFY_STATUSES.has(t.status)) return undefined;
+    t.progress = structuredClone(progress);
+    t.progressSeq = (t.progressSeq ?? 0) + 1;
+    return structuredClone(t);
   }
 
   async listByOwner(query: ListQuery): Promise<ListPage> {
@@ -214,6 +235,15 @@ export class InMemoryTaskRepository implements TaskRepository, WebhookDeliveryLo
     let n = 0;
     for (const t of this.tasks.values()) if (t.owner === owner && !isTerminal(t.status)) n++;
     return Math.min(n, atMost);
+  }
+
+  async listQueuedBefore(before: string, limit: number): Promise<QueuedEntry[]> {
+    this.enter('listQueuedBefore');
+    return [...this.tasks.values()]
+      .filter((t) => t.status === 'queued' && t.queuedAt !== undefined && t.queuedAt <= before)
+      .map((t) => ({ taskId: t.taskId, queuedAt: t.queuedAt as string }))
+      .sort((a, b) => (a.queuedAt < b.queuedAt ? -1 : a.queuedAt > b.queuedAt ? 1 : 0))
+      .slice(0, limit);
   }
 
   async listAtComfy(): Promise<TaskSummary[]> {

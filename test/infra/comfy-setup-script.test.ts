@@ -3,7 +3,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanupScript, comfySetupCommands } from '../../infra/constructs/comfy-setup-script.js';
+import {
+  cleanupScript,
+  comfySetupCommands,
+  EXTENSION_DIR,
+} from '../../infra/constructs/comfy-setup-script.js';
 import { DEFAULT_MODELS } from '../../infra/settings.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'comfy-setup-'));
@@ -46,7 +50,12 @@ describe('the cleanup timer script', () => {
     const script = join(dir, 'cleanup.sh');
     writeFileSync(script, cleanupScript(24));
 
-    execFileSync('sh', [script], { env: { ...process.env, COMFYUI_DATA: data }, stdio: 'pipe' });
+    const extension = join(dir, 'comfy_serverless-init.py');
+    writeFileSync(extension, '# installed');
+    execFileSync('sh', [script], {
+      env: { ...process.env, COMFYUI_DATA: data, COMFYUI_EXTENSION: extension },
+      stdio: 'pipe',
+    });
 
     expect(existsSync(oldOutput)).toBe(false);
     expect(existsSync(oldInput)).toBe(false);
@@ -54,5 +63,42 @@ describe('the cleanup timer script', () => {
     expect(existsSync(newOutput)).toBe(true);
     expect(existsSync(model)).toBe(true);
     expect(existsSync(join(data, 'output'))).toBe(true);
+  });
+});
+
+describe('the file-cleanup extension', () => {
+  const commands = comfySetupCommands({
+    comfyuiRef: 'v0.3.64',
+    models: DEFAULT_MODELS,
+    port: 8188,
+    torchIndexUrl: 'https://download.pytorch.org/whl/cu128',
+    cleanupAfterHours: 24,
+  }).join('\n');
+
+  it('is installed into custom_nodes by the setup script, after the checkout', () => {
+    const at = commands.indexOf(`cat > '${EXTENSION_DIR}/__init__.py'`);
+    expect(at).toBeGreaterThan(commands.indexOf('git -C /opt/comfyui/app checkout'));
+    expect(commands).toContain('@PromptServer.instance.routes.post(ROUTE)');
+    expect(commands).toContain('ROUTE = "/comfy-serverless/delete"');
+  });
+
+  it('without it, the timer removes files after minutes, not hours', () => {
+    const data = join(dir, 'data-no-ext');
+    const hourAgo = Date.now() / 1000 - 3600;
+    const old = join(data, 'output', 'task', 'x.png');
+    const fresh = join(data, 'input', 'task', 'y.png');
+    mkdirSync(join(old, '..'), { recursive: true });
+    mkdirSync(join(fresh, '..'), { recursive: true });
+    writeFileSync(old, 'x');
+    writeFileSync(fresh, 'y');
+    utimesSync(old, hourAgo, hourAgo);
+    const script = join(dir, 'cleanup-no-ext.sh');
+    writeFileSync(script, cleanupScript(24, 45));
+    execFileSync('sh', [script], {
+      env: { ...process.env, COMFYUI_DATA: data, COMFYUI_EXTENSION: join(dir, 'absent.py') },
+      stdio: 'pipe',
+    });
+    expect(existsSync(old)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
   });
 });

@@ -9,8 +9,10 @@ import type {
   CreateUploadResponse,
   ListTasksQuery,
   ListTasksResponse,
+  ModelsResponse,
   SubmitTaskRequest,
   SubmitTaskResponse,
+  SubmitTemplateRequest,
   TaskView,
   TemplatesResponse,
 } from './generated/api.js';
@@ -52,11 +54,8 @@ export type ClientOptions = CommonOptions &
       }
   );
 
-/** Where deliveries of a task's events go (when the API has webhooks). */
-export interface WebhookTarget {
-  url: string;
-  events?: string[];
-}
+/** Where deliveries of a task's events go, and which events (default: the terminal ones). */
+export type WebhookTarget = NonNullable<SubmitTemplateRequest['webhook']>;
 
 export interface SubmitOptions {
   /**
@@ -228,8 +227,8 @@ export class ComfyServerlessClient {
         task.status,
         task.updatedAt,
         task.queuePosition,
-        (task as { progress?: unknown }).progress,
-        (task as { version?: unknown }).version,
+        task.progress,
+        task.version,
       ]);
       if (fingerprint !== last) {
         last = fingerprint;
@@ -246,8 +245,9 @@ export class ComfyServerlessClient {
           details: { task },
         });
       }
-      const version = (task as { version?: unknown }).version;
-      if (typeof version === 'number' || typeof version === 'string') {
+      // An API without long polling has no `version` on its tasks (older deployments).
+      const version: unknown = task.version;
+      if (typeof version === 'number') {
         const seconds = Math.max(1, Math.min(LONG_POLL_SECONDS, Math.floor(left / 1000)));
         const op = OPERATIONS.getTask;
         task = await this.request<TaskView>({
@@ -339,10 +339,11 @@ export class ComfyServerlessClient {
   }
 
   /** The model names ComfyUI has, per folder (`checkpoints`, `loras`, ...). */
-  async models(options: { signal?: AbortSignal } = {}): Promise<Record<string, string[]>> {
-    const res = await this.request<{ models: Record<string, string[]> }>({
-      method: 'GET',
-      path: '/v1/models',
+  async models(options: { signal?: AbortSignal } = {}): Promise<ModelsResponse['models']> {
+    const op = OPERATIONS.listModels;
+    const res = await this.request<ModelsResponse>({
+      method: op.method,
+      path: op.path,
       retry: true,
       signal: options.signal,
     });

@@ -15,10 +15,11 @@ export interface WebhookEvent {
   data: TaskView;
 }
 
-export type WebhookHeaders =
-  | Headers
-  | Record<string, string | readonly string[] | undefined>
-  | { get(name: string): string | null };
+/**
+ * The delivery's headers: a fetch `Headers`, anything with `get(name)`, or a plain object of names
+ * to values (Node's `req.headers`, any case).
+ */
+export type WebhookHeaders = Headers | { get(name: string): string | null } | object;
 
 export interface VerifyWebhookOptions {
   /** How far the delivery's timestamp may be from now. @default 300 (Standard Webhooks) */

@@ -101,7 +101,7 @@ const STAGE: Record<TaskView['status'], number> = {
 };
 
 function showTask(task: TaskView) {
-  const fraction = (task as { progress?: { fraction?: number } }).progress?.fraction;
+  const fraction = task.progress?.fraction;
   let text: string = task.status;
   if (task.status === 'dispatched' && task.queuePosition !== undefined) {
     text += ` (${task.queuePosition} ahead in ComfyUI's queue)`;

@@ -65,6 +65,10 @@ export class StandInCore {
   private stopped = false;
   private loop: Promise<void> | undefined;
   private idleWaiters: (() => void)[] = [];
+  /** Live execution events for the WebSocket (client id of the prompt, type, data). */
+  onEvent:
+    | ((clientId: string | undefined, type: string, data: Record<string, unknown>) => void)
+    | undefined;
 
   constructor(
     readonly storage: StandInStorage,
@@ -176,6 +180,8 @@ export class StandInCore {
     this.running = item;
     this.interruptFlag = false;
     const promptId = item[1];
+    const clientId =
+      typeof item[3]?.client_id === 'string' ? (item[3].client_id as string) : undefined;
     const record: RunRecord = {
       promptId,
       number: item[0],
@@ -200,10 +206,15 @@ export class StandInCore {
         interrupted: () => this.interruptFlag,
         sleep: (ms) => sleep(ms, signal),
         now: () => Date.now(),
+        emit: (type, data) => {
+          if (gen === this.generation) this.onEvent?.(clientId, type, data);
+        },
       });
       if (gen !== this.generation) return;
       for (const f of result.written) this.fileInfo.set(f.path, { size: f.size, sha256: f.sha256 });
       this.history.add(promptId, result.entry);
+      // Sent after the history entry is written, as ComfyUI does: the safe "done" signal.
+      this.onEvent?.(clientId, 'executing', { node: null, prompt_id: promptId });
       record.outcome = result.outcome;
       record.finishedAt = Date.now();
       record.cachedNodes = result.cachedNodes;

@@ -48,6 +48,8 @@ export interface RunEnv {
   interrupted(): boolean;
   sleep(ms: number): Promise<void>;
   now(): number;
+  /** Live execution events, as ComfyUI sends them on its WebSocket. @default none */
+  emit?(type: string, data: Record<string, unknown>): void;
 }
 
 export interface RunResult {
@@ -60,8 +62,12 @@ export interface RunResult {
 export async function executePrompt(item: QueueItem, env: RunEnv): Promise<RunResult> {
   const [, promptId, prompt, extraData, outputsToExecute] = item;
   const messages: [string, Record<string, unknown>][] = [];
-  const msg = (event: string, data: Record<string, unknown>) =>
-    messages.push([event, { prompt_id: promptId, ...data, timestamp: env.now() }]);
+  const live = (type: string, data: Record<string, unknown>) => env.emit?.(type, data);
+  const msg = (event: string, data: Record<string, unknown>) => {
+    const full = { prompt_id: promptId, ...data, timestamp: env.now() };
+    messages.push([event, full]);
+    live(event, full);
+  };
   msg('execution_start', {});
 
   const signatures = signAll(prompt, env.storage);
@@ -70,10 +76,9 @@ export async function executePrompt(item: QueueItem, env: RunEnv): Promise<RunRe
     for (const k of env.cache.keys()) if (!keep.has(k)) env.cache.delete(k);
   }
   const cachedNodes = Object.keys(prompt).filter((id) => env.cache?.has(signatures[id] ?? ''));
-  messages.push([
-    'execution_cached',
-    { nodes: cachedNodes, prompt_id: promptId, timestamp: env.now() },
-  ]);
+  const cachedMsg = { nodes: cachedNodes, prompt_id: promptId, timestamp: env.now() };
+  messages.push(['execution_cached', cachedMsg]);
+  live('execution_cached', cachedMsg);
 
   const order = executionOrder(prompt, outputsToExecute);
   const toRun = order.filter((id) => !cachedNodes.includes(id));
@@ -90,7 +95,10 @@ export async function executePrompt(item: QueueItem, env: RunEnv): Promise<RunRe
     const hit = env.cache?.get(sig);
     if (hit) {
       values.set(id, hit.outputs);
-      if (hit.ui) outputs[id] = hit.ui;
+      if (hit.ui) {
+        outputs[id] = hit.ui;
+        live('executed', { node: id, display_node: id, output: hit.ui, prompt_id: promptId });
+      }
       executed.push(id);
       continue;
     }
@@ -104,6 +112,7 @@ export async function executePrompt(item: QueueItem, env: RunEnv): Promise<RunRe
       break;
     }
     const inputs = resolveInputs(node, values);
+    live('executing', { node: id, display_node: id, prompt_id: promptId });
     try {
       const rule = matchFailRule(env.failRules, promptId, id, node.class_type);
       if (rule) {
@@ -126,6 +135,9 @@ export async function executePrompt(item: QueueItem, env: RunEnv): Promise<RunRe
           for (let s = 0; s < steps; s++) {
             if (s > 0 && env.interrupted()) throw new Interrupted();
             await env.sleep(nodeMs / steps);
+            // ComfyUI's progress hook reports sampler steps (and other long nodes) this way.
+            if (steps > 1)
+              live('progress', { value: s + 1, max: steps, prompt_id: promptId, node: id });
           }
         },
         wrote: (f) => written.push(f),
@@ -135,7 +147,10 @@ export async function executePrompt(item: QueueItem, env: RunEnv): Promise<RunRe
         throw new NodeRuntimeError(`No executor for ${node.class_type}`, 'NotImplementedError');
       const result = await executor(inputs, ctx);
       values.set(id, result.outputs);
-      if (result.ui) outputs[id] = result.ui;
+      if (result.ui) {
+        outputs[id] = result.ui;
+        live('executed', { node: id, display_node: id, output: result.ui, prompt_id: promptId });
+      }
       const cached: CachedNode = { outputs: result.outputs };
       if (result.ui) cached.ui = result.ui;
       env.cache?.set(sig, cached);

@@ -35,6 +35,11 @@ export interface StandInOptions {
   cache?: boolean;
   /** Serve the jobs API of newer ComfyUI (/api/jobs, /api/jobs/{id}, /api/jobs/{id}/cancel). @default false */
   jobsApi?: boolean;
+  /**
+   * Serve the route of the project's ComfyUI file-cleanup extension (POST /comfy-serverless/delete),
+   * as a server set up by infra/ does. @default true
+   */
+  fileCleanup?: boolean;
   /** Checkpoint names CheckpointLoaderSimple accepts. */
   checkpoints?: string[];
   /** `system_stats.system.comfyui_version`. @default '0.3.64' */
@@ -88,6 +93,7 @@ export async function startComfyStandIn(options: StandInOptions = {}): Promise<C
     version: options.version ?? '0.3.64',
     maxUploadBytes: options.maxUploadBytes ?? 100 * 1024 * 1024,
     jobsApi: options.jobsApi ?? false,
+    fileCleanup: options.fileCleanup ?? true,
     log: options.log ?? (() => {}),
   });
   const control = new StandInControl(core, faults, (ms) => server.restart(ms));

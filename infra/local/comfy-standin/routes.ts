@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StandInCore } from './core.js';
+import { deleteFiles, FILE_CLEANUP_PATH } from './file-cleanup.js';
 import {
   contentTypeFor,
   HttpError,
@@ -27,6 +28,8 @@ export interface RouteEnv {
   version: string;
   maxUploadBytes: number;
   argv: string[];
+  /** Serve the file-cleanup extension's route (POST /comfy-serverless/delete). */
+  fileCleanup: boolean;
   /** Injected fault: cut /view bodies after this many bytes. */
   truncateAfter?: number;
 }
@@ -222,6 +225,20 @@ const routes: Record<string, Handler> = {
     sendNotFound(res);
   },
   'POST /free': (_q, res) => sendEmpty(res),
+  [`POST ${FILE_CLEANUP_PATH}`]: async (req, res, _u, env) => {
+    // Without the extension, ComfyUI's static route answers a POST here with 405.
+    if (!env.fileCleanup) return sendText(res, 405, '405: Method Not Allowed');
+    let body: unknown;
+    try {
+      body = await readJson(req, env.maxUploadBytes);
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 500)
+        return sendJson(res, { error: 'the body must be JSON' }, 400);
+      throw err;
+    }
+    const [status, answer] = deleteFiles(env.core.storage, body);
+    sendJson(res, answer, status);
+  },
 };
 
 /** Route `method path` (path already without `/api`); false when no route matched. */

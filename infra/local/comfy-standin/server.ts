@@ -12,6 +12,7 @@ import type { FaultInjector, FaultKind } from './faults.js';
 import { HttpError, sendJson, sendNotFound, sendServerError, sendText } from './http-util.js';
 import { cancelJob, getJob, listJobs } from './jobs.js';
 import { handleComfyRoute, type RouteEnv } from './routes.js';
+import { StandInWebSockets } from './websocket.js';
 
 export interface ServerOptions {
   host: string;
@@ -19,6 +20,7 @@ export interface ServerOptions {
   version: string;
   maxUploadBytes: number;
   jobsApi: boolean;
+  fileCleanup: boolean;
   log: (message: string, data?: Record<string, unknown>) => void;
 }
 
@@ -27,6 +29,7 @@ export class StandInServer {
   private readonly sockets = new Set<Socket>();
   port = 0;
   control: StandInControl | undefined;
+  readonly ws: StandInWebSockets;
 
   constructor(
     private readonly core: StandInCore,
@@ -39,6 +42,11 @@ export class StandInServer {
         if (!res.headersSent) sendServerError(res);
         else res.destroy();
       });
+    });
+    this.ws = new StandInWebSockets(() => core.heap.size + (core.running ? 1 : 0));
+    core.onEvent = (clientId, type, data) => this.ws.emit(clientId, type, data);
+    this.server.on('upgrade', (req, socket) => {
+      if (!this.ws.upgrade(req, socket)) socket.destroy();
     });
     this.server.on('connection', (s) => {
       this.sockets.add(s);
@@ -110,6 +118,7 @@ export class StandInServer {
       version: this.options.version,
       maxUploadBytes: this.options.maxUploadBytes,
       argv: ['comfy-standin', '--port', String(this.port)],
+      fileCleanup: this.options.fileCleanup,
     };
     if (truncateAfter !== undefined) env.truncateAfter = truncateAfter;
     try {

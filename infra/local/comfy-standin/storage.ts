@@ -39,6 +39,11 @@ export class StandInStorage {
     for (const p of this.virtual.keys()) if (isInside(this.dirs.temp, p)) this.virtual.delete(p);
   }
 
+  /** Drop the virtual files at or under `path` (deleted from disk). */
+  forget(path: string): void {
+    for (const p of this.virtual.keys()) if (isInside(path, p)) this.virtual.delete(p);
+  }
+
   dirFor(type: string): string | undefined {
     return type === 'output' || type === 'input' || type === 'temp' ? this.dirs[type] : undefined;
   }
@@ -212,7 +217,7 @@ export async function virtualSha256(v: VirtualFile): Promise<string> {
   return h.digest('hex');
 }
 
-function isInside(root: string, path: string): boolean {
+export function isInside(root: string, path: string): boolean {
   const r = resolve(root);
   const p = resolve(path);
   return p === r || p.startsWith(r + sep);

@@ -34,10 +34,12 @@ export class LocalGpuFleet implements GpuFleet {
   private readonly instances = new Map<string, LocalInstance>();
   private next = 1;
   /** Instances launched and stopped since the start (for status and tests). */
-  readonly history: { launched: number; stopped: number; killed: number } = {
+  readonly history = {
     launched: 0,
     stopped: 0,
     killed: 0,
+    /** Stops of a server that still held prompts: scaling must never do this (kill is not a stop). */
+    busyStops: 0,
   };
 
   constructor(private readonly opts: LocalGpuFleetOptions) {}
@@ -87,6 +89,8 @@ export class LocalGpuFleet implements GpuFleet {
     inst.stopping = true;
     this.instances.delete(id);
     this.history.stopped++;
+    const held = inst.booted?.control.state();
+    if (held && (held.running !== undefined || held.pending.length > 0)) this.history.busyStops++;
     await this.shutdown(inst);
     this.opts.log?.('local gpu stopped', { id });
   }

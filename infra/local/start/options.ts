@@ -29,6 +29,11 @@ export interface StartOptions {
   throttle: boolean;
   /** Print one line per API request and per batch. */
   verbose: boolean;
+  /**
+   * A local GPU fleet instead of one stand-in: the fleet controller starts and stops stand-ins (each
+   * on a port of its own, answering after `bootMs`) as the queue asks.
+   */
+  fleet?: { minGpus: number; maxGpus: number; bootMs: number; idleMs: number };
 }
 
 export const USAGE = `Usage: npm start -- [options]
@@ -49,6 +54,11 @@ Options (environment variable in brackets):
   --poller-repeat MS   re-run the poller MS after it returns (LOCAL_POLLER_REPEAT_MS, default 1000)
   --cors-origin URL    allow this browser origin, as the stack's corsOrigins does (repeatable;
                        LOCAL_CORS_ORIGINS, comma-separated; * for any)
+  --max-gpus N         a local GPU fleet of up to N ComfyUI stand-ins, started and stopped by the
+                       fleet controller as the queue asks (LOCAL_MAX_GPUS; not with --comfyui-url)
+  --min-gpus N         stand-ins kept running with no work (LOCAL_MIN_GPUS, default 0)
+  --gpu-boot-ms MS     how long a new stand-in takes to answer (LOCAL_GPU_BOOT_MS, default 3000)
+  --gpu-idle-ms MS     a stand-in idle this long is stopped (LOCAL_GPU_IDLE_MS, default 10000)
   --no-throttle        no stage throttle (deployed: 50 requests/s, bursts of 100, then 429)
   --quiet              no per-request lines
   -h, --help           this text
@@ -90,6 +100,10 @@ export function parseStartOptions(
       'poller-repeat': { type: 'string' },
       'cors-origin': { type: 'string', multiple: true },
       'no-throttle': { type: 'boolean' },
+      'max-gpus': { type: 'string' },
+      'min-gpus': { type: 'string' },
+      'gpu-boot-ms': { type: 'string' },
+      'gpu-idle-ms': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -106,7 +120,27 @@ export function parseStartOptions(
   if (comfyuiUrl !== undefined && !URL.canParse(comfyuiUrl)) {
     throw new Error(`COMFYUI_URL / --comfyui-url must be a URL, got ${comfyuiUrl}`);
   }
+  const maxGpus = values['max-gpus'] ?? env.LOCAL_MAX_GPUS;
+  let fleet: StartOptions['fleet'];
+  if (maxGpus !== undefined && maxGpus !== '') {
+    if (comfyuiUrl)
+      throw new Error('--max-gpus runs stand-ins; it cannot be used with --comfyui-url');
+    const max = millis(maxGpus, 0, '--max-gpus');
+    const min = millis(values['min-gpus'] ?? env.LOCAL_MIN_GPUS, 0, '--min-gpus');
+    if (max < 1 || min > max) {
+      throw new Error(`--max-gpus must be at least 1 and at least --min-gpus (got ${min}..${max})`);
+    }
+    fleet = {
+      minGpus: min,
+      maxGpus: max,
+      bootMs: millis(values['gpu-boot-ms'] ?? env.LOCAL_GPU_BOOT_MS, 3000, '--gpu-boot-ms'),
+      idleMs: millis(values['gpu-idle-ms'] ?? env.LOCAL_GPU_IDLE_MS, 10_000, '--gpu-idle-ms'),
+    };
+  } else if (values['min-gpus'] !== undefined) {
+    throw new Error('--min-gpus needs --max-gpus');
+  }
   return {
+    ...(fleet ? { fleet } : {}),
     host: '127.0.0.1',
     apiPort: port(values.port ?? env.LOCAL_API_PORT, 3000, '--port'),
     dynamodbPort: port(values['dynamodb-port'] ?? env.LOCAL_DYNAMODB_PORT, 8000, '--dynamodb-port'),

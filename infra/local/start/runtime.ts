@@ -26,6 +26,8 @@ import {
   startDynamoLocal,
   startS3Sqs,
 } from '../emulators.js';
+import { startLocalFleetController } from '../fleet/local-fleet-controller.js';
+import { LocalGpuFleet } from '../fleet/local-gpu-fleet.js';
 import { loadFunction } from '../runtime/functions.js';
 import type { LocalFunction } from '../runtime/invoke.js';
 import { browserOrigins, buildWebDemo, DEMO_PREFIX } from '../web-demo.js';
@@ -43,6 +45,8 @@ export interface LocalRuntime {
   timings: Record<string, number>;
   apiUrl: string;
   comfy: LocalComfy;
+  /** With --max-gpus: the local GPU fleet (stand-ins started and stopped by the controller). */
+  fleet?: LocalGpuFleet;
   dynamodbEndpoint: string;
   s3SqsEndpoint: string;
   names: LocalResourceNames;
@@ -61,6 +65,64 @@ function previousKey(stateDir: string): { previousKey?: string } {
   const file = join(stateDir, 'api-key');
   return existsSync(file) ? { previousKey: readFileSync(file, 'utf8').trim() } : {};
 }
+/** How long the local dispatcher and poller trust a registry reading (deployed: 5 s). */
+const LOCAL_REGISTRY_CACHE_MS = 500;
+const LOCAL_FLEET_TICK_MS = 500;
+
+/** What the banner and runtime.json show for ComfyUI when a fleet provides the servers. */
+function fleetComfy(opts: StartOptions): LocalComfy {
+  const f = opts.fleet as NonNullable<StartOptions['fleet']>;
+  return { url: `local GPU fleet (${f.minGpus} to ${f.maxGpus} stand-ins)`, stop: async () => {} };
+}
+
+/** The local fleet and the controller that sizes it (after the workers, so the queue is live). */
+function startFleet(
+  opts: StartOptions,
+  clients: ReturnType<typeof createAwsClients>,
+  names: LocalResourceNames,
+  config: ReturnType<typeof loadConfig>,
+  log: RuntimeLog,
+) {
+  const f = opts.fleet as NonNullable<StartOptions['fleet']>;
+  const fleet = new LocalGpuFleet({
+    bootMs: f.bootMs,
+    standIn: { host: opts.host, executionMs: opts.comfyExecutionMs },
+    ...(opts.verbose ? { log: (m, d) => log.info(`${m} ${JSON.stringify(d ?? {})}`) } : {}),
+  });
+  const controller = startLocalFleetController({
+    fleet,
+    clients,
+    tableName: names.tasksTable,
+    queueUrl: names.queueUrl,
+    tickMs: LOCAL_FLEET_TICK_MS,
+    settings: {
+      minGpus: f.minGpus,
+      maxGpus: f.maxGpus,
+      promptsPerGpu: config.FLEET_PROMPTS_PER_GPU,
+      idleMs: f.idleMs,
+      bootTimeoutMs: Math.max(60_000, f.bootMs * 10),
+      startMs: f.bootMs,
+      promptMs: opts.comfyExecutionMs,
+      drainGraceMs: LOCAL_REGISTRY_CACHE_MS + 500,
+    },
+    onTick: (t) => {
+      if (opts.verbose && (t.started > 0 || t.stopped.length > 0)) {
+        log.info(
+          `fleet: ${t.started > 0 ? `start ${t.started} ` : ''}${t.stopped.map((x) => `stop ${x.id} (${x.reason}) `).join('')}— ${t.decision.why.join('; ')}`,
+        );
+      }
+    },
+    onError: (err) => log.error('fleet controller tick failed', err),
+  });
+  return {
+    fleet,
+    stop: async () => {
+      await controller.stop();
+      await fleet.close();
+    },
+  };
+}
+
 const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export async function startLocalRuntime(
@@ -72,7 +134,7 @@ export async function startLocalRuntime(
     { port: opts.apiPort, what: 'local API', flag: '--port' },
     { port: opts.dynamodbPort, what: 'DynamoDB Local', flag: '--dynamodb-port' },
     { port: opts.awsPort, what: 'fauxqs S3 + SQS', flag: '--aws-port' },
-    ...(opts.comfyuiUrl
+    ...(opts.comfyuiUrl || opts.fleet
       ? []
       : [{ port: opts.comfyPort, what: 'ComfyUI stand-in', flag: '--comfy-port' }]),
   ]);
@@ -124,16 +186,18 @@ export async function startLocalRuntime(
         stoppers.push({ name: 'fauxqs', stop: () => e.stop() });
         return e;
       }),
-      startComfy({
-        port: opts.comfyPort,
-        host: opts.host,
-        executionMs: opts.comfyExecutionMs,
-        ...(opts.dataDir ? { dataDir: join(opts.dataDir, 'comfyui') } : {}),
-        ...(opts.comfyuiUrl ? { comfyuiUrl: opts.comfyuiUrl } : {}),
-      }).then((c) => {
-        stoppers.push({ name: 'ComfyUI stand-in', stop: () => c.stop() });
-        return c;
-      }),
+      opts.fleet
+        ? Promise.resolve(fleetComfy(opts))
+        : startComfy({
+            port: opts.comfyPort,
+            host: opts.host,
+            executionMs: opts.comfyExecutionMs,
+            ...(opts.dataDir ? { dataDir: join(opts.dataDir, 'comfyui') } : {}),
+            ...(opts.comfyuiUrl ? { comfyuiUrl: opts.comfyuiUrl } : {}),
+          }).then((c) => {
+            stoppers.push({ name: 'ComfyUI stand-in', stop: () => c.stop() });
+            return c;
+          }),
     ]);
     // The emulators accept any credentials; never let the SDK reach for a real profile.
     Object.assign(process.env, LOCAL_CREDENTIALS);
@@ -181,10 +245,18 @@ export async function startLocalRuntime(
         names,
         dynamodbEndpoint,
         s3SqsEndpoint: fauxqs.endpoint,
-        comfyUrls: [comfy.url],
+        comfyUrls: opts.fleet ? [] : [comfy.url],
         region: opts.region,
         env: ctx.env,
       }),
+      // With a local fleet the dispatcher and poller read the servers from the fleet registry.
+      opts.fleet
+        ? {
+            COMFYUI_SERVERS: 'fleet',
+            FLEET_REGISTRY_CACHE_MS: String(LOCAL_REGISTRY_CACHE_MS),
+            FLEET_CAPACITY_POLL_SECONDS: '1',
+          }
+        : {},
     );
     const config = loadConfig(process.env);
     const functions = new Map<string, LocalFunction>();
@@ -223,11 +295,14 @@ export async function startLocalRuntime(
     });
     // Stopped first (they are last in the list): the API, the poller, the event sources.
     stoppers.push(...workers.stoppers);
+    const fleet = opts.fleet ? startFleet(opts, clients, names, config, log) : undefined;
+    if (fleet) stoppers.push({ name: 'GPU fleet', stop: fleet.stop });
     lap('workers');
     return {
       timings,
       apiUrl: workers.apiUrl,
       comfy,
+      ...(fleet ? { fleet: fleet.fleet } : {}),
       dynamodbEndpoint: ddb.endpoint,
       s3SqsEndpoint: fauxqs.endpoint,
       names,

@@ -62,6 +62,8 @@ export class HttpComfyClient implements ComfyClient {
   private readonly ownsDispatcher: boolean;
   private readonly retry: RetryPolicy;
   private features: Promise<ComfyFeatures> | undefined;
+  /** Until then, the server is taken not to have the file-cleanup extension. */
+  private noFileCleanupUntil = 0;
 
   /** A client that owns its own Pool built from `options`. */
   static create(
@@ -223,6 +225,25 @@ export class HttpComfyClient implements ComfyClient {
   async getObjectInfo(nodeClass?: string): Promise<Record<string, unknown>> {
     const path = nodeClass ? `/object_info/${encodeURIComponent(nodeClass)}` : '/object_info';
     return asObject(await this.getJson(path), `GET ${path}`);
+  }
+
+  async deleteFiles(input: Parameters<ComfyClient['deleteFiles']>[0]) {
+    if (Date.now() < this.noFileCleanupUntil) return undefined;
+    const what = `POST ${FILE_CLEANUP_ROUTE}`;
+    const res = await this.send('POST', FILE_CLEANUP_ROUTE, { json: input });
+    const text = await this.readText(res, what);
+    // Without the extension, ComfyUI answers 405 (its static route) or 404: look again later, as the
+    // server may be restarted with it.
+    if (res.status === 404 || res.status === 405) {
+      this.noFileCleanupUntil = Date.now() + FILE_CLEANUP_RECHECK_MS;
+      return undefined;
+    }
+    if (res.status !== 200) throw errorForStatus(res.status, what, text);
+    const body = safeJson(text) as { deleted?: unknown; missing?: unknown } | undefined;
+    if (typeof body?.deleted !== 'number' || typeof body.missing !== 'number') {
+      throw protocolError(what, { body: text.slice(0, 200) });
+    }
+    return { deleted: body.deleted, missing: body.missing };
   }
 
   async listModels(): Promise<Record<string, string[]>> {
@@ -409,6 +430,10 @@ export class HttpComfyClient implements ComfyClient {
     });
   }
 }
+
+/** The route of the file-cleanup extension (infra/comfyui-extension/comfy_serverless). */
+const FILE_CLEANUP_ROUTE = '/comfy-serverless/delete';
+const FILE_CLEANUP_RECHECK_MS = 10 * 60_000;
 
 /** `/models` folders that hold code or configuration, not models. */
 const NOT_MODEL_FOLDERS = new Set(['custom_nodes', 'configs']);

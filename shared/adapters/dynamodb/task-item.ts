@@ -4,8 +4,8 @@
  * - the workflow as gzip JSON in the binary `workflowGz`, or, when too large for the item, in S3
  *   under `workflowKey` (see DynamoTaskRepository);
  * - derived index keys, never set by callers: `gsiOwner`, `gsiCreated` = `<createdAt>#<taskId>`,
- *   `gsiOwnerStatus` = `<owner>#<status>`, sparse `gsiActive` (dispatched/running only) and sparse
- *   `gsiOwnerActive` (non-terminal only);
+ *   `gsiOwnerStatus` = `<owner>#<status>`, sparse `gsiActive` (dispatched/running only), sparse
+ *   `gsiQueued` (queued only; sorted by `queuedAt`) and sparse `gsiOwnerActive` (non-terminal only);
  * - `expiresAt` (epoch seconds, DynamoDB TTL) once the task is terminal.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -26,13 +26,24 @@ export const idempotencyPk = (owner: string, key: string) =>
   `IDEM#${encodeURIComponent(owner)}#${encodeURIComponent(key)}`;
 /** Partition value of the sparse atComfy index (one partition: the poller reads it whole). */
 export const AT_COMFY_PARTITION = 'AT_COMFY';
+/** Partition value of the sparse queuedSince index (one partition: the sweeper reads its oldest). */
+export const QUEUED_PARTITION = 'QUEUED';
 const ownerStatusKey = (owner: string, status: TaskStatus) => `${owner}#${status}`;
 
-/** Fields only `get` returns: the lists never need them. */
+/**
+ * Fields only `get` returns: the lists never need them. The webhook deliveries and the live progress
+ * stay out of the indexes, so their frequent writes cost no index writes.
+ */
 const FULL_FIELDS: readonly string[] = [
   ...TASK_SUMMARY,
   'idempotencyKey',
+  'webhook',
+  'deliveries',
+  'progress',
+  'progressSeq',
   'dispatchClaimUntil',
+  'queuedAt',
+  'resends',
   'waitingForGpuSince',
 ];
 
@@ -45,6 +56,7 @@ export function derivedKeys(owner: string, status: TaskStatus) {
   return {
     gsiOwnerStatus: ownerStatusKey(owner, status),
     gsiActive: AT_COMFY_STATUSES.has(status) ? AT_COMFY_PARTITION : undefined,
+    gsiQueued: status === 'queued' ? QUEUED_PARTITION : undefined,
     gsiOwnerActive: isTerminal(status) ? undefined : owner,
   };
 }

@@ -31,15 +31,18 @@ import {
   TaskStateConflictError,
 } from '../../domain/errors.js';
 import { ownerSegment } from '../../domain/owner.js';
+import type { TaskProgress } from '../../domain/task.js';
 import { isTerminal, type Task } from '../../domain/task.js';
 import type { WebhookDelivery } from '../../domain/webhook.js';
 import type { ArtifactStore } from '../../ports/artifact-store.js';
 import { type Clock, systemClock } from '../../ports/clock.js';
+import type { ProgressLog } from '../../ports/progress-log.js';
 import type {
   CreateResult,
   IdempotencyClaim,
   ListPage,
   ListQuery,
+  QueuedEntry,
   RemovableField,
   TaskChanges,
   TaskRepository,
@@ -64,6 +67,7 @@ import {
   gunzipWorkflow,
   gzipWorkflow,
   idempotencyPk,
+  QUEUED_PARTITION,
   summaryFromItem,
   taskPk,
   toItem,
@@ -88,7 +92,7 @@ type RawItem = Record<string, { S?: string; N?: string } | undefined>;
 
 const OWNER_CACHE_SIZE = 10_000;
 
-export class DynamoTaskRepository implements TaskRepository, WebhookDeliveryLog {
+export class DynamoTaskRepository implements TaskRepository, WebhookDeliveryLog, ProgressLog {
   private readonly client: DynamoDBDocumentClient;
   private readonly table: string;
   private readonly clock: Clock;
@@ -190,6 +194,10 @@ export class DynamoTaskRepository implements TaskRepository, WebhookDeliveryLog 
         if (value === undefined) removes.push(n(attr));
         else sets.push(`${n(attr)} = ${v(value)}`);
       }
+      if (changes.status === 'queued' && changes.queuedAt === undefined)
+        sets.push(
+          `${n('queuedAt')} = ${v(changes.updatedAt ?? new Date(this.clock.now()).toISOString())}`,
+        );
       if (isTerminal(changes.status)) {
         const exp = retentionExpiry(this.clock.now(), this.retentionDays);
         sets.push(`${n('expiresAt')} = if_not_exists(${n('expiresAt')}, ${v(exp)})`);
@@ -232,6 +240,33 @@ export class DynamoTaskRepository implements TaskRepository, WebhookDeliveryLog 
     } catch (err) {
       if (awsErrorName(err) === 'ConditionalCheckFailedException') return;
       throw this.translate(err, 'recording a webhook delivery');
+    }
+  }
+
+  /** `progress` and `progressSeq + 1`, while the task is dispatched or running. */
+  async recordProgress(taskId: string, progress: TaskProgress): Promise<Task | undefined> {
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: taskPk(taskId) },
+          UpdateExpression: 'SET #p = :p, #q = if_not_exists(#q, :zero) + :one',
+          ConditionExpression: 'attribute_exists(pk) AND #s IN (:d, :r)',
+          ExpressionAttributeNames: { '#p': 'progress', '#q': 'progressSeq', '#s': 'status' },
+          ExpressionAttributeValues: {
+            ':p': progress,
+            ':zero': 0,
+            ':one': 1,
+            ':d': 'dispatched',
+            ':r': 'running',
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return await this.taskFromItem(out.Attributes ?? {});
+    } catch (err) {
+      if (awsErrorName(err) === 'ConditionalCheckFailedException') return undefined;
+      throw this.translate(err, 'recording progress');
     }
   }
 
@@ -312,6 +347,23 @@ export class DynamoTaskRepository implements TaskRepository, WebhookDeliveryLog 
       startKey = out.LastEvaluatedKey;
     } while (startKey);
     return tasks;
+  }
+
+  async listQueuedBefore(before: string, limit: number): Promise<QueuedEntry[]> {
+    const out = await this.query({
+      IndexName: 'queuedSince',
+      KeyConditionExpression: 'gsiQueued = :q AND queuedAt <= :b',
+      ExpressionAttributeValues: { ':q': QUEUED_PARTITION, ':b': before },
+      ScanIndexForward: true,
+      Limit: limit,
+    });
+    const entries: QueuedEntry[] = [];
+    for (const it of out.Items ?? []) {
+      const pk = it.pk;
+      if (typeof pk === 'string' && typeof it.queuedAt === 'string')
+        entries.push({ taskId: pk.slice('TASK#'.length), queuedAt: it.queuedAt });
+    }
+    return entries;
   }
 
   private async putTask(item: Item, task: Task): Promise<CreateResult> {

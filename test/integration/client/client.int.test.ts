@@ -116,6 +116,41 @@ describe('@comfy-serverless/client against npm start', () => {
     expect(done.outputs.length).toBeGreaterThan(0);
   });
 
+  it('wait() long-polls the API (wait and since) instead of polling on a timer', async () => {
+    const urls: string[] = [];
+    const counting = new ComfyServerlessClient({
+      baseUrl: rt.apiUrl,
+      apiKey: rt.apiKey(),
+      fetch: (input, init) => {
+        urls.push(String(input));
+        return fetch(input, init);
+      },
+    });
+    const { taskId } = await counting.submit({
+      template: 'txt2img',
+      params: { prompt: 'long poll' },
+    });
+    const seen: number[] = [];
+    const done = await counting.wait(taskId, {
+      timeoutMs: 50_000,
+      onProgress: (t) => seen.push(t.version),
+    });
+    expect(done.status).toBe('succeeded');
+    const polls = urls.filter((u) => u.includes(`/v1/tasks/${taskId}`)).map((u) => new URL(u));
+    expect(
+      polls.slice(1).every((u) => u.searchParams.has('wait') && u.searchParams.has('since')),
+    ).toBe(true);
+    // Each answer moved the version on: no request came back empty-handed before the end.
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(polls.length).toBeLessThanOrEqual(seen.length + 1);
+  });
+
+  it('lists the model names per folder', async () => {
+    const models = await client.models();
+    expect(typeof models).toBe('object');
+    for (const names of Object.values(models)) expect(Array.isArray(names)).toBe(true);
+  });
+
   it('returns the same task for the same idempotency key', async () => {
     const request = { template: 'txt2img', params: { prompt: 'same', steps: 1 } };
     const a = await client.submit(request, { idempotencyKey: 'client-test-1' });

@@ -85,7 +85,7 @@ describe('dispatcher failure paths against the emulators and the ComfyUI stand-i
     expect(metrics).toEqual(['TasksDeadLettered']);
   });
 
-  it('streams an uploaded input image from S3 to ComfyUI and rewrites the workflow to it', async () => {
+  it("streams an uploaded input image from S3 to ComfyUI, into the task's input folder, and rewrites the workflow to it", async () => {
     h = await startHarness();
     const uploadId = 'a1b2c3d4-0000-4000-8000-00000000beef';
     const bytes = png(16);
@@ -106,7 +106,7 @@ describe('dispatcher failure paths against the emulators and the ComfyUI stand-i
     expect((await h.task(task.taskId)).status).toBe('dispatched');
     await h.drainComfy();
     const inputDir = h.standIns[0]?.control.dirs.input ?? '';
-    expect(readFileSync(join(inputDir, `${uploadId}.png`)).equals(bytes)).toBe(true);
+    expect(readFileSync(join(inputDir, task.taskId, `${uploadId}.png`)).equals(bytes)).toBe(true);
     const run = h.standIns[0]?.control.run(task.taskId);
     // LoadImage found the file under the rewritten name, so the run produced its output.
     expect(run?.outcome).toBe('success');

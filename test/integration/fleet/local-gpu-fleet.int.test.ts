@@ -50,6 +50,6 @@ describe('LocalGpuFleet', () => {
     expect(up.id).toBe(late);
     expect(await f.kill(late)).toBe(true);
     expect(await f.describe()).toEqual([]);
-    expect(f.history).toEqual({ launched: 2, stopped: 1, killed: 1 });
+    expect(f.history).toEqual({ launched: 2, stopped: 1, killed: 1, busyStops: 0 });
   });
 });

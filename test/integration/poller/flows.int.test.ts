@@ -2,7 +2,10 @@
  * The poller's paths end to end: tasks dispatched to the ComfyUI stand-in with the real dispatch
  * use-case, polled with the real adapters on DynamoDB Local and fauxqs.
  */
+
 import { createHash, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComfyWorkflow } from '../../../shared/domain/task.js';
@@ -74,6 +77,12 @@ describe('poller with the ComfyUI stand-in', () => {
       expect(sha256(bytes ?? new Uint8Array())).toBe(source?.sha256);
     }
     expect(await rig.deps.comfyFor(rig.comfy.url).getHistory(task.taskId)).toBeUndefined();
+    // Nothing of the task is left on ComfyUI's disk: outputs, temp previews, its output folder.
+    for (const f of record?.outputs ?? []) {
+      const folder = rig.comfy.control.dirs[f.type as 'output' | 'temp'];
+      expect(existsSync(join(folder, f.subfolder, f.filename)), f.filename).toBe(false);
+    }
+    expect(existsSync(join(rig.comfy.control.dirs.output, task.taskId))).toBe(false);
   });
 
   it('fails a task whose node raised, with node id, node type and the exception message', async () => {

@@ -81,6 +81,7 @@ export async function pollerRig(
           recheckEvery: 5,
           queueTimeoutSeconds: 3600,
           claimSeconds: 60,
+          queuedHeartbeatMs: 600_000,
         },
       },
       { taskId },

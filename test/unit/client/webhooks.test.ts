@@ -1,6 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { ComfyServerlessError, verifyWebhook } from '../../../clients/typescript/src/index.js';
+import { generateWebhookSecret, signedHeaders } from '../../../shared/webhooks/signing.js';
 
 const SECRET = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`;
 const OTHER = `whsec_${Buffer.from('fedcba9876543210fedcba9876543210').toString('base64')}`;
@@ -65,5 +66,16 @@ describe('verifyWebhook', () => {
     const headers = signed(SECRET);
     expect(new Webhook(SECRET).verify(BODY, headers)).toMatchObject({ type: 'task.succeeded' });
     await expect(verifyWebhook(SECRET, headers, BODY)).resolves.toBeDefined();
+  });
+
+  it("verifies what the API's own sender signs, during a rotation too", async () => {
+    const [oldSecret, newSecret] = [generateWebhookSecret(), generateWebhookSecret()];
+    const now = Math.floor(Date.now() / 1000);
+    const headers = signedHeaders([newSecret, oldSecret], 'msg_1', now, BODY);
+    await expect(verifyWebhook(oldSecret, headers, BODY)).resolves.toMatchObject({
+      type: 'task.succeeded',
+    });
+    await expect(verifyWebhook(newSecret, headers, BODY)).resolves.toBeDefined();
+    await rejection(verifyWebhook(generateWebhookSecret(), headers, BODY));
   });
 });

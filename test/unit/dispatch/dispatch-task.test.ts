@@ -42,6 +42,7 @@ const settings: DispatchSettings = {
   recheckEvery: 4,
   queueTimeoutSeconds: 3600,
   claimSeconds: 60,
+  queuedHeartbeatMs: 600_000,
 };
 
 function setup(servers = ['http://a:8188'], maxInFlight = 2) {
@@ -213,6 +214,19 @@ describe('dispatchTask', () => {
     expect(out.kind).toBe('dropped');
   });
 
+  it('moves a waiting task’s queuedAt on at a recheck, so the sweeper of lost messages leaves it alone', async () => {
+    const { comfy, tasks, run, clock } = setup();
+    comfy[0]?.busy(2);
+    const since = clock.iso();
+    tasks.seed(queuedTask(T1, { queuedAt: since }));
+    clock.advance(599_000);
+    expect((await run(T1, 3)).kind).toBe('deferred');
+    expect(tasks.task(T1)?.queuedAt).toBe(since);
+    clock.advance(1_000);
+    expect((await run(T1, 7)).kind).toBe('deferred');
+    expect(tasks.task(T1)?.queuedAt).toBe(clock.iso());
+  });
+
   it('fails a task that waited for a free server longer than the queue timeout', async () => {
     const { comfy, tasks, run, clock } = setup();
     comfy[0]?.busy(2);
@@ -268,7 +282,7 @@ describe('dispatchTask', () => {
     expect(await slots.reserve()).toBe('unavailable');
   });
 
-  it('streams each upload to ComfyUI and rewrites the workflow to the name it returned', async () => {
+  it("streams each upload to ComfyUI, into the task's input subfolder, and rewrites the workflow to the name it returned", async () => {
     const { comfy, tasks, artifacts, run } = setup();
     artifacts.seed(`uploads/alice/${UP1}`, 'PNGDATA', 'image/png');
     tasks.seed(
@@ -285,8 +299,8 @@ describe('dispatchTask', () => {
       { filename: `${UP1}.png`, bytes: Buffer.from('PNGDATA'), contentType: 'image/png' },
     ]);
     const wf = comfy[0]?.submitted[0]?.workflow;
-    expect(wf?.['1']?.inputs.image).toBe(`${UP1}.png`);
-    expect(wf?.['4']?.inputs.image).toBe(`${UP1}.png`);
+    expect(wf?.['1']?.inputs.image).toBe(`${T1}/${UP1}.png`);
+    expect(wf?.['4']?.inputs.image).toBe(`${T1}/${UP1}.png`);
     expect(wf?.['2']?.inputs.filename_prefix).toBeUndefined();
   });
 

@@ -8,6 +8,7 @@ export const DISPATCHER_SETTINGS: DispatcherSettings = {
   recheckEvery: 8,
   queueTimeoutSeconds: 3600,
   claimSeconds: 60,
+  queuedHeartbeatMs: 600_000,
   maxInFlight: 2,
   queueCacheMs: 1000,
   concurrency: 4,

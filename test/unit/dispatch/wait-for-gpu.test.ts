@@ -19,6 +19,7 @@ const base: DispatchSettings = {
   recheckEvery: 4,
   queueTimeoutSeconds: 3600,
   claimSeconds: 60,
+  queuedHeartbeatMs: 600_000,
 };
 
 function setup(settings: DispatchSettings, servers: FakeComfyClient[] = []) {

@@ -42,10 +42,11 @@ describe('InMemoryApiKeyStore meets the ApiKeyStore contract', () => {
 });
 
 describe('FakeComfyClient meets the ComfyClient contract', () => {
-  // The contract's slow workflow is three ImageBlur nodes: long enough to see it running.
+  // The contract's slow workflow is three ImageBlur nodes, cancelled while it runs: slow enough that
+  // a loaded machine never sees it finish first (the test does not wait for it).
   const client = new FakeComfyClient('http://fake-comfy', {
     autoRun: true,
-    nodeTimeMs: { ImageBlur: 100 },
+    nodeTimeMs: { ImageBlur: 5000 },
   });
   comfyClientContract(() => ({ client }));
 });

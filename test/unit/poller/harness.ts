@@ -4,7 +4,7 @@ import { createLimiter } from '../../../shared/limiter.js';
 import { logger } from '../../../shared/observability.js';
 import type { PollSettings } from '../../../shared/poller/decide.js';
 import type { PollTasksDeps } from '../../../shared/use-cases/poll-tasks.js';
-import { FakeComfyClient } from '../../fakes/fake-comfy-client.js';
+import { FakeComfyClient, type FakeComfyOptions } from '../../fakes/fake-comfy-client.js';
 import { FakeTaskQueue } from '../../fakes/fake-task-queue.js';
 import { FixedClock } from '../../fakes/fixed-clock.js';
 import { InMemoryArtifactStore } from '../../fakes/in-memory-artifact-store.js';
@@ -20,6 +20,7 @@ const SETTINGS: PollSettings = {
   lostAfterPolls: 2,
   lostGraceMs: 0,
   copy: { maxAttempts: 3, maxMs: 600_000, retryBaseMs: 1000 },
+  maxOutputs: 1000,
 };
 
 export function harness(settings: Partial<PollSettings> = {}) {
@@ -53,8 +54,8 @@ export function harness(settings: Partial<PollSettings> = {}) {
     tasks.seed(t);
     return t;
   };
-  const addServer = (url: string) => {
-    const c = new FakeComfyClient(url);
+  const addServer = (url: string, options: FakeComfyOptions = {}) => {
+    const c = new FakeComfyClient(url, options);
     servers.set(url, c);
     return c;
   };

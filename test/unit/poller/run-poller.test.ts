@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { PollReport } from '../../../shared/poller/report.js';
 import { runPoller } from '../../../shared/use-cases/run-poller.js';
+import { createQueuedSweeper } from '../../../shared/use-cases/sweep-queued.js';
 import { InMemoryPollerLease } from '../../fakes/in-memory-poller-lease.js';
+import { aTask } from '../../fakes/tasks.js';
 import { harness } from './harness.js';
 
 const SETTINGS = { pollIntervalMs: 500, runMs: 10_000, leaseMs: 15_000 };
@@ -59,6 +61,34 @@ describe('runPoller', () => {
     const s = setup();
     const result = await runPoller(s.deps, { ...SETTINGS, idleGraceMs: 1000 });
     expect(result).toEqual({ polls: 3, stoppedBecause: 'idle' });
+  });
+
+  it('sweeps queued tasks whose message is gone, as the lease holder, at the sweeper’s pace', async () => {
+    const s = setup();
+    const t = s.dispatched();
+    s.comfy.start(t.taskId);
+    const lost = aTask({
+      createdAt: '2026-01-01T00:00:00.000Z',
+      queuedAt: '2026-01-01T00:00:00.000Z',
+    });
+    s.tasks.seed(lost);
+    const sweepQueued = createQueuedSweeper(
+      {
+        ...s.deps,
+        settings: { graceMs: 1000, queueTimeoutMs: 3_600_000, maxResends: 3, batch: 10 },
+      },
+      60_000,
+    );
+    const result = await runPoller({ ...s.deps, sweepQueued }, { ...SETTINGS, runMs: 2000 });
+    expect(result.polls).toBe(4);
+    // Swept once (after the first poll): the message was sent again.
+    expect(s.tasks.calls.listQueuedBefore).toBe(1);
+    expect(s.queue.sentTaskIds()).toEqual([lost.taskId]);
+    // The holder of the lease only (a minute later, when a sweep is due again).
+    s.clock.advance(60_000);
+    await s.lease.acquire('inv-0', 15_000);
+    await runPoller({ ...s.deps, sweepQueued, holder: 'inv-2' }, SETTINGS);
+    expect(s.tasks.calls.listQueuedBefore).toBe(1);
   });
 
   it('exits without polling while another invocation holds the lease', async () => {

@@ -1,0 +1,108 @@
+/**
+ * The stand-in's `/ws?clientId=<id>` (also `/api/ws`), as ComfyUI serves it: a `status` message with
+ * the `sid` on connect, then JSON text frames `{type, data}`. Execution events of a prompt go to the
+ * sockets of the prompt's `client_id` (to every socket when it has none), `status` to everyone. A
+ * minimal RFC 6455 server: text frames out, client frames read only to answer ping and close.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+
+interface Client {
+  id: string;
+  socket: Duplex;
+}
+
+function frame(opcode: number, payload: Buffer): Buffer {
+  const len = payload.length;
+  const head =
+    len < 126
+      ? Buffer.from([0x80 | opcode, len])
+      : len < 65_536
+        ? Buffer.from([0x80 | opcode, 126, len >> 8, len & 255])
+        : (() => {
+            const b = Buffer.alloc(10);
+            b[0] = 0x80 | opcode;
+            b[1] = 127;
+            b.writeBigUInt64BE(BigInt(len), 2);
+            return b;
+          })();
+  return Buffer.concat([head, payload]);
+}
+
+export class StandInWebSockets {
+  private readonly clients = new Set<Client>();
+
+  constructor(private readonly queueRemaining: () => number) {}
+
+  /** Handles an HTTP upgrade; false when the path is not the WebSocket route. */
+  upgrade(req: IncomingMessage, socket: Duplex): boolean {
+    const url = new URL(req.url ?? '/', 'http://standin');
+    if (url.pathname !== '/ws' && url.pathname !== '/api/ws') return false;
+    const key = req.headers['sec-websocket-key'];
+    if (typeof key !== 'string') {
+      socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+      return true;
+    }
+    const accept = createHash('sha1')
+      .update(key + GUID)
+      .digest('base64');
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    );
+    const client: Client = {
+      id: url.searchParams.get('clientId') ?? randomUUID().replaceAll('-', ''),
+      socket,
+    };
+    // Reconnecting with an id replaces the older socket for that id, as ComfyUI does.
+    this.clients.add(client);
+    socket.on('data', (buf: Buffer) => this.read(client, buf));
+    socket.on('close', () => this.clients.delete(client));
+    socket.on('error', () => this.clients.delete(client));
+    this.sendTo(client, 'status', {
+      status: { exec_info: { queue_remaining: this.queueRemaining() } },
+      sid: client.id,
+    });
+    return true;
+  }
+
+  /** An event of a prompt: to its client's sockets, or to all when the prompt has no client id. */
+  emit(clientId: string | undefined, type: string, data: Record<string, unknown>): void {
+    for (const c of this.clients)
+      if (clientId === undefined || c.id === clientId) this.sendTo(c, type, data);
+  }
+
+  /** A queue change, to everyone. */
+  status(): void {
+    for (const c of this.clients)
+      this.sendTo(c, 'status', {
+        status: { exec_info: { queue_remaining: this.queueRemaining() } },
+      });
+  }
+
+  closeAll(): void {
+    for (const c of this.clients) c.socket.destroy();
+    this.clients.clear();
+  }
+
+  private sendTo(c: Client, type: string, data: Record<string, unknown>): void {
+    if (c.socket.writable) c.socket.write(frame(0x1, Buffer.from(JSON.stringify({ type, data }))));
+  }
+
+  /** Answers ping with pong and close with close; ignores everything else (one frame per chunk). */
+  private read(c: Client, buf: Buffer): void {
+    if (buf.length < 2) return;
+    const opcode = (buf[0] ?? 0) & 0x0f;
+    if (opcode === 0x8) {
+      c.socket.end(frame(0x8, Buffer.alloc(0)));
+      this.clients.delete(c);
+    } else if (opcode === 0x9) {
+      const len = (buf[1] ?? 0) & 0x7f;
+      const mask = buf.subarray(2, 6);
+      const payload = Buffer.from(buf.subarray(6, 6 + len).map((b, i) => b ^ (mask[i % 4] ?? 0)));
+      c.socket.write(frame(0xa, payload));
+    }
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * ComfyEventSource over ComfyUI's WebSocket (`<server>/ws?clientId=<id>`, undici's WebSocket). The
+ * client id is the one the dispatcher sends with every prompt, so ComfyUI routes those prompts'
+ * events to this socket. A dropped connection is reopened after `reconnectMs` (the old socket is
+ * closed first: ComfyUI would otherwise stop sending to the new one when the old one closes).
+ */
+import { WebSocket } from 'undici';
+import type { ComfyEvent, ComfyEventSource, ComfyEventStream } from '../../ports/comfy-events.js';
+import { parseComfyFrame } from './ws-messages.js';
+
+export interface WebSocketComfyEventsOptions {
+  clientId: string;
+  /** @default 1000 */
+  reconnectMs?: number;
+  onError?: (server: string, error: string) => void;
+}
+
+export const wsUrlOf = (server: string, clientId: string) =>
+  `${server.replace(/^http/, 'ws').replace(/\/+$/, '')}/ws?clientId=${encodeURIComponent(clientId)}`;
+
+export class WebSocketComfyEvents implements ComfyEventSource {
+  constructor(private readonly o: WebSocketComfyEventsOptions) {}
+
+  watch(server: string, onEvent: (event: ComfyEvent) => void): ComfyEventStream {
+    let closed = false;
+    let socket: WebSocket | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const open = () => {
+      if (closed) return;
+      const ws = new WebSocket(wsUrlOf(server, this.o.clientId));
+      socket = ws;
+      ws.addEventListener('message', (m) => {
+        if (typeof m.data !== 'string') return; // binary: previews
+        const event = parseComfyFrame(m.data);
+        if (event) onEvent(event);
+      });
+      ws.addEventListener('error', () => this.o.onError?.(server, 'WebSocket error'));
+      ws.addEventListener('close', () => {
+        if (closed || socket !== ws) return;
+        timer = setTimeout(open, this.o.reconnectMs ?? 1000);
+        timer.unref();
+      });
+    };
+    open();
+    return {
+      close() {
+        closed = true;
+        if (timer) clearTimeout(timer);
+        try {
+          socket?.close();
+        } catch {
+          // already closed
+        }
+      },
+    };
+  }
+}
