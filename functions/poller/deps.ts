@@ -1,30 +1,38 @@
 /**
  * The poller's dependencies, built once per container from its own config: the storage adapters, the
- * lease, the node catalogue publisher, and one HttpComfyClient (own undici Pool) per ComfyUI server, created on first use so tasks
+ * lease, the sweeper of queued tasks, the node catalogue publisher, the live progress session
+ * (COMFYUI_EVENTS), and one HttpComfyClient (own undici Pool) per ComfyUI server, created on first use so tasks
  * of a server no longer in COMFYUI_URLS still finish.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { comfyClientFor } from '../../shared/adapters/comfyui/from-config.js';
+import { WebSocketComfyEvents } from '../../shared/adapters/comfyui/ws-event-source.js';
 import { DynamoFleetRegistry } from '../../shared/adapters/dynamodb/fleet-registry.js';
 import { DynamoPollerLease } from '../../shared/adapters/dynamodb/poller-lease.js';
 import { S3NodeCatalogStore } from '../../shared/adapters/s3/node-catalog-store.js';
 import { SharpImageConverter } from '../../shared/adapters/sharp/image-converter.js';
+import { SqsWebhookQueue } from '../../shared/adapters/sqs/webhook-queue.js';
 import { dynamoClientsFor, s3ClientFor, sqsClientFor } from '../../shared/composition/aws.js';
 import {
   artifactStoreFor,
   taskQueueFor,
-  writingTaskRepositoryFor,
+  taskRepositoryFor,
 } from '../../shared/composition/storage.js';
+import { withWebhooks } from '../../shared/composition/webhook-emitter.js';
 import { registryView } from '../../shared/fleet/registry-view.js';
 import { createLimiter } from '../../shared/limiter.js';
 import type { ConfigOf } from '../../shared/manifest.js';
 import { logger, metrics } from '../../shared/observability.js';
-import { loopSettings, pollSettings } from '../../shared/poller/settings.js';
-import { systemClock } from '../../shared/ports/clock.js';
+import { ProgressSession } from '../../shared/poller/progress-session.js';
+import { loopSettings, pollSettings, sweepSettings } from '../../shared/poller/settings.js';
+import { type Clock, systemClock } from '../../shared/ports/clock.js';
 import type { ComfyClient } from '../../shared/ports/comfy-client.js';
+import type { ProgressLog } from '../../shared/ports/progress-log.js';
+import type { TaskRepository } from '../../shared/ports/task-repository.js';
 import { catalogPublisher } from '../../shared/use-cases/publish-catalog.js';
+import { createQueuedSweeper } from '../../shared/use-cases/sweep-queued.js';
 import type { PollerHandlerDeps } from './handler.js';
 import type { manifest } from './manifest.js';
 
@@ -45,6 +53,29 @@ export function comfyClientsFor(config: PollerConfig): (baseUrl: string) => Comf
   return (baseUrl) => clients.get(baseUrl) ?? add(baseUrl);
 }
 
+/** Live events of the busy servers while the poller runs (progress, early result fetches). */
+function progressSessionFor(
+  config: PollerConfig,
+  sqs: SQSClient,
+  repository: ProgressLog & Pick<TaskRepository, 'get'>,
+  clock: Clock,
+) {
+  return new ProgressSession({
+    events: new WebSocketComfyEvents({
+      clientId: config.COMFYUI_CLIENT_ID,
+      onError: (server, error) => logger.debug('ComfyUI WebSocket error', { server, error }),
+    }),
+    tasks: repository,
+    clock,
+    ...(config.WEBHOOK_QUEUE_URL
+      ? { webhooks: new SqsWebhookQueue({ client: sqs, queueUrl: config.WEBHOOK_QUEUE_URL }) }
+      : {}),
+    writeIntervalMs: config.PROGRESS_WRITE_INTERVAL_MS,
+    webhookIntervalMs: config.PROGRESS_WEBHOOK_INTERVAL_MS,
+    log: { warn: (message, extra) => logger.warn(message, extra ?? {}) },
+  });
+}
+
 export function buildDeps(
   config: PollerConfig,
   clients: { doc: DynamoDBDocumentClient; s3: S3Client; sqs: SQSClient } = {
@@ -56,6 +87,10 @@ export function buildDeps(
   logger.setLogLevel(config.LOG_LEVEL);
   const clock = systemClock;
   const artifacts = artifactStoreFor(config, clients.s3, clock);
+  const repository = taskRepositoryFor(config, clients.doc, artifacts, clock);
+  const tasks = withWebhooks(config, () => clients.sqs, repository);
+  const queue = taskQueueFor(config, clients.sqs);
+  const { everyMs, ...sweep } = sweepSettings(config);
   const comfyFor = comfyClientsFor(config);
   // With a GPU fleet, the servers come from the registry (read once per few seconds).
   const fleet =
@@ -67,10 +102,11 @@ export function buildDeps(
         )
       : undefined;
   return {
+    sweepQueued: createQueuedSweeper({ tasks, queue, clock, settings: sweep }, everyMs),
     clock,
     artifacts,
-    tasks: writingTaskRepositoryFor(config, clients.doc, () => clients.sqs, artifacts, clock),
-    queue: taskQueueFor(config, clients.sqs),
+    tasks,
+    queue,
     lease: new DynamoPollerLease({ doc: clients.doc, tableName: config.TASKS_TABLE_NAME, clock }),
     comfyFor,
     ...(fleet ? { serverGone: (url: string) => fleet.isGone(url) } : {}),
@@ -83,6 +119,9 @@ export function buildDeps(
       },
       config.CATALOG_REFRESH_SECONDS * 1000,
     ),
+    ...(config.COMFYUI_EVENTS
+      ? { watch: () => progressSessionFor(config, clients.sqs, repository, clock) }
+      : {}),
     limiter: createLimiter(config.POLLER_COPY_CONCURRENCY),
     converter: new SharpImageConverter(),
     settings: pollSettings(config),

@@ -15,6 +15,7 @@ export const pollSettings = (
     | 'OUTPUT_COPY_MAX_ATTEMPTS'
     | 'OUTPUT_COPY_MAX_SECONDS'
     | 'OUTPUT_COPY_RETRY_BASE_MS'
+    | 'MAX_OUTPUTS_PER_TASK'
   >,
 ): PollSettings => ({
   maxRequeues: c.MAX_REQUEUES,
@@ -47,7 +48,15 @@ export const loopSettings = (
   timeoutMarginMs: c.POLLER_TIMEOUT_MARGIN_MS,
 });
 
-export const sweepSettings = (c: Config): SweepQueuedSettings & { everyMs: number } => ({
+export const sweepSettings = (
+  c: Pick<
+    Config,
+    | 'QUEUED_SWEEP_GRACE_SECONDS'
+    | 'QUEUE_TIMEOUT_SECONDS'
+    | 'QUEUED_SWEEP_MAX_RESENDS'
+    | 'QUEUED_SWEEP_EVERY_SECONDS'
+  >,
+): SweepQueuedSettings & { everyMs: number } => ({
   graceMs: c.QUEUED_SWEEP_GRACE_SECONDS * 1000,
   queueTimeoutMs: c.QUEUE_TIMEOUT_SECONDS * 1000,
   maxResends: c.QUEUED_SWEEP_MAX_RESENDS,

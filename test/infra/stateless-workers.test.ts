@@ -170,8 +170,8 @@ describe('StatelessStack workers, ComfyUI instance and monitoring (defaults)', (
       expect(userData).toContain("checkout --force 'v0.3.64'");
       expect(userData).toContain('--listen \\"$(/usr/local/bin/comfyui-private-ip)\\" --port 8188');
       expect(userData).toContain('systemctl enable --now comfyui.service comfyui-cleanup.timer');
-      expect(userData).toContain('OnCalendar=hourly');
-      expect(userData).toContain(`-mmin +${24 * 60} -delete`);
+      expect(userData).toContain('OnCalendar=*:0/10');
+      expect(userData).toContain(`age=${24 * 60}`);
       for (const model of DEFAULT_MODELS) expect(userData).toContain(model.url);
       expect(userData).not.toContain('0.0.0.0');
     });

@@ -60,10 +60,17 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
-/** The key the previous start wrote (start.ts writes `api-key` in the state folder). */
-function previousKey(stateDir: string): { previousKey?: string } {
-  const file = join(stateDir, 'api-key');
-  return existsSync(file) ? { previousKey: readFileSync(file, 'utf8').trim() } : {};
+/**
+ * The key a previous start wrote (start.ts writes `api-key` in the state folder, and with persisted
+ * state also in the data folder, whose keys table it belongs to).
+ */
+function previousKey(opts: StartOptions): { previousKey?: string } {
+  const files = [
+    ...(opts.dataDir ? [join(opts.dataDir, 'api-key')] : []),
+    join(opts.stateDir, 'api-key'),
+  ];
+  const file = files.find((f) => existsSync(f));
+  return file ? { previousKey: readFileSync(file, 'utf8').trim() } : {};
 }
 /** How long the local dispatcher and poller trust a registry reading (deployed: 5 s). */
 const LOCAL_REGISTRY_CACHE_MS = 500;
@@ -281,7 +288,7 @@ export async function startLocalRuntime(
       names,
       region: opts.region,
       log,
-      ...previousKey(opts.stateDir),
+      ...previousKey(opts),
     });
     const demo = await demoBuilding;
     const workers = await startWorkers({

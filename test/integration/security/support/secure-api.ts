@@ -153,6 +153,7 @@ export async function startSecureApi(opts: SecureApiOptions = {}): Promise<Secur
     ['templates', fn('templates', createTemplates(deps))],
     ['models', fn('models', createModels(deps))],
     ['create-upload', fn('create-upload', createUpload(deps))],
+    ['models', fn('models', createModels(deps))],
   ]);
   const admin = {
     keys: buildAuthorizerDeps(stack.config(), stack.clients).keys,
