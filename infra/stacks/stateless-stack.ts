@@ -224,6 +224,17 @@ export class StatelessStack extends Stack {
     const createUpload = fn('create-upload', 'POST /v1/uploads');
     tasksTable.grantReadWriteData(createUpload);
     bucket.grantPut(createUpload, 'uploads/*'); // presigned upload links
+    // The per-owner rate limit: each request updates its owner's bucket item (`RATE#<owner>`);
+    // functions that otherwise only read may update those items and no other.
+    for (const f of [status, list, templates, models]) {
+      f.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:UpdateItem'],
+          resources: [tasksTable.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] } },
+        }),
+      );
+    }
 
     let authorizer: IFunction | undefined;
     if (auth.mode === 'apiKey') {
