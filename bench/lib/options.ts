@@ -12,6 +12,7 @@ export const FIGURES = {
   cold: 'cold',
   fleet: 'fleet',
   policy: 'policy',
+  ratelimit: 'ratelimit',
 } as const;
 export type FigureName = keyof typeof FIGURES;
 export type Group = (typeof FIGURES)[FigureName];
@@ -38,7 +39,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --only LIST          figures to measure, comma-separated (default: all):
                        gpu, lag, requests (alias cost), submit, idle, copy, cold (alias bundle),
                        fleet (simulated day of the GPU fleet controller),
-                       policy (cost of the workflow policy on the submit path)
+                       policy (cost of the workflow policy on the submit path),
+                       ratelimit (cost of the per-owner rate limit per API call)
   --tasks N            tasks of the load run behind gpu, lag, requests (default 200)
   --clients N          concurrent clients of the submit figure (default 16)
   --per-client N       submissions per client (default 25)
@@ -114,7 +116,7 @@ export function parseBenchOptions(
 
 /** The runs needed for these figures, in the order they run. */
 export function groupsFor(only: readonly FigureName[]): Group[] {
-  const order: Group[] = ['cold', 'fleet', 'load', 'submit', 'policy', 'idle', 'copy'];
+  const order: Group[] = ['cold', 'fleet', 'load', 'submit', 'policy', 'ratelimit', 'idle', 'copy'];
   const wanted = new Set(only.map((f) => FIGURES[f]));
   return order.filter((g) => wanted.has(g));
 }

@@ -256,7 +256,10 @@ export async function startLocalRuntime(
           }
         : {},
       // --no-throttle lifts the per-owner rate limit as well as the stage throttle (load tests).
-      opts.throttle ? {} : { OWNER_RATE_LIMIT_PER_SECOND: '0' },
+      // (unless the rate is set explicitly).
+      opts.throttle || ctx.env.OWNER_RATE_LIMIT_PER_SECOND
+        ? {}
+        : { OWNER_RATE_LIMIT_PER_SECOND: '0' },
     );
     const config = loadConfig(process.env);
     const functions = new Map<string, LocalFunction>();
