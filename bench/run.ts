@@ -27,7 +27,7 @@ const METRICS_OF: Record<Group, string[]> = {
   idle: ['idle_requests_per_minute'],
   copy: ['copy_1gib_mb_per_s', 'copy_1gib_rss_growth_mb'],
   cold: ['bundle_kb_*', 'cold_import_ms_*'],
-  fleet: ['gpu_hours_per_busy_hour'],
+  fleet: ['gpu_hours_per_busy_hour', 'scale_from_zero_overhead_ms', 'burst_drain_s'],
   policy: [
     'policy_check_p50_us',
     'policy_check_p99_us',

@@ -161,6 +161,11 @@ export const ConfigSchema = z.object({
    * OUTPUT_COPY_RETRY_BASE_MS * 2^(n-1) (at most a minute), and fails with OUTPUT_COPY_FAILED after
    * this many attempts or this long since the first failure, whichever comes first.
    */
+  /**
+   * Most output files one task keeps (their records live in the task's DynamoDB item, 400 KB at
+   * most): a run with more fails OUTPUT_LIMIT_EXCEEDED, as does one whose records would not fit.
+   */
+  MAX_OUTPUTS_PER_TASK: int(1000, 1),
   OUTPUT_COPY_MAX_ATTEMPTS: int(6, 1),
   OUTPUT_COPY_MAX_SECONDS: int(600, 1),
   OUTPUT_COPY_RETRY_BASE_MS: int(2000, 0),

@@ -4,6 +4,7 @@
  * `/upload/image` on the server that will run the task, never buffered whole. ComfyUI may rename the
  * file (same name, different bytes), so the workflow refers to the name it returned.
  */
+import { keys } from '../../infra/resources.js';
 import { ObjectNotFoundError, UploadNotFoundError } from '../domain/errors.js';
 import { ownerSegment } from '../domain/owner.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
@@ -17,8 +18,6 @@ const EXTENSIONS: Readonly<Record<string, string>> = {
   'image/bmp': 'bmp',
   'image/tiff': 'tiff',
 };
-
-const uploadKey = (owner: string, uploadId: string) => `uploads/${ownerSegment(owner)}/${uploadId}`;
 
 /** The name the file gets at ComfyUI: the upload id (unique) with an extension from its type. */
 const comfyUploadName = (uploadId: string, contentType: string) =>
@@ -39,7 +38,7 @@ export async function stageUploads(
   for (const uploadId of uploadIds) {
     let object: Awaited<ReturnType<ArtifactStore['getStream']>>;
     try {
-      object = await deps.artifacts.getStream(uploadKey(owner, uploadId));
+      object = await deps.artifacts.getStream(keys.upload(ownerSegment(owner), uploadId));
     } catch (err) {
       if (err instanceof ObjectNotFoundError) throw new UploadNotFoundError(uploadId);
       throw err;

@@ -27,6 +27,8 @@ export interface PollSettings {
   lostGraceMs: number;
   /** Bounds on copying a finished run's outputs: then the task fails with OUTPUT_COPY_FAILED. */
   copy: CopyBounds;
+  /** Most output files a task keeps; a run with more fails OUTPUT_LIMIT_EXCEEDED. */
+  maxOutputs: number;
 }
 
 export interface CopyBounds {

@@ -26,6 +26,11 @@ export const FAILURE_CODES = {
    * OUTPUT_COPY_MAX_SECONDS; `details` names the failing output and the S3 error code.
    */
   copyFailed: 'OUTPUT_COPY_FAILED',
+  /**
+   * The run made more output files than MAX_OUTPUTS_PER_TASK, or their records do not fit in the
+   * task's DynamoDB item (400 KB): nothing is kept.
+   */
+  outputLimit: 'OUTPUT_LIMIT_EXCEEDED',
 } as const;
 
 /** Longest exception message kept on a task (ComfyUI appends tips and can be long). */

@@ -10,6 +10,7 @@ export const pollSettings = (c: Config): PollSettings => ({
   queueTimeoutMs: c.QUEUE_TIMEOUT_SECONDS * 1000,
   lostAfterPolls: c.POLLER_LOST_AFTER_POLLS,
   lostGraceMs: c.POLLER_LOST_GRACE_MS,
+  maxOutputs: c.MAX_OUTPUTS_PER_TASK,
   copy: {
     maxAttempts: c.OUTPUT_COPY_MAX_ATTEMPTS,
     maxMs: c.OUTPUT_COPY_MAX_SECONDS * 1000,

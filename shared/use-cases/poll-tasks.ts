@@ -5,7 +5,11 @@
  * conditional write (see decide.ts for the rules, docs/adr/002-poller.md for why). One task's
  * failure never stops the others, and a server that does not answer changes nothing for its tasks.
  */
-import { ComfyUnavailableError, TaskStateConflictError } from '../domain/errors.js';
+import {
+  ComfyUnavailableError,
+  PayloadTooLargeError,
+  TaskStateConflictError,
+} from '../domain/errors.js';
 import { assertTransition, CANCELLED_ERROR, isTerminal } from '../domain/task.js';
 import type { Limiter } from '../limiter.js';
 import { logger, taskLogger } from '../observability.js';
@@ -168,10 +172,39 @@ async function copyFailed(ctx: TaskContext, err: OutputCopyError): Promise<Step>
   return { outcome: 'failed', code };
 }
 
+/**
+ * A run with more outputs than a task keeps (MAX_OUTPUTS_PER_TASK), or whose output records do not
+ * fit in its item: `failed OUTPUT_LIMIT_EXCEEDED`, with nothing listed (pollTask removes what was
+ * stored).
+ */
+async function outputLimitExceeded(
+  ctx: TaskContext,
+  message: string,
+  details: { outputs: number; limit: number },
+): Promise<Step> {
+  const code = FAILURE_CODES.outputLimit;
+  await write(
+    ctx,
+    { status: 'failed', finishedAt: iso(ctx.deps.clock.now()), error: { code, message, details } },
+    ['queuePosition'],
+  );
+  ctx.log.warn('task failed', { code, ...details });
+  await dropHistory(ctx);
+  return { outcome: 'failed', code };
+}
+
 async function complete(ctx: TaskContext, d: Extract<Decision, { do: 'complete' }>): Promise<Step> {
   const { deps, task, comfy, log } = ctx;
   const copyStart = deps.clock.now();
   if (copyStart < nextCopyAt(task, deps.settings.copy)) return { outcome: 'unchanged' };
+  const limit = deps.settings.maxOutputs;
+  if (d.run.outputs.length > limit) {
+    return outputLimitExceeded(
+      ctx,
+      `The run made ${d.run.outputs.length} output files; a task keeps at most ${limit}.`,
+      { outputs: d.run.outputs.length, limit },
+    );
+  }
   let outputs: Awaited<ReturnType<typeof copyOutputs>>;
   try {
     if (!comfy) throw new ComfyUnavailableError('No ComfyUI client for this task.');
@@ -216,6 +249,14 @@ async function complete(ctx: TaskContext, d: Extract<Decision, { do: 'complete' 
       task.copyFailures ? ['queuePosition', 'copyFailures'] : ['queuePosition'],
     );
   } catch (err) {
+    if (err instanceof PayloadTooLargeError) {
+      // Their records (names, keys) would not fit in the task's item: refused, not retried forever.
+      return outputLimitExceeded(
+        ctx,
+        `The run's ${outputs.length} output files (their names and keys) are too large to record with the task.`,
+        { outputs: outputs.length, limit },
+      );
+    }
     // Another poller (or a cancel) ended the task while we copied: keep only what it recorded.
     if (err instanceof TaskStateConflictError) {
       const current = await deps.tasks.get(task.taskId);

@@ -20,6 +20,7 @@ const SETTINGS: PollSettings = {
   lostAfterPolls: 2,
   lostGraceMs: 0,
   copy: { maxAttempts: 3, maxMs: 600_000, retryBaseMs: 1000 },
+  maxOutputs: 1000,
 };
 
 export function harness(settings: Partial<PollSettings> = {}) {
