@@ -13,6 +13,7 @@ import { createHandler as createAuthorizer } from '../../../../functions/authori
 import { createHandler as createCancel } from '../../../../functions/cancel/handler.js';
 import { createHandler as createUpload } from '../../../../functions/create-upload/handler.js';
 import { createHandler as createList } from '../../../../functions/list/handler.js';
+import { createHandler as createModels } from '../../../../functions/models/handler.js';
 import { createHandler as createStatus } from '../../../../functions/status/handler.js';
 import { createHandler as createSubmit } from '../../../../functions/submit/handler.js';
 import { createHandler as createTemplates } from '../../../../functions/templates/handler.js';
@@ -150,6 +151,7 @@ export async function startSecureApi(opts: SecureApiOptions = {}): Promise<Secur
     ['list', fn('list', createList(deps))],
     ['cancel', fn('cancel', createCancel(deps))],
     ['templates', fn('templates', createTemplates(deps))],
+    ['models', fn('models', createModels(deps))],
     ['create-upload', fn('create-upload', createUpload(deps))],
   ]);
   const admin = {
