@@ -37,6 +37,12 @@ const METRICS_OF: Record<Group, string[]> = {
     'requests_per_accepted_submit',
   ],
   ratelimit: ['ratelimit_take_p50_ms', 'ratelimit_take_p99_ms', 'ratelimit_updates_per_call'],
+  formats: [
+    'webp_bytes_saved_pct_standin',
+    'webp_added_result_lag_ms_standin',
+    'webp_bytes_saved_pct_real',
+    'webp_added_result_lag_ms_real',
+  ],
 };
 
 /** Calls `onLine` for each complete line of the stream. */

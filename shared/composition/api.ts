@@ -5,7 +5,6 @@
 
 import type { AwsClients } from '../adapters/aws/clients.js';
 import { DynamoApiKeyStore } from '../adapters/dynamodb/api-key-store.js';
-import { DynamoOwnerRateLimiter } from '../adapters/dynamodb/owner-rate-limiter.js';
 import { DynamoUploadStore } from '../adapters/dynamodb/upload-store.js';
 import { DynamoWebhookSecretStore } from '../adapters/dynamodb/webhook-secret-store.js';
 import { S3NodeCatalogStore } from '../adapters/s3/node-catalog-store.js';
@@ -16,6 +15,7 @@ import { randomIds } from '../domain/ids.js';
 import { logger, metrics } from '../observability.js';
 import { loadTemplateCatalog } from '../templates/catalog.js';
 import { workflowPolicyFrom } from '../workflow/policy-config.js';
+import { ownerRateLimitFor } from './rate-limit.js';
 import { awsClientsFor, buildStorage } from './storage.js';
 
 export { awsClientsFor } from './storage.js';
@@ -32,23 +32,7 @@ export function buildApiDeps(config: Config, clients: AwsClients = awsClientsFor
     queue,
     uploads: new DynamoUploadStore({ client: clients.doc, tableName: config.TASKS_TABLE_NAME }),
     templates: loadTemplateCatalog(config.TEMPLATES_DIR),
-    obs: {
-      logger,
-      metrics,
-      ...(config.OWNER_RATE_LIMIT_PER_SECOND > 0
-        ? {
-            rateLimit: new DynamoOwnerRateLimiter({
-              doc: clients.doc,
-              tableName: config.TASKS_TABLE_NAME,
-              clock,
-              limit: {
-                perSecond: config.OWNER_RATE_LIMIT_PER_SECOND,
-                burst: config.OWNER_RATE_LIMIT_BURST,
-              },
-            }),
-          }
-        : {}),
-    },
+    obs: { logger, metrics, ...ownerRateLimitFor(config, clients.doc, clock) },
     maxActiveTasksPerOwner: config.MAX_ACTIVE_TASKS_PER_OWNER,
     workflowPolicy: workflowPolicyFrom(config),
     uploadMaxBytes: config.UPLOAD_MAX_BYTES,

@@ -11,6 +11,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../../ports/clock.js';
 import type { OwnerRateLimiter, RateVerdict } from '../../ports/owner-rate-limiter.js';
+import { RATE_LIMIT_KEY_PREFIX } from '../../resources.js';
 import { translateAwsError } from '../aws/errors.js';
 
 export interface OwnerRateLimit {
@@ -108,7 +109,7 @@ export class DynamoOwnerRateLimiter implements OwnerRateLimiter {
       const out = await this.o.doc.send(
         new UpdateCommand({
           TableName: this.o.tableName,
-          Key: { pk: `RATE#${owner}` },
+          Key: { pk: `${RATE_LIMIT_KEY_PREFIX}${owner}` },
           ...expr,
           ReturnValues: 'UPDATED_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',

@@ -14,6 +14,7 @@ describe('parseBenchOptions', () => {
         'copy',
         'cold',
         'fleet',
+        'formats',
         'policy',
         'ratelimit',
       ],

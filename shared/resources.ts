@@ -1,8 +1,14 @@
 /**
- * The one description of the product's stateful resources. The CDK stacks (infra/stacks) and the local
- * bootstrap (infra/local/bootstrap.ts) both build from it, so the emulators and AWS never drift apart.
- * Pure data: no CDK or SDK imports here.
+ * The one description of the product's stateful resources and their layout: tables and indexes,
+ * queues, the bucket and its key layout. The functions' code (adapters, use-cases), the CDK stacks
+ * (infra/stacks) and the local bootstrap (infra/local/bootstrap.ts) all read it, so the emulators and
+ * AWS never drift apart. Pure data: no CDK or SDK imports here.
  */
+
+/** The resources a function manifest (shared/manifest.ts) can name. */
+export type TableName = 'tasks' | 'apiKeys';
+export type QueueName = 'dispatch' | 'dispatchDeadLetter';
+export type BucketName = 'outputs';
 
 export interface IndexSpec {
   name: string;
@@ -49,7 +55,8 @@ export const TASK_SUMMARY = [
 
 /**
  * Tasks table: one item per task (`pk = TASK#<id>`), plus idempotency records (`IDEM#<owner>#<key>`),
- * upload records (`UPLOAD#<id>`) and the poller lease (`LEASE#<name>`).
+ * upload records (`UPLOAD#<id>`), the poller lease (`LEASE#<name>`) and each owner's rate-limit bucket
+ * (`RATE#<owner>`).
  */
 export const TASKS_TABLE: TableSpec = {
   id: 'TasksTable',
@@ -87,6 +94,9 @@ export const TASKS_TABLE: TableSpec = {
     },
   ],
 };
+
+/** Key prefix of the per-owner rate-limit buckets in the tasks table (their IAM grant names it). */
+export const RATE_LIMIT_KEY_PREFIX = 'RATE#';
 
 /** API keys: pk = sha256 of the key; keyId is the short public id used to revoke. */
 export const API_KEYS_TABLE: TableSpec = {
