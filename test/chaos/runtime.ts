@@ -38,12 +38,14 @@ import { SqsMessageVisibility } from '../../shared/adapters/sqs/message-visibili
 import { SqsTaskQueue } from '../../shared/adapters/sqs/task-queue.js';
 import { buildApiDeps, buildAuthorizerDeps } from '../../shared/composition/api.js';
 import type { Config } from '../../shared/config.js';
+import type { Task } from '../../shared/domain/task.js';
 import { createLimiter } from '../../shared/limiter.js';
 import { metrics } from '../../shared/observability.js';
-import { loopSettings, pollSettings } from '../../shared/poller/settings.js';
+import { loopSettings, pollSettings, sweepSettings } from '../../shared/poller/settings.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import type { ComfyClient } from '../../shared/ports/comfy-client.js';
 import type { PollerLease } from '../../shared/ports/poller-lease.js';
+import { createQueuedSweeper } from '../../shared/use-cases/sweep-queued.js';
 import { duplicatingDispatcher, type SqsDuplicates } from './faults/sqs-duplicates.js';
 
 export interface ChaosRuntimeOptions {
@@ -55,6 +57,10 @@ export interface ChaosRuntimeOptions {
   random: () => number;
   /** Receive visibility of the dispatch queue (short, so failed batches come back soon). */
   visibilitySeconds: number;
+  /** The API's port (0: any; a restart after a crash passes the first one's). */
+  apiPort?: number;
+  /** The submit use-case's fault-injection point (see faults/submit-kills.ts). */
+  afterStore?: (task: Task) => Promise<void>;
   onError(where: string, err: unknown): void;
 }
 
@@ -63,6 +69,11 @@ export interface ChaosRuntime {
   duplicates: SqsDuplicates;
   invocations(): { pollerA: number; pollerB: number };
   stop(): Promise<void>;
+  /**
+   * Stop at once, as a process killed with `kill -9` does: no invocation is waited for (they are
+   * abandoned; in process they run on, but their results are dropped).
+   */
+  crash(): Promise<void>;
 }
 
 /** A lease that always grants: the second poller polls whatever the first one holds. */
@@ -86,7 +97,13 @@ export async function startChaosRuntime(o: ChaosRuntimeOptions): Promise<ChaosRu
   // The API, as index.ts wires it.
   const apiDeps = buildApiDeps(config, o.apiClients);
   const functions = new Map<string, LocalFunction>([
-    ['submit', local('submit', createSubmit(apiDeps))],
+    [
+      'submit',
+      local(
+        'submit',
+        createSubmit(o.afterStore ? { ...apiDeps, afterStore: o.afterStore } : apiDeps),
+      ),
+    ],
     ['status', local('status', createStatus(apiDeps))],
     ['list', local('list', createList(apiDeps))],
     ['cancel', local('cancel', createCancel(apiDeps))],
@@ -128,10 +145,19 @@ export async function startChaosRuntime(o: ChaosRuntimeOptions): Promise<ChaosRu
     }),
   );
   const deadLetter = local('dead-letter', createDeadLetter({ tasks, clock: systemClock, metrics }));
-  const poller = (lease: PollerLease, name: string) =>
+  const { everyMs, ...sweep } = sweepSettings(config);
+  const poller = (lease: PollerLease, name: string, sweeps: boolean) =>
     local(
       name,
       createPoller({
+        ...(sweeps
+          ? {
+              sweepQueued: createQueuedSweeper(
+                { tasks, queue, clock: systemClock, settings: sweep },
+                everyMs,
+              ),
+            }
+          : {}),
         tasks,
         queue,
         artifacts,
@@ -184,6 +210,7 @@ export async function startChaosRuntime(o: ChaosRuntimeOptions): Promise<ChaosRu
     fn: poller(
       new DynamoPollerLease({ doc: w.doc, tableName: config.TASKS_TABLE_NAME, clock: systemClock }),
       'poller',
+      true,
     ),
     region,
     repeatAfterMs: 200,
@@ -191,14 +218,14 @@ export async function startChaosRuntime(o: ChaosRuntimeOptions): Promise<ChaosRu
     onInvocation: ({ error }) => error && o.onError('poller A', error),
   });
   const pollerB = startSchedule({
-    fn: poller(noLease, 'poller'),
+    fn: poller(noLease, 'poller', false),
     region,
     repeatAfterMs: 300,
     ruleName: 'poller-b',
     onInvocation: ({ error }) => error && o.onError('poller B', error),
   });
   const server = await startApiServer({
-    port: 0,
+    port: o.apiPort ?? 0,
     routes: API_ROUTES,
     functions,
     api,
@@ -219,6 +246,15 @@ export async function startChaosRuntime(o: ChaosRuntimeOptions): Promise<ChaosRu
         pollerB.stop(10_000),
       ]);
       await Promise.all(comfy.map((c) => c.close()));
+    },
+    async crash() {
+      await server.close();
+      await Promise.all([
+        dispatchSource.stop(0),
+        deadLetterSource.stop(0),
+        pollerA.stop(0),
+        pollerB.stop(0),
+      ]);
     },
   };
 }
