@@ -27,7 +27,7 @@ const METRICS_OF: Record<Group, string[]> = {
   idle: ['idle_requests_per_minute'],
   copy: ['copy_1gib_mb_per_s', 'copy_1gib_rss_growth_mb'],
   cold: ['bundle_kb_*', 'cold_import_ms_*'],
-  fleet: ['gpu_hours_per_busy_hour'],
+  fleet: ['gpu_hours_per_busy_hour', 'scale_from_zero_overhead_ms', 'burst_drain_s'],
   policy: [
     'policy_check_p50_us',
     'policy_check_p99_us',
@@ -35,6 +35,12 @@ const METRICS_OF: Record<Group, string[]> = {
     'policy_refusal_p99_ms',
     'policy_requests_per_refused_submit',
     'requests_per_accepted_submit',
+  ],
+  formats: [
+    'webp_bytes_saved_pct_standin',
+    'webp_added_result_lag_ms_standin',
+    'webp_bytes_saved_pct_real',
+    'webp_added_result_lag_ms_real',
   ],
 };
 

@@ -3,7 +3,8 @@
  * `npm run keys -- revoke <keyId>`; `npm run keys -- list [--owner alice]`;
  * `npm run keys -- set-limits --owner alice [--steps 300] [--pixels N] [--batch N] [--frames N]
  * [--nodes N] [--upscale X] | --clear` (the owner's own resource limits; unset ones keep the
- * deployment's).
+ * deployment's); `npm run keys -- webhook-secret create|rotate --owner alice [--overlap-hours 24]`
+ * (the owner's webhook signing secret, printed once; `create` makes one with the owner's first key).
  *
  * Target: the local stack by default (DynamoDB Local on 127.0.0.1:$LOCAL_DYNAMODB_PORT or 8000, table
  * comfy-serverless-api-keys, as `npm start` creates them); a deployed stack when a table name is given
@@ -13,13 +14,16 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { API_KEYS_TABLE } from '../infra/resources.js';
 import { createAwsClients } from '../shared/adapters/aws/clients.js';
 import { DynamoApiKeyStore } from '../shared/adapters/dynamodb/api-key-store.js';
+import { DynamoWebhookSecretStore } from '../shared/adapters/dynamodb/webhook-secret-store.js';
 import { createKey, listKeys, revokeKey, setOwnerLimits } from '../shared/auth/key-admin.js';
+import { ensureWebhookSecret, rotateWebhookSecret } from '../shared/auth/webhook-secret-admin.js';
 import { DomainError } from '../shared/domain/errors.js';
 import { systemClock } from '../shared/ports/clock.js';
 import type { ApiKeyStore } from '../shared/ports/key-store.js';
+import type { WebhookSecretStore } from '../shared/ports/webhook-secrets.js';
+import { API_KEYS_TABLE } from '../shared/resources.js';
 
 export const USAGE = `Usage: npm run keys -- <command> [options]
 
@@ -30,6 +34,11 @@ Commands:
   set-limits --owner OWNER [--steps N] [--pixels N] [--batch N] [--frames N] [--nodes N]
              [--upscale X] | --clear    the owner's own resource limits (on every key of OWNER);
                                         limits not given keep the deployment's (WORKFLOW_MAX_*)
+  webhook-secret create --owner OWNER   OWNER's webhook signing secret (whsec_...), printed once;
+                                        \`create\` of OWNER's first key makes one too
+  webhook-secret rotate --owner OWNER [--overlap-hours N]
+                                        a new secret; deliveries carry signatures of both the new
+                                        and the old one for N hours (default 24)
 
 Options:
   --table NAME     the API keys table of a deployed stack (API_KEYS_TABLE_NAME; default: the local
@@ -73,6 +82,7 @@ export async function runKeys(
   env: Env,
   out: (line: string) => void,
   store?: ApiKeyStore,
+  secretStore?: WebhookSecretStore,
 ): Promise<number> {
   let parsed: ReturnType<typeof parseKeysArgs>;
   try {
@@ -87,7 +97,10 @@ export async function runKeys(
     return 0;
   }
   const [command, arg] = positionals;
-  const keys = store ?? storeFor(resolveTarget(values, env));
+  const stores = store
+    ? { keys: store, secrets: secretStore }
+    : storesFor(resolveTarget(values, env));
+  const { keys, secrets } = stores;
   const deps = { keys, clock: systemClock };
   const print = (value: unknown, text: string) => out(values.json ? JSON.stringify(value) : text);
   switch (command) {
@@ -97,9 +110,52 @@ export async function runKeys(
         break;
       }
       const created = await createKey(deps, values.owner, values.label);
+      const secret = secrets
+        ? await ensureWebhookSecret({ secrets, clock: systemClock }, values.owner)
+        : undefined;
       print(
-        created,
-        `API key for ${created.owner} (keyId ${created.keyId}); it is shown only this once:\n${created.key}`,
+        { ...created, ...(secret?.created ? { webhookSecret: secret.secret } : {}) },
+        `API key for ${created.owner} (keyId ${created.keyId}); it is shown only this once:\n${created.key}${
+          secret?.created
+            ? `\nWebhook signing secret of ${created.owner}, also shown only this once (rotate with webhook-secret rotate):\n${secret.secret}`
+            : ''
+        }`,
+      );
+      return 0;
+    }
+    case 'webhook-secret': {
+      if (!values.owner || (arg !== 'create' && arg !== 'rotate') || !secrets) {
+        out('error: webhook-secret needs create or rotate, and --owner OWNER\n');
+        break;
+      }
+      const admin = { secrets, clock: systemClock };
+      if (arg === 'create') {
+        const s = await ensureWebhookSecret(admin, values.owner);
+        print(
+          { owner: values.owner, created: s.created, ...(s.created ? { secret: s.secret } : {}) },
+          s.created
+            ? `Webhook signing secret of ${values.owner}; it is shown only this once:\n${s.secret}`
+            : `${values.owner} already has a webhook signing secret (rotate gives a new one)`,
+        );
+        return s.created ? 0 : 1;
+      }
+      const hours = values['overlap-hours'] === undefined ? 24 : Number(values['overlap-hours']);
+      if (!Number.isFinite(hours) || hours < 0) {
+        out('error: --overlap-hours must be a number of hours, 0 or more\n');
+        break;
+      }
+      const r = await rotateWebhookSecret(admin, values.owner, hours);
+      print(
+        {
+          owner: values.owner,
+          secret: r.secret,
+          ...(r.previousUntil ? { previousUntil: r.previousUntil } : {}),
+        },
+        `New webhook signing secret of ${values.owner}; it is shown only this once:\n${r.secret}${
+          r.previousUntil
+            ? `\nThe previous secret also signs deliveries until ${r.previousUntil}.`
+            : ''
+        }`,
       );
       return 0;
     }
@@ -158,12 +214,13 @@ function parseKeysArgs(argv: string[]) {
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       clear: { type: 'boolean' },
+      'overlap-hours': { type: 'string' },
       ...Object.fromEntries(LIMIT_FLAGS.map((f) => [f, { type: 'string' as const }])),
     },
   });
 }
 
-function storeFor(target: KeysTarget): ApiKeyStore {
+function storesFor(target: KeysTarget): { keys: ApiKeyStore; secrets: WebhookSecretStore } {
   if (target.local) {
     // DynamoDB Local accepts any credentials; provide some when none are configured.
     process.env.AWS_ACCESS_KEY_ID ??= 'local';
@@ -173,7 +230,10 @@ function storeFor(target: KeysTarget): ApiKeyStore {
     region: target.region,
     ...(target.endpoint ? { dynamodbEndpoint: target.endpoint } : {}),
   });
-  return new DynamoApiKeyStore({ client: clients.doc, tableName: target.table });
+  return {
+    keys: new DynamoApiKeyStore({ client: clients.doc, tableName: target.table }),
+    secrets: new DynamoWebhookSecretStore({ client: clients.doc, tableName: target.table }),
+  };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -29,6 +29,8 @@ export interface SystemOptions {
   pollerRepeatMs?: number;
   /** Concurrent HTTP connections of the bench's client. */
   connections?: number;
+  /** A local GPU fleet (`npm start -- --max-gpus N`) instead of one stand-in. */
+  fleet?: { minGpus: number; maxGpus: number; bootMs: number; idleMs: number };
   /** Extra configuration for the functions (shared/config.ts variables). */
   env?: Record<string, string>;
   log?: (line: string) => void;
@@ -68,6 +70,17 @@ export async function startBenchSystem(opts: SystemOptions): Promise<BenchSystem
       // The stage throttle (50 requests/s, bursts of 100) would also meter the bench's own polling.
       '--no-throttle',
       ...(opts.comfyuiUrl ? ['--comfyui-url', opts.comfyuiUrl] : []),
+      ...(opts.fleet
+        ? [
+            ...['--max-gpus', String(opts.fleet.maxGpus), '--min-gpus', String(opts.fleet.minGpus)],
+            ...[
+              '--gpu-boot-ms',
+              String(opts.fleet.bootMs),
+              '--gpu-idle-ms',
+              String(opts.fleet.idleMs),
+            ],
+          ]
+        : []),
     ],
     { AWS_REGION: region },
     REPO_ROOT,

@@ -3,7 +3,7 @@
  * API key (`x-api-key`) or a bearer token. Non-2xx answers become an ApiError carrying the API's
  * `{"error": {"code", "message", "details"}}` (or API Gateway's `{"message"}`).
  */
-import type { SubmitTaskResponse, TaskView } from '../../shared/http/schemas.js';
+import type { ListTasksResponse, SubmitTaskResponse, TaskView } from '../../shared/http/schemas.js';
 
 export class ApiError extends Error {
   constructor(
@@ -27,10 +27,7 @@ export interface ApiClientOptions {
 export interface TaskApi {
   submit(body: Record<string, unknown>, idempotencyKey?: string): Promise<SubmitTaskResponse>;
   status(taskId: string): Promise<TaskView>;
-  list(query: { status?: string; limit?: number; cursor?: string }): Promise<{
-    items: TaskView[];
-    nextCursor?: string;
-  }>;
+  list(query: { status?: string; limit?: number; cursor?: string }): Promise<ListTasksResponse>;
   cancel(taskId: string): Promise<TaskView>;
   templates(): Promise<unknown>;
 }
@@ -105,10 +102,7 @@ export class TaskApiClient implements TaskApi {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.set(k, String(v));
     const q = qs.toString();
-    return this.call<{ items: TaskView[]; nextCursor?: string }>(
-      'GET',
-      `/v1/tasks${q ? `?${q}` : ''}`,
-    );
+    return this.call<ListTasksResponse>('GET', `/v1/tasks${q ? `?${q}` : ''}`);
   }
   cancel(taskId: string) {
     return this.call<TaskView>('POST', `/v1/tasks/${encodeURIComponent(taskId)}/cancel`);

@@ -191,6 +191,7 @@ export const TaskView = z.object({
 export type TaskView = z.infer<typeof TaskView>;
 export type OutputView = z.infer<typeof OutputView>;
 export type SubmitTaskResponse = z.infer<typeof SubmitTaskResponse>;
+export type ListTasksResponse = z.infer<typeof ListTasksResponse>;
 
 export const TaskPath = z.object({ taskId: TaskId });
 

@@ -75,6 +75,38 @@ describe('npm run keys', () => {
     expect((await run('revoke', 'key_000000000000')).code).toBe(1);
   });
 
+  it("prints the owner's webhook signing secret once with the first key, and rotates it with an overlap", async () => {
+    const first = await run('create', '--owner', 'wendy');
+    const secret = first.text.match(/whsec_[A-Za-z0-9+/=]+/)?.[0];
+    expect(secret).toBeDefined();
+    const second = await run('create', '--owner', 'wendy');
+    expect(second.text).not.toMatch(/whsec_/);
+    expect(await run('webhook-secret', 'create', '--owner', 'wendy')).toEqual({
+      code: 1,
+      text: 'wendy already has a webhook signing secret (rotate gives a new one)',
+    });
+    const rotated = await run(
+      'webhook-secret',
+      'rotate',
+      '--owner',
+      'wendy',
+      '--overlap-hours',
+      '2',
+      '--json',
+    );
+    const r = JSON.parse(rotated.text) as { secret: string; previousUntil: string };
+    expect(r.secret).toMatch(/^whsec_/);
+    expect(r.secret).not.toBe(secret);
+    const hours = (Date.parse(r.previousUntil) - Date.now()) / 3_600_000;
+    expect(hours).toBeGreaterThan(1.9);
+    expect(hours).toBeLessThanOrEqual(2);
+    // Secrets stay out of the key listing.
+    expect(
+      JSON.parse((await run('list', '--json')).text).every((k: { keyId?: string }) => k.keyId),
+    ).toBe(true);
+    expect((await run('webhook-secret', 'rotate')).code).toBe(2);
+  });
+
   it('targets the local stack by default and a deployed table when one is named', () => {
     expect(resolveTarget({}, { LOCAL_DYNAMODB_PORT: '8123' })).toEqual({
       table: 'comfy-serverless-api-keys',

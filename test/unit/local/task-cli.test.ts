@@ -198,6 +198,17 @@ describe('task CLI output', () => {
     p.task(aView('t', 'queued'));
     p.task(aView('t', 'running'));
     expect(lines).toEqual(['t queued\n', 't running\n']);
+    lines.length = 0;
+    for (let chunk = 1; chunk <= 1000; chunk++) p.copying(0, 2, chunk * 1024, 2 * 1024 * 1024);
+    p.copying(1, 2, 1024 * 1024, 2 * 1024 * 1024);
+    for (let chunk = 1; chunk <= 1000; chunk++)
+      p.copying(1, 2, (1024 + chunk) * 1024, 2 * 1024 * 1024);
+    p.copying(2, 2, 2 * 1024 * 1024, 2 * 1024 * 1024);
+    expect(lines).toEqual([
+      'copying outputs 0/2 (0.0 MB of 2.0 MB)\n',
+      'copying outputs 1/2 (1.0 MB of 2.0 MB)\n',
+      'copying outputs 2/2 (2.0 MB of 2.0 MB)\n',
+    ]);
   });
 });
 
@@ -267,6 +278,27 @@ describe('task CLI commands', () => {
       await runCommand(refusing, args(['status', 't1']), { out: sink().stream, err: err2.stream }),
     ).toBe(3);
     expect(err2.lines.join('')).toContain('check --key');
+  });
+
+  it('lists tasks and says how to continue a long list', async () => {
+    const seen: unknown[] = [];
+    const api: TaskApi = {
+      ...fakeApi(['queued']),
+      list: async (query) => {
+        seen.push(query);
+        return { items: [aView('t1', 'queued')], nextCursor: 'c2' };
+      },
+    };
+    const out = sink();
+    const err = sink();
+    const code = await runCommand(api, args(['list', '--limit', '1', '--cursor', 'c1']), {
+      out: out.stream,
+      err: err.stream,
+    });
+    expect(code).toBe(0);
+    expect(seen).toEqual([{ limit: 1, cursor: 'c1' }]);
+    expect(out.lines.join('')).toMatch(/^t1 {2}queued/);
+    expect(err.lines.join('')).toBe('more: npm run task -- list --limit 1 --cursor c2\n');
   });
 
   it('shows the refused values of a submit, and the templates as text unless --json', async () => {
