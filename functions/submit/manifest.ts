@@ -32,6 +32,8 @@ export const manifest = defineFunction({
     'WORKFLOW_MAX_UPSCALE',
     'CATALOG_CACHE_SECONDS',
     'WEBHOOK_QUEUE_URL',
+    'OWNER_RATE_LIMIT_PER_SECOND',
+    'OWNER_RATE_LIMIT_BURST',
     'LOG_LEVEL',
   ],
   resources: [
