@@ -19,7 +19,10 @@ function traces(): Map<string, string[][]> {
     for (const line of section.split('\n')) {
       const step = /^\d+\. `([^`]+)`/.exec(line);
       if (step) {
-        if (line.startsWith('1. ')) lists.push((current = []));
+        if (line.startsWith('1. ')) {
+          current = [];
+          lists.push(current);
+        }
         current?.push(step[1] as string);
       }
     }
