@@ -74,6 +74,11 @@ async function main() {
     writeFileSync(keyFile, `${runtime.apiKey}\n`, { mode: 0o600 });
     chmodSync(keyFile, 0o600);
   }
+  if (runtime.webhookSecret) {
+    const secretFile = join(opts.stateDir, 'webhook-secret');
+    writeFileSync(secretFile, `${runtime.webhookSecret}\n`, { mode: 0o600 });
+    chmodSync(secretFile, 0o600);
+  }
   writeFileSync(
     stateFile,
     `${JSON.stringify(

@@ -23,12 +23,14 @@ export const FUNCTION_TIMEOUT_MS: Readonly<Record<string, number>> = {
   dispatcher: 30_000,
   'dead-letter': 10_000,
   poller: 90_000,
+  'webhook-sender': 30_000,
 };
 
 /** The SQS event source mappings as deployed (infra/constructs/dispatch-pipeline.ts). */
 export const EVENT_SOURCES = {
   dispatcher: { batchSize: 10, maxConcurrency: 2 },
   'dead-letter': { batchSize: 10, maxConcurrency: 2 },
+  'webhook-sender': { batchSize: 10, maxConcurrency: 2 },
 } as const;
 
 /** The poller's EventBridge rate as deployed (infra/constructs/task-poller.ts). */

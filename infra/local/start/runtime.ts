@@ -7,7 +7,14 @@ import { join } from 'node:path';
 import { createAwsClients } from '../../../shared/adapters/aws/clients.js';
 import { loadConfig } from '../../../shared/config.js';
 import { outputsCorsRule } from '../../outputs-cors.js';
-import { API_KEYS_TABLE, DISPATCH_DLQ, DISPATCH_QUEUE, TASKS_TABLE } from '../../resources.js';
+import {
+  API_KEYS_TABLE,
+  DISPATCH_DLQ,
+  DISPATCH_QUEUE,
+  TASKS_TABLE,
+  WEBHOOK_DLQ,
+  WEBHOOK_QUEUE,
+} from '../../resources.js';
 import { API_ROUTES } from '../../routes.js';
 import {
   bootstrapQueuesAndBucket,
@@ -46,6 +53,8 @@ export interface LocalRuntime {
   s3SqsEndpoint: string;
   names: LocalResourceNames;
   apiKey?: string;
+  /** The local owner's webhook signing secret (API key mode). */
+  webhookSecret?: string;
   /** The API key is the previous start's (still valid in the persisted keys table). */
   keptKey?: boolean;
   authMode: 'apiKey' | 'jwt';
@@ -56,7 +65,14 @@ export interface LocalRuntime {
 }
 
 const ALL_FUNCTIONS = [
-  ...new Set([...API_ROUTES.map((r) => r.fn), 'authorizer', 'dispatcher', 'dead-letter', 'poller']),
+  ...new Set([
+    ...API_ROUTES.map((r) => r.fn),
+    'authorizer',
+    'dispatcher',
+    'dead-letter',
+    'poller',
+    'webhook-sender',
+  ]),
 ];
 /** The key the previous start wrote (start.ts writes `api-key` in the state folder). */
 function previousKey(stateDir: string): { previousKey?: string } {
@@ -219,6 +235,8 @@ export async function startLocalRuntime(
       queues: {
         [DISPATCH_QUEUE.localName]: names.queueUrl,
         [DISPATCH_DLQ.localName]: names.dlqUrl,
+        [WEBHOOK_QUEUE.localName]: names.webhookQueueUrl,
+        [WEBHOOK_DLQ.localName]: names.webhookDlqUrl,
       },
     };
     const dataDir = opts.dataDir;
@@ -272,7 +290,7 @@ export async function startLocalRuntime(
     }
     lap('dynamodb');
 
-    const { authorizer, apiKey, keptKey } = await createAuth({
+    const { authorizer, apiKey, keptKey, webhookSecret } = await createAuth({
       config,
       functions,
       clients,
@@ -305,6 +323,7 @@ export async function startLocalRuntime(
       s3SqsEndpoint: fauxqs.endpoint,
       names,
       ...(apiKey ? { apiKey, keptKey: keptKey === true } : {}),
+      ...(webhookSecret ? { webhookSecret } : {}),
       authMode: config.AUTH_MODE,
       missing,
       ...(restored ? { restored } : {}),
