@@ -36,6 +36,12 @@ const METRICS_OF: Record<Group, string[]> = {
     'policy_requests_per_refused_submit',
     'requests_per_accepted_submit',
   ],
+  formats: [
+    'webp_bytes_saved_pct_standin',
+    'webp_added_result_lag_ms_standin',
+    'webp_bytes_saved_pct_real',
+    'webp_added_result_lag_ms_real',
+  ],
 };
 
 /** Calls `onLine` for each complete line of the stream. */

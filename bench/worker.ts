@@ -9,6 +9,7 @@ import { coldStartFigures } from './figures/cold-start.js';
 import { copyFigures } from './figures/copy.js';
 import { fleetFigures } from './figures/fleet.js';
 import { fleetLocalFigures } from './figures/fleet-local.js';
+import { formatFigures } from './figures/formats.js';
 import { gpuFigures } from './figures/gpu.js';
 import { idleFigures } from './figures/idle.js';
 import { lagFigures } from './figures/lag.js';
@@ -46,6 +47,11 @@ async function main() {
     case 'fleet':
       emit(await fleetFigures({ seed: 7, log }));
       emit(await fleetLocalFigures({ workflow, runs: 3, burst: 100, log }));
+      return;
+    case 'formats':
+      emit(
+        await formatFigures({ ...(opts.comfyuiUrl ? { comfyuiUrl: opts.comfyuiUrl } : {}), log }),
+      );
       return;
     case 'copy':
       emit(await copyFigures({ bytes: opts.copyMib * 1024 * 1024, log }));

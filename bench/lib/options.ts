@@ -11,6 +11,7 @@ export const FIGURES = {
   copy: 'copy',
   cold: 'cold',
   fleet: 'fleet',
+  formats: 'formats',
   policy: 'policy',
 } as const;
 export type FigureName = keyof typeof FIGURES;
@@ -38,6 +39,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --only LIST          figures to measure, comma-separated (default: all):
                        gpu, lag, requests (alias cost), submit, idle, copy, cold (alias bundle),
                        fleet (simulated day of the GPU fleet controller),
+                       formats (bytes saved by webp output, conversion time; real ComfyUI with --comfyui-url),
                        policy (cost of the workflow policy on the submit path)
   --tasks N            tasks of the load run behind gpu, lag, requests (default 200)
   --clients N          concurrent clients of the submit figure (default 16)
@@ -114,7 +116,7 @@ export function parseBenchOptions(
 
 /** The runs needed for these figures, in the order they run. */
 export function groupsFor(only: readonly FigureName[]): Group[] {
-  const order: Group[] = ['cold', 'fleet', 'load', 'submit', 'policy', 'idle', 'copy'];
+  const order: Group[] = ['cold', 'fleet', 'formats', 'load', 'submit', 'policy', 'idle', 'copy'];
   const wanted = new Set(only.map((f) => FIGURES[f]));
   return order.filter((g) => wanted.has(g));
 }

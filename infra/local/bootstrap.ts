@@ -1,5 +1,5 @@
 /**
- * Creates the tables, queues and bucket described in infra/resources.ts on the emulators (the CDK
+ * Creates the tables, queues and bucket described in shared/resources.ts on the emulators (the CDK
  * stacks build the same description in AWS). Idempotent: existing resources are left as they are.
  */
 import {
@@ -22,7 +22,7 @@ import {
   type TableSpec,
   WEBHOOK_DLQ,
   WEBHOOK_QUEUE,
-} from '../resources.js';
+} from '../../shared/resources.js';
 
 export interface LocalResourceNames {
   tasksTable: string;
@@ -35,6 +35,7 @@ export interface LocalResourceNames {
   webhookQueueUrl: string;
   webhookQueueArn: string;
   webhookDlqUrl: string;
+  webhookDlqArn: string;
 }
 
 async function createTable(ddb: DynamoDBClient, spec: TableSpec, name = spec.localName) {
@@ -142,6 +143,7 @@ export async function bootstrapQueuesAndBucket(
     webhookQueueUrl: webhooks.url,
     webhookQueueArn: webhooks.arn,
     webhookDlqUrl: webhookDlq.url,
+    webhookDlqArn: webhookDlq.arn,
   };
 }
 

@@ -18,7 +18,8 @@ Commands:
       --wait                   follow the task to its end (progress bar on a terminal)
       --out DIR                with --wait: download the outputs into DIR
   status TASK_ID [--wait] [--out DIR]
-  list [--status STATUS] [--limit N]
+  list [--status STATUS] [--limit N] [--cursor C]
+                               your tasks, newest first; --cursor continues a long list
   cancel TASK_ID
   templates                    each template's parameters, types and defaults (--json: the
                                full JSON Schema)
@@ -50,6 +51,7 @@ export interface CliArgs {
   out?: string;
   status?: string;
   limit?: number;
+  cursor?: string;
   intervalMs: number;
   json: boolean;
 }
@@ -96,6 +98,7 @@ export function parseCliArgs(
         out: { type: 'string' },
         status: { type: 'string' },
         limit: { type: 'string' },
+        cursor: { type: 'string' },
         interval: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -143,6 +146,7 @@ export function parseCliArgs(
     ...(values.out ? { out: values.out } : {}),
     ...(values.status ? { status: values.status } : {}),
     ...(values.limit ? { limit: Number(values.limit) } : {}),
+    ...(values.cursor ? { cursor: values.cursor } : {}),
     intervalMs: Number(values.interval ?? 1000),
     json: values.json ?? false,
   };

@@ -123,12 +123,22 @@ export async function runCommand(client: TaskApi, args: CliArgs, io: Io): Promis
         const page = await client.list({
           ...(args.status ? { status: args.status } : {}),
           ...(args.limit ? { limit: args.limit } : {}),
+          ...(args.cursor ? { cursor: args.cursor } : {}),
         });
         if (args.json) print(io.out, JSON.stringify(page));
         else {
           for (const t of page.items)
             print(io.out, `${t.taskId}  ${t.status.padEnd(10)} ${t.createdAt}`);
-          if (page.nextCursor) print(io.err, '(more: use the API with cursor)');
+          if (page.nextCursor) {
+            const rest = [
+              ...(args.status ? [`--status ${args.status}`] : []),
+              ...(args.limit ? [`--limit ${args.limit}`] : []),
+            ];
+            print(
+              io.err,
+              `more: npm run task -- list ${[...rest, `--cursor ${page.nextCursor}`].join(' ')}`,
+            );
+          }
         }
         return 0;
       }

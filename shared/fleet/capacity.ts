@@ -34,7 +34,11 @@ export interface Backlog {
 
 export interface StopOrder {
   id: string;
-  reason: 'idle' | 'boot-timeout';
+  /**
+   * `idle`: drain, then stop; `unneeded`: still booting and no longer wanted (it holds no prompt: the
+   * dispatcher sends to ready servers only), stopped at once; `boot-timeout`: replaced.
+   */
+  reason: 'idle' | 'unneeded' | 'boot-timeout';
 }
 
 export interface CapacityDecision {
@@ -94,12 +98,21 @@ export function decideCapacity(
     }
     if (launch > 0) why.push(`${healthy.length} live → start ${launch}`);
   } else if (desired < healthy.length) {
+    // Servers still booting go first, newest first: they hold nothing and are furthest from useful.
+    const booting = healthy
+      .filter((x) => x.state === 'booting')
+      .sort((a, b) => b.launchedAt - a.launchedAt || a.id.localeCompare(b.id))
+      .slice(0, healthy.length - desired);
+    for (const x of booting) {
+      stop.push({ id: x.id, reason: 'unneeded' });
+      why.push(`${x.id} still booting and no longer wanted: stopped`);
+    }
     const idle = healthy
       .filter((x) => x.state === 'ready' && x.inFlight === 0)
       .map((x) => ({ x, idleFor: now - (x.lastBusyAt ?? x.readyAt ?? x.launchedAt) }))
       .filter((c) => c.idleFor >= s.idleMs)
       .sort((a, b) => b.idleFor - a.idleFor || a.x.id.localeCompare(b.x.id));
-    const surplus = healthy.length - desired;
+    const surplus = healthy.length - desired - booting.length;
     for (const c of idle.slice(0, surplus)) {
       stop.push({ id: c.x.id, reason: 'idle' });
       why.push(`${c.x.id} idle for ${Math.round(c.idleFor / 1000)} s: stopped`);
@@ -110,6 +123,6 @@ export function decideCapacity(
       );
     }
   }
-  const stoppedLive = stop.filter((o) => o.reason === 'idle').length;
+  const stoppedLive = stop.filter((o) => o.reason !== 'boot-timeout').length;
   return { desired, live: healthy.length - stoppedLive + launch, launch, stop, why };
 }

@@ -89,9 +89,10 @@ export async function controlFleet(
   const stopped: { id: string; reason: string }[] = [];
   const marks: ServerEvent[] = [];
   for (const order of decision.stop) {
-    if (order.reason === 'boot-timeout') {
+    if (order.reason !== 'idle') {
+      // Not ready yet, so no prompt can be there: stopped at once.
       await deps.fleet.stop(order.id);
-      marks.push({ kind: 'gone', id: order.id, at: now, reason: 'boot-timeout' });
+      marks.push({ kind: 'gone', id: order.id, at: now, reason: order.reason });
       stopped.push(order);
     } else {
       marks.push({ kind: 'draining', id: order.id, at: now });

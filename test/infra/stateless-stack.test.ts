@@ -1,6 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { API_ROUTES, WORKER_FUNCTIONS } from '../../infra/routes.js';
+import { API_ROUTES, FUNCTIONS } from '../../functions/manifests.js';
 import {
   actionsOf,
   flat,
@@ -23,6 +23,7 @@ const FUNCTION_PREFIX: Record<string, string> = {
   dispatcher: 'DispatchDispatcherFunction',
   'dead-letter': 'DispatchDeadLetterFunction',
   poller: 'PollingPollerFunction',
+  'webhook-sender': 'DispatchWebhookSenderFunction',
 };
 const ROLE_PREFIX = (fn: string) => (FUNCTION_PREFIX[fn] as string).replace(/Function$/, 'Role');
 
@@ -40,7 +41,7 @@ describe('StatelessStack (API key mode, defaults)', () => {
       const ours = Object.keys(resourcesOf(template, 'AWS::Lambda::Function')).filter((id) =>
         Object.values(FUNCTION_PREFIX).some((p) => id.startsWith(p)),
       );
-      expect(ours).toHaveLength(API_ROUTES.length + WORKER_FUNCTIONS.length);
+      expect(ours).toHaveLength(FUNCTIONS.length);
     });
 
     it.each(Object.keys(FUNCTION_PREFIX))(
@@ -60,11 +61,6 @@ describe('StatelessStack (API key mode, defaults)', () => {
             Variables: expect.objectContaining({
               POWERTOOLS_SERVICE_NAME: 'comfy-serverless',
               POWERTOOLS_METRICS_NAMESPACE: 'ComfyServerless',
-              TASKS_TABLE_NAME: expect.anything(),
-              API_KEYS_TABLE_NAME: expect.anything(),
-              OUTPUTS_BUCKET_NAME: expect.anything(),
-              DISPATCH_QUEUE_URL: expect.anything(),
-              AUTH_MODE: 'apiKey',
             }),
           },
         });
@@ -119,7 +115,7 @@ describe('StatelessStack (API key mode, defaults)', () => {
   });
 
   describe('HTTP API', () => {
-    it('has every route of infra/routes.ts behind the API key authorizer', () => {
+    it('has every route the function manifests serve behind the API key authorizer', () => {
       const routes = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Route'));
       expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(
         API_ROUTES.map((r) => `${r.method} ${r.path}`).sort(),
@@ -242,11 +238,32 @@ describe('StatelessStack (API key mode, defaults)', () => {
       }
     });
 
-    it('lets only the authorizer read the API keys table', () => {
+    it('lets only the authorizer and the webhook parts read the API keys table, and none write it', () => {
+      // Submit takes a webhook only from an owner with a signing secret; the sender signs with it.
+      const readers = ['authorizer', 'submit', 'webhook-sender'];
       for (const fn of Object.keys(FUNCTION_PREFIX)) {
-        const text = flat(policyStatements(template, ROLE_PREFIX(fn)));
-        expect(text.includes('ApiKeysTable'), fn).toBe(fn === 'authorizer');
+        const statements = policyStatements(template, ROLE_PREFIX(fn)).filter((s) =>
+          flat(s.Resource).includes('ApiKeysTable'),
+        );
+        expect(statements.length > 0, fn).toBe(readers.includes(fn));
+        for (const s of statements) {
+          expect(
+            actionsOf(s).filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)),
+            fn,
+          ).toEqual([]);
+        }
       }
+    });
+
+    it('lets the webhook sender delay its own retries and dead-letter events, nothing more on SQS', () => {
+      const sqs = policyStatements(template, ROLE_PREFIX('webhook-sender')).filter((s) =>
+        actionsOf(s).some((a) => a.startsWith('sqs:')),
+      );
+      const on = (queue: RegExp) =>
+        sqs.filter((s) => queue.test(flat(s.Resource))).flatMap(actionsOf);
+      expect(on(/WebhookQueue(?!.*DeadLetter)/)).toContain('sqs:ChangeMessageVisibility');
+      expect(on(/WebhookDeadLetterQueue/)).toContain('sqs:SendMessage');
+      expect(on(/DispatchQueue|DispatchDeadLetterQueue/)).toEqual([]);
     });
   });
 

@@ -5,7 +5,18 @@ describe('parseBenchOptions', () => {
   it('measures every figure by default, with the default sizes', () => {
     const o = parseBenchOptions([], {});
     expect(o).toMatchObject({
-      only: ['gpu', 'lag', 'requests', 'submit', 'idle', 'copy', 'cold', 'fleet', 'policy'],
+      only: [
+        'gpu',
+        'lag',
+        'requests',
+        'submit',
+        'idle',
+        'copy',
+        'cold',
+        'fleet',
+        'formats',
+        'policy',
+      ],
       tasks: 200,
       clients: 16,
       idleTasks: 100_000,

@@ -128,3 +128,21 @@ describe('decideCapacity with start and run times', () => {
     expect(decideCapacity([], { queued: 1, atComfy: 0 }, timed, T).launch).toBe(1);
   });
 });
+
+describe('decideCapacity when the work is gone before servers are up', () => {
+  it('stops servers still booting first, newest first, and keeps a busy one', () => {
+    const older: FleetServer = { id: 'b1', state: 'booting', launchedAt: T - 60_000, inFlight: 0 };
+    const newer: FleetServer = { id: 'b2', state: 'booting', launchedAt: T - 10_000, inFlight: 0 };
+    const d = decideCapacity(
+      [ready('busy', { inFlight: 1 }), older, newer],
+      { queued: 0, atComfy: 1 },
+      s,
+      T,
+    );
+    expect(d.stop).toEqual([
+      { id: 'b2', reason: 'unneeded' },
+      { id: 'b1', reason: 'unneeded' },
+    ]);
+    expect(d.live).toBe(1);
+  });
+});

@@ -71,6 +71,7 @@ describe('functionEnvironment', () => {
       webhookQueueUrl: 'http://sqs.us-east-1.localhost:4566/000000000000/w',
       webhookQueueArn: 'arn:w',
       webhookDlqUrl: 'http://sqs.us-east-1.localhost:4566/000000000000/wd',
+      webhookDlqArn: 'arn:wd',
     },
     dynamodbEndpoint: 'http://127.0.0.1:8000',
     s3SqsEndpoint: 'http://127.0.0.1:4566',

@@ -280,6 +280,27 @@ describe('task CLI commands', () => {
     expect(err2.lines.join('')).toContain('check --key');
   });
 
+  it('lists tasks and says how to continue a long list', async () => {
+    const seen: unknown[] = [];
+    const api: TaskApi = {
+      ...fakeApi(['queued']),
+      list: async (query) => {
+        seen.push(query);
+        return { items: [aView('t1', 'queued')], nextCursor: 'c2' };
+      },
+    };
+    const out = sink();
+    const err = sink();
+    const code = await runCommand(api, args(['list', '--limit', '1', '--cursor', 'c1']), {
+      out: out.stream,
+      err: err.stream,
+    });
+    expect(code).toBe(0);
+    expect(seen).toEqual([{ limit: 1, cursor: 'c1' }]);
+    expect(out.lines.join('')).toMatch(/^t1 {2}queued/);
+    expect(err.lines.join('')).toBe('more: npm run task -- list --limit 1 --cursor c2\n');
+  });
+
   it('shows the refused values of a submit, and the templates as text unless --json', async () => {
     const refusing: TaskApi = {
       ...fakeApi(['queued']),
