@@ -36,6 +36,7 @@ const METRICS_OF: Record<Group, string[]> = {
     'policy_requests_per_refused_submit',
     'requests_per_accepted_submit',
   ],
+  ratelimit: ['ratelimit_take_p50_ms', 'ratelimit_take_p99_ms', 'ratelimit_updates_per_call'],
   formats: [
     'webp_bytes_saved_pct_standin',
     'webp_added_result_lag_ms_standin',

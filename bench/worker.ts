@@ -15,6 +15,7 @@ import { idleFigures } from './figures/idle.js';
 import { lagFigures } from './figures/lag.js';
 import { loadRun } from './figures/load-run.js';
 import { policyFigures } from './figures/policy.js';
+import { BENCH_RATE_LIMIT, rateLimitFigures } from './figures/ratelimit.js';
 import { requestFigures } from './figures/requests.js';
 import { submitFigures } from './figures/submit.js';
 import type { Figure } from './lib/figure.js';
@@ -105,6 +106,24 @@ async function main() {
       });
       try {
         emit(await policyFigures(system, { submissions: opts.perClient * 4, workflow }));
+      } finally {
+        await system.stop();
+      }
+      return;
+    }
+    case 'ratelimit': {
+      const system = await startBenchSystem({
+        owners: 1,
+        executionMs: 500,
+        env: {
+          OWNER_RATE_LIMIT_PER_SECOND: String(BENCH_RATE_LIMIT.perSecond),
+          OWNER_RATE_LIMIT_BURST: String(BENCH_RATE_LIMIT.burst),
+        },
+        ...(opts.comfyuiUrl ? { comfyuiUrl: opts.comfyuiUrl } : {}),
+        log,
+      });
+      try {
+        emit(await rateLimitFigures(system, { calls: opts.perClient * 40 }));
       } finally {
         await system.stop();
       }

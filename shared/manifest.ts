@@ -35,6 +35,11 @@ export type Trigger =
 /** An AWS resource the function touches, and how: its IAM grants and environment come from these. */
 export type ResourceUse =
   | { readonly table: TableName; readonly access: 'read' | 'readWrite' }
+  /**
+   * The per-owner rate limit's bucket items (`RATE#<owner>`) of the table: UpdateItem on those keys
+   * only, so a function that otherwise only reads writes nothing else.
+   */
+  | { readonly table: TableName; readonly access: 'rateLimit' }
   | {
       readonly queue: QueueName;
       /** `changeVisibility`: of messages it received (a retry delay), beyond its trigger's grants. */

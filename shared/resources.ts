@@ -55,7 +55,8 @@ export const TASK_SUMMARY = [
 
 /**
  * Tasks table: one item per task (`pk = TASK#<id>`), plus idempotency records (`IDEM#<owner>#<key>`),
- * upload records (`UPLOAD#<id>`) and the poller lease (`LEASE#<name>`).
+ * upload records (`UPLOAD#<id>`), the poller lease (`LEASE#<name>`) and each owner's rate-limit bucket
+ * (`RATE#<owner>`).
  */
 export const TASKS_TABLE: TableSpec = {
   id: 'TasksTable',
@@ -93,6 +94,9 @@ export const TASKS_TABLE: TableSpec = {
     },
   ],
 };
+
+/** Key prefix of the per-owner rate-limit buckets in the tasks table (their IAM grant names it). */
+export const RATE_LIMIT_KEY_PREFIX = 'RATE#';
 
 /** API keys: pk = sha256 of the key; keyId is the short public id used to revoke. */
 export const API_KEYS_TABLE: TableSpec = {

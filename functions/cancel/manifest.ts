@@ -21,6 +21,8 @@ export const manifest = defineFunction({
     'TASK_RETENTION_DAYS',
     'WEBHOOK_QUEUE_URL',
     'AWS_ENDPOINT_URL_SQS',
+    'OWNER_RATE_LIMIT_PER_SECOND',
+    'OWNER_RATE_LIMIT_BURST',
     'LOG_LEVEL',
   ],
   resources: [

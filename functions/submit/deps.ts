@@ -11,6 +11,7 @@ import { DynamoWebhookSecretStore } from '../../shared/adapters/dynamodb/webhook
 import { dnsResolver } from '../../shared/adapters/webhooks/dns-resolver.js';
 import { dynamoClientsFor, s3ClientFor, sqsClientFor } from '../../shared/composition/aws.js';
 import { catalogSourceFor } from '../../shared/composition/catalog.js';
+import { ownerRateLimitFor } from '../../shared/composition/rate-limit.js';
 import {
   artifactStoreFor,
   taskQueueFor,
@@ -44,7 +45,7 @@ export function buildDeps(
     queue: taskQueueFor(config, clients.sqs),
     uploads: new DynamoUploadStore({ client: clients.doc, tableName: config.TASKS_TABLE_NAME }),
     templates: loadTemplateCatalog(config.TEMPLATES_DIR),
-    obs: { logger, metrics },
+    obs: { logger, metrics, ...ownerRateLimitFor(config, clients.doc, clock) },
     maxActiveTasksPerOwner: config.MAX_ACTIVE_TASKS_PER_OWNER,
     workflowPolicy: workflowPolicyFrom(config),
     catalog: catalogSourceFor(config, clients.s3, clock),

@@ -34,6 +34,8 @@ export const manifest = defineFunction({
     'WEBHOOK_QUEUE_URL',
     'WEBHOOK_ALLOW_LOCAL_HTTP',
     'API_KEYS_TABLE_NAME',
+    'OWNER_RATE_LIMIT_PER_SECOND',
+    'OWNER_RATE_LIMIT_BURST',
     'LOG_LEVEL',
   ],
   resources: [

@@ -5,9 +5,14 @@
  *   its prefix), each byte-identical (sha256) to the file the stand-in wrote for that task in a
  *   successful run, and to no other task's file;
  * - no object under a task that did not succeed, nor outside any task's prefix;
- * - ComfyUI ran no task more than the retry policy allows: completed runs (success, error,
- *   interrupted) at most 1 + the times the poller re-queued the task after ComfyUI lost it, and
- *   re-queues at most MAX_REQUEUES (runs cut short by a restart are counted apart, as "lost");
+ * - no task is still queued or active at the end (a lost message, a killed submit or a copy that
+ *   keeps failing must still end);
+ * - no prompt ran twice at ComfyUI except after a restart lost its first run: completed runs
+ *   (success, error, interrupted) at most 1 + the times the poller re-queued the task after ComfyUI
+ *   lost it, re-queues at most MAX_REQUEUES (runs cut short by a restart are counted apart, as
+ *   "lost"), and no task submitted by two deliveries at once;
+ * - a task whose S3 writes are denied for good ends `failed OUTPUT_COPY_FAILED` with the output and
+ *   the S3 error code in its details, and nothing under its prefix;
  * - every `failed` task says why (error code and message).
  */
 
@@ -28,6 +33,17 @@ interface FaultStats {
   apiRetries: number;
   pollerInvocations: { pollerA: number; pollerB: number };
   workerErrors: number;
+  /** Tasks whose submit was killed between storing and sending (no message ever sent). */
+  submitsKilled: Set<string>;
+  /** Times the whole runtime was killed and restarted (queues lost, ComfyUI restarted). */
+  runtimeCrashes: number;
+  /** Tasks whose S3 writes were denied for the whole run. */
+  s3DeniedTasks: Set<string>;
+  s3WritesDenied: number;
+  /** Dispatch messages the sweeper sent again. */
+  sweeperResends: number;
+  /** Copies of a message deferred because another dispatcher held the task's claim. */
+  claimDeferrals: number;
 }
 
 export interface ChaosInput {
@@ -39,8 +55,8 @@ export interface ChaosInput {
   objects: Map<string, string>;
   maxRequeues: number;
   /**
-   * Tasks two deliveries submitted at once, as the dispatcher logged it: the window ADR 001 §1
-   * leaves open. Their extra run is counted apart, not as a violation.
+   * Tasks two deliveries submitted at once, as the dispatcher logged it. The dispatch claim (ADR 001
+   * §1) closes that window: any is a violation.
    */
   duplicateDispatches: Set<string>;
   faults: FaultStats;
@@ -61,8 +77,12 @@ export interface ChaosReport {
   strays: number;
   missing: number;
   overRetryPolicy: number;
-  /** Tasks with one run more than the policy, explained by a logged simultaneous duplicate dispatch. */
+  /** Tasks two deliveries submitted at once (the dispatcher's warning): must be none. */
   duplicateDispatchRuns: number;
+  /** How the tasks whose submit was killed ended, by status. */
+  killedSubmits: Record<string, number>;
+  /** How the tasks whose S3 writes were denied ended, by status or error code. */
+  deniedOutcomes: Record<string, number>;
   failedWithoutReason: number;
   nonTerminal: number;
   notSubmitted: number;
@@ -89,6 +109,8 @@ export function buildReport(input: ChaosInput): ChaosReport {
     missing: 0,
     overRetryPolicy: 0,
     duplicateDispatchRuns: 0,
+    killedSubmits: {},
+    deniedOutcomes: {},
     failedWithoutReason: 0,
     nonTerminal: 0,
     notSubmitted: 0,
@@ -145,13 +167,29 @@ export function buildReport(input: ChaosInput): ChaosReport {
     r.lostRuns += runs.length - completed.length;
     bump(r.runsPerTask, String(completed.length));
     const requeues = task.requeues ?? 0;
-    const windowed = input.duplicateDispatches.has(id) && completed.length === 2 + requeues;
-    if (windowed) r.duplicateDispatchRuns++;
-    if ((completed.length > 1 + requeues && !windowed) || requeues > input.maxRequeues) {
+    if (input.duplicateDispatches.has(id)) {
+      r.duplicateDispatchRuns++;
+      v(`task ${id} (#${plan.index}) was submitted to ComfyUI by two deliveries at once`);
+    }
+    // No prompt runs twice at ComfyUI, except after a restart lost its first run (a re-queue).
+    if (completed.length > 1 + requeues || requeues > input.maxRequeues) {
       r.overRetryPolicy++;
       v(
         `task ${id} (#${plan.index}) ran ${completed.length} times to completion at ComfyUI with ${requeues} re-queue(s) (outcomes: ${runs.map((x) => x.outcome).join(', ')})`,
       );
+    }
+
+    if (input.faults.submitsKilled.has(id)) bump(r.killedSubmits, task.status);
+    if (input.faults.s3DeniedTasks.has(id)) {
+      bump(r.deniedOutcomes, task.error?.code ?? task.status);
+      if (task.status === 'succeeded') v(`task ${id} succeeded though S3 denied its writes`);
+      else if (plan.kind === 'ok' && task.error?.code !== 'OUTPUT_COPY_FAILED')
+        v(`task ${id} was denied S3 writes but ended ${task.error?.code ?? task.status}`);
+      else if (task.error?.code === 'OUTPUT_COPY_FAILED') {
+        const d = task.error.details as { output?: { s3Key?: string }; s3ErrorCode?: string };
+        if (d?.s3ErrorCode !== 'AccessDenied' || !d.output?.s3Key)
+          v(`task ${id} failed OUTPUT_COPY_FAILED without the output and S3 code in details`);
+      }
     }
 
     // Outputs.
@@ -235,6 +273,20 @@ export function formatReport(input: ChaosInput, r: ChaosReport): string {
     row('poller A invocations (DynamoDB lease)', f.pollerInvocations.pollerA),
     row('poller B invocations (no lease)', f.pollerInvocations.pollerB),
     row('worker invocation errors (retried)', f.workerErrors),
+    row('submits killed between store and send', f.submitsKilled.size),
+    row('runtime crashes (kill -9: queues lost)', f.runtimeCrashes),
+    row('tasks with S3 writes denied for good', f.s3DeniedTasks.size),
+    row('  S3 writes denied', f.s3WritesDenied),
+    '',
+    'recovery',
+    row('dispatch messages re-sent by the sweeper', f.sweeperResends),
+    row('copies deferred by a dispatch claim', f.claimDeferrals),
+    ...Object.entries(r.killedSubmits)
+      .sort()
+      .map(([k, n]) => row(`killed submits ended ${k}`, n)),
+    ...Object.entries(r.deniedOutcomes)
+      .sort()
+      .map(([k, n]) => row(`S3-denied tasks ended ${k}`, n)),
     '',
     'task status',
     ...Object.entries(r.statuses)
@@ -259,14 +311,14 @@ export function formatReport(input: ChaosInput, r: ChaosReport): string {
     '',
     'checks',
     row('outputs checked (sha256 vs stand-in)', r.outputsChecked),
-    row('tasks not terminal', r.nonTerminal),
+    row('tasks still queued or active', r.nonTerminal),
     row('tasks never accepted', r.notSubmitted),
     row('outputs stored twice / unrecorded', r.duplicates),
     row('outputs not matching their run', r.mismatches),
     row('recorded outputs missing in S3', r.missing),
     row('objects outside a succeeded task', r.strays),
-    row('tasks over the retry policy', r.overRetryPolicy),
-    row('  + 1 run: simultaneous duplicate (ADR 001)', r.duplicateDispatchRuns),
+    row('prompts run twice (not after a lost run)', r.overRetryPolicy),
+    row('prompts submitted by two deliveries at once', r.duplicateDispatchRuns),
     row('failed tasks without a reason', r.failedWithoutReason),
     '',
     r.violations.length === 0

@@ -50,6 +50,7 @@ import { startSchedule } from '../../infra/local/schedule.js';
 import { startSqsEventSource } from '../../infra/local/sqs-event-source.js';
 import type { AwsClients } from '../../shared/adapters/aws/clients.js';
 import type { Config } from '../../shared/config.js';
+import type { Task } from '../../shared/domain/task.js';
 import type { FunctionManifest } from '../../shared/manifest.js';
 import type { PollerLease } from '../../shared/ports/poller-lease.js';
 import { duplicatingDispatcher, type SqsDuplicates } from './faults/sqs-duplicates.js';
@@ -63,6 +64,10 @@ export interface ChaosRuntimeOptions {
   random: () => number;
   /** Receive visibility of the dispatch queue (short, so failed batches come back soon). */
   visibilitySeconds: number;
+  /** The API's port (0: any; a restart after a crash passes the first one's). */
+  apiPort?: number;
+  /** The submit use-case's fault-injection point (see faults/submit-kills.ts). */
+  afterStore?: (task: Task) => Promise<void>;
   onError(where: string, err: unknown): void;
 }
 
@@ -71,6 +76,11 @@ export interface ChaosRuntime {
   duplicates: SqsDuplicates;
   invocations(): { pollerA: number; pollerB: number };
   stop(): Promise<void>;
+  /**
+   * Stop at once, as a process killed with `kill -9` does: no invocation is waited for (they are
+   * abandoned; in process they run on, but their results are dropped).
+   */
+  crash(): Promise<void>;
 }
 
 /** A lease that always grants: the second poller polls whatever the first one holds. */
@@ -96,7 +106,16 @@ export async function startChaosRuntime(o: ChaosRuntimeOptions): Promise<ChaosRu
   // clients, the workers on the fault-injected ones.
   const a = o.apiClients;
   const functions = new Map([
-    ['submit', localFunction(submitManifest, createSubmit(submitDeps(config, a)))],
+    [
+      'submit',
+      localFunction(
+        submitManifest,
+        createSubmit({
+          ...submitDeps(config, a),
+          ...(o.afterStore ? { afterStore: o.afterStore } : {}),
+        }),
+      ),
+    ],
     ['status', localFunction(statusManifest, createStatus(statusDeps(config, a)))],
     ['list', localFunction(listManifest, createList(listDeps(config, a)))],
     ['cancel', localFunction(cancelManifest, createCancel(cancelDeps(config, a)))],
@@ -169,7 +188,7 @@ export async function startChaosRuntime(o: ChaosRuntimeOptions): Promise<ChaosRu
     onInvocation: ({ error }) => error && o.onError('poller B', error),
   });
   const server = await startApiServer({
-    port: 0,
+    port: o.apiPort ?? 0,
     routes: API_ROUTES,
     functions,
     api,
@@ -190,6 +209,15 @@ export async function startChaosRuntime(o: ChaosRuntimeOptions): Promise<ChaosRu
         pollerB.stop(10_000),
       ]);
       await Promise.all(dispatcherBuilt.comfy.map((c) => c.close()));
+    },
+    async crash() {
+      await server.close();
+      await Promise.all([
+        dispatchSource.stop(0),
+        deadLetterSource.stop(0),
+        pollerA.stop(0),
+        pollerB.stop(0),
+      ]);
     },
   };
 }

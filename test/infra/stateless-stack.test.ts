@@ -8,6 +8,7 @@ import {
   policyStatements,
   resourcesOf,
   resourcesOfStatement,
+  type Statement,
 } from './support/template-queries.js';
 import { nagFindings, synthStateless } from './support/test-app.js';
 
@@ -194,17 +195,27 @@ describe('StatelessStack (API key mode, defaults)', () => {
       }
     });
 
-    it('gives read-only functions no write action, and S3 access by key prefix only', () => {
+    it("gives read-only functions no write action but their owners' rate-limit items, and S3 access by key prefix only", () => {
       const writes = /dynamodb:(Put|Update|Delete|BatchWrite)|s3:Put|sqs:Send/;
-      for (const fn of ['status', 'list', 'authorizer']) {
-        const actions = policyStatements(template, ROLE_PREFIX(fn)).flatMap(actionsOf);
+      const rateLimitOnly = (s: Statement) =>
+        flat(s).includes('"dynamodb:LeadingKeys":["RATE#*"]') &&
+        actionsOf(s).every((a) => a === 'dynamodb:UpdateItem');
+      for (const fn of ['status', 'list', 'authorizer', 'templates', 'models']) {
+        const statements = policyStatements(template, ROLE_PREFIX(fn));
+        const unconditioned = statements.filter((s) => !rateLimitOnly(s)).flatMap(actionsOf);
         expect(
-          actions.filter((a) => writes.test(a)),
+          unconditioned.filter((a) => writes.test(a)),
           fn,
         ).toEqual([]);
+        expect(statements.some(rateLimitOnly), fn).toBe(fn !== 'authorizer');
       }
-      const templates = policyStatements(template, ROLE_PREFIX('templates')).flatMap(actionsOf);
-      expect(templates.every((a) => a.startsWith('logs:'))).toBe(true);
+      const templates = policyStatements(template, ROLE_PREFIX('templates'));
+      expect(
+        templates
+          .filter((s) => !rateLimitOnly(s))
+          .flatMap(actionsOf)
+          .every((a) => a.startsWith('logs:')),
+      ).toBe(true);
       const prefixes: Record<string, string[]> = {
         submit: ['uploads', 'workflows'],
         status: ['outputs', 'workflows'],

@@ -270,6 +270,11 @@ export async function startLocalRuntime(
             FLEET_CAPACITY_POLL_SECONDS: '1',
           }
         : {},
+      // --no-throttle lifts the per-owner rate limit as well as the stage throttle (load tests),
+      // unless OWNER_RATE_LIMIT_PER_SECOND is set explicitly.
+      opts.throttle || ctx.env.OWNER_RATE_LIMIT_PER_SECOND
+        ? {}
+        : { OWNER_RATE_LIMIT_PER_SECOND: '0' },
     );
     const config = loadConfig(process.env);
     const functions = new Map<string, LocalFunction>();

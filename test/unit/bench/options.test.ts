@@ -16,6 +16,7 @@ describe('parseBenchOptions', () => {
         'fleet',
         'formats',
         'policy',
+        'ratelimit',
       ],
       tasks: 200,
       clients: 16,
