@@ -16,6 +16,7 @@ import { manifest as poller } from './poller/manifest.js';
 import { manifest as status } from './status/manifest.js';
 import { manifest as submit } from './submit/manifest.js';
 import { manifest as templates } from './templates/manifest.js';
+import { manifest as webhookSender } from './webhook-sender/manifest.js';
 
 export const FUNCTIONS: readonly FunctionManifest[] = [
   submit,
@@ -29,6 +30,7 @@ export const FUNCTIONS: readonly FunctionManifest[] = [
   dispatcher,
   deadLetter,
   poller,
+  webhookSender,
 ];
 
 /** The manifest of the function named `name` (its folder), or an error naming it. */

@@ -10,7 +10,7 @@ import type { RouteName } from './http/routes.js';
 import type { BucketName, QueueName, TableName } from './resources.js';
 
 /** What starts the function. */
-export type Trigger =
+type Trigger =
   /** API Gateway routes (declared in shared/http/routes.ts), behind the API's authorizer. */
   | { readonly kind: 'http'; readonly routes: readonly RouteName[] }
   /** The HTTP API's Lambda REQUEST authorizer (payload 2.0, simple responses). */
@@ -40,7 +40,11 @@ export type ResourceUse =
    * only, so a function that otherwise only reads writes nothing else.
    */
   | { readonly table: TableName; readonly access: 'rateLimit' }
-  | { readonly queue: QueueName; readonly access: 'send' }
+  | {
+      readonly queue: QueueName;
+      /** `changeVisibility`: of messages it received (a retry delay), beyond its trigger's grants. */
+      readonly access: 'send' | 'changeVisibility';
+    }
   | {
       readonly bucket: BucketName;
       /** The keys, as in an IAM resource: one key, or a prefix and `*` (`outputs/*`). */
@@ -51,9 +55,14 @@ export type ResourceUse =
   | { readonly function: string; readonly access: 'invoke' };
 
 /** The variable that carries each resource's name (or URL) to the functions that use it. */
-export const RESOURCE_VARIABLES = {
+const RESOURCE_VARIABLES = {
   table: { tasks: 'TASKS_TABLE_NAME', apiKeys: 'API_KEYS_TABLE_NAME' },
-  queue: { dispatch: 'DISPATCH_QUEUE_URL', dispatchDeadLetter: undefined },
+  queue: {
+    dispatch: 'DISPATCH_QUEUE_URL',
+    dispatchDeadLetter: undefined,
+    webhook: 'WEBHOOK_QUEUE_URL',
+    webhookDeadLetter: 'WEBHOOK_DLQ_URL',
+  },
   bucket: { outputs: 'OUTPUTS_BUCKET_NAME' },
   function: { poller: 'POLLER_FUNCTION_NAME' },
 } as const satisfies {

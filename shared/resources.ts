@@ -7,7 +7,7 @@
 
 /** The resources a function manifest (shared/manifest.ts) can name. */
 export type TableName = 'tasks' | 'apiKeys';
-export type QueueName = 'dispatch' | 'dispatchDeadLetter';
+export type QueueName = 'dispatch' | 'dispatchDeadLetter' | 'webhook' | 'webhookDeadLetter';
 export type BucketName = 'outputs';
 
 export interface IndexSpec {
@@ -137,6 +137,38 @@ export const DISPATCH_QUEUE: QueueSpec = {
   retentionSeconds: 4 * 24 * 3600,
   receiveWaitSeconds: 20,
   deadLetter: { queueId: DISPATCH_DLQ.id, maxReceiveCount: 5 },
+};
+
+/**
+ * Webhook sender timeout; the webhook queue's visibility is six times it.
+ * @public
+ */
+export const WEBHOOK_SENDER_TIMEOUT_SECONDS = 30;
+
+/**
+ * Webhook events whose retries ran out (moved here by the sender), and any message the sender kept
+ * failing on (redrive). Kept 14 days for inspection or a redrive back to the webhook queue.
+ */
+export const WEBHOOK_DLQ: QueueSpec = {
+  id: 'WebhookDeadLetterQueue',
+  localName: 'comfy-serverless-webhooks-dlq',
+  visibilityTimeoutSeconds: 60,
+  retentionSeconds: 14 * 24 * 3600,
+  receiveWaitSeconds: 20,
+};
+
+/**
+ * Webhook events, to the sender. A failed delivery comes back on the retry schedule (the sender
+ * sets each message's visibility), so it lives for about a day: retention is 4 days. The redrive
+ * count is a net for a sender that crashes on a message, far above the schedule's eight attempts.
+ */
+export const WEBHOOK_QUEUE: QueueSpec = {
+  id: 'WebhookQueue',
+  localName: 'comfy-serverless-webhooks',
+  visibilityTimeoutSeconds: 6 * WEBHOOK_SENDER_TIMEOUT_SECONDS,
+  retentionSeconds: 4 * 24 * 3600,
+  receiveWaitSeconds: 20,
+  deadLetter: { queueId: WEBHOOK_DLQ.id, maxReceiveCount: 20 },
 };
 
 export interface BucketSpec {

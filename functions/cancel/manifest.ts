@@ -26,6 +26,8 @@ export const manifest = defineFunction({
     'LOG_LEVEL',
   ],
   resources: [
+    // Task changes raise webhook events (when WEBHOOK_QUEUE_URL is set).
+    { queue: 'webhook', access: 'send' },
     { table: 'tasks', access: 'readWrite' },
     { bucket: 'outputs', keys: 'workflows/*', access: 'read' },
     { bucket: 'outputs', keys: 'outputs/*', access: 'read' },

@@ -63,7 +63,7 @@ export interface ManifestFunctionProps {
 }
 
 /** The environment a function gets: the values of the variables its manifest reads, and no other. */
-export function manifestEnvironment(
+function manifestEnvironment(
   manifest: FunctionManifest,
   resources: FunctionResources,
   supplied: FunctionEnvironment = {},
@@ -132,7 +132,9 @@ function grantResources(fn: IFunction, manifest: FunctionManifest, r: FunctionRe
         );
       } else table.grantReadWriteData(fn);
     } else if ('queue' in use) {
-      r.queues[use.queue].grantSendMessages(fn);
+      const queue = r.queues[use.queue];
+      if (use.access === 'send') queue.grantSendMessages(fn);
+      else queue.grant(fn, 'sqs:ChangeMessageVisibility');
     } else if ('bucket' in use) {
       const bucket = r.buckets[use.bucket];
       const { keys } = use;

@@ -168,7 +168,7 @@ export class StatelessStack extends Stack {
     });
     const resources: FunctionResources = {
       ...stateful,
-      queues: { dispatch: this.pipeline.queue, dispatchDeadLetter: this.pipeline.deadLetterQueue },
+      queues: this.pipeline.queues,
     };
     const pollerManifest = manifests.find((m) => m.trigger.kind === 'schedule');
     if (!pollerManifest) throw new Error('no function with a schedule trigger (the poller)');

@@ -125,7 +125,11 @@ async function observe(
  * the attempts or the time are used up the task fails with OUTPUT_COPY_FAILED naming the output and
  * the S3 error. Nothing of the copy is listed; pollTask removes what was stored.
  */
-async function copyFailed(ctx: TaskContext, err: OutputCopyError): Promise<Step> {
+async function copyFailed(
+  ctx: TaskContext,
+  err: OutputCopyError,
+  run: Pick<ComfyRun, 'outputs'>,
+): Promise<Step> {
   const { deps, task, log } = ctx;
   const now = deps.clock.now();
   const bounds = deps.settings.copy;
@@ -168,7 +172,7 @@ async function copyFailed(ctx: TaskContext, err: OutputCopyError): Promise<Step>
     ['queuePosition'],
   );
   log.error('task failed', { code, output: err.output, s3ErrorCode });
-  await dropHistory(ctx);
+  await dropHistory(ctx, run);
   return { outcome: 'failed', code };
 }
 
@@ -219,7 +223,7 @@ async function complete(ctx: TaskContext, d: Extract<Decision, { do: 'complete' 
       d.run,
     );
   } catch (err) {
-    if (err instanceof OutputCopyError) return copyFailed(ctx, err);
+    if (err instanceof OutputCopyError) return copyFailed(ctx, err, d.run);
     if (!(err instanceof OutputMissingError)) throw err;
     await write(
       ctx,

@@ -22,6 +22,8 @@ export interface Need {
   /** The value of the resource's variable as the local runtime set it. */
   value: string;
   suffix: string;
+  /** DynamoDB: the partition key value of the item written or read (for `dynamodb:LeadingKeys`). */
+  leadingKey?: string;
 }
 
 type Middleware = (
@@ -67,16 +69,22 @@ const str = (v: unknown) => (typeof v === 'string' ? v : '');
 export function needsOf(call: AwsCall): Need[] | undefined {
   const { service, operation: op, input } = call;
   if (service === 'DynamoDB') {
-    const table = (t: unknown, index?: unknown) => ({
-      value: str(t),
-      suffix: index ? `/index/${str(index)}` : '',
-    });
+    const table = (t: unknown, index?: unknown, item?: unknown) => {
+      const key = (item ?? {}) as Record<string, unknown>;
+      const leading = Object.values(key)[0];
+      return {
+        value: str(t),
+        suffix: index ? `/index/${str(index)}` : '',
+        ...(typeof leading === 'string' ? { leadingKey: leading } : {}),
+      };
+    };
     if (op === 'TransactWriteItems') {
       const kinds = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem' } as const;
-      return (input.TransactItems as Record<string, { TableName: string }>[]).flatMap((item) =>
+      type Body = { TableName: string; Key?: object; Item?: { pk?: unknown } };
+      return (input.TransactItems as Record<string, Body>[]).flatMap((item) =>
         Object.entries(item).map(([kind, body]) => ({
           action: `dynamodb:${kinds[kind as keyof typeof kinds] ?? 'ConditionCheckItem'}`,
-          ...table(body.TableName),
+          ...table(body.TableName, undefined, body.Key ?? { pk: body.Item?.pk }),
         })),
       );
     }
@@ -92,7 +100,9 @@ export function needsOf(call: AwsCall): Need[] | undefined {
         ...table(t),
       }));
     }
-    return [{ action: `dynamodb:${op}`, ...table(input.TableName, input.IndexName) }];
+    const item = input.Key ?? { pk: (input.Item as { pk?: unknown } | undefined)?.pk };
+    const keyed = op === 'Query' || op === 'Scan' ? undefined : item;
+    return [{ action: `dynamodb:${op}`, ...table(input.TableName, input.IndexName, keyed) }];
   }
   if (service === 'S3') {
     const object = (action: string) => [
@@ -141,7 +151,7 @@ export function needsOf(call: AwsCall): Need[] | undefined {
  * A CloudFormation value as text naming the resource: a stateful-stack output by its resource
  * (`TasksTable`, `OutputsBucket`), a resource of this stack by its logical id, joins concatenated.
  */
-export function symbolic(value: unknown): string {
+function symbolic(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value && typeof value === 'object') {
     const v = value as Record<string, unknown>;
@@ -166,6 +176,7 @@ interface Statement {
   Effect: string;
   Action: string | string[];
   Resource: unknown;
+  Condition?: Record<string, Record<string, string | string[]>>;
 }
 
 const globRe = (pattern: string) =>
@@ -210,8 +221,26 @@ export function uncovered(
     const resources = (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).map(symbolic);
     return (
       actions.some((a) => globRe(a).test(need.action)) &&
-      resources.some((r) => globRe(r).test(resource))
+      resources.some((r) => globRe(r).test(resource)) &&
+      conditionHolds(s.Condition, need)
     );
   });
   return allowed ? undefined : `${need.action} on ${resource} (${variable})`;
+}
+
+/**
+ * Whether the statement's condition lets the request through. Only the partition-key condition the
+ * grants use (`ForAllValues:StringLike` on `dynamodb:LeadingKeys`) is understood; any other
+ * condition counts as not met, so a grant this check cannot read never passes for one it could.
+ */
+function conditionHolds(condition: Statement['Condition'], need: Need): boolean {
+  if (!condition) return true;
+  return Object.entries(condition).every(([operator, tests]) =>
+    Object.entries(tests).every(([key, patterns]) => {
+      if (operator !== 'ForAllValues:StringLike' || key !== 'dynamodb:LeadingKeys') return false;
+      if (need.leadingKey === undefined) return false;
+      const list = Array.isArray(patterns) ? patterns : [patterns];
+      return list.some((p) => globRe(p).test(need.leadingKey as string));
+    }),
+  );
 }

@@ -75,7 +75,21 @@ describe('functions built from their manifests', () => {
       ).map((m) => m.name);
     expect(holders('MAX_IN_FLIGHT')).toEqual(['dispatcher']);
     expect(holders('POLL_INTERVAL_MS')).toEqual(['poller']);
-    expect(holders('OUTPUT_URL_TTL_SECONDS').sort()).toEqual(['cancel', 'list', 'status']);
+    expect(holders('OUTPUT_URL_TTL_SECONDS').sort()).toEqual([
+      'cancel',
+      'list',
+      'status',
+      'webhook-sender',
+    ]);
+    expect(holders('WEBHOOK_DLQ_URL')).toEqual(['webhook-sender']);
+    expect(holders('WEBHOOK_QUEUE_URL').sort()).toEqual([
+      'cancel',
+      'dead-letter',
+      'dispatcher',
+      'poller',
+      'submit',
+      'webhook-sender',
+    ]);
     expect(holders('TEMPLATES_DIR').sort()).toEqual(['submit', 'templates']);
   });
 

@@ -24,6 +24,7 @@ const FUNCTION_PREFIX: Record<string, string> = {
   dispatcher: 'DispatchDispatcherFunction',
   'dead-letter': 'DispatchDeadLetterFunction',
   poller: 'PollingPollerFunction',
+  'webhook-sender': 'DispatchWebhookSenderFunction',
 };
 const ROLE_PREFIX = (fn: string) => (FUNCTION_PREFIX[fn] as string).replace(/Function$/, 'Role');
 
@@ -248,11 +249,32 @@ describe('StatelessStack (API key mode, defaults)', () => {
       }
     });
 
-    it('lets only the authorizer read the API keys table', () => {
+    it('lets only the authorizer and the webhook parts read the API keys table, and none write it', () => {
+      // Submit takes a webhook only from an owner with a signing secret; the sender signs with it.
+      const readers = ['authorizer', 'submit', 'webhook-sender'];
       for (const fn of Object.keys(FUNCTION_PREFIX)) {
-        const text = flat(policyStatements(template, ROLE_PREFIX(fn)));
-        expect(text.includes('ApiKeysTable'), fn).toBe(fn === 'authorizer');
+        const statements = policyStatements(template, ROLE_PREFIX(fn)).filter((s) =>
+          flat(s.Resource).includes('ApiKeysTable'),
+        );
+        expect(statements.length > 0, fn).toBe(readers.includes(fn));
+        for (const s of statements) {
+          expect(
+            actionsOf(s).filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)),
+            fn,
+          ).toEqual([]);
+        }
       }
+    });
+
+    it('lets the webhook sender delay its own retries and dead-letter events, nothing more on SQS', () => {
+      const sqs = policyStatements(template, ROLE_PREFIX('webhook-sender')).filter((s) =>
+        actionsOf(s).some((a) => a.startsWith('sqs:')),
+      );
+      const on = (queue: RegExp) =>
+        sqs.filter((s) => queue.test(flat(s.Resource))).flatMap(actionsOf);
+      expect(on(/WebhookQueue(?!.*DeadLetter)/)).toContain('sqs:ChangeMessageVisibility');
+      expect(on(/WebhookDeadLetterQueue/)).toContain('sqs:SendMessage');
+      expect(on(/DispatchQueue|DispatchDeadLetterQueue/)).toEqual([]);
     });
   });
 

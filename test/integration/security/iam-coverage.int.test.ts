@@ -3,9 +3,10 @@
  * emulators check no IAM, so this test records what each function actually sends: the local runtime
  * (`npm start`'s, in this process) runs the functions through a day in the life of the API (upload,
  * submit, run, outputs, list, cancel with a stale output to sweep, a dead-lettered dispatch, the
- * templates and models routes) with a recorder on every SDK client they build, and each request, and
- * each presigned link handed out, is checked against that function's role in the synthesized
- * stateless template. A grant missing from a manifest fails here, not in the deployed account.
+ * templates and models routes, each behind the per-owner rate limit) with a recorder on every SDK
+ * client they build, and each request, and each presigned link handed out, is checked against that
+ * function's role in the synthesized stateless template (with the partition-key condition of the
+ * rate-limit grant). A grant missing from a manifest fails here, not in the deployed account.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -131,7 +132,14 @@ describe('IAM grants cover every AWS request each function makes', () => {
       },
       {
         root: REPO_ROOT,
-        env: { ...process.env, LOG_LEVEL: 'SILENT', POLL_INTERVAL_MS: '100', MAX_IN_FLIGHT: '2' },
+        env: {
+          ...process.env,
+          LOG_LEVEL: 'SILENT',
+          POLL_INTERVAL_MS: '100',
+          MAX_IN_FLIGHT: '2',
+          // On, and high enough never to refuse: every API function takes from its owner's bucket.
+          OWNER_RATE_LIMIT_PER_SECOND: '1000',
+        },
         log: silent,
       },
     );

@@ -260,6 +260,8 @@ describe('pollTasks: copies that keep failing', () => {
     });
     expect(h.artifacts.keys()).toEqual([]);
     expect(h.comfy.deletedHistory).toEqual([t.taskId]);
+    // Its files at ComfyUI go too, the run's own (outside its folder) included.
+    expect([...h.comfy.files.keys()]).toEqual([]);
   });
 
   it('waits a growing backoff between attempts', async () => {
