@@ -33,6 +33,8 @@ const METRICS_OF: Record<Group, string[]> = {
     'policy_check_p99_us',
     'policy_refusal_p50_ms',
     'policy_refusal_p99_ms',
+    'preflight_check_p50_us',
+    'preflight_check_p99_us',
     'policy_requests_per_refused_submit',
     'requests_per_accepted_submit',
   ],

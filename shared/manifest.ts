@@ -10,7 +10,7 @@ import type { RouteName } from './http/routes.js';
 import type { BucketName, QueueName, TableName } from './resources.js';
 
 /** What starts the function. */
-export type Trigger =
+type Trigger =
   /** API Gateway routes (declared in shared/http/routes.ts), behind the API's authorizer. */
   | { readonly kind: 'http'; readonly routes: readonly RouteName[] }
   /** The HTTP API's Lambda REQUEST authorizer (payload 2.0, simple responses). */
@@ -55,7 +55,7 @@ export type ResourceUse =
   | { readonly function: string; readonly access: 'invoke' };
 
 /** The variable that carries each resource's name (or URL) to the functions that use it. */
-export const RESOURCE_VARIABLES = {
+const RESOURCE_VARIABLES = {
   table: { tasks: 'TASKS_TABLE_NAME', apiKeys: 'API_KEYS_TABLE_NAME' },
   queue: {
     dispatch: 'DISPATCH_QUEUE_URL',

@@ -139,7 +139,10 @@ export const DISPATCH_QUEUE: QueueSpec = {
   deadLetter: { queueId: DISPATCH_DLQ.id, maxReceiveCount: 5 },
 };
 
-/** Webhook sender timeout; the webhook queue's visibility is six times it. */
+/**
+ * Webhook sender timeout; the webhook queue's visibility is six times it.
+ * @public
+ */
 export const WEBHOOK_SENDER_TIMEOUT_SECONDS = 30;
 
 /**

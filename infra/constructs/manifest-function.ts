@@ -63,7 +63,7 @@ export interface ManifestFunctionProps {
 }
 
 /** The environment a function gets: the values of the variables its manifest reads, and no other. */
-export function manifestEnvironment(
+function manifestEnvironment(
   manifest: FunctionManifest,
   resources: FunctionResources,
   supplied: FunctionEnvironment = {},

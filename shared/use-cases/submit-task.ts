@@ -60,7 +60,7 @@ export interface SubmitTaskDeps extends CheckUploadsDeps {
   webhooks?: WebhookSubmitDeps;
 }
 
-export interface WebhookSubmitDeps {
+interface WebhookSubmitDeps {
   resolver: HostResolver;
   policy: TargetPolicy;
   secrets: Pick<WebhookSecretStore, 'get'>;

@@ -151,7 +151,7 @@ export function needsOf(call: AwsCall): Need[] | undefined {
  * A CloudFormation value as text naming the resource: a stateful-stack output by its resource
  * (`TasksTable`, `OutputsBucket`), a resource of this stack by its logical id, joins concatenated.
  */
-export function symbolic(value: unknown): string {
+function symbolic(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value && typeof value === 'object') {
     const v = value as Record<string, unknown>;
