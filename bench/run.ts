@@ -39,6 +39,13 @@ const METRICS_OF: Record<Group, string[]> = {
     'requests_per_accepted_submit',
   ],
   ratelimit: ['ratelimit_take_p50_ms', 'ratelimit_take_p99_ms', 'ratelimit_updates_per_call'],
+  push: [
+    'webhook_lag_p50_ms',
+    'webhook_lag_p99_ms',
+    'result_lag_p50_ms_socket',
+    'result_lag_p50_ms_polling',
+    'push_requests_per_task_added',
+  ],
   formats: [
     'webp_bytes_saved_pct_standin',
     'webp_added_result_lag_ms_standin',

@@ -14,6 +14,7 @@ export const FIGURES = {
   formats: 'formats',
   policy: 'policy',
   ratelimit: 'ratelimit',
+  push: 'push',
 } as const;
 export type FigureName = keyof typeof FIGURES;
 export type Group = (typeof FIGURES)[FigureName];
@@ -42,7 +43,9 @@ export const USAGE = `Usage: npm run bench -- [options]
                        fleet (simulated day of the GPU fleet controller),
                        formats (bytes saved by webp output, conversion time; real ComfyUI with --comfyui-url),
                        policy (cost of the workflow policy on the submit path),
-                       ratelimit (cost of the per-owner rate limit per API call)
+                       ratelimit (cost of the per-owner rate limit per API call),
+                       push (webhook lag, result lag with and without ComfyUI's WebSocket,
+                       requests per task webhooks and the socket add; up to 100 tasks per run)
   --tasks N            tasks of the load run behind gpu, lag, requests (default 200)
   --clients N          concurrent clients of the submit figure (default 16)
   --per-client N       submissions per client (default 25)
@@ -123,6 +126,7 @@ export function groupsFor(only: readonly FigureName[]): Group[] {
     'fleet',
     'formats',
     'load',
+    'push',
     'submit',
     'policy',
     'ratelimit',

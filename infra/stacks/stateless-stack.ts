@@ -238,6 +238,7 @@ export class StatelessStack extends Stack {
         ),
       queue: this.pipeline.queue,
       deadLetterQueue: this.pipeline.deadLetterQueue,
+      webhookDeadLetterQueue: this.pipeline.webhookDeadLetterQueue,
       api: this.api.api,
       instanceId: this.comfy.instance.instanceId,
       alarmEmail: props.alarmEmail,

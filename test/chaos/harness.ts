@@ -4,18 +4,22 @@
  * of ComfyUI calls get a 5xx or a dropped connection, SQS delivers some messages twice, two pollers
  * run at once and a share of S3 writes fail; a few submits are killed between storing and sending, a
  * few tasks' S3 writes are denied for good, and the whole runtime is killed once mid-run and started
- * again on the same data. Then the faults stop, everything drains, and the run is
- * checked (report.ts). Seeded: the plan of tasks and every fault decision come from `seed`.
+ * again on the same data. Every task has a webhook: its receiver verifies each delivery and, while
+ * the faults last, answers a share of them 500, hangs or resets the connection; SQS delivers some
+ * webhook messages twice too. Then the faults stop, everything drains (tasks, then their terminal
+ * webhook events), and the run is checked (report.ts). Seeded: the plan of tasks and every fault decision come from `seed`.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { bootstrapLocalResources } from '../../infra/local/bootstrap.js';
 import { prng } from '../../infra/local/comfy-standin/faults.js';
 import { type ComfyStandIn, startComfyStandIn } from '../../infra/local/comfy-standin/index.js';
 import { type AwsClients, createAwsClients } from '../../shared/adapters/aws/clients.js';
 import { DynamoTaskRepository } from '../../shared/adapters/dynamodb/task-repository.js';
+import { DynamoWebhookSecretStore } from '../../shared/adapters/dynamodb/webhook-secret-store.js';
 import { createKey } from '../../shared/auth/key-admin.js';
+import { ensureWebhookSecret } from '../../shared/auth/webhook-secret-admin.js';
 import { buildAuthorizerDeps } from '../../shared/composition/api.js';
 import { type Config, loadConfig } from '../../shared/config.js';
 import type { Task } from '../../shared/domain/task.js';
@@ -25,6 +29,7 @@ import { captureOutput } from '../helpers/capture-output.js';
 import { injectS3Denied } from './faults/s3-denied.js';
 import { injectS3WriteFaults } from './faults/s3-write-faults.js';
 import { submitKills } from './faults/submit-kills.js';
+import { startChaosReceiver } from './faults/webhook-receiver.js';
 import { buildReport, type ChaosInput, type ChaosReport, formatReport } from './report.js';
 import { startChaosRuntime } from './runtime.js';
 import { FAILING_NODE_CLASS } from './workflows.js';
@@ -56,6 +61,8 @@ export interface ChaosOptions {
   s3DeniedShare?: number;
   /** Share of submits killed between storing the task and sending its message. @default 0.03 */
   submitKillShare?: number;
+  /** Share of webhook deliveries the receiver fails (500, hang, reset) while faults are on. @default 0.3 */
+  webhookFailRate?: number;
   /** Kill and restart the whole runtime once, mid-run. @default true */
   crash?: boolean;
   progress?: (line: string) => void;
@@ -195,6 +202,14 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     QUEUED_SWEEP_EVERY_SECONDS: '5',
     DISPATCH_CLAIM_SECONDS: '10',
     OUTPUT_COPY_RETRY_BASE_MS: '200',
+    WEBHOOK_QUEUE_URL: names.webhookQueueUrl,
+    WEBHOOK_DLQ_URL: names.webhookDlqUrl,
+    // The receivers listen on 127.0.0.1 over http, as a developer's do under `npm start`.
+    WEBHOOK_ALLOW_LOCAL_HTTP: 'true',
+    // Nine attempts a few seconds apart (deployed: Standard Webhooks' schedule over a day); a
+    // hanging receiver is given up on after 1 s (deployed: 10 s).
+    WEBHOOK_RETRY_DELAYS_SECONDS: '1,1,1,2,2,2,3,3',
+    WEBHOOK_TIMEOUT_MS: '1000',
   });
 
   const s3Faults = injectS3WriteFaults(workerClients.s3, {
@@ -235,6 +250,22 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const keys: Record<string, string> = {};
   const admin = { keys: buildAuthorizerDeps(config, apiClients).keys, clock: systemClock };
   for (const owner of owners) keys[owner] = (await createKey(admin, owner, 'chaos')).key;
+  const secretAdmin = {
+    secrets: new DynamoWebhookSecretStore({
+      client: apiClients.doc,
+      tableName: names.apiKeysTable,
+    }),
+    clock: systemClock,
+  };
+  const secrets: Record<string, string> = {};
+  for (const owner of owners)
+    secrets[owner] = (await ensureWebhookSecret(secretAdmin, owner)).secret;
+  const receiver = await startChaosReceiver({
+    secrets,
+    failRate: opts.webhookFailRate ?? 0.3,
+    hangMs: 3000,
+    random,
+  });
   const plans = planTasks(opts.tasks, owners, random, {
     fail: opts.failRate ?? 0.1,
     cancel: opts.cancelRate ?? 0.15,
@@ -285,6 +316,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     plans,
     seed: opts.seed,
     concurrency: 6,
+    webhookUrl: receiver.url,
   });
   // The whole runtime killed mid-run (as `kill -9` of `npm start`) and started again on the same
   // data: the queues' messages are gone (fauxqs keeps them in memory), ComfyUI restarts empty, the
@@ -326,7 +358,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   await restartLoop;
   s3Faults.enabled = false;
   kills.enabled = false;
-  for (const r of runtimes) r.duplicates.enabled = false;
+  receiver.failing = false;
+  for (const r of runtimes) {
+    r.duplicates.enabled = false;
+    r.webhookDuplicates.enabled = false;
+  }
   say(`faults off after ${(chaosMs / 1000).toFixed(1)} s; draining`);
 
   const repo = new DynamoTaskRepository({ client: apiClients.doc, tableName: names.tasksTable });
@@ -340,12 +376,34 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     await sleep(1000);
     tasks = await readTasks(repo, ids);
   }
+  // Then the terminal webhook events of the tasks that ended (retries come back within seconds).
+  const terminalDelivered = () =>
+    [...tasks.values()].every(
+      (t) =>
+        !isTerminal(t.status) ||
+        receiver.received.some((d) => d.taskId === t.taskId && d.type === `task.${t.status}`),
+    );
+  while (Date.now() - drainStart < (opts.drainTimeoutMs ?? 120_000) && !terminalDelivered()) {
+    say('  waiting for terminal webhook deliveries');
+    await sleep(1000);
+  }
   const drainMs = Date.now() - drainStart;
   // Late writes (a poller finishing a copy) land before the bucket is read.
   await sleep(1500);
   await runtime.stop();
   tasks = await readTasks(repo, ids);
   const objects = await listOutputs(apiClients, names.bucket);
+  const webhookDeadLetters = Number(
+    (
+      await apiClients.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: names.webhookDlqUrl,
+          AttributeNames: ['ApproximateNumberOfMessages'],
+        }),
+      )
+    ).Attributes?.ApproximateNumberOfMessages ?? 0,
+  );
+  await receiver.close();
   const runs = comfy.control.runs();
   await comfy.stop();
   output.stop();
@@ -359,6 +417,15 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     objects,
     maxRequeues: config.MAX_REQUEUES,
     duplicateDispatches: tasksLogged(logs, DUPLICATE_DISPATCH_MESSAGE),
+    webhooks: {
+      received: receiver.received,
+      rejected: receiver.rejected,
+      faults: receiver.faults,
+      sqsDuplicates: sum(
+        runtimes.map((r) => r.webhookDuplicates.inBatch + r.webhookDuplicates.resent),
+      ),
+      deadLetters: webhookDeadLetters,
+    },
     chaosMs,
     drainMs,
     faults: {

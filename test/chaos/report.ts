@@ -13,14 +13,20 @@
  *   "lost"), and no task submitted by two deliveries at once;
  * - a task whose S3 writes are denied for good ends `failed OUTPUT_COPY_FAILED` with the output and
  *   the S3 error code in its details, and nothing under its prefix;
- * - every `failed` task says why (error code and message).
+ * - every `failed` task says why (error code and message);
+ * - webhooks, delivered once in effect: every terminal task's receiver got its terminal event
+ *   (`task.<status>`), verified, answered 2xx; every copy of one task's event carries one
+ *   `webhook-id` (a receiver drops the rest by id); no event of another terminal status; every
+ *   signature verified; the task records the delivery; nothing in the webhook dead-letter queue.
  */
 
 import type { RunRecord } from '../../infra/local/comfy-standin/index.js';
 import { ownerSegment } from '../../shared/domain/owner.js';
 import type { Task } from '../../shared/domain/task.js';
 import { isTerminal } from '../../shared/domain/task.js';
+import { DEFAULT_WEBHOOK_EVENTS } from '../../shared/domain/webhook.js';
 import { keys } from '../../shared/resources.js';
+import type { ReceivedDelivery, WebhookFaults } from './faults/webhook-receiver.js';
 import { OUTPUTS_PER_TASK } from './workflows.js';
 import type { TaskPlan } from './workload.js';
 
@@ -59,6 +65,17 @@ export interface ChaosInput {
    * §1) closes that window: any is a violation.
    */
   duplicateDispatches: Set<string>;
+  webhooks: {
+    /** Deliveries the receivers answered 2xx. */
+    received: ReceivedDelivery[];
+    /** Deliveries whose signature did not verify. */
+    rejected: string[];
+    faults: WebhookFaults;
+    /** Webhook messages SQS delivered twice (same batch or re-sent). */
+    sqsDuplicates: number;
+    /** Messages left in the webhook dead-letter queue. */
+    deadLetters: number;
+  };
   faults: FaultStats;
   chaosMs: number;
   drainMs: number;
@@ -86,6 +103,14 @@ export interface ChaosReport {
   failedWithoutReason: number;
   nonTerminal: number;
   notSubmitted: number;
+  /** Terminal events received (2xx), and those received again under the same webhook-id. */
+  webhooksDelivered: number;
+  webhookRepeats: number;
+  /** Terminal tasks whose terminal event never arrived, or arrived under two ids or the wrong type. */
+  webhooksMissing: number;
+  webhooksSplit: number;
+  webhooksWrongType: number;
+  webhooksUnrecorded: number;
   violations: string[];
 }
 
@@ -114,6 +139,12 @@ export function buildReport(input: ChaosInput): ChaosReport {
     failedWithoutReason: 0,
     nonTerminal: 0,
     notSubmitted: 0,
+    webhooksDelivered: 0,
+    webhookRepeats: 0,
+    webhooksMissing: 0,
+    webhooksSplit: 0,
+    webhooksWrongType: 0,
+    webhooksUnrecorded: 0,
     violations: [],
   };
   const v = (msg: string) => {
@@ -132,6 +163,16 @@ export function buildReport(input: ChaosInput): ChaosReport {
       writerOf.set(f.sha256, set);
     }
   }
+
+  const terminalTypes = new Set<string>(DEFAULT_WEBHOOK_EVENTS);
+  const terminalByTask = new Map<string, ReceivedDelivery[]>();
+  for (const d of input.webhooks.received) {
+    if (!terminalTypes.has(d.type)) continue;
+    terminalByTask.set(d.taskId, [...(terminalByTask.get(d.taskId) ?? []), d]);
+  }
+  for (const reason of input.webhooks.rejected) v(`a webhook delivery did not verify: ${reason}`);
+  if (input.webhooks.deadLetters > 0)
+    v(`${input.webhooks.deadLetters} webhook event(s) in the dead-letter queue`);
 
   const prefixes = new Map<string, string>();
   for (const plan of input.plans) {
@@ -160,6 +201,7 @@ export function buildReport(input: ChaosInput): ChaosReport {
       r.failedWithoutReason++;
       v(`task ${id} failed without an error code and message`);
     }
+    if (isTerminal(task.status)) checkWebhooks(task, terminalByTask.get(id) ?? [], r, v);
 
     // Runs at ComfyUI against the retry policy.
     const runs = runsByTask.get(id) ?? [];
@@ -252,6 +294,40 @@ export function buildReport(input: ChaosInput): ChaosReport {
   return r;
 }
 
+/** The terminal event of a terminal task: arrived, under one webhook-id, recorded on the task. */
+function checkWebhooks(
+  task: Task,
+  got: ReceivedDelivery[],
+  r: ChaosReport,
+  v: (msg: string) => void,
+): void {
+  const id = task.taskId;
+  const type = `task.${task.status}`;
+  const wrong = got.filter((d) => d.type !== type);
+  if (wrong.length > 0) {
+    r.webhooksWrongType++;
+    v(`task ${id} is ${task.status} but its receiver got ${wrong.map((d) => d.type).join(', ')}`);
+  }
+  const right = got.filter((d) => d.type === type);
+  if (right.length === 0) {
+    r.webhooksMissing++;
+    v(`task ${id} is ${task.status} but its receiver never got ${type}`);
+    return;
+  }
+  r.webhooksDelivered++;
+  r.webhookRepeats += right.length - 1;
+  const ids = new Set(right.map((d) => d.webhookId));
+  if (ids.size > 1) {
+    r.webhooksSplit++;
+    v(`task ${id}: ${type} arrived under ${ids.size} webhook-ids (${[...ids].join(', ')})`);
+  }
+  const recorded = task.deliveries?.[type];
+  if (!recorded?.deliveredAt || !ids.has(recorded.webhookId)) {
+    r.webhooksUnrecorded++;
+    v(`task ${id}: its ${type} delivery is not recorded as delivered on the task`);
+  }
+}
+
 const row = (label: string, value: string | number, width = 44) =>
   `  ${label.padEnd(width)} ${String(value).padStart(8)}`;
 
@@ -277,6 +353,10 @@ export function formatReport(input: ChaosInput, r: ChaosReport): string {
     row('runtime crashes (kill -9: queues lost)', f.runtimeCrashes),
     row('tasks with S3 writes denied for good', f.s3DeniedTasks.size),
     row('  S3 writes denied', f.s3WritesDenied),
+    row('webhook deliveries answered 500', input.webhooks.faults.status500),
+    row('webhook deliveries hung past the time limit', input.webhooks.faults.hang),
+    row('webhook deliveries reset', input.webhooks.faults.reset),
+    row('webhook messages delivered twice by SQS', input.webhooks.sqsDuplicates),
     '',
     'recovery',
     row('dispatch messages re-sent by the sweeper', f.sweeperResends),
@@ -320,6 +400,13 @@ export function formatReport(input: ChaosInput, r: ChaosReport): string {
     row('prompts run twice (not after a lost run)', r.overRetryPolicy),
     row('prompts submitted by two deliveries at once', r.duplicateDispatchRuns),
     row('failed tasks without a reason', r.failedWithoutReason),
+    row('terminal webhook events delivered (verified)', r.webhooksDelivered),
+    row('  received again under the same id', r.webhookRepeats),
+    row('terminal tasks without their webhook', r.webhooksMissing),
+    row('webhook events under two ids', r.webhooksSplit),
+    row('webhook events of the wrong status', r.webhooksWrongType),
+    row('webhook deliveries not recorded on the task', r.webhooksUnrecorded),
+    row('webhook events dead-lettered', input.webhooks.deadLetters),
     '',
     r.violations.length === 0
       ? 'RESULT: all invariants hold'

@@ -1,8 +1,8 @@
 /**
  * The chaos run of `npm run chaos`, smaller (36 tasks, shorter fault window), on the shared
  * emulators: the stand-in restarting, ComfyUI calls failing, SQS duplicates, two pollers, S3 write
- * faults, killed submits, S3 writes denied for good for some tasks, one crash of the whole runtime;
- * then a drain. Every invariant of test/chaos/report.ts must hold, and the functions' logs
+ * faults, killed submits, S3 writes denied for good for some tasks, one crash of the whole runtime,
+ * webhook receivers failing at random (500, hanging, reset); then a drain. Every invariant of test/chaos/report.ts must hold, and the functions' logs
  * must hold no API key, JWT or presigned signature. The seed is printed; CHAOS_SEED repeats a run.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -50,5 +50,12 @@ describe('chaos (CI size)', () => {
     expect(f.s3DeniedTasks.size).toBeGreaterThan(0);
     expect(f.sweeperResends).toBeGreaterThan(0);
     expect(result.report.statuses.succeeded ?? 0).toBeGreaterThan(0);
+    const w = result.input.webhooks.faults;
+    expect(w.status500 + w.hang + w.reset).toBeGreaterThan(0);
+    expect(result.report.webhooksDelivered).toBe(
+      Object.entries(result.report.statuses)
+        .filter(([status]) => ['succeeded', 'failed', 'cancelled'].includes(status))
+        .reduce((n, [, count]) => n + count, 0),
+    );
   }, 240_000);
 });

@@ -17,6 +17,7 @@ describe('parseBenchOptions', () => {
         'formats',
         'policy',
         'ratelimit',
+        'push',
       ],
       tasks: 200,
       clients: 16,
