@@ -66,7 +66,8 @@ const STACK_OWNED_VARIABLES = new Set([
   'COMFYUI_URLS',
   'POLLER_FUNCTION_NAME',
 ]);
-const configShape = ConfigSchema.shape as Record<string, z.ZodType>;
+const configShape: Record<string, { safeParse(v: unknown): { success: boolean } }> =
+  ConfigSchema.shape;
 /** Variables some function reads (functions/<name>/manifest.ts). */
 const readByFunctions = new Set<string>(FUNCTIONS.flatMap((m) => m.config));
 
