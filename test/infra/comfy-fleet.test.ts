@@ -156,3 +156,75 @@ describe('ComfyFleet', () => {
     expect(findings).toEqual([]);
   });
 });
+
+describe('FleetControl', () => {
+  it('runs the controller every minute and on the group drain events, lets it change this group, and points the dispatcher and poller at the registry', async () => {
+    const { Duration } = await import('aws-cdk-lib');
+    const { AttributeType, Table } = await import('aws-cdk-lib/aws-dynamodb');
+    const { Queue } = await import('aws-cdk-lib/aws-sqs');
+    const { Code, Function: Fn, Runtime } = await import('aws-cdk-lib/aws-lambda');
+    const { FleetControl } = await import('../../infra/constructs/fleet-control.js');
+    const { functionEntry } = await import('../../infra/paths.js');
+    const app = new App();
+    const stack = new Stack(app, 'FleetControlTest', {
+      env: { account: '111111111111', region: 'us-east-1' },
+    });
+    const vpc = new Vpc(stack, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'private', subnetType: SubnetType.PRIVATE_ISOLATED }],
+    });
+    const clients = new SecurityGroup(stack, 'Clients', { vpc });
+    const fleet = new ComfyFleet(stack, 'Comfy', {
+      vpc,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+      clients,
+      maxGpus: 3,
+    });
+    const dummy = (id: string) =>
+      new Fn(stack, id, {
+        runtime: Runtime.NODEJS_22_X,
+        handler: 'index.handler',
+        code: Code.fromInline('exports.handler=async()=>{}'),
+      });
+    new FleetControl(stack, 'Fleet', {
+      fleet,
+      entry: functionEntry('fleet-controller'),
+      tasksTable: new Table(stack, 'Tasks', {
+        partitionKey: { name: 'pk', type: AttributeType.STRING },
+      }),
+      queue: new Queue(stack, 'Queue'),
+      environment: { TASKS_TABLE_NAME: 'tasks', DISPATCH_QUEUE_URL: 'https://sqs/q' },
+      vpc,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+      securityGroup: clients,
+      dispatcher: dummy('Dispatcher'),
+      poller: dummy('Poller'),
+      idleTime: Duration.minutes(5),
+    });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({
+        source: ['aws.autoscaling'],
+        'detail-type': ['EC2 Instance-terminate Lifecycle Action'],
+      }),
+    });
+    const fns = template.findResources('AWS::Lambda::Function');
+    const envOf = (prefix: string) =>
+      Object.entries(fns).find(([id]) => id.startsWith(prefix))?.[1].Properties.Environment
+        .Variables;
+    expect(envOf('FleetController')).toMatchObject({
+      COMFYUI_SERVERS: 'fleet',
+      FLEET_MAX_GPUS: '3',
+      FLEET_MIN_GPUS: '0',
+      FLEET_IDLE_SECONDS: '300',
+    });
+    expect(envOf('Dispatcher')).toMatchObject({
+      COMFYUI_SERVERS: 'fleet',
+      FLEET_CAPACITY_WAIT_SECONDS: '900',
+    });
+    expect(envOf('Dispatcher')?.FLEET_CONTROLLER_FUNCTION_NAME).toBeDefined();
+    expect(envOf('Poller')).toEqual({ COMFYUI_SERVERS: 'fleet' });
+  });
+});
