@@ -6,8 +6,9 @@
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as z from 'zod';
+import { API_KEY_AUTHORIZER, FUNCTIONS, manifestOf } from '../functions/manifests.js';
 import { ConfigSchema } from '../shared/config.js';
-import { API_KEY_AUTHORIZER } from './routes.js';
+import { API_THROTTLE } from '../shared/http/routes.js';
 
 /** A model file ComfyUI needs, downloaded once at first boot of the GPU instance. */
 const ModelSpecSchema = z.object({
@@ -52,7 +53,7 @@ const list = z.preprocess(
 const json = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (typeof v === 'string' ? JSON.parse(v) : v), schema);
 
-/** Variables the stacks set themselves (resource names, URLs, auth): not operator options. */
+/** Variables the stacks set themselves (resource names, URLs): not operator options. */
 const STACK_OWNED_VARIABLES = new Set([
   'TASKS_TABLE_NAME',
   'API_KEYS_TABLE_NAME',
@@ -63,26 +64,34 @@ const STACK_OWNED_VARIABLES = new Set([
   'AWS_ENDPOINT_URL_S3',
   'AWS_REGION',
   'COMFYUI_URLS',
-  'AUTH_MODE',
-  'JWT_ISSUER',
-  'JWT_AUDIENCE',
-  'TEST_MODE',
+  'POLLER_FUNCTION_NAME',
 ]);
 const configShape = ConfigSchema.shape as Record<string, z.ZodType>;
+/** Variables some function reads (functions/<name>/manifest.ts). */
+const readByFunctions = new Set<string>(FUNCTIONS.flatMap((m) => m.config));
 
-/** Extra shared/config.ts variables for every function, checked against its schema at synth. */
+/**
+ * Extra shared/config.ts variables, checked against its schema at synth; each function gets those
+ * its manifest reads.
+ */
 const functionEnv = json(z.record(z.string(), z.coerce.string()))
   .default({})
   .superRefine((env, ctx) => {
     for (const [name, value] of Object.entries(env)) {
       const schema = configShape[name];
-      if (!schema || STACK_OWNED_VARIABLES.has(name)) {
+      if (!schema || STACK_OWNED_VARIABLES.has(name) || !readByFunctions.has(name)) {
         ctx.addIssue({ code: 'custom', path: [name], message: 'not a configurable variable' });
       } else if (!schema.safeParse(value).success) {
         ctx.addIssue({ code: 'custom', path: [name], message: `invalid value ${value}` });
       }
     }
   });
+
+/** The dispatcher's SQS concurrency as its manifest declares it. */
+function dispatcherConcurrency(): number {
+  const { trigger } = manifestOf('dispatcher');
+  return trigger.kind === 'sqs' ? trigger.maxConcurrency : 2;
+}
 
 const SettingsSchema = z
   .object({
@@ -106,10 +115,10 @@ const SettingsSchema = z
     ),
     torchIndexUrl: str('https://download.pytorch.org/whl/cu128').pipe(z.string().url()),
     comfyCleanupHours: int(24, 1, 24 * 30),
-    apiRateLimit: int(50, 1, 10_000),
-    apiBurstLimit: int(100, 1, 5_000),
+    apiRateLimit: int(API_THROTTLE.rateLimit, 1, 10_000),
+    apiBurstLimit: int(API_THROTTLE.burstLimit, 1, 5_000),
     authorizerCacheSeconds: int(API_KEY_AUTHORIZER.resultsCacheTtlSeconds, 0, 3600),
-    dispatchMaxConcurrency: int(2, 2, 1000),
+    dispatchMaxConcurrency: int(dispatcherConcurrency(), 2, 1000),
     pollerReservedConcurrency: int(0, 0, 1),
     functionEnv,
     logRetentionDays: int(30, 1, 3653).refine(

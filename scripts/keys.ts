@@ -14,7 +14,6 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { API_KEYS_TABLE } from '../infra/resources.js';
 import { createAwsClients } from '../shared/adapters/aws/clients.js';
 import { DynamoApiKeyStore } from '../shared/adapters/dynamodb/api-key-store.js';
 import { DynamoWebhookSecretStore } from '../shared/adapters/dynamodb/webhook-secret-store.js';
@@ -24,6 +23,7 @@ import { DomainError } from '../shared/domain/errors.js';
 import { systemClock } from '../shared/ports/clock.js';
 import type { ApiKeyStore } from '../shared/ports/key-store.js';
 import type { WebhookSecretStore } from '../shared/ports/webhook-secrets.js';
+import { API_KEYS_TABLE } from '../shared/resources.js';
 
 export const USAGE = `Usage: npm run keys -- <command> [options]
 

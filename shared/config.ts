@@ -63,7 +63,6 @@ export const ConfigSchema = z.object({
   AWS_ENDPOINT_URL_DYNAMODB: z.string().url().optional(),
   AWS_ENDPOINT_URL_SQS: z.string().url().optional(),
   AWS_ENDPOINT_URL_S3: z.string().url().optional(),
-  /** Base URL used in presigned links when S3 is an emulator reached under another name. */
   AWS_REGION: z.string().default('us-east-1'),
   /** Comma-separated ComfyUI base URLs (the pool). */
   COMFYUI_URLS: csv.default(['http://127.0.0.1:8188']),
@@ -217,15 +216,19 @@ export const ConfigSchema = z.object({
   /** How long an API function trusts the node catalogue it read. */
   CATALOG_CACHE_SECONDS: int(60, 0),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
-  TEST_MODE: bool(false),
 });
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;
+/** The name of a config variable. */
+export type ConfigKey = keyof Config;
+
+/** `NAME: problem; NAME: problem` for a failed parse. */
+export const formatConfigProblems = (error: z.ZodError): string =>
+  error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = ConfigSchema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`Invalid configuration: ${problems}`);
+    throw new Error(`Invalid configuration: ${formatConfigProblems(parsed.error)}`);
   }
   return Object.freeze(parsed.data);
 }

@@ -7,6 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { API_ROUTES, manifestOf } from '../../functions/manifests.js';
 import { startApiServer } from '../../infra/local/api-server.js';
 import type { LocalResourceNames } from '../../infra/local/bootstrap.js';
 import { loadFunction } from '../../infra/local/runtime/functions.js';
@@ -14,7 +15,6 @@ import type { LocalFunction } from '../../infra/local/runtime/invoke.js';
 import { startSchedule } from '../../infra/local/schedule.js';
 import { startSqsEventSource } from '../../infra/local/sqs-event-source.js';
 import { functionEnvironment } from '../../infra/local/start/function-env.js';
-import { API_ROUTES } from '../../infra/routes.js';
 import { observeAwsClients } from '../../shared/adapters/aws/clients.js';
 import { isTerminal, TaskApiClient, type TaskView } from '../lib/api-client.js';
 import { REPO_ROOT } from '../lib/paths.js';
@@ -67,6 +67,7 @@ const S3_WRITES = new Set([
 let copy = { first: 0, last: 0, ops: {} as Record<string, number> };
 type Next = (args: unknown) => Promise<unknown>;
 observeAwsClients((clients) => {
+  if (!clients.s3) return;
   const add = clients.s3.middlewareStack.add.bind(clients.s3.middlewareStack) as unknown as (
     mw: (next: Next, ctx: { commandName?: string }) => Next,
     o: { step: 'initialize'; name: string; override: boolean },
@@ -103,7 +104,7 @@ const gc = () => (globalThis as { gc?: () => void }).gc?.();
 async function main() {
   const functions = new Map<string, LocalFunction>();
   for (const name of ['submit', 'status', 'dispatcher', 'poller']) {
-    const fn = await loadFunction(REPO_ROOT, name);
+    const fn = await loadFunction(REPO_ROOT, manifestOf(name));
     if (!fn) throw new Error(`functions/${name}/index.ts is missing`);
     functions.set(name, fn);
   }

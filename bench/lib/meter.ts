@@ -79,8 +79,11 @@ export class UsageMeter {
     };
   }
 
-  private attach(clients: AwsClients): void {
-    this.counter.attach(clients.dynamodb).attach(clients.sqs).attach(clients.s3);
+  private attach(clients: Partial<AwsClients>): void {
+    for (const client of [clients.dynamodb, clients.sqs, clients.s3]) {
+      if (client) this.counter.attach(client);
+    }
+    if (!clients.dynamodb) return;
     const add = clients.dynamodb.middlewareStack.add.bind(
       clients.dynamodb.middlewareStack,
     ) as unknown as (

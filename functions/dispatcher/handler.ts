@@ -65,7 +65,29 @@ export interface DispatcherDeps extends Omit<DispatchDeps, 'slots' | 'settings'>
 const FINISH_RESERVE_MS = 8000;
 
 /** The dispatcher's settings from the parsed configuration. */
-export const settingsFromConfig = (c: Config): DispatcherSettings => ({
+export const settingsFromConfig = (
+  c: Pick<
+    Config,
+    | 'COMFYUI_CLIENT_ID'
+    | 'DISPATCH_DEFER_BASE_SECONDS'
+    | 'DISPATCH_DEFER_MAX_SECONDS'
+    | 'DISPATCH_RECHECK_EVERY'
+    | 'QUEUE_TIMEOUT_SECONDS'
+    | 'DISPATCH_CLAIM_SECONDS'
+    | 'MAX_IN_FLIGHT'
+    | 'MAX_AT_COMFY_PER_OWNER'
+    | 'COMFYUI_SERVERS'
+    | 'FLEET_CAPACITY_WAIT_SECONDS'
+    | 'FLEET_CAPACITY_POLL_SECONDS'
+    | 'QUEUED_SWEEP_GRACE_SECONDS'
+    | 'COMFYUI_QUEUE_CACHE_MS'
+    | 'DISPATCH_CONCURRENCY'
+    | 'DISPATCH_HOLD_MS'
+    | 'DISPATCH_HOLD_POLL_MS'
+    | 'DISPATCH_RETRY_BASE_SECONDS'
+    | 'DISPATCH_RETRY_MAX_SECONDS'
+  >,
+): DispatcherSettings => ({
   clientId: c.COMFYUI_CLIENT_ID,
   defer: { baseSeconds: c.DISPATCH_DEFER_BASE_SECONDS, maxSeconds: c.DISPATCH_DEFER_MAX_SECONDS },
   recheckEvery: c.DISPATCH_RECHECK_EVERY,

@@ -1,5 +1,7 @@
-import { buildApiDeps } from '../../shared/composition/api.js';
-import { loadConfig } from '../../shared/config.js';
+/** Lambda entry (CDK and the local runtime): config and dependencies, built once per container. */
+import { loadFunctionConfig } from '../../shared/manifest.js';
+import { buildDeps } from './deps.js';
 import { createHandler } from './handler.js';
+import { manifest } from './manifest.js';
 
-export const handler = createHandler(buildApiDeps(loadConfig()));
+export const handler = createHandler(buildDeps(loadFunctionConfig(manifest)));

@@ -1,6 +1,6 @@
 /**
  * The outputs bucket: task outputs, uploaded input images and stored workflows, each prefix expiring
- * as infra/resources.ts says. Private (all public access blocked, TLS only, SSE-S3), reached by
+ * as shared/resources.ts says. Private (all public access blocked, TLS only, SSE-S3), reached by
  * browsers only through presigned URLs, so CORS allows PUT/GET/HEAD from the configured origins.
  * Server access logs go to a second bucket that keeps them for `accessLogRetentionDays`.
  */
@@ -15,8 +15,8 @@ import {
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import type { BucketSpec } from '../../shared/resources.js';
 import { outputsCorsRule } from '../outputs-cors.js';
-import type { BucketSpec } from '../resources.js';
 
 export interface OutputsBucketProps {
   /** Expiry per prefix. */

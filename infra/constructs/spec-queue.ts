@@ -1,11 +1,11 @@
 /**
- * An SQS queue built from a `QueueSpec` of infra/resources.ts (the same description the local
+ * An SQS queue built from a `QueueSpec` of shared/resources.ts (the same description the local
  * bootstrap creates on fauxqs): SSE with SQS-owned keys and TLS-only access.
  */
 import { Duration } from 'aws-cdk-lib';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { QueueSpec } from '../resources.js';
+import type { QueueSpec } from '../../shared/resources.js';
 
 export function createSpecQueue(scope: Construct, spec: QueueSpec, deadLetterQueue?: IQueue) {
   if (spec.deadLetter && !deadLetterQueue) {

@@ -1,5 +1,5 @@
 /**
- * A DynamoDB table built from a `TableSpec` of infra/resources.ts (the same description the local
+ * A DynamoDB table built from a `TableSpec` of shared/resources.ts (the same description the local
  * bootstrap creates on DynamoDB Local), with the settings every table of the product shares:
  * on-demand billing, point-in-time recovery, deletion protection and a retained removal policy.
  * Encryption at rest is DynamoDB's default (AWS-owned key, no KMS charges).
@@ -13,7 +13,7 @@ import {
   Table,
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import type { IndexSpec, TableSpec } from '../resources.js';
+import type { IndexSpec, TableSpec } from '../../shared/resources.js';
 
 export interface SpecTableProps {
   /** The table's keys, TTL attribute and indexes. */

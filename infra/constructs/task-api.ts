@@ -1,5 +1,5 @@
 /**
- * The public HTTP API: one route per entry of infra/routes.ts, each integrated with its function,
+ * The public HTTP API: one route per route a function manifest serves, each integrated with that function,
  * every route behind one authorizer (API keys through a cached Lambda authorizer, or JWTs checked by
  * API Gateway itself), CORS for the configured browser origins, stage-wide throttling and JSON
  * access logs (which never include the API key or the token).
@@ -23,21 +23,18 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { API_KEY_AUTHORIZER, JWT_AUTHORIZER, type RouteSpec } from '../routes.js';
-
-/** The header that carries API keys (functions/authorizer reads the same one). */
-const API_KEY_HEADER = 'x-api-key';
+import type { BoundRoute } from '../../functions/manifests.js';
+import { API_CORS, API_THROTTLE, JWT_IDENTITY_SOURCE } from '../../shared/http/routes.js';
 
 type TaskApiAuth =
   | {
       readonly mode: 'apiKey';
       /** functions/authorizer: payload 2.0, simple responses, context `{ owner }`. */
       readonly authorizer: IFunction;
-      /**
-       * How long API Gateway caches a key's verdict. A revoked key keeps working this long.
-       * @default API_KEY_AUTHORIZER.resultsCacheTtlSeconds (infra/routes.ts: 300 s)
-       */
-      readonly cacheTtl?: Duration;
+      /** Where the key is (functions/authorizer/manifest.ts). */
+      readonly identitySource: readonly string[];
+      /** How long API Gateway caches a key's verdict. A revoked key keeps working this long. */
+      readonly cacheTtl: Duration;
     }
   | {
       readonly mode: 'jwt';
@@ -48,7 +45,7 @@ type TaskApiAuth =
     };
 
 export interface TaskApiProps {
-  readonly routes: readonly RouteSpec[];
+  readonly routes: readonly BoundRoute[];
   /** The function behind each route, by its `fn` folder name. */
   readonly handlers: Readonly<Record<string, IFunction>>;
   readonly auth: TaskApiAuth;
@@ -89,9 +86,9 @@ export class TaskApi extends Construct {
         ? {
             corsPreflight: {
               allowOrigins: [...origins],
-              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
-              allowHeaders: ['content-type', 'authorization', API_KEY_HEADER, 'idempotency-key'],
-              maxAge: Duration.hours(1),
+              allowMethods: API_CORS.allowMethods.map((m) => CorsHttpMethod[m]),
+              allowHeaders: [...API_CORS.allowHeaders],
+              maxAge: Duration.seconds(API_CORS.maxAgeSeconds),
             },
           }
         : {}),
@@ -105,7 +102,10 @@ export class TaskApi extends Construct {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
-      throttle: { rateLimit: props.rateLimit ?? 50, burstLimit: props.burstLimit ?? 100 },
+      throttle: {
+        rateLimit: props.rateLimit ?? API_THROTTLE.rateLimit,
+        burstLimit: props.burstLimit ?? API_THROTTLE.burstLimit,
+      },
       accessLogSettings: {
         destination: new LogGroupLogDestination(this.accessLogs),
         format: AccessLogFormat.custom(
@@ -150,15 +150,15 @@ function createAuthorizer(auth: TaskApiAuth): IHttpRouteAuthorizer {
   if (auth.mode === 'jwt') {
     return new HttpJwtAuthorizer('JwtAuthorizer', auth.issuer, {
       jwtAudience: [...auth.audience],
-      identitySource: [...JWT_AUTHORIZER.identitySource],
+      identitySource: [...JWT_IDENTITY_SOURCE],
     });
   }
   return new HttpLambdaAuthorizer('ApiKeyAuthorizer', auth.authorizer, {
     responseTypes: [HttpLambdaResponseType.SIMPLE],
     // The cache key: requests with the same key reuse the verdict; a request without it is
     // rejected with 401 before the function runs.
-    identitySource: [...API_KEY_AUTHORIZER.identitySource],
-    resultsCacheTtl: auth.cacheTtl ?? Duration.seconds(API_KEY_AUTHORIZER.resultsCacheTtlSeconds),
+    identitySource: [...auth.identitySource],
+    resultsCacheTtl: auth.cacheTtl,
   });
 }
 

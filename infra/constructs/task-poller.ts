@@ -1,39 +1,29 @@
 /**
- * The poller: an EventBridge schedule starts it every minute; each run polls ComfyUI's /queue and
- * /history for the tasks at ComfyUI for up to POLLER_RUN_MS, copies finished outputs from /view into
- * S3, and re-queues tasks ComfyUI lost. A lease item in the tasks table keeps runs from overlapping;
- * reserved concurrency 1 can enforce it a second time.
+ * The poller: an EventBridge schedule (the rate of its manifest) starts it; each run polls ComfyUI's
+ * /queue and /history for the tasks at ComfyUI for up to POLLER_RUN_MS, copies finished outputs from
+ * /view into S3, and re-queues tasks ComfyUI lost. A lease item in the tasks table keeps runs from
+ * overlapping; reserved concurrency 1 can enforce it a second time.
  */
 import { Duration } from 'aws-cdk-lib';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { IBucket } from 'aws-cdk-lib/aws-s3';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { keys } from '../resources.js';
-import { type FunctionEnvironment, ServiceFunction } from './service-function.js';
-
-/** How long one run keeps polling; the function's timeout adds a margin to finish copies. */
-const POLLER_RUN_SECONDS = 55;
-const POLLER_TIMEOUT_SECONDS = 90;
+import type { FunctionManifest } from '../../shared/manifest.js';
+import {
+  createManifestFunction,
+  type FunctionResources,
+  type ManifestFunctionProps,
+} from './manifest-function.js';
+import type { FunctionEnvironment, ServiceFunction } from './service-function.js';
 
 export interface TaskPollerProps {
-  /** Entry of functions/poller. */
-  readonly entry: string;
-  readonly tasksTable: ITable;
-  /** Receives the outputs under `outputs/`. */
-  readonly bucket: IBucket;
-  /** Lost tasks are re-queued here. */
-  readonly queue: IQueue;
-  /** Shared configuration (table, bucket, queue, ComfyUI URLs). */
+  /** functions/poller's manifest (a schedule trigger). */
+  readonly manifest: FunctionManifest;
+  readonly resources: FunctionResources;
+  /** Deployment-supplied config (the poller gets what its manifest reads). */
   readonly environment: FunctionEnvironment;
-  readonly vpc: IVpc;
-  readonly vpcSubnets: SubnetSelection;
-  /** The group ComfyUI admits on its port. */
-  readonly securityGroup: ISecurityGroup;
+  readonly network: ManifestFunctionProps['network'];
   /**
    * Reserve (and cap) the poller's concurrency at 1. Accounts with the default concurrency quota of
    * 10 cannot reserve any: deployment fails there, so this is opt-in; the lease already serialises
@@ -45,6 +35,8 @@ export interface TaskPollerProps {
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
+  /** @default functions/<name>/index.ts */
+  readonly entry?: (name: string) => string;
 }
 
 export class TaskPoller extends Construct {
@@ -53,36 +45,26 @@ export class TaskPoller extends Construct {
 
   constructor(scope: Construct, id: string, props: TaskPollerProps) {
     super(scope, id);
-    this.poller = new ServiceFunction(this, 'Poller', {
-      entry: props.entry,
-      description: 'Polls ComfyUI for task progress and copies outputs to S3 (every minute)',
-      timeout: Duration.seconds(POLLER_TIMEOUT_SECONDS),
-      // More memory is more CPU and network for streaming outputs from ComfyUI to S3.
-      memorySize: 1024,
-      // sharp converts outputs to the format a task asks for (webp, jpeg, png).
-      nativeModules: ['sharp'],
-      environment: { POLLER_RUN_MS: String(POLLER_RUN_SECONDS * 1000), ...props.environment },
-      vpc: props.vpc,
-      vpcSubnets: props.vpcSubnets,
-      securityGroups: [props.securityGroup],
+    const { manifest } = props;
+    if (manifest.trigger.kind !== 'schedule') throw new Error(`${manifest.name} has no schedule`);
+    this.poller = createManifestFunction(this, 'Poller', {
+      manifest,
+      resources: props.resources,
+      environment: props.environment,
+      network: props.network,
       reservedConcurrentExecutions: props.reserveConcurrency ? 1 : undefined,
       logRetention: props.logRetention,
+      entry: props.entry,
     });
-    const fn = this.poller.fn;
-    props.tasksTable.grantReadWriteData(fn);
-    props.bucket.grantRead(fn, 'outputs/*'); // an output already copied is not copied again (HEAD)
-    props.bucket.grantPut(fn, 'outputs/*');
-    props.bucket.grantRead(fn, 'workflows/*'); // reading a large-workflow task
-    props.bucket.grantRead(fn, keys.catalog); // publishing the servers' node catalogue
-    props.bucket.grantPut(fn, keys.catalog);
-    props.queue.grantSendMessages(fn);
-
     this.schedule = new Rule(this, 'Schedule', {
       description: 'Starts the comfy-serverless poller',
-      schedule: Schedule.rate(Duration.minutes(1)),
+      schedule: Schedule.rate(Duration.minutes(manifest.trigger.rateMinutes)),
       targets: [
-        // A missed run is not retried: the next one starts within the minute anyway.
-        new LambdaFunction(fn, { retryAttempts: 0, maxEventAge: Duration.minutes(1) }),
+        // A missed run is not retried: the next one starts within the period anyway.
+        new LambdaFunction(this.poller.fn, {
+          retryAttempts: 0,
+          maxEventAge: Duration.minutes(manifest.trigger.rateMinutes),
+        }),
       ],
     });
   }

@@ -5,14 +5,15 @@
  * Unknown routes are 404, unauthorised calls 401/403, a failing (or timed-out) function 500, an
  * integration slower than the gateway waits 503, each with API Gateway's `{"message": ...}` body.
  */
+
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RouteSpec } from '../routes.js';
 import type { RouteAuthorizer } from './api/authorizers.js';
 import { type CorsConfig, preflight, withCors } from './api/cors.js';
 import { type ApiContext, buildHttpApiEvent } from './api/http-api-event.js';
 import { GATEWAY_ERRORS, type HttpResponse, toHttpResponse } from './api/http-api-result.js';
+import type { LocalRoute } from './api/route-match.js';
 import { matchRoute } from './api/route-match.js';
 import { type ThrottleConfig, tokenBucket } from './api/throttle.js';
 import { invokeFunction, type LocalFunction } from './runtime/invoke.js';
@@ -34,7 +35,7 @@ export interface ApiServerOptions {
   host?: string;
   /** 0 picks a free port. */
   port: number;
-  routes: readonly RouteSpec[];
+  routes: readonly LocalRoute[];
   /** Loaded functions by folder name; a route whose function is missing answers 500. */
   functions: ReadonlyMap<string, LocalFunction>;
   /** API Gateway's CORS settings; without them no CORS headers are added (the deployed default). */

@@ -1,5 +1,5 @@
 /**
- * Creates the tables, queues and bucket described in infra/resources.ts on the emulators (the CDK
+ * Creates the tables, queues and bucket described in shared/resources.ts on the emulators (the CDK
  * stacks build the same description in AWS). Idempotent: existing resources are left as they are.
  */
 import {
@@ -20,7 +20,7 @@ import {
   type QueueSpec,
   TASKS_TABLE,
   type TableSpec,
-} from '../resources.js';
+} from '../../shared/resources.js';
 
 export interface LocalResourceNames {
   tasksTable: string;

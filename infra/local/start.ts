@@ -71,8 +71,10 @@ async function main() {
   if (!runtime || stopping) return;
   const keyFile = join(opts.stateDir, 'api-key');
   if (runtime.apiKey) {
-    writeFileSync(keyFile, `${runtime.apiKey}\n`, { mode: 0o600 });
-    chmodSync(keyFile, 0o600);
+    for (const file of [keyFile, ...(opts.dataDir ? [join(opts.dataDir, 'api-key')] : [])]) {
+      writeFileSync(file, `${runtime.apiKey}\n`, { mode: 0o600 });
+      chmodSync(file, 0o600);
+    }
   }
   writeFileSync(
     stateFile,

@@ -1,15 +1,15 @@
 /**
  * Everything that holds data: the tasks table, the API keys table and the outputs bucket. Retained on
  * stack deletion and protected against termination, so the stateless stack can be destroyed and
- * redeployed freely. Logical ids are pinned to the ids of infra/resources.ts.
+ * redeployed freely. Logical ids are pinned to the ids of shared/resources.ts.
  */
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { API_KEYS_TABLE, OUTPUTS_BUCKET, TASKS_TABLE } from '../../shared/resources.js';
 import { OutputsBucket } from '../constructs/outputs-bucket.js';
 import { SpecTable } from '../constructs/spec-table.js';
-import { API_KEYS_TABLE, OUTPUTS_BUCKET, TASKS_TABLE } from '../resources.js';
 
 /** `terminationProtection` defaults to true here. */
 export interface StatefulStackProps extends StackProps {

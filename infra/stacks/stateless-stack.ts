@@ -7,21 +7,24 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Port, SecurityGroup } from 'aws-cdk-lib/aws-ec2';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { API_ROUTES, FUNCTIONS } from '../../functions/manifests.js';
+import type { FunctionManifest } from '../../shared/manifest.js';
 import { ComfyInstance, type ComfyInstanceProps } from '../constructs/comfy-instance.js';
 import { ComfyNetwork } from '../constructs/comfy-network.js';
 import { DispatchPipeline } from '../constructs/dispatch-pipeline.js';
-import { type FunctionEnvironment, ServiceFunction } from '../constructs/service-function.js';
+import {
+  createManifestFunction,
+  type FunctionResources,
+  grantFunctionInvokes,
+} from '../constructs/manifest-function.js';
+import type { FunctionEnvironment, ServiceFunction } from '../constructs/service-function.js';
 import { TaskApi } from '../constructs/task-api.js';
 import { TaskMonitoring } from '../constructs/task-monitoring.js';
 import { TaskPoller } from '../constructs/task-poller.js';
 import { functionEntry } from '../paths.js';
-import { keys } from '../resources.js';
-import { API_ROUTES, STATUS_TIMEOUT_SECONDS } from '../routes.js';
 
 export type StatelessAuth =
   | { readonly mode: 'apiKey'; readonly cacheSeconds?: number }
@@ -72,7 +75,7 @@ export interface StatelessStackProps extends StackProps {
    */
   readonly pollerReservedConcurrency?: boolean;
   /**
-   * Configuration passed to every function (e.g. MAX_IN_FLIGHT); resource names are added here.
+   * Operator configuration (e.g. MAX_IN_FLIGHT); each function gets the variables its manifest reads.
    * @default {}
    */
   readonly environment?: FunctionEnvironment;
@@ -90,6 +93,11 @@ export interface StatelessStackProps extends StackProps {
    * @default functions/<name>/index.ts
    */
   readonly functionEntry?: (name: string) => string;
+  /**
+   * The functions to deploy.
+   * @default FUNCTIONS (functions/manifests.ts)
+   */
+  readonly functions?: readonly FunctionManifest[];
 }
 
 export class StatelessStack extends Stack {
@@ -134,113 +142,84 @@ export class StatelessStack extends Stack {
       ep.connections.allowDefaultPortFrom(this.comfy.securityGroup);
     }
 
+    // Deployment-supplied config; each function gets only the variables its manifest reads, and the
+    // names of the resources it uses.
     const environment: FunctionEnvironment = {
       ...props.environment,
-      TASKS_TABLE_NAME: tasksTable.tableName,
-      API_KEYS_TABLE_NAME: apiKeysTable.tableName,
-      OUTPUTS_BUCKET_NAME: bucket.bucketName,
       COMFYUI_URLS: this.comfy.url,
-      AUTH_MODE: auth.mode,
-      ...(auth.mode === 'jwt'
-        ? { JWT_ISSUER: auth.issuer, JWT_AUDIENCE: auth.audience.join(',') }
-        : {}),
     };
+    const network = {
+      vpc,
+      subnets: this.network.privateSubnets,
+      securityGroup: comfyClients,
+    };
+    const stateful = {
+      tables: { tasks: tasksTable, apiKeys: apiKeysTable },
+      buckets: { outputs: bucket },
+    };
+    const manifests = props.functions ?? FUNCTIONS;
+    const common = { environment, network, logRetention, entry };
 
     this.pipeline = new DispatchPipeline(this, 'Dispatch', {
-      dispatcherEntry: entry('dispatcher'),
-      deadLetterEntry: entry('dead-letter'),
-      tasksTable,
-      bucket,
-      environment,
-      vpc,
-      vpcSubnets: this.network.privateSubnets,
-      securityGroup: comfyClients,
+      ...common,
+      consumers: manifests.filter((m) => m.trigger.kind === 'sqs'),
+      resources: stateful,
       maxConcurrency: props.dispatchMaxConcurrency,
-      logRetention,
     });
-    const { queue } = this.pipeline;
-    const withQueue = { ...environment, DISPATCH_QUEUE_URL: queue.queueUrl };
-
-    this.poller = new TaskPoller(this, 'Polling', {
-      entry: entry('poller'),
-      tasksTable,
-      bucket,
-      queue,
-      environment: withQueue,
-      vpc,
-      vpcSubnets: this.network.privateSubnets,
-      securityGroup: comfyClients,
-      reserveConcurrency: props.pollerReservedConcurrency,
-      logRetention,
-    });
-
-    // The dispatcher starts the poller after a dispatch, so results never wait for the next minute.
-    const dispatcherFn = this.pipeline.dispatcher.fn;
-    dispatcherFn.addEnvironment('POLLER_FUNCTION_NAME', this.poller.poller.fn.functionName);
-    // Not grantInvoke: it also allows every version and alias (`<arn>:*`); the function itself is all
-    // the kick needs.
-    dispatcherFn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['lambda:InvokeFunction'],
-        resources: [this.poller.poller.fn.functionArn],
-      }),
-    );
-    this.network.lambdaEndpoint?.connections.allowDefaultPortFrom(comfyClients);
-
-    const fn = (name: string, description: string, timeout?: Duration) => {
-      const created = new ServiceFunction(this, pascal(name), {
-        entry: entry(name),
-        description,
-        environment: withQueue,
-        logRetention,
-        ...(timeout ? { timeout } : {}),
-      });
-      this.apiFunctions[name] = created;
-      return created.fn;
+    const resources: FunctionResources = {
+      ...stateful,
+      queues: { dispatch: this.pipeline.queue, dispatchDeadLetter: this.pipeline.deadLetterQueue },
     };
-    // Each function gets exactly what its use-cases touch. Reading a task may read its workflow
-    // from workflows/ (the repository stores large ones there); task views presign outputs/ links.
-    const submit = fn('submit', 'POST /v1/tasks');
-    tasksTable.grantReadWriteData(submit);
-    queue.grantSendMessages(submit);
-    bucket.grantRead(submit, 'uploads/*'); // the referenced upload must exist (HEAD)
-    bucket.grantReadWrite(submit, 'workflows/*'); // store, replay, or drop a large workflow
-    bucket.grantRead(submit, keys.catalog); // pre-flight validation against the node catalogue
-    // Long polling waits up to MAX_WAIT_SECONDS (20 s) inside API Gateway's 30 s integration limit.
-    const status = fn('status', 'GET /v1/tasks/{taskId}', Duration.seconds(STATUS_TIMEOUT_SECONDS));
-    tasksTable.grantReadData(status);
-    bucket.grantRead(status, 'workflows/*');
-    bucket.grantRead(status, 'outputs/*');
-    const list = fn('list', 'GET /v1/tasks');
-    tasksTable.grantReadData(list);
-    bucket.grantRead(list, 'outputs/*');
-    const cancel = fn('cancel', 'POST /v1/tasks/{taskId}/cancel');
-    tasksTable.grantReadWriteData(cancel);
-    bucket.grantRead(cancel, 'workflows/*');
-    bucket.grantRead(cancel, 'outputs/*');
-    const templates = fn('templates', 'GET /v1/templates');
-    const models = fn('models', 'GET /v1/models');
-    bucket.grantRead(models, keys.catalog);
-    const createUpload = fn('create-upload', 'POST /v1/uploads');
-    tasksTable.grantReadWriteData(createUpload);
-    bucket.grantPut(createUpload, 'uploads/*'); // presigned upload links
+    const pollerManifest = manifests.find((m) => m.trigger.kind === 'schedule');
+    if (!pollerManifest) throw new Error('no function with a schedule trigger (the poller)');
+    this.poller = new TaskPoller(this, 'Polling', {
+      ...common,
+      manifest: pollerManifest,
+      resources,
+      reserveConcurrency: props.pollerReservedConcurrency,
+    });
 
-    let authorizer: IFunction | undefined;
-    if (auth.mode === 'apiKey') {
-      authorizer = fn('authorizer', 'API key authorizer of the HTTP API');
-      apiKeysTable.grantReadData(authorizer);
+    // API functions (and the authorizer in API key mode) at the top level of the stack.
+    for (const manifest of manifests) {
+      const { kind } = manifest.trigger;
+      if (kind !== 'http' && !(kind === 'authorizer' && auth.mode === 'apiKey')) continue;
+      this.apiFunctions[manifest.name] = createManifestFunction(this, pascal(manifest.name), {
+        ...common,
+        manifest,
+        resources,
+      });
     }
+    const byName = new Map(manifests.map((m) => [m.name, m]));
+    const deployed = new Map<string, { manifest: FunctionManifest; fn: ServiceFunction }>();
+    for (const [name, fn] of [
+      ...this.pipeline.consumers,
+      [pollerManifest.name, this.poller.poller] as const,
+      ...Object.entries(this.apiFunctions),
+    ]) {
+      const manifest = byName.get(name);
+      if (manifest) deployed.set(name, { manifest, fn });
+    }
+    grantFunctionInvokes(deployed);
+    if (manifests.some((m) => m.vpc && m.resources.some((r) => 'function' in r))) {
+      this.network.lambdaEndpoint?.connections.allowDefaultPortFrom(comfyClients);
+    }
+
+    const authorizerManifest = manifests.find((m) => m.trigger.kind === 'authorizer');
+    const authorizer = authorizerManifest && this.apiFunctions[authorizerManifest.name];
     this.api = new TaskApi(this, 'Api', {
       routes: API_ROUTES,
-      handlers: { submit, status, list, cancel, templates, models, 'create-upload': createUpload },
+      handlers: Object.fromEntries(
+        Object.entries(this.apiFunctions).map(([name, fn]) => [name, fn.fn]),
+      ),
       auth:
-        auth.mode === 'apiKey' && authorizer
+        auth.mode === 'apiKey' && authorizer && authorizerManifest?.trigger.kind === 'authorizer'
           ? {
               mode: 'apiKey',
-              authorizer,
-              ...(auth.cacheSeconds !== undefined
-                ? { cacheTtl: Duration.seconds(auth.cacheSeconds) }
-                : {}),
+              authorizer: authorizer.fn,
+              identitySource: authorizerManifest.trigger.identitySource,
+              cacheTtl: Duration.seconds(
+                auth.cacheSeconds ?? authorizerManifest.trigger.resultsCacheTtlSeconds,
+              ),
             }
           : (auth as Extract<StatelessAuth, { mode: 'jwt' }>),
       corsOrigins: props.corsOrigins,
@@ -250,13 +229,14 @@ export class StatelessStack extends Stack {
     });
 
     this.monitoring = new TaskMonitoring(this, 'Monitoring', {
-      dispatcher: this.pipeline.dispatcher.fn,
+      dispatcher: this.pipeline.consumer('dispatcher').fn,
       poller: this.poller.poller.fn,
-      otherFunctions: [
-        this.pipeline.deadLetterConsumer.fn,
-        ...Object.values(this.apiFunctions).map((f) => f.fn),
-      ],
-      queue,
+      otherFunctions: [...deployed.values()]
+        .map((d) => d.fn.fn)
+        .filter(
+          (fn) => fn !== this.pipeline.consumer('dispatcher').fn && fn !== this.poller.poller.fn,
+        ),
+      queue: this.pipeline.queue,
       deadLetterQueue: this.pipeline.deadLetterQueue,
       api: this.api.api,
       instanceId: this.comfy.instance.instanceId,

@@ -2,7 +2,9 @@
  * The API functions' view of the node catalogue: read from the store at most once per `ttlMs` per
  * container (concurrent callers share one read). A failed read keeps the last catalogue known (or
  * none), so a storage hiccup never blocks submits: without a catalogue, submit accepts and ComfyUI's
- * own validation at dispatch applies.
+ * own validation at dispatch applies. While none is published (a fresh deployment, before the first
+ * server answers) the store is asked again after at most `absentTtlMs`, so checks start within
+ * seconds of the first publication rather than a whole TTL later.
  */
 import type { Clock } from '../ports/clock.js';
 import type { NodeCatalogStore } from '../ports/node-catalog-store.js';
@@ -15,12 +17,14 @@ export function cachedCatalog(
   clock: Clock,
   ttlMs: number,
   onError: (err: unknown) => void = () => {},
+  absentTtlMs = 5_000,
 ): CatalogSource {
   let value: NodeCatalog | undefined;
   let readAt = Number.NEGATIVE_INFINITY;
   let reading: Promise<NodeCatalog | undefined> | undefined;
   return () => {
-    if (clock.now() - readAt < ttlMs) return Promise.resolve(value);
+    const fresh = value ? ttlMs : Math.min(ttlMs, absentTtlMs);
+    if (clock.now() - readAt < fresh) return Promise.resolve(value);
     reading ??= store
       .read()
       .then(

@@ -4,11 +4,12 @@
  * `/upload/image` on the server that will run the task, never buffered whole. ComfyUI may rename the
  * file (same name, different bytes), so the workflow refers to the name it returned.
  */
-import { keys } from '../../infra/resources.js';
+
 import { ObjectNotFoundError, UploadNotFoundError } from '../domain/errors.js';
 import { ownerSegment } from '../domain/owner.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { ComfyClient } from '../ports/comfy-client.js';
+import { keys } from '../resources.js';
 
 const EXTENSIONS: Readonly<Record<string, string>> = {
   'image/png': 'png',

@@ -1,24 +1,12 @@
 /**
- * The OpenAPI 3.1 document, generated from the zod schemas in `schemas.ts` and the routes in
- * infra/routes.ts. `npm run openapi` writes it to docs/openapi.json; a test checks the committed file.
+ * The OpenAPI 3.1 document, generated from the route declarations in `routes.ts` and the zod schemas
+ * in `schemas.ts`. `npm run openapi` writes it to docs/openapi.json; a test checks the committed file.
  */
 import * as z from 'zod';
-import { API_ROUTES } from '../../infra/routes.js';
+import { ROUTES, type RouteSpec } from './routes.js';
 import * as S from './schemas.js';
 
 type Json = Record<string, unknown>;
-
-interface RouteDoc {
-  summary: string;
-  operationId: string;
-  request?: z.ZodType;
-  path?: z.ZodObject;
-  query?: z.ZodObject;
-  idempotencyKey?: boolean;
-  /** status -> response schema id (in `responses`) */
-  ok: Record<number, { schema: string; description: string }>;
-  errors: number[];
-}
 
 const REQUESTS: Record<string, z.ZodType> = {
   SubmitTaskRequest: S.SubmitTaskRequest,
@@ -36,63 +24,6 @@ const RESPONSES: Record<string, z.ZodType> = {
   ModelsResponse: S.ModelsResponse,
   CreateUploadResponse: S.CreateUploadResponse,
 };
-
-const ROUTE_DOCS: Record<string, RouteDoc> = {
-  'POST /v1/tasks': {
-    summary: 'Submit a workflow (API format) or a template with params',
-    operationId: 'submitTask',
-    request: S.SubmitTaskRequest,
-    idempotencyKey: true,
-    ok: { 202: { schema: 'SubmitTaskResponse', description: 'Queued (or the same task again)' } },
-    errors: [400, 401, 404, 409, 413, 415, 429, 503],
-  },
-  'GET /v1/tasks': {
-    summary: "List the caller's tasks, newest first",
-    operationId: 'listTasks',
-    query: S.ListTasksQuery,
-    ok: { 200: { schema: 'ListTasksResponse', description: 'A page of tasks' } },
-    errors: [400, 401],
-  },
-  'GET /v1/tasks/{taskId}': {
-    summary: "A task's status, progress, error and outputs (long polling with `wait`)",
-    operationId: 'getTask',
-    path: S.TaskPath,
-    query: S.GetTaskQuery,
-    ok: { 200: { schema: 'TaskView', description: 'The task' } },
-    errors: [400, 401, 404],
-  },
-  'POST /v1/tasks/{taskId}/cancel': {
-    summary: 'Cancel a task',
-    operationId: 'cancelTask',
-    path: S.TaskPath,
-    ok: {
-      200: { schema: 'TaskView', description: 'Cancelled (now or before)' },
-      202: { schema: 'TaskView', description: 'Marked for cancellation at ComfyUI' },
-    },
-    errors: [400, 401, 404, 409],
-  },
-  'GET /v1/templates': {
-    summary: 'The templates and the JSON Schema of their params',
-    operationId: 'listTemplates',
-    ok: { 200: { schema: 'TemplatesResponse', description: 'The templates' } },
-    errors: [401],
-  },
-  'GET /v1/models': {
-    summary: 'The model names the ComfyUI servers have, per folder',
-    operationId: 'listModels',
-    ok: { 200: { schema: 'ModelsResponse', description: 'Model names by folder' } },
-    errors: [401],
-  },
-  'POST /v1/uploads': {
-    summary: 'Announce an input image and get a presigned PUT for it',
-    operationId: 'createUpload',
-    request: S.CreateUploadRequest,
-    ok: { 201: { schema: 'CreateUploadResponse', description: 'Where to PUT the image' } },
-    errors: [400, 401, 413, 415],
-  },
-};
-
-export const routeDocKeys = () => Object.keys(ROUTE_DOCS);
 
 function components(schemas: Record<string, z.ZodType>, io: 'input' | 'output'): Json {
   const registry = z.registry<{ id: string }>();
@@ -124,9 +55,9 @@ function parameters(where: 'path' | 'query', schema: z.ZodObject): Json[] {
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 const jsonContent = (id: string) => ({ 'application/json': { schema: ref(id) } });
 
-function operation(doc: RouteDoc, requestId?: string): Json {
+function operation(operationId: string, doc: RouteSpec, requestId?: string): Json {
   const params = [
-    ...(doc.path ? parameters('path', doc.path) : []),
+    ...(doc.pathParams ? parameters('path', doc.pathParams) : []),
     ...(doc.query ? parameters('query', doc.query) : []),
     ...(doc.idempotencyKey
       ? [
@@ -148,7 +79,7 @@ function operation(doc: RouteDoc, requestId?: string): Json {
     responses[String(status)] = { $ref: '#/components/responses/Error' };
   }
   return {
-    operationId: doc.operationId,
+    operationId,
     summary: doc.summary,
     ...(params.length ? { parameters: params } : {}),
     ...(requestId ? { requestBody: { required: true, content: jsonContent(requestId) } } : {}),
@@ -159,13 +90,11 @@ function operation(doc: RouteDoc, requestId?: string): Json {
 export function buildOpenApi(): Json {
   const requestIds = new Map(Object.entries(REQUESTS).map(([id, s]) => [s, id]));
   const paths: Record<string, Json> = {};
-  for (const route of API_ROUTES) {
-    const doc = ROUTE_DOCS[`${route.method} ${route.path}`];
-    if (!doc) throw new Error(`No OpenAPI description for ${route.method} ${route.path}`);
-    const requestId = doc.request ? requestIds.get(doc.request) : undefined;
+  for (const [operationId, route] of Object.entries(ROUTES) as [string, RouteSpec][]) {
+    const requestId = route.request ? requestIds.get(route.request) : undefined;
     paths[route.path] = {
       ...(paths[route.path] ?? {}),
-      [route.method.toLowerCase()]: operation(doc, requestId),
+      [route.method.toLowerCase()]: operation(operationId, route, requestId),
     };
   }
   return {

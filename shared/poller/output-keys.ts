@@ -4,9 +4,9 @@
  * no name ComfyUI reports can climb out of the task's prefix.
  */
 import { createHash } from 'node:crypto';
-import { keys } from '../../infra/resources.js';
 import { ownerSegment } from '../domain/owner.js';
 import type { ComfyOutputFile } from '../ports/comfy-client.js';
+import { keys } from '../resources.js';
 
 /** Longest file-name segment, in UTF-8 bytes (S3 keys may be 1024 bytes in all). */
 export const MAX_NAME_BYTES = 200;

@@ -8,9 +8,9 @@
  * logged, and the bucket's lifecycle rule expires what is left.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { keys } from '../../infra/resources.js';
 import { ownerSegment } from '../domain/owner.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
+import { keys } from '../resources.js';
 
 /** A task logger (Powertools `Logger` or its child). */
 export type SweepLog = Pick<Logger, 'info' | 'warn'>;

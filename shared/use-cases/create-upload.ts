@@ -2,13 +2,14 @@
  * POST /v1/uploads: announce an input image and get a presigned S3 PUT for it. Images only, at most
  * `uploadMaxBytes`. The record (`UPLOAD#<uploadId>`, with the owner) is what submit checks later.
  */
-import { keys } from '../../infra/resources.js';
+
 import { InvalidRequestError } from '../domain/errors.js';
 import type { IdGenerator } from '../domain/ids.js';
 import { ownerSegment } from '../domain/owner.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import { type Clock, isoAt } from '../ports/clock.js';
 import type { UploadStore } from '../ports/upload-store.js';
+import { keys } from '../resources.js';
 
 export const UPLOAD_CONTENT_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'] as const;
 

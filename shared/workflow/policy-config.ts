@@ -9,7 +9,21 @@
 import type { Config } from '../config.js';
 import type { WorkflowPolicy } from './policy.js';
 
-export function workflowPolicyFrom(config: Config): WorkflowPolicy {
+/** The variables the policy is read from. */
+export type WorkflowPolicyConfig = Pick<
+  Config,
+  | 'WORKFLOW_NODE_POLICY'
+  | 'WORKFLOW_DENY_NODES'
+  | 'WORKFLOW_ALLOW_NODES'
+  | 'WORKFLOW_MAX_NODES'
+  | 'WORKFLOW_MAX_PIXELS'
+  | 'WORKFLOW_MAX_BATCH'
+  | 'WORKFLOW_MAX_STEPS'
+  | 'WORKFLOW_MAX_FRAMES'
+  | 'WORKFLOW_MAX_UPSCALE'
+>;
+
+export function workflowPolicyFrom(config: WorkflowPolicyConfig): WorkflowPolicy {
   if (config.WORKFLOW_NODE_POLICY === 'allow' && config.WORKFLOW_ALLOW_NODES.length === 0) {
     throw new Error(
       'Invalid configuration: WORKFLOW_NODE_POLICY=allow needs WORKFLOW_ALLOW_NODES (comma-separated node classes)',

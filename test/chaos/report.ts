@@ -12,10 +12,10 @@
  */
 
 import type { RunRecord } from '../../infra/local/comfy-standin/index.js';
-import { keys } from '../../infra/resources.js';
 import { ownerSegment } from '../../shared/domain/owner.js';
 import type { Task } from '../../shared/domain/task.js';
 import { isTerminal } from '../../shared/domain/task.js';
+import { keys } from '../../shared/resources.js';
 import { OUTPUTS_PER_TASK } from './workflows.js';
 import type { TaskPlan } from './workload.js';
 

@@ -2,47 +2,55 @@
  * The local runtime, assembled in process for the chaos run from the same pieces `npm start` uses:
  * the local API server (API Gateway routing + the Lambda authorizer), the SQS event source mapping
  * for the dispatcher and the dead-letter consumer, and the poller's schedule, each invoking the
- * real handler factories with the real adapters. Two things differ, on purpose:
+ * real handler factory with the dependencies its deps.ts builds, from the variables its manifest
+ * lists, as its index.ts does in Lambda. What differs, on purpose:
  * - the workers (dispatcher, dead-letter, pollers) get their own SDK clients, so S3 write faults can
  *   be injected into them alone (the API keeps clean clients: the chaos is in the pipeline);
  * - there are two pollers: one with the DynamoDB lease, one whose lease always grants, so both
- *   really poll at once (the lease is an optimisation, every task write must be safe without it).
+ *   really poll at once (the lease is an optimisation, every task write must be safe without it);
+ * - the event sources poll with short waits and visibility, and the dispatcher's runs one more
+ *   batch at once than deployed.
  */
+import { buildDeps as authorizerDeps } from '../../functions/authorizer/deps.js';
 import { createHandler as createAuthorizer } from '../../functions/authorizer/handler.js';
+import { manifest as authorizerManifest } from '../../functions/authorizer/manifest.js';
+import { buildDeps as cancelDeps } from '../../functions/cancel/deps.js';
 import { createHandler as createCancel } from '../../functions/cancel/handler.js';
+import { manifest as cancelManifest } from '../../functions/cancel/manifest.js';
+import { buildDeps as uploadDeps } from '../../functions/create-upload/deps.js';
 import { createHandler as createUpload } from '../../functions/create-upload/handler.js';
+import { manifest as uploadManifest } from '../../functions/create-upload/manifest.js';
+import { buildDeps as deadLetterDeps } from '../../functions/dead-letter/deps.js';
 import { createHandler as createDeadLetter } from '../../functions/dead-letter/handler.js';
-import {
-  createHandler as createDispatcher,
-  settingsFromConfig,
-} from '../../functions/dispatcher/handler.js';
+import { manifest as deadLetterManifest } from '../../functions/dead-letter/manifest.js';
+import { buildDeps as dispatcherDeps } from '../../functions/dispatcher/deps.js';
+import { createHandler as createDispatcher } from '../../functions/dispatcher/handler.js';
+import { manifest as dispatcherManifest } from '../../functions/dispatcher/manifest.js';
+import { buildDeps as listDeps } from '../../functions/list/deps.js';
 import { createHandler as createList } from '../../functions/list/handler.js';
+import { manifest as listManifest } from '../../functions/list/manifest.js';
+import { API_KEY_AUTHORIZER, API_ROUTES } from '../../functions/manifests.js';
+import { buildDeps as pollerDeps } from '../../functions/poller/deps.js';
 import { createHandler as createPoller } from '../../functions/poller/handler.js';
+import { manifest as pollerManifest } from '../../functions/poller/manifest.js';
+import { buildDeps as statusDeps } from '../../functions/status/deps.js';
 import { createHandler as createStatus } from '../../functions/status/handler.js';
+import { manifest as statusManifest } from '../../functions/status/manifest.js';
+import { buildDeps as submitDeps } from '../../functions/submit/deps.js';
 import { createHandler as createSubmit } from '../../functions/submit/handler.js';
+import { manifest as submitManifest } from '../../functions/submit/manifest.js';
+import { buildDeps as templatesDeps } from '../../functions/templates/deps.js';
 import { createHandler as createTemplates } from '../../functions/templates/handler.js';
+import { manifest as templatesManifest } from '../../functions/templates/manifest.js';
 import { lambdaAuthorizer } from '../../infra/local/api/authorizers.js';
 import { startApiServer } from '../../infra/local/api-server.js';
 import type { LocalResourceNames } from '../../infra/local/bootstrap.js';
-import { FUNCTION_TIMEOUT_MS } from '../../infra/local/runtime/functions.js';
-import type { LocalFunction } from '../../infra/local/runtime/invoke.js';
+import { localFunction } from '../../infra/local/runtime/functions.js';
 import { startSchedule } from '../../infra/local/schedule.js';
 import { startSqsEventSource } from '../../infra/local/sqs-event-source.js';
-import { API_KEY_AUTHORIZER, API_ROUTES } from '../../infra/routes.js';
 import type { AwsClients } from '../../shared/adapters/aws/clients.js';
-import { comfyClientsFromConfig } from '../../shared/adapters/comfyui/from-config.js';
-import { DynamoPollerLease } from '../../shared/adapters/dynamodb/poller-lease.js';
-import { DynamoTaskRepository } from '../../shared/adapters/dynamodb/task-repository.js';
-import { S3ArtifactStore } from '../../shared/adapters/s3/artifact-store.js';
-import { SqsMessageVisibility } from '../../shared/adapters/sqs/message-visibility.js';
-import { SqsTaskQueue } from '../../shared/adapters/sqs/task-queue.js';
-import { buildApiDeps, buildAuthorizerDeps } from '../../shared/composition/api.js';
 import type { Config } from '../../shared/config.js';
-import { createLimiter } from '../../shared/limiter.js';
-import { metrics } from '../../shared/observability.js';
-import { loopSettings, pollSettings } from '../../shared/poller/settings.js';
-import { systemClock } from '../../shared/ports/clock.js';
-import type { ComfyClient } from '../../shared/ports/comfy-client.js';
+import type { FunctionManifest } from '../../shared/manifest.js';
 import type { PollerLease } from '../../shared/ports/poller-lease.js';
 import { duplicatingDispatcher, type SqsDuplicates } from './faults/sqs-duplicates.js';
 
@@ -72,83 +80,48 @@ const noLease: PollerLease = {
   release: async () => {},
 };
 
-const local = (name: string, handler: LocalFunction['handler'], timeoutMs?: number) => ({
-  name,
-  handler,
-  timeoutMs: timeoutMs ?? FUNCTION_TIMEOUT_MS[name] ?? 30_000,
-});
+/** The batch size and concurrency of a manifest's SQS trigger. */
+function sqsTrigger(manifest: FunctionManifest): { batchSize: number; maxConcurrency: number } {
+  const { trigger } = manifest;
+  if (trigger.kind !== 'sqs') throw new Error(`${manifest.name} has no SQS trigger`);
+  return { batchSize: trigger.batchSize, maxConcurrency: trigger.maxConcurrency };
+}
 
 export async function startChaosRuntime(o: ChaosRuntimeOptions): Promise<ChaosRuntime> {
   const { config, names } = o;
   const region = config.AWS_REGION;
   const api = { apiId: 'local', stage: '$default', region };
 
-  // The API, as index.ts wires it.
-  const apiDeps = buildApiDeps(config, o.apiClients);
-  const functions = new Map<string, LocalFunction>([
-    ['submit', local('submit', createSubmit(apiDeps))],
-    ['status', local('status', createStatus(apiDeps))],
-    ['list', local('list', createList(apiDeps))],
-    ['cancel', local('cancel', createCancel(apiDeps))],
-    ['templates', local('templates', createTemplates(apiDeps))],
-    ['create-upload', local('create-upload', createUpload(apiDeps))],
+  // Every function as its index.ts wires it (its manifest's config, its deps.ts), the API on clean
+  // clients, the workers on the fault-injected ones.
+  const a = o.apiClients;
+  const functions = new Map([
+    ['submit', localFunction(submitManifest, createSubmit(submitDeps(config, a)))],
+    ['status', localFunction(statusManifest, createStatus(statusDeps(config, a)))],
+    ['list', localFunction(listManifest, createList(listDeps(config, a)))],
+    ['cancel', localFunction(cancelManifest, createCancel(cancelDeps(config, a)))],
+    ['templates', localFunction(templatesManifest, createTemplates(templatesDeps(config)))],
+    ['create-upload', localFunction(uploadManifest, createUpload(uploadDeps(config, a)))],
   ]);
   const authorizer = lambdaAuthorizer({
-    fn: local('authorizer', createAuthorizer(buildAuthorizerDeps(config, o.apiClients))),
+    fn: localFunction(authorizerManifest, createAuthorizer(authorizerDeps(config, a))),
     identitySource: API_KEY_AUTHORIZER.identitySource,
     cacheTtlSeconds: API_KEY_AUTHORIZER.resultsCacheTtlSeconds,
     api,
     onError: (err) => o.onError('authorizer', err),
   });
 
-  // The workers, as their index.ts files wire them, on the fault-injected clients.
   const w = o.workerClients;
-  const artifacts = new S3ArtifactStore({ client: w.s3, bucket: config.OUTPUTS_BUCKET_NAME });
-  const tasks = new DynamoTaskRepository({
-    client: w.doc,
-    tableName: config.TASKS_TABLE_NAME,
-    retentionDays: config.TASK_RETENTION_DAYS,
-    workflowStore: artifacts,
-  });
-  const queue = new SqsTaskQueue({ client: w.sqs, queueUrl: config.DISPATCH_QUEUE_URL });
-  const comfy = comfyClientsFromConfig(config);
-  const comfyByUrl = new Map<string, ComfyClient>(comfy.map((c) => [c.baseUrl, c]));
-  const dispatcher = local(
-    'dispatcher',
-    createDispatcher({
-      tasks,
-      artifacts,
-      comfy,
-      queue,
-      visibility: new SqsMessageVisibility({ client: w.sqs, queueUrl: config.DISPATCH_QUEUE_URL }),
-      clock: systemClock,
-      settings: settingsFromConfig(config),
-      metrics,
-      random: o.random,
-    }),
+  const dispatcherBuilt = dispatcherDeps(config, w);
+  const dispatcher = localFunction(
+    dispatcherManifest,
+    createDispatcher({ ...dispatcherBuilt, random: o.random }),
   );
-  const deadLetter = local('dead-letter', createDeadLetter({ tasks, clock: systemClock, metrics }));
-  const poller = (lease: PollerLease, name: string) =>
-    local(
-      name,
-      createPoller({
-        tasks,
-        queue,
-        artifacts,
-        comfyFor: (url) => {
-          const c = comfyByUrl.get(url);
-          if (!c) throw new Error(`no ComfyUI client for ${url}`);
-          return c;
-        },
-        clock: systemClock,
-        limiter: createLimiter(config.POLLER_COPY_CONCURRENCY),
-        settings: pollSettings(config),
-        lease,
-        loop: loopSettings(config),
-        metrics,
-      }),
-      FUNCTION_TIMEOUT_MS.poller,
-    );
+  const deadLetter = localFunction(deadLetterManifest, createDeadLetter(deadLetterDeps(config, w)));
+  // Both pollers share one set of ComfyUI clients, as two runs of one container would.
+  const pollerBuilt = pollerDeps(config, w);
+  const poller = (lease: PollerLease) =>
+    localFunction(pollerManifest, createPoller({ ...pollerBuilt, lease }));
 
   const dup = duplicatingDispatcher(dispatcher, {
     sqs: w.sqs,
@@ -162,10 +135,11 @@ export async function startChaosRuntime(o: ChaosRuntimeOptions): Promise<ChaosRu
     queueArn: names.queueArn,
     fn: dup.fn,
     region,
-    batchSize: 10,
+    batchSize: sqsTrigger(dispatcherManifest).batchSize,
     waitTimeSeconds: 1,
     visibilityTimeoutSeconds: o.visibilitySeconds,
-    maxConcurrency: 3,
+    // One more concurrent batch than deployed: more overlap, more races for the run to find.
+    maxConcurrency: sqsTrigger(dispatcherManifest).maxConcurrency + 1,
     onError: (err, where) => o.onError(where, err),
   });
   const deadLetterSource = startSqsEventSource({
@@ -174,24 +148,21 @@ export async function startChaosRuntime(o: ChaosRuntimeOptions): Promise<ChaosRu
     queueArn: names.dlqArn,
     fn: deadLetter,
     region,
-    batchSize: 10,
+    batchSize: sqsTrigger(deadLetterManifest).batchSize,
     waitTimeSeconds: 1,
     visibilityTimeoutSeconds: o.visibilitySeconds,
     maxConcurrency: 1,
     onError: (err, where) => o.onError(where, err),
   });
   const pollerA = startSchedule({
-    fn: poller(
-      new DynamoPollerLease({ doc: w.doc, tableName: config.TASKS_TABLE_NAME, clock: systemClock }),
-      'poller',
-    ),
+    fn: poller(pollerBuilt.lease),
     region,
     repeatAfterMs: 200,
     ruleName: 'poller-a',
     onInvocation: ({ error }) => error && o.onError('poller A', error),
   });
   const pollerB = startSchedule({
-    fn: poller(noLease, 'poller'),
+    fn: poller(noLease),
     region,
     repeatAfterMs: 300,
     ruleName: 'poller-b',
@@ -218,7 +189,7 @@ export async function startChaosRuntime(o: ChaosRuntimeOptions): Promise<ChaosRu
         pollerA.stop(10_000),
         pollerB.stop(10_000),
       ]);
-      await Promise.all(comfy.map((c) => c.close()));
+      await Promise.all(dispatcherBuilt.comfy.map((c) => c.close()));
     },
   };
 }

@@ -8,8 +8,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTIONS } from '../../functions/manifests.js';
 import { PROJECT_ROOT } from '../../infra/paths.js';
-import { API_ROUTES, WORKER_FUNCTIONS } from '../../infra/routes.js';
 
 /** Largest acceptable bundle (minified ESM, AWS SDK included) of one function. */
 const BUNDLE_BUDGET_BYTES = 2 * 1024 * 1024;
@@ -55,7 +55,7 @@ describe('cdk synth (the app, with bundling)', () => {
   });
 
   it('bundles every function as one minified ES module with its source map', () => {
-    expect(bundles).toHaveLength(API_ROUTES.length + WORKER_FUNCTIONS.length);
+    expect(bundles).toHaveLength(FUNCTIONS.length);
     for (const bundle of bundles) {
       expect(
         bundle.code.startsWith("import { createRequire as __createRequire } from 'node:module';"),

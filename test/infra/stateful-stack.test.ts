@@ -1,8 +1,8 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defineStacks } from '../../infra/comfy-serverless-app.js';
-import { OUTPUTS_BUCKET, TASKS_TABLE } from '../../infra/resources.js';
 import type { StatefulStack } from '../../infra/stacks/stateful-stack.js';
+import { OUTPUTS_BUCKET, TASKS_TABLE } from '../../shared/resources.js';
 import { nagFindings, testApp, testSettings } from './support/test-app.js';
 
 describe('StatefulStack', () => {

@@ -1,7 +1,11 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DISPATCH_DLQ, DISPATCH_QUEUE, DISPATCHER_TIMEOUT_SECONDS } from '../../infra/resources.js';
 import { DEFAULT_MODELS } from '../../infra/settings.js';
+import {
+  DISPATCH_DLQ,
+  DISPATCH_QUEUE,
+  DISPATCHER_TIMEOUT_SECONDS,
+} from '../../shared/resources.js';
 import { TASK_METRICS } from '../../shared/telemetry-names.js';
 import { flat, oneResource, resourcesOf } from './support/template-queries.js';
 import { synthStateless } from './support/test-app.js';
@@ -166,8 +170,8 @@ describe('StatelessStack workers, ComfyUI instance and monitoring (defaults)', (
       expect(userData).toContain("checkout --force 'v0.3.64'");
       expect(userData).toContain('--listen \\"$(/usr/local/bin/comfyui-private-ip)\\" --port 8188');
       expect(userData).toContain('systemctl enable --now comfyui.service comfyui-cleanup.timer');
-      expect(userData).toContain('OnCalendar=hourly');
-      expect(userData).toContain(`-mmin +${24 * 60} -delete`);
+      expect(userData).toContain('OnCalendar=*:0/10');
+      expect(userData).toContain(`age=${24 * 60}`);
       for (const model of DEFAULT_MODELS) expect(userData).toContain(model.url);
       expect(userData).not.toContain('0.0.0.0');
     });

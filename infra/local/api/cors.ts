@@ -1,6 +1,6 @@
 /**
  * API Gateway's CORS for an HTTP API, as the stack configures it when origins are given
- * (infra/constructs/task-api.ts): preflight `OPTIONS` requests are answered by the gateway itself
+ * (shared/http/routes.ts `API_CORS`): preflight `OPTIONS` requests are answered by the gateway itself
  * (204, no authorizer, no function), and responses to allowed origins carry
  * `access-control-allow-origin`. Without origins nothing is added, as deployed by default.
  */
@@ -12,13 +12,6 @@ export interface CorsConfig {
   allowHeaders: readonly string[];
   maxAgeSeconds: number;
 }
-
-/** The stack's settings (task-api.ts); the origins come from the deployment (or `--cors-origin`). */
-export const API_CORS: Omit<CorsConfig, 'allowOrigins'> = {
-  allowMethods: ['GET', 'POST', 'OPTIONS'],
-  allowHeaders: ['content-type', 'authorization', 'x-api-key', 'idempotency-key'],
-  maxAgeSeconds: 3600,
-};
 
 const allowedOrigin = (cors: CorsConfig, origin: string | undefined) =>
   origin && (cors.allowOrigins.includes('*') || cors.allowOrigins.includes(origin))

@@ -2,10 +2,13 @@
  * HTTP API route selection: the method must match and every segment must match literally, except
  * `{name}` (one segment) and `{name+}` (the rest of the path). No match is API Gateway's 404.
  */
-import type { RouteSpec } from '../../routes.js';
+import type { BoundRoute } from '../../../functions/manifests.js';
+
+/** What matching needs of a route. */
+export type LocalRoute = Pick<BoundRoute, 'method' | 'path' | 'fn' | 'auth'>;
 
 export interface MatchedRoute {
-  route: RouteSpec;
+  route: LocalRoute;
   /** API Gateway's route key, e.g. `GET /v1/tasks/{taskId}`. */
   routeKey: string;
   pathParameters?: Record<string, string>;
@@ -46,7 +49,7 @@ function matchPath(pattern: string, path: string): Record<string, string> | unde
 }
 
 export function matchRoute(
-  routes: readonly RouteSpec[],
+  routes: readonly LocalRoute[],
   method: string,
   path: string,
 ): MatchedRoute | undefined {

@@ -7,9 +7,6 @@ export interface ThrottleConfig {
   burstLimit: number;
 }
 
-/** The stack's default stage throttle (infra/constructs/task-api.ts). */
-export const API_THROTTLE: ThrottleConfig = { rateLimit: 50, burstLimit: 100 };
-
 export function tokenBucket(cfg: ThrottleConfig, now: () => number = Date.now) {
   let tokens = cfg.burstLimit;
   let last = now();

@@ -4,11 +4,16 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FUNCTIONS } from '../../../functions/manifests.js';
 import { createAwsClients } from '../../../shared/adapters/aws/clients.js';
 import { loadConfig } from '../../../shared/config.js';
+import {
+  API_KEYS_TABLE,
+  DISPATCH_DLQ,
+  DISPATCH_QUEUE,
+  TASKS_TABLE,
+} from '../../../shared/resources.js';
 import { outputsCorsRule } from '../../outputs-cors.js';
-import { API_KEYS_TABLE, DISPATCH_DLQ, DISPATCH_QUEUE, TASKS_TABLE } from '../../resources.js';
-import { API_ROUTES } from '../../routes.js';
 import {
   bootstrapQueuesAndBucket,
   bootstrapTables,
@@ -55,13 +60,17 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
-const ALL_FUNCTIONS = [
-  ...new Set([...API_ROUTES.map((r) => r.fn), 'authorizer', 'dispatcher', 'dead-letter', 'poller']),
-];
-/** The key the previous start wrote (start.ts writes `api-key` in the state folder). */
-function previousKey(stateDir: string): { previousKey?: string } {
-  const file = join(stateDir, 'api-key');
-  return existsSync(file) ? { previousKey: readFileSync(file, 'utf8').trim() } : {};
+/**
+ * The key a previous start wrote (start.ts writes `api-key` in the state folder, and with persisted
+ * state also in the data folder, whose keys table it belongs to).
+ */
+function previousKey(opts: StartOptions): { previousKey?: string } {
+  const files = [
+    ...(opts.dataDir ? [join(opts.dataDir, 'api-key')] : []),
+    join(opts.stateDir, 'api-key'),
+  ];
+  const file = files.find((f) => existsSync(f));
+  return file ? { previousKey: readFileSync(file, 'utf8').trim() } : {};
 }
 /** How long the local dispatcher and poller trust a registry reading (deployed: 5 s). */
 const LOCAL_REGISTRY_CACHE_MS = 500;
@@ -259,10 +268,10 @@ export async function startLocalRuntime(
     const config = loadConfig(process.env);
     const functions = new Map<string, LocalFunction>();
     const missing: string[] = [];
-    for (const name of ALL_FUNCTIONS) {
-      const fn = await loadFunction(ctx.root, name);
-      if (fn) functions.set(name, fn);
-      else missing.push(name);
+    for (const manifest of FUNCTIONS) {
+      const fn = await loadFunction(ctx.root, manifest);
+      if (fn) functions.set(manifest.name, fn);
+      else missing.push(manifest.name);
     }
     lap('functions');
     const ddb = await dynamoStarting;
@@ -279,7 +288,7 @@ export async function startLocalRuntime(
       names,
       region: opts.region,
       log,
-      ...previousKey(opts.stateDir),
+      ...previousKey(opts),
     });
     const demo = await demoBuilding;
     const workers = await startWorkers({

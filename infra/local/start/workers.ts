@@ -1,23 +1,23 @@
 /**
  * What runs the functions once the resources exist: the local API (with its authorizer), the SQS
  * event source mappings of the dispatcher and the dead-letter consumer, and the poller's schedule,
- * each with the deployed settings (runtime/functions.ts). A function whose folder is missing is
+ * each with the settings of its function's manifest, as deployed. A function not on the branch yet is
  * simply not wired. Errors of invocations cut short by a stop are not reported.
  */
+
+import { API_KEY_AUTHORIZER, API_ROUTES, FUNCTIONS } from '../../../functions/manifests.js';
 import type { AwsClients } from '../../../shared/adapters/aws/clients.js';
 import { DynamoApiKeyStore } from '../../../shared/adapters/dynamodb/api-key-store.js';
 import { authenticateApiKey } from '../../../shared/auth/api-keys.js';
 import { createJwtVerifier } from '../../../shared/auth/jwt-verifier.js';
 import { createKey } from '../../../shared/auth/key-admin.js';
 import type { Config } from '../../../shared/config.js';
+import { API_CORS, API_THROTTLE } from '../../../shared/http/routes.js';
 import { systemClock } from '../../../shared/ports/clock.js';
-import { API_KEY_AUTHORIZER, API_ROUTES } from '../../routes.js';
+import type { QueueName } from '../../../shared/resources.js';
 import { jwtAuthorizer, lambdaAuthorizer, type RouteAuthorizer } from '../api/authorizers.js';
-import { API_CORS } from '../api/cors.js';
-import { API_THROTTLE } from '../api/throttle.js';
 import { startApiServer } from '../api-server.js';
 import type { LocalResourceNames } from '../bootstrap.js';
-import { EVENT_SOURCES, POLLER_RATE_MS } from '../runtime/functions.js';
 import type { LocalFunction } from '../runtime/invoke.js';
 import { startSchedule } from '../schedule.js';
 import { startSqsEventSource } from '../sqs-event-source.js';
@@ -107,36 +107,42 @@ export async function startWorkers(input: {
       },
     },
   ];
-  const queues = [
-    ['dispatcher', names.queueUrl, names.queueArn],
-    ['dead-letter', names.dlqUrl, names.dlqArn],
-  ] as const;
-  for (const [name, queueUrl, queueArn] of queues) {
-    const fn = functions.get(name);
+  const queueUrls: Record<QueueName, { url: string; arn: string }> = {
+    dispatch: { url: names.queueUrl, arn: names.queueArn },
+    dispatchDeadLetter: { url: names.dlqUrl, arn: names.dlqArn },
+  };
+  for (const manifest of FUNCTIONS) {
+    const fn = functions.get(manifest.name);
     if (!fn) continue;
-    const es = startSqsEventSource({
-      sqs: clients.sqs,
-      queueUrl,
-      queueArn,
-      fn,
-      region: opts.region,
-      ...EVENT_SOURCES[name],
-      onError: (err, where) => report(where, err),
-    });
-    stoppers.push({ name: `${name} event source`, stop: () => es.stop(STOP_GRACE_MS) });
-  }
-  const poller = functions.get('poller');
-  if (poller) {
-    const schedule = startSchedule({
-      fn: poller,
-      region: opts.region,
-      rateMs: POLLER_RATE_MS,
-      repeatAfterMs: opts.pollerRepeatMs,
-      onInvocation: ({ error }) => {
-        if (error) report('poller invocation failed', error);
-      },
-    });
-    stoppers.push({ name: 'poller schedule', stop: () => schedule.stop(STOP_GRACE_MS) });
+    const { trigger } = manifest;
+    if (trigger.kind === 'sqs') {
+      const queue = queueUrls[trigger.queue];
+      const es = startSqsEventSource({
+        sqs: clients.sqs,
+        queueUrl: queue.url,
+        queueArn: queue.arn,
+        fn,
+        region: opts.region,
+        batchSize: trigger.batchSize,
+        maxConcurrency: trigger.maxConcurrency,
+        onError: (err, where) => report(where, err),
+      });
+      stoppers.push({ name: `${manifest.name} event source`, stop: () => es.stop(STOP_GRACE_MS) });
+    } else if (trigger.kind === 'schedule') {
+      const schedule = startSchedule({
+        fn,
+        region: opts.region,
+        rateMs: trigger.rateMinutes * 60_000,
+        repeatAfterMs: opts.pollerRepeatMs,
+        onInvocation: ({ error }) => {
+          if (error) report(`${manifest.name} invocation failed`, error);
+        },
+      });
+      stoppers.push({
+        name: `${manifest.name} schedule`,
+        stop: () => schedule.stop(STOP_GRACE_MS),
+      });
+    }
   }
   const server = await startApiServer({
     host: opts.host,

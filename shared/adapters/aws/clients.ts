@@ -1,12 +1,20 @@
 /**
  * One SDK client per service per container, built from config. Against emulators, S3 is path-style
  * and SQS uses the configured endpoint rather than the QueueUrl's host (fauxqs hands out
- * `sqs.<region>.localhost` URLs that do not resolve here).
+ * `sqs.<region>.localhost` URLs that do not resolve here). Each service has its own factory module,
+ * so a function bundles only the SDK clients it builds; `createAwsClients` builds all of them (tools,
+ * the local runtime and tests).
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDynamoClients } from './dynamodb-clients.js';
+import { notifyAwsClients } from './observers.js';
+import { createS3Client, createS3PresignClient } from './s3-client.js';
+import { createSqsClient } from './sqs-client.js';
+
+export { observeAwsClients } from './observers.js';
 
 export interface AwsClientConfig {
   region: string;
@@ -20,49 +28,17 @@ export interface AwsClients {
   doc: DynamoDBDocumentClient;
   sqs: SQSClient;
   s3: S3Client;
-  /**
-   * S3 for presigning only: checksums computed only when an operation requires them. With the
-   * default (WHEN_SUPPORTED, SDK >= 3.729) a presigned PUT carries `x-amz-checksum-crc32` of an
-   * empty body, which S3 checks against the file the app later PUTs, and refuses it.
-   */
+  /** S3 for presigning only (see createS3PresignClient). */
   s3Presign: S3Client;
 }
 
-/** Called with every set of clients `createAwsClients` builds (see `observeAwsClients`). */
-export type AwsClientsObserver = (clients: AwsClients) => void;
-const observers = new Set<AwsClientsObserver>();
-
-/**
- * Hands every set of clients built from now on in this process to `observer`, e.g. so a benchmark can
- * attach a `RequestCounter` to each function's clients. Returns a function that stops observing.
- * Production code never registers one.
- */
-export function observeAwsClients(observer: AwsClientsObserver): () => void {
-  observers.add(observer);
-  return () => {
-    observers.delete(observer);
-  };
-}
-
 export function createAwsClients(cfg: AwsClientConfig): AwsClients {
-  const dynamodb = new DynamoDBClient({
-    region: cfg.region,
-    ...(cfg.dynamodbEndpoint ? { endpoint: cfg.dynamodbEndpoint } : {}),
-  });
-  const doc = DynamoDBDocumentClient.from(dynamodb, {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-  });
-  const sqs = new SQSClient({
-    region: cfg.region,
-    ...(cfg.sqsEndpoint ? { endpoint: cfg.sqsEndpoint, useQueueUrlAsEndpoint: false } : {}),
-  });
-  const s3Options = {
-    region: cfg.region,
-    ...(cfg.s3Endpoint ? { endpoint: cfg.s3Endpoint, forcePathStyle: true } : {}),
+  const clients = {
+    ...createDynamoClients(cfg, { observe: false }),
+    sqs: createSqsClient(cfg, { observe: false }),
+    s3: createS3Client(cfg, { observe: false }),
+    s3Presign: createS3PresignClient(cfg),
   };
-  const s3 = new S3Client(s3Options);
-  const s3Presign = new S3Client({ ...s3Options, requestChecksumCalculation: 'WHEN_REQUIRED' });
-  const clients = { dynamodb, doc, sqs, s3, s3Presign };
-  for (const observe of observers) observe(clients);
+  notifyAwsClients(clients);
   return clients;
 }

@@ -9,7 +9,6 @@
  * - `expiresAt` (epoch seconds, DynamoDB TTL) once the task is terminal.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { TASK_SUMMARY } from '../../../infra/resources.js';
 import {
   AT_COMFY_STATUSES,
   type ComfyWorkflow,
@@ -18,6 +17,7 @@ import {
   type TaskStatus,
 } from '../../domain/task.js';
 import type { TaskSummary } from '../../ports/task-repository.js';
+import { TASK_SUMMARY } from '../../resources.js';
 import { createdSortKey } from '../task-list-cursor.js';
 
 export const taskPk = (taskId: string) => `TASK#${taskId}`;

@@ -1,5 +1,5 @@
 /**
- * TaskRepository on DynamoDB (document client). Item layout: ./task-item.ts and infra/resources.ts.
+ * TaskRepository on DynamoDB (document client). Item layout: ./task-item.ts and shared/resources.ts.
  *
  * Consistency: `get` and every write are strongly consistent, and every write is conditional. The
  * lists (`listByOwner`, `countActive`, `listAtComfy`) read global secondary indexes, which DynamoDB
@@ -23,7 +23,6 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { keys } from '../../../infra/resources.js';
 import {
   IdempotencyKeyReusedError,
   InvalidRequestError,
@@ -51,6 +50,7 @@ import type {
   WriteExpectation,
 } from '../../ports/task-repository.js';
 import type { WebhookDeliveryLog } from '../../ports/webhook-delivery-log.js';
+import { keys } from '../../resources.js';
 import { awsErrorName, translateAwsError } from '../aws/errors.js';
 import { createdSortKey, decodeListCursor, encodeListCursor } from '../task-list-cursor.js';
 import {

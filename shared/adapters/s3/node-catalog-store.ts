@@ -4,9 +4,9 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { keys } from '../../../infra/resources.js';
 import type { NodeCatalog } from '../../catalog/node-catalog.js';
 import type { NodeCatalogStore } from '../../ports/node-catalog-store.js';
+import { keys } from '../../resources.js';
 import { awsErrorName, awsHttpStatus, translateAwsError } from '../aws/errors.js';
 
 const isNotFound = (err: unknown) =>

@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler as createModels } from '../../../functions/models/handler.js';
+import { buildDeps as buildPollerDeps } from '../../../functions/poller/deps.js';
 import { type ComfyStandIn, startComfyStandIn } from '../../../infra/local/comfy-standin/index.js';
-import { buildPollerDeps } from '../../../shared/composition/poller.js';
 import { apiEvent, bodyOf, lambdaContext } from '../../helpers/api-events.js';
 import { type ApiStack, createApiStack } from '../../helpers/api-stack.js';
 

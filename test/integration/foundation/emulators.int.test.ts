@@ -2,7 +2,7 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TASKS_TABLE } from '../../../infra/resources.js';
+import { TASKS_TABLE } from '../../../shared/resources.js';
 import { createTestStack, type TestStack } from '../../helpers/stack.js';
 
 describe('local resources from the one description', () => {

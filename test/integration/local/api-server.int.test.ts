@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_KEY_AUTHORIZER, API_ROUTES } from '../../../functions/manifests.js';
 import { jwtAuthorizer, lambdaAuthorizer } from '../../../infra/local/api/authorizers.js';
 import { type ApiServer, startApiServer } from '../../../infra/local/api-server.js';
 import type { LocalFunction } from '../../../infra/local/runtime/invoke.js';
-import { API_KEY_AUTHORIZER, API_ROUTES } from '../../../infra/routes.js';
 import { createJwtVerifier } from '../../../shared/auth/jwt-verifier.js';
 
 const api = { apiId: 'local', stage: '$default', region: 'us-east-1' };

@@ -11,8 +11,8 @@ import {
   type SnapshotTarget,
   saveSnapshot,
 } from '../../../infra/local/start/persistence.js';
-import { DISPATCH_DLQ, DISPATCH_QUEUE } from '../../../infra/resources.js';
 import { createAwsClients } from '../../../shared/adapters/aws/clients.js';
+import { DISPATCH_DLQ, DISPATCH_QUEUE } from '../../../shared/resources.js';
 
 async function freshS3Sqs() {
   const fauxqs = await startS3Sqs();

@@ -7,7 +7,7 @@
  * Run with `node --expose-gc --import tsx`.
  */
 import { createInterface } from 'node:readline';
-import { buildPollerDeps } from '../../../shared/composition/poller.js';
+import { buildDeps as buildPollerDeps } from '../../../functions/poller/deps.js';
 import { loadConfig } from '../../../shared/config.js';
 import type { TaskReport } from '../../../shared/poller/report.js';
 import { pollTasks } from '../../../shared/use-cases/poll-tasks.js';

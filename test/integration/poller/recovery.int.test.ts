@@ -4,8 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDeps as buildPollerDeps } from '../../../functions/poller/deps.js';
 import { createHandler } from '../../../functions/poller/handler.js';
-import { buildPollerDeps } from '../../../shared/composition/poller.js';
 import type { ComfyWorkflow } from '../../../shared/domain/task.js';
 import { pollTasks } from '../../../shared/use-cases/poll-tasks.js';
 import { emptyToSave } from '../comfyui/workflows.js';

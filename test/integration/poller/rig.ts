@@ -3,13 +3,13 @@
  * stand-in over HTTP: tasks are created in DynamoDB and dispatched with the real dispatch use-case.
  */
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { buildDeps as buildPollerDeps } from '../../../functions/poller/deps.js';
 import {
   type ComfyStandIn,
   type StandInOptions,
   startComfyStandIn,
 } from '../../../infra/local/comfy-standin/index.js';
 import { decodeDispatchMessage } from '../../../shared/adapters/sqs/dispatch-message.js';
-import { buildPollerDeps } from '../../../shared/composition/poller.js';
 import { ComfySlots } from '../../../shared/dispatch/comfy-slots.js';
 import type { ComfyWorkflow, Task } from '../../../shared/domain/task.js';
 import { logger } from '../../../shared/observability.js';

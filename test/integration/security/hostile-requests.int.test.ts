@@ -1,5 +1,5 @@
 /**
- * Random and malformed requests at every route of infra/routes.ts, through the local API server with
+ * Random and malformed requests at every route the function manifests serve, through the local API server with
  * the real authorizer and the real functions on the emulators (fast-check, seeded, a few hundred
  * requests). Whatever arrives: never a 5xx; a function's answer is always the JSON error shape
  * `{"error":{"code","message"}}` (API Gateway's own 401/403/404/413 are `{"message"}` and happen only
@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_ROUTES, type RouteSpec } from '../../../infra/routes.js';
+import { API_ROUTES, type BoundRoute as RouteSpec } from '../../../functions/manifests.js';
 import { tinyWorkflow } from '../../fakes/tasks.js';
 import { rawRequest } from './support/raw-http.js';
 import { errorShapeProblem, type SecureApi, startSecureApi } from './support/secure-api.js';

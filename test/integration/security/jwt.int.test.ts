@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_ROUTES } from '../../../infra/routes.js';
+import { API_ROUTES } from '../../../functions/manifests.js';
 import { tinyWorkflow } from '../../fakes/tasks.js';
 import {
   errorShapeProblem,

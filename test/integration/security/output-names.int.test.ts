@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keys } from '../../../infra/resources.js';
 import { HttpComfyClient } from '../../../shared/adapters/comfyui/http-comfy-client.js';
 import { S3ArtifactStore } from '../../../shared/adapters/s3/artifact-store.js';
 import { ownerSegment } from '../../../shared/domain/owner.js';
@@ -17,6 +16,7 @@ import { createLimiter } from '../../../shared/limiter.js';
 import { copyOutputs } from '../../../shared/poller/copy-outputs.js';
 import { OutputMissingError } from '../../../shared/poller/failures.js';
 import type { TaskSummary } from '../../../shared/ports/task-repository.js';
+import { keys } from '../../../shared/resources.js';
 import {
   type HostileComfy,
   type HostileFile,

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_ROUTES } from '../../../infra/routes.js';
+import { API_ROUTES } from '../../../functions/manifests.js';
 import { encodeListCursor } from '../../../shared/adapters/task-list-cursor.js';
 import { tinyWorkflow } from '../../fakes/tasks.js';
 import { errorShapeProblem, type SecureApi, startSecureApi } from './support/secure-api.js';

@@ -78,15 +78,31 @@ describe('cachedCatalog', () => {
     const store = new InMemoryNodeCatalogStore();
     const errors: unknown[] = [];
     const get = cachedCatalog(store, clock, 60_000, (e) => errors.push(e));
-    expect(await get()).toBeUndefined();
-    store.catalog = { version: 1, publishedAt: clock.iso(), servers: [] };
-    expect(await get()).toBeUndefined(); // cached
-    clock.advance(60_000);
+    const first = { version: 1 as const, publishedAt: clock.iso(), servers: [] };
+    store.catalog = first;
+    expect(await get()).toEqual(first);
+    store.catalog = { ...first, publishedAt: 'later' };
+    clock.advance(59_999);
+    expect(await get()).toEqual(first); // cached
+    clock.advance(1);
     expect(await Promise.all([get(), get()])).toEqual([store.catalog, store.catalog]);
     expect(store.reads).toBe(2);
     clock.advance(60_000);
     store.failReads = true;
     expect(await get()).toEqual(store.catalog);
     expect(errors).toHaveLength(1);
+  });
+
+  it('asks again within seconds while no catalogue is published, so checks start soon after the first', async () => {
+    const clock = new FixedClock();
+    const store = new InMemoryNodeCatalogStore();
+    const get = cachedCatalog(store, clock, 60_000, () => {}, 5_000);
+    expect(await get()).toBeUndefined();
+    store.catalog = { version: 1, publishedAt: clock.iso(), servers: [] };
+    clock.advance(4_999);
+    expect(await get()).toBeUndefined();
+    clock.advance(1);
+    expect(await get()).toEqual(store.catalog);
+    expect(store.reads).toBe(2);
   });
 });

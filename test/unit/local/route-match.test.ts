@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { API_ROUTES } from '../../../functions/manifests.js';
 import { matchRoute } from '../../../infra/local/api/route-match.js';
-import { API_ROUTES } from '../../../infra/routes.js';
 
 describe('matchRoute (HTTP API route selection)', () => {
   it('matches literal routes by method and path', () => {

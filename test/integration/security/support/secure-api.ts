@@ -13,6 +13,7 @@ import { createHandler as createAuthorizer } from '../../../../functions/authori
 import { createHandler as createCancel } from '../../../../functions/cancel/handler.js';
 import { createHandler as createUpload } from '../../../../functions/create-upload/handler.js';
 import { createHandler as createList } from '../../../../functions/list/handler.js';
+import { API_KEY_AUTHORIZER, API_ROUTES } from '../../../../functions/manifests.js';
 import { createHandler as createModels } from '../../../../functions/models/handler.js';
 import { createHandler as createStatus } from '../../../../functions/status/handler.js';
 import { createHandler as createSubmit } from '../../../../functions/submit/handler.js';
@@ -24,7 +25,6 @@ import {
 } from '../../../../infra/local/api/authorizers.js';
 import { type ApiServer, startApiServer } from '../../../../infra/local/api-server.js';
 import type { LocalFunction } from '../../../../infra/local/runtime/invoke.js';
-import { API_KEY_AUTHORIZER, API_ROUTES } from '../../../../infra/routes.js';
 import { RequestCounter } from '../../../../shared/adapters/aws/request-counter.js';
 import { createJwtVerifier } from '../../../../shared/auth/jwt-verifier.js';
 import { createKey, revokeKey } from '../../../../shared/auth/key-admin.js';
@@ -151,6 +151,7 @@ export async function startSecureApi(opts: SecureApiOptions = {}): Promise<Secur
     ['list', fn('list', createList(deps))],
     ['cancel', fn('cancel', createCancel(deps))],
     ['templates', fn('templates', createTemplates(deps))],
+    ['models', fn('models', createModels(deps))],
     ['create-upload', fn('create-upload', createUpload(deps))],
     ['models', fn('models', createModels(deps))],
   ]);

@@ -1,8 +1,14 @@
 /**
- * The one description of the product's stateful resources. The CDK stacks (infra/stacks) and the local
- * bootstrap (infra/local/bootstrap.ts) both build from it, so the emulators and AWS never drift apart.
- * Pure data: no CDK or SDK imports here.
+ * The one description of the product's stateful resources and their layout: tables and indexes,
+ * queues, the bucket and its key layout. The functions' code (adapters, use-cases), the CDK stacks
+ * (infra/stacks) and the local bootstrap (infra/local/bootstrap.ts) all read it, so the emulators and
+ * AWS never drift apart. Pure data: no CDK or SDK imports here.
  */
+
+/** The resources a function manifest (shared/manifest.ts) can name. */
+export type TableName = 'tasks' | 'apiKeys';
+export type QueueName = 'dispatch' | 'dispatchDeadLetter';
+export type BucketName = 'outputs';
 
 export interface IndexSpec {
   name: string;

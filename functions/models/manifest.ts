@@ -1,0 +1,20 @@
+/** GET /v1/models: the model files the ComfyUI servers have, from the published node catalogue. */
+import { defineFunction } from '../../shared/manifest.js';
+import { keys } from '../../shared/resources.js';
+
+export const manifest = defineFunction({
+  name: 'models',
+  description: 'GET /v1/models',
+  trigger: { kind: 'http', routes: ['listModels'] },
+  timeoutSeconds: 10,
+  memoryMb: 512,
+  vpc: false,
+  config: [
+    'OUTPUTS_BUCKET_NAME',
+    'AWS_REGION',
+    'AWS_ENDPOINT_URL_S3',
+    'CATALOG_CACHE_SECONDS',
+    'LOG_LEVEL',
+  ],
+  resources: [{ bucket: 'outputs', keys: keys.catalog, access: 'read' }],
+});

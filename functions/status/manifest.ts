@@ -1,0 +1,29 @@
+/** GET /v1/tasks/{taskId}: the caller's task, with presigned links to its outputs. */
+import { defineFunction } from '../../shared/manifest.js';
+
+export const manifest = defineFunction({
+  name: 'status',
+  description: 'GET /v1/tasks/{taskId}',
+  trigger: { kind: 'http', routes: ['getTask'] },
+  // Long polling (GET /v1/tasks/{id}?wait=20) plus reading and presigning, inside API Gateway's
+  // 30 s integration limit.
+  timeoutSeconds: 28,
+  memoryMb: 512,
+  vpc: false,
+  config: [
+    'TASKS_TABLE_NAME',
+    'OUTPUTS_BUCKET_NAME',
+    'AWS_REGION',
+    'AWS_ENDPOINT_URL_DYNAMODB',
+    'AWS_ENDPOINT_URL_S3',
+    'OUTPUT_URL_TTL_SECONDS',
+    'LONG_POLL_INTERVAL_MS',
+    'LOG_LEVEL',
+  ],
+  resources: [
+    { table: 'tasks', access: 'read' },
+    // A large workflow is read back from S3 with its task.
+    { bucket: 'outputs', keys: 'workflows/*', access: 'read' },
+    { bucket: 'outputs', keys: 'outputs/*', access: 'read' },
+  ],
+});

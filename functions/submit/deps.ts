@@ -1,0 +1,51 @@
+/**
+ * The submit function's dependencies, built once per container from its own config. Its writes raise
+ * webhook events when WEBHOOK_QUEUE_URL is set; taking webhook registrations (their signing secrets
+ * live in the API keys table) is not deployed yet, so submits with a webhook are refused.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoUploadStore } from '../../shared/adapters/dynamodb/upload-store.js';
+import { dynamoClientsFor, s3ClientFor, sqsClientFor } from '../../shared/composition/aws.js';
+import { catalogSourceFor } from '../../shared/composition/catalog.js';
+import {
+  artifactStoreFor,
+  taskQueueFor,
+  writingTaskRepositoryFor,
+} from '../../shared/composition/storage.js';
+import { randomIds } from '../../shared/domain/ids.js';
+import type { ConfigOf } from '../../shared/manifest.js';
+import { logger, metrics } from '../../shared/observability.js';
+import { systemClock } from '../../shared/ports/clock.js';
+import { loadTemplateCatalog } from '../../shared/templates/catalog.js';
+import { workflowPolicyFrom } from '../../shared/workflow/policy-config.js';
+import type { SubmitHandlerDeps } from './handler.js';
+import type { manifest } from './manifest.js';
+
+export function buildDeps(
+  config: ConfigOf<typeof manifest>,
+  clients: { doc: DynamoDBDocumentClient; s3: S3Client; sqs: SQSClient } = {
+    doc: dynamoClientsFor(config).doc,
+    s3: s3ClientFor(config),
+    sqs: sqsClientFor(config),
+  },
+): SubmitHandlerDeps {
+  logger.setLogLevel(config.LOG_LEVEL);
+  const clock = systemClock;
+  const artifacts = artifactStoreFor(config, clients.s3, clock);
+  return {
+    clock,
+    ids: randomIds,
+    artifacts,
+    tasks: writingTaskRepositoryFor(config, clients.doc, () => clients.sqs, artifacts, clock),
+    queue: taskQueueFor(config, clients.sqs),
+    uploads: new DynamoUploadStore({ client: clients.doc, tableName: config.TASKS_TABLE_NAME }),
+    templates: loadTemplateCatalog(config.TEMPLATES_DIR),
+    obs: { logger, metrics },
+    maxActiveTasksPerOwner: config.MAX_ACTIVE_TASKS_PER_OWNER,
+    workflowPolicy: workflowPolicyFrom(config),
+    catalog: catalogSourceFor(config, clients.s3, clock),
+    uploadMaxBytes: config.UPLOAD_MAX_BYTES,
+  };
+}
