@@ -35,7 +35,8 @@ export type Trigger =
 /** An AWS resource the function touches, and how: its IAM grants and environment come from these. */
 export type ResourceUse =
   | { readonly table: TableName; readonly access: 'read' | 'readWrite' }
-  | { readonly queue: QueueName; readonly access: 'send' }
+  /** `count`: the queue's approximate lengths (GetQueueAttributes), e.g. the backlog. */
+  | { readonly queue: QueueName; readonly access: 'send' | 'count' }
   | {
       readonly bucket: BucketName;
       /** The keys, as in an IAM resource: one key, or a prefix and `*` (`outputs/*`). */
@@ -43,19 +44,26 @@ export type ResourceUse =
       readonly access: 'read' | 'put' | 'readWrite' | 'delete';
     }
   /** Another function it starts (`lambda:InvokeFunction` on that function only). */
-  | { readonly function: string; readonly access: 'invoke' };
+  | { readonly function: string; readonly access: 'invoke' }
+  /** The GPU fleet's Auto Scaling group: sizes it, protects and terminates its instances. */
+  | { readonly gpuFleet: 'gpus'; readonly access: 'control' };
 
 /** The variable that carries each resource's name (or URL) to the functions that use it. */
 export const RESOURCE_VARIABLES = {
   table: { tasks: 'TASKS_TABLE_NAME', apiKeys: 'API_KEYS_TABLE_NAME' },
   queue: { dispatch: 'DISPATCH_QUEUE_URL', dispatchDeadLetter: undefined },
   bucket: { outputs: 'OUTPUTS_BUCKET_NAME' },
-  function: { poller: 'POLLER_FUNCTION_NAME' },
+  function: {
+    poller: 'POLLER_FUNCTION_NAME',
+    'fleet-controller': 'FLEET_CONTROLLER_FUNCTION_NAME',
+  },
+  gpuFleet: { gpus: 'FLEET_GROUP_NAME' },
 } as const satisfies {
   table: Record<TableName, ConfigKey>;
   queue: Record<QueueName, ConfigKey | undefined>;
   bucket: Record<BucketName, ConfigKey>;
   function: Record<string, ConfigKey>;
+  gpuFleet: Record<'gpus', ConfigKey>;
 };
 
 /** The variable a resource use needs, if any. */
@@ -63,6 +71,7 @@ export function resourceVariable(use: ResourceUse): ConfigKey | undefined {
   if ('table' in use) return RESOURCE_VARIABLES.table[use.table];
   if ('queue' in use) return RESOURCE_VARIABLES.queue[use.queue];
   if ('bucket' in use) return RESOURCE_VARIABLES.bucket[use.bucket];
+  if ('gpuFleet' in use) return RESOURCE_VARIABLES.gpuFleet[use.gpuFleet];
   return (RESOURCE_VARIABLES.function as Record<string, ConfigKey>)[use.function];
 }
 

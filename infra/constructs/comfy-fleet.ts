@@ -267,6 +267,11 @@ export class ComfyFleet extends Construct {
     });
   }
 
+  /** The Auto Scaling group's name (the fleet controller's FLEET_GROUP_NAME). */
+  get groupName(): string {
+    return this.group.autoScalingGroupName;
+  }
+
   /**
    * What the fleet controller may do: describe the group and its instances (EC2 and Auto Scaling
    * describe calls have no resource-level permissions), and change only this group.

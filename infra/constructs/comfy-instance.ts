@@ -26,6 +26,7 @@ import {
 } from 'aws-cdk-lib/aws-ec2';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { COMFY_PORT } from '../../shared/resources.js';
 import { DEFAULT_MODELS, type ModelSpec } from '../settings.js';
 import { comfySetupCommands } from './comfy-setup-script.js';
 
@@ -37,7 +38,7 @@ export const DLAMI_PARAMETERS = {
     '/aws/service/deeplearning/ami/arm64/base-oss-nvidia-driver-gpu-ubuntu-24.04/latest/ami-id',
 } as const;
 
-export const COMFY_PORT = 8188;
+export { COMFY_PORT };
 
 export interface ComfyInstanceProps {
   readonly vpc: IVpc;

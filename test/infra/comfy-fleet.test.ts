@@ -158,13 +158,13 @@ describe('ComfyFleet', () => {
 });
 
 describe('FleetControl', () => {
-  it('runs the controller every minute and on the group drain events, lets it change this group, and points the dispatcher and poller at the registry', async () => {
+  it('builds the controller from its manifest: every minute and on the group drain events, in the VPC, controlling this group only', async () => {
     const { Duration } = await import('aws-cdk-lib');
     const { AttributeType, Table } = await import('aws-cdk-lib/aws-dynamodb');
     const { Queue } = await import('aws-cdk-lib/aws-sqs');
-    const { Code, Function: Fn, Runtime } = await import('aws-cdk-lib/aws-lambda');
+    const { Bucket } = await import('aws-cdk-lib/aws-s3');
     const { FleetControl } = await import('../../infra/constructs/fleet-control.js');
-    const { functionEntry } = await import('../../infra/paths.js');
+    const { manifestOf } = await import('../../functions/manifests.js');
     const app = new App();
     const stack = new Stack(app, 'FleetControlTest', {
       env: { account: '111111111111', region: 'us-east-1' },
@@ -181,25 +181,28 @@ describe('FleetControl', () => {
       clients,
       maxGpus: 3,
     });
-    const dummy = (id: string) =>
-      new Fn(stack, id, {
-        runtime: Runtime.NODEJS_22_X,
-        handler: 'index.handler',
-        code: Code.fromInline('exports.handler=async()=>{}'),
-      });
+    const queue = new Queue(stack, 'Queue');
     new FleetControl(stack, 'Fleet', {
       fleet,
-      entry: functionEntry('fleet-controller'),
-      tasksTable: new Table(stack, 'Tasks', {
-        partitionKey: { name: 'pk', type: AttributeType.STRING },
-      }),
-      queue: new Queue(stack, 'Queue'),
-      environment: { TASKS_TABLE_NAME: 'tasks', DISPATCH_QUEUE_URL: 'https://sqs/q' },
-      vpc,
-      vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
-      securityGroup: clients,
-      dispatcher: dummy('Dispatcher'),
-      poller: dummy('Poller'),
+      manifest: manifestOf('fleet-controller'),
+      resources: {
+        tables: {
+          tasks: new Table(stack, 'Tasks', {
+            partitionKey: { name: 'pk', type: AttributeType.STRING },
+          }),
+          apiKeys: new Table(stack, 'Keys', {
+            partitionKey: { name: 'pk', type: AttributeType.STRING },
+          }),
+        },
+        buckets: { outputs: new Bucket(stack, 'Outputs') },
+        queues: { dispatch: queue, dispatchDeadLetter: new Queue(stack, 'Dlq') },
+      },
+      environment: { COMFYUI_URLS: '', LOG_LEVEL: 'INFO', MAX_IN_FLIGHT: '3' },
+      network: {
+        vpc,
+        subnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+        securityGroup: clients,
+      },
       idleTime: Duration.minutes(5),
     });
     const template = Template.fromStack(stack);
@@ -211,20 +214,34 @@ describe('FleetControl', () => {
       }),
     });
     const fns = template.findResources('AWS::Lambda::Function');
-    const envOf = (prefix: string) =>
-      Object.entries(fns).find(([id]) => id.startsWith(prefix))?.[1].Properties.Environment
-        .Variables;
-    expect(envOf('FleetController')).toMatchObject({
-      COMFYUI_SERVERS: 'fleet',
+    const [id, controller] =
+      Object.entries(fns).find(([id]) => id.startsWith('FleetController')) ?? [];
+    expect(id).toBeDefined();
+    const env = controller?.Properties.Environment.Variables;
+    expect(env).toMatchObject({
       FLEET_MAX_GPUS: '3',
       FLEET_MIN_GPUS: '0',
       FLEET_IDLE_SECONDS: '300',
+      FLEET_CONTROLLER_RUN_MS: '50000',
+      LOG_LEVEL: 'INFO',
     });
-    expect(envOf('Dispatcher')).toMatchObject({
-      COMFYUI_SERVERS: 'fleet',
-      FLEET_CAPACITY_WAIT_SECONDS: '900',
-    });
-    expect(envOf('Dispatcher')?.FLEET_CONTROLLER_FUNCTION_NAME).toBeDefined();
-    expect(envOf('Poller')).toEqual({ COMFYUI_SERVERS: 'fleet' });
+    expect(env.FLEET_GROUP_NAME).toEqual({ Ref: expect.stringMatching(/^ComfyGroup/) });
+    // Variables the controller does not read are not set on it.
+    expect(env.MAX_IN_FLIGHT).toBeUndefined();
+    expect(controller?.Properties.VpcConfig).toBeDefined();
+    const statements = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([pid]) => pid.startsWith('FleetController'))
+      .flatMap(
+        ([, p]) =>
+          p.Properties.PolicyDocument.Statement as {
+            Action: string | string[];
+            Resource: unknown;
+          }[],
+      );
+    const actions = statements.flatMap((st) => [st.Action].flat());
+    expect(actions).toContain('sqs:GetQueueAttributes');
+    expect(actions).not.toContain('sqs:SendMessage');
+    expect(actions).toContain('autoscaling:TerminateInstanceInAutoScalingGroup');
+    expect(actions).toContain('dynamodb:UpdateItem');
   });
 });
