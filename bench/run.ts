@@ -33,8 +33,18 @@ const METRICS_OF: Record<Group, string[]> = {
     'policy_check_p99_us',
     'policy_refusal_p50_ms',
     'policy_refusal_p99_ms',
+    'preflight_check_p50_us',
+    'preflight_check_p99_us',
     'policy_requests_per_refused_submit',
     'requests_per_accepted_submit',
+  ],
+  ratelimit: ['ratelimit_take_p50_ms', 'ratelimit_take_p99_ms', 'ratelimit_updates_per_call'],
+  push: [
+    'webhook_lag_p50_ms',
+    'webhook_lag_p99_ms',
+    'result_lag_p50_ms_socket',
+    'result_lag_p50_ms_polling',
+    'push_requests_per_task_added',
   ],
   formats: [
     'webp_bytes_saved_pct_standin',

@@ -4,7 +4,9 @@
  * goes to stderr. A process per run, because the function modules read their configuration once, at
  * import, and because one run's memory and CPU must not bleed into the next.
  */
+import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { coldStartFigures } from './figures/cold-start.js';
 import { copyFigures } from './figures/copy.js';
 import { fleetFigures } from './figures/fleet.js';
@@ -15,15 +17,20 @@ import { idleFigures } from './figures/idle.js';
 import { lagFigures } from './figures/lag.js';
 import { loadRun } from './figures/load-run.js';
 import { policyFigures } from './figures/policy.js';
+import { awaitDeliveries, pushFigures, startPushReceiver } from './figures/push.js';
+import { BENCH_RATE_LIMIT, rateLimitFigures } from './figures/ratelimit.js';
 import { requestFigures } from './figures/requests.js';
 import { submitFigures } from './figures/submit.js';
 import type { Figure } from './lib/figure.js';
 import type { BenchOptions, Group } from './lib/options.js';
+import { REPO_ROOT } from './lib/paths.js';
 import { startBenchSystem } from './lib/system.js';
 import { imageWorkflow, workflowFromFile } from './lib/workflows.js';
 import { FIGURE_PREFIX, PROGRESS_PREFIX } from './worker-protocol.js';
 
-const group = process.argv[2] as Group;
+/** A run of its own behind a group's figures (the push figures' run without push). */
+type SubRun = 'push-baseline';
+const group = process.argv[2] as Group | SubRun;
 const opts = JSON.parse(process.env.BENCH_OPTIONS ?? '{}') as BenchOptions;
 const log = (line: string) => process.stderr.write(`${PROGRESS_PREFIX}${group}] ${line}\n`);
 const load = () => Math.round((loadavg()[0] ?? 0) * 100) / 100;
@@ -37,6 +44,32 @@ const emit = (figures: Figure[]) => {
 };
 const wants = (name: string) => opts.only.includes(name as never);
 const workflow = opts.workflow ? workflowFromFile(opts.workflow) : imageWorkflow;
+
+/** The figures a sub-run (another worker process) emits. */
+function subRun(name: SubRun): Promise<Figure[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join('bench', 'worker.ts'), name], {
+      cwd: REPO_ROOT,
+      env: process.env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.once('close', (code) => {
+      const figures = out
+        .split('\n')
+        .filter((l) => l.startsWith(FIGURE_PREFIX))
+        .map((l) => JSON.parse(l.slice(FIGURE_PREFIX.length)) as Figure);
+      if (code !== 0) reject(new Error(`${name} run failed (exit ${code})`));
+      else resolve(figures);
+    });
+  });
+}
+
+/** Tasks of each push run: the load run's, at most 100 (two runs of them). */
+const pushTasks = () => Math.min(opts.tasks, 100);
 
 async function main() {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -80,6 +113,57 @@ async function main() {
       }
       return;
     }
+    case 'push': {
+      const baseline = await subRun('push-baseline');
+      const owners = Math.max(1, Math.ceil(pushTasks() / 40));
+      const system = await startBenchSystem({
+        owners,
+        executionMs: 500,
+        ...(opts.comfyuiUrl ? { comfyuiUrl: opts.comfyuiUrl } : {}),
+        log,
+      });
+      try {
+        const receiver = await startPushReceiver(system);
+        try {
+          const run = await loadRun(system, {
+            tasks: pushTasks(),
+            workflow,
+            extra: (i) => ({ webhook: { url: receiver.url(i % system.keys.length) } }),
+            timeoutMs: opts.timeoutMinutes * 60_000,
+            log,
+          });
+          await awaitDeliveries(run, receiver, 30_000);
+          emit(pushFigures(run, receiver, baseline));
+        } finally {
+          await receiver.close();
+        }
+      } finally {
+        await system.stop();
+      }
+      return;
+    }
+    case 'push-baseline': {
+      const owners = Math.max(1, Math.ceil(pushTasks() / 40));
+      const system = await startBenchSystem({
+        owners,
+        executionMs: 500,
+        env: { COMFYUI_EVENTS: 'false' },
+        ...(opts.comfyuiUrl ? { comfyuiUrl: opts.comfyuiUrl } : {}),
+        log,
+      });
+      try {
+        const run = await loadRun(system, {
+          tasks: pushTasks(),
+          workflow,
+          timeoutMs: opts.timeoutMinutes * 60_000,
+          log,
+        });
+        emit([...lagFigures(run), ...requestFigures(run)]);
+      } finally {
+        await system.stop();
+      }
+      return;
+    }
     case 'submit': {
       const system = await startBenchSystem({
         owners: opts.clients,
@@ -105,6 +189,24 @@ async function main() {
       });
       try {
         emit(await policyFigures(system, { submissions: opts.perClient * 4, workflow }));
+      } finally {
+        await system.stop();
+      }
+      return;
+    }
+    case 'ratelimit': {
+      const system = await startBenchSystem({
+        owners: 1,
+        executionMs: 500,
+        env: {
+          OWNER_RATE_LIMIT_PER_SECOND: String(BENCH_RATE_LIMIT.perSecond),
+          OWNER_RATE_LIMIT_BURST: String(BENCH_RATE_LIMIT.burst),
+        },
+        ...(opts.comfyuiUrl ? { comfyuiUrl: opts.comfyuiUrl } : {}),
+        log,
+      });
+      try {
+        emit(await rateLimitFigures(system, { calls: opts.perClient * 40 }));
       } finally {
         await system.stop();
       }

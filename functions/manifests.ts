@@ -17,6 +17,7 @@ import { manifest as poller } from './poller/manifest.js';
 import { manifest as status } from './status/manifest.js';
 import { manifest as submit } from './submit/manifest.js';
 import { manifest as templates } from './templates/manifest.js';
+import { manifest as webhookSender } from './webhook-sender/manifest.js';
 
 export const FUNCTIONS: readonly FunctionManifest[] = [
   submit,
@@ -30,6 +31,7 @@ export const FUNCTIONS: readonly FunctionManifest[] = [
   dispatcher,
   deadLetter,
   poller,
+  webhookSender,
 ];
 
 /**

@@ -211,6 +211,12 @@ export const ConfigSchema = z.object({
   /** One controller invocation ticks every FLEET_TICK_MS for FLEET_CONTROLLER_RUN_MS (then the schedule starts the next). */
   FLEET_TICK_MS: int(10_000, 100),
   FLEET_CONTROLLER_RUN_MS: int(50_000, 0),
+  /**
+   * Per-owner rate limit of the API (a token bucket in the tasks table): sustained requests per
+   * second and the burst; 0 turns it off. The stage throttle stays the global ceiling.
+   */
+  OWNER_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(20),
+  OWNER_RATE_LIMIT_BURST: int(40, 1),
   /** How often the poller re-reads each server's node catalogue (/object_info, /models). */
   CATALOG_REFRESH_SECONDS: int(300, 1),
   /** How long an API function trusts the node catalogue it read. */

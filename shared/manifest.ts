@@ -10,7 +10,7 @@ import type { RouteName } from './http/routes.js';
 import type { BucketName, QueueName, TableName } from './resources.js';
 
 /** What starts the function. */
-export type Trigger =
+type Trigger =
   /** API Gateway routes (declared in shared/http/routes.ts), behind the API's authorizer. */
   | { readonly kind: 'http'; readonly routes: readonly RouteName[] }
   /** The HTTP API's Lambda REQUEST authorizer (payload 2.0, simple responses). */
@@ -35,8 +35,19 @@ export type Trigger =
 /** An AWS resource the function touches, and how: its IAM grants and environment come from these. */
 export type ResourceUse =
   | { readonly table: TableName; readonly access: 'read' | 'readWrite' }
-  /** `count`: the queue's approximate lengths (GetQueueAttributes), e.g. the backlog. */
-  | { readonly queue: QueueName; readonly access: 'send' | 'count' }
+  /**
+   * The per-owner rate limit's bucket items (`RATE#<owner>`) of the table: UpdateItem on those keys
+   * only, so a function that otherwise only reads writes nothing else.
+   */
+  | { readonly table: TableName; readonly access: 'rateLimit' }
+  | {
+      readonly queue: QueueName;
+      /**
+       * `changeVisibility`: of messages it received (a retry delay), beyond its trigger's grants;
+       * `count`: the queue's approximate lengths (GetQueueAttributes), e.g. the backlog.
+       */
+      readonly access: 'send' | 'changeVisibility' | 'count';
+    }
   | {
       readonly bucket: BucketName;
       /** The keys, as in an IAM resource: one key, or a prefix and `*` (`outputs/*`). */
@@ -49,9 +60,14 @@ export type ResourceUse =
   | { readonly gpuFleet: 'gpus'; readonly access: 'control' };
 
 /** The variable that carries each resource's name (or URL) to the functions that use it. */
-export const RESOURCE_VARIABLES = {
+const RESOURCE_VARIABLES = {
   table: { tasks: 'TASKS_TABLE_NAME', apiKeys: 'API_KEYS_TABLE_NAME' },
-  queue: { dispatch: 'DISPATCH_QUEUE_URL', dispatchDeadLetter: undefined },
+  queue: {
+    dispatch: 'DISPATCH_QUEUE_URL',
+    dispatchDeadLetter: undefined,
+    webhook: 'WEBHOOK_QUEUE_URL',
+    webhookDeadLetter: 'WEBHOOK_DLQ_URL',
+  },
   bucket: { outputs: 'OUTPUTS_BUCKET_NAME' },
   function: {
     poller: 'POLLER_FUNCTION_NAME',

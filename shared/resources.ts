@@ -7,7 +7,7 @@
 
 /** The resources a function manifest (shared/manifest.ts) can name. */
 export type TableName = 'tasks' | 'apiKeys';
-export type QueueName = 'dispatch' | 'dispatchDeadLetter';
+export type QueueName = 'dispatch' | 'dispatchDeadLetter' | 'webhook' | 'webhookDeadLetter';
 export type BucketName = 'outputs';
 
 /** ComfyUI's port on every GPU instance the stacks create. */
@@ -58,7 +58,8 @@ export const TASK_SUMMARY = [
 
 /**
  * Tasks table: one item per task (`pk = TASK#<id>`), plus idempotency records (`IDEM#<owner>#<key>`),
- * upload records (`UPLOAD#<id>`) and the poller lease (`LEASE#<name>`).
+ * upload records (`UPLOAD#<id>`), the poller lease (`LEASE#<name>`) and each owner's rate-limit bucket
+ * (`RATE#<owner>`).
  */
 export const TASKS_TABLE: TableSpec = {
   id: 'TasksTable',
@@ -96,6 +97,9 @@ export const TASKS_TABLE: TableSpec = {
     },
   ],
 };
+
+/** Key prefix of the per-owner rate-limit buckets in the tasks table (their IAM grant names it). */
+export const RATE_LIMIT_KEY_PREFIX = 'RATE#';
 
 /** API keys: pk = sha256 of the key; keyId is the short public id used to revoke. */
 export const API_KEYS_TABLE: TableSpec = {
@@ -136,6 +140,38 @@ export const DISPATCH_QUEUE: QueueSpec = {
   retentionSeconds: 4 * 24 * 3600,
   receiveWaitSeconds: 20,
   deadLetter: { queueId: DISPATCH_DLQ.id, maxReceiveCount: 5 },
+};
+
+/**
+ * Webhook sender timeout; the webhook queue's visibility is six times it.
+ * @public
+ */
+export const WEBHOOK_SENDER_TIMEOUT_SECONDS = 30;
+
+/**
+ * Webhook events whose retries ran out (moved here by the sender), and any message the sender kept
+ * failing on (redrive). Kept 14 days for inspection or a redrive back to the webhook queue.
+ */
+export const WEBHOOK_DLQ: QueueSpec = {
+  id: 'WebhookDeadLetterQueue',
+  localName: 'comfy-serverless-webhooks-dlq',
+  visibilityTimeoutSeconds: 60,
+  retentionSeconds: 14 * 24 * 3600,
+  receiveWaitSeconds: 20,
+};
+
+/**
+ * Webhook events, to the sender. A failed delivery comes back on the retry schedule (the sender
+ * sets each message's visibility), so it lives for about a day: retention is 4 days. The redrive
+ * count is a net for a sender that crashes on a message, far above the schedule's eight attempts.
+ */
+export const WEBHOOK_QUEUE: QueueSpec = {
+  id: 'WebhookQueue',
+  localName: 'comfy-serverless-webhooks',
+  visibilityTimeoutSeconds: 6 * WEBHOOK_SENDER_TIMEOUT_SECONDS,
+  retentionSeconds: 4 * 24 * 3600,
+  receiveWaitSeconds: 20,
+  deadLetter: { queueId: WEBHOOK_DLQ.id, maxReceiveCount: 20 },
 };
 
 export interface BucketSpec {

@@ -50,6 +50,8 @@ export async function loadRun(
   opts: {
     tasks: number;
     workflow: (runId: string, i: number) => ComfyWorkflow;
+    /** More fields of the i-th submit body (e.g. a webhook), sent with `key`. */
+    extra?: (i: number, key: string) => Record<string, unknown>;
     timeoutMs: number;
     log: (line: string) => void;
   },
@@ -63,7 +65,10 @@ export async function loadRun(
   const submitted = await Promise.all(
     Array.from({ length: opts.tasks }, async (_, i) => {
       const key = system.keys[i % system.keys.length] as string;
-      const call = await system.api.submit(key, { workflow: opts.workflow(runId, i) });
+      const call = await system.api.submit(key, {
+        workflow: opts.workflow(runId, i),
+        ...opts.extra?.(i, key),
+      });
       return { call, key };
     }),
   );

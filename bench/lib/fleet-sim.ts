@@ -28,7 +28,7 @@ export interface TraceTask {
 }
 
 /** Seeded PRNG (mulberry32), so a trace is the same on every machine. */
-export function rng(seed: number): () => number {
+function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -13,6 +13,8 @@ export const FIGURES = {
   fleet: 'fleet',
   formats: 'formats',
   policy: 'policy',
+  ratelimit: 'ratelimit',
+  push: 'push',
 } as const;
 export type FigureName = keyof typeof FIGURES;
 export type Group = (typeof FIGURES)[FigureName];
@@ -40,7 +42,10 @@ export const USAGE = `Usage: npm run bench -- [options]
                        gpu, lag, requests (alias cost), submit, idle, copy, cold (alias bundle),
                        fleet (simulated day of the GPU fleet controller),
                        formats (bytes saved by webp output, conversion time; real ComfyUI with --comfyui-url),
-                       policy (cost of the workflow policy on the submit path)
+                       policy (cost of the workflow policy on the submit path),
+                       ratelimit (cost of the per-owner rate limit per API call),
+                       push (webhook lag, result lag with and without ComfyUI's WebSocket,
+                       requests per task webhooks and the socket add; up to 100 tasks per run)
   --tasks N            tasks of the load run behind gpu, lag, requests (default 200)
   --clients N          concurrent clients of the submit figure (default 16)
   --per-client N       submissions per client (default 25)
@@ -116,7 +121,18 @@ export function parseBenchOptions(
 
 /** The runs needed for these figures, in the order they run. */
 export function groupsFor(only: readonly FigureName[]): Group[] {
-  const order: Group[] = ['cold', 'fleet', 'formats', 'load', 'submit', 'policy', 'idle', 'copy'];
+  const order: Group[] = [
+    'cold',
+    'fleet',
+    'formats',
+    'load',
+    'push',
+    'submit',
+    'policy',
+    'ratelimit',
+    'idle',
+    'copy',
+  ];
   const wanted = new Set(only.map((f) => FIGURES[f]));
   return order.filter((g) => wanted.has(g));
 }

@@ -7,6 +7,7 @@ import {
   s3PresignClientFor,
   sqsClientFor,
 } from '../../shared/composition/aws.js';
+import { ownerRateLimitFor } from '../../shared/composition/rate-limit.js';
 import { artifactStoreFor, writingTaskRepositoryFor } from '../../shared/composition/storage.js';
 import type { ConfigOf } from '../../shared/manifest.js';
 import { logger, metrics } from '../../shared/observability.js';
@@ -35,7 +36,7 @@ export function buildDeps(
       artifacts,
       clock,
     ),
-    obs: { logger, metrics },
+    obs: { logger, metrics, ...ownerRateLimitFor(config, clients.doc, clock) },
     outputUrlTtlSeconds: config.OUTPUT_URL_TTL_SECONDS,
   };
 }

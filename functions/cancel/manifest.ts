@@ -21,9 +21,13 @@ export const manifest = defineFunction({
     'TASK_RETENTION_DAYS',
     'WEBHOOK_QUEUE_URL',
     'AWS_ENDPOINT_URL_SQS',
+    'OWNER_RATE_LIMIT_PER_SECOND',
+    'OWNER_RATE_LIMIT_BURST',
     'LOG_LEVEL',
   ],
   resources: [
+    // Task changes raise webhook events (when WEBHOOK_QUEUE_URL is set).
+    { queue: 'webhook', access: 'send' },
     { table: 'tasks', access: 'readWrite' },
     { bucket: 'outputs', keys: 'workflows/*', access: 'read' },
     { bucket: 'outputs', keys: 'outputs/*', access: 'read' },

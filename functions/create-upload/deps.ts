@@ -3,6 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoUploadStore } from '../../shared/adapters/dynamodb/upload-store.js';
 import { dynamoClientsFor, s3ClientFor, s3PresignClientFor } from '../../shared/composition/aws.js';
+import { ownerRateLimitFor } from '../../shared/composition/rate-limit.js';
 import { artifactStoreFor } from '../../shared/composition/storage.js';
 import { randomIds } from '../../shared/domain/ids.js';
 import type { ConfigOf } from '../../shared/manifest.js';
@@ -26,7 +27,7 @@ export function buildDeps(
     ids: randomIds,
     artifacts: artifactStoreFor(config, clients.s3, clock, clients.s3Presign),
     uploads: new DynamoUploadStore({ client: clients.doc, tableName: config.TASKS_TABLE_NAME }),
-    obs: { logger, metrics },
+    obs: { logger, metrics, ...ownerRateLimitFor(config, clients.doc, clock) },
     uploadMaxBytes: config.UPLOAD_MAX_BYTES,
     uploadUrlTtlSeconds: config.UPLOAD_URL_TTL_SECONDS,
   };

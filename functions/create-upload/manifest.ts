@@ -16,6 +16,8 @@ export const manifest = defineFunction({
     'AWS_ENDPOINT_URL_S3',
     'UPLOAD_MAX_BYTES',
     'UPLOAD_URL_TTL_SECONDS',
+    'OWNER_RATE_LIMIT_PER_SECOND',
+    'OWNER_RATE_LIMIT_BURST',
     'LOG_LEVEL',
   ],
   resources: [

@@ -20,6 +20,8 @@ export const manifest = defineFunction({
     'LOG_LEVEL',
   ],
   resources: [
+    // Task changes raise webhook events (when WEBHOOK_QUEUE_URL is set).
+    { queue: 'webhook', access: 'send' },
     { table: 'tasks', access: 'readWrite' },
     // The repository reads a large workflow back from S3 when it returns the task it updated.
     { bucket: 'outputs', keys: 'workflows/*', access: 'read' },

@@ -55,6 +55,8 @@ export const manifest = defineFunction({
     'LOG_LEVEL',
   ],
   resources: [
+    // Task changes raise webhook events (when WEBHOOK_QUEUE_URL is set).
+    { queue: 'webhook', access: 'send' },
     { table: 'tasks', access: 'readWrite' },
     // Uploaded input images are staged at ComfyUI; large workflows are read back.
     { bucket: 'outputs', keys: 'uploads/*', access: 'read' },

@@ -2,6 +2,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoClientsFor, s3ClientFor, s3PresignClientFor } from '../../shared/composition/aws.js';
+import { ownerRateLimitFor } from '../../shared/composition/rate-limit.js';
 import { artifactStoreFor, taskRepositoryFor } from '../../shared/composition/storage.js';
 import type { ConfigOf } from '../../shared/manifest.js';
 import { logger, metrics } from '../../shared/observability.js';
@@ -22,7 +23,7 @@ export function buildDeps(
   return {
     artifacts,
     tasks: taskRepositoryFor(config, clients.doc, artifacts),
-    obs: { logger, metrics },
+    obs: { logger, metrics, ...ownerRateLimitFor(config, clients.doc, systemClock) },
     outputUrlTtlSeconds: config.OUTPUT_URL_TTL_SECONDS,
   };
 }

@@ -15,9 +15,13 @@ export const manifest = defineFunction({
     'AWS_ENDPOINT_URL_DYNAMODB',
     'AWS_ENDPOINT_URL_S3',
     'OUTPUT_URL_TTL_SECONDS',
+    'OWNER_RATE_LIMIT_PER_SECOND',
+    'OWNER_RATE_LIMIT_BURST',
     'LOG_LEVEL',
   ],
   resources: [
+    // The per-owner rate limit (its owners' RATE# items only; the rest of the table is read-only).
+    { table: 'tasks', access: 'rateLimit' },
     { table: 'tasks', access: 'read' },
     { bucket: 'outputs', keys: 'outputs/*', access: 'read' },
   ],

@@ -14,7 +14,15 @@ export const manifest = defineFunction({
     'AWS_REGION',
     'AWS_ENDPOINT_URL_S3',
     'CATALOG_CACHE_SECONDS',
+    'TASKS_TABLE_NAME',
+    'AWS_ENDPOINT_URL_DYNAMODB',
+    'OWNER_RATE_LIMIT_PER_SECOND',
+    'OWNER_RATE_LIMIT_BURST',
     'LOG_LEVEL',
   ],
-  resources: [{ bucket: 'outputs', keys: keys.catalog, access: 'read' }],
+  resources: [
+    { bucket: 'outputs', keys: keys.catalog, access: 'read' },
+    // The per-owner rate limit (its owners' RATE# items only).
+    { table: 'tasks', access: 'rateLimit' },
+  ],
 });

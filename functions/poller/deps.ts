@@ -42,7 +42,7 @@ type PollerConfig = ConfigOf<typeof manifest>;
  * One client per base URL (as HttpComfyClient normalises it, which is what tasks record), built from
  * the configured pool settings; a server no longer in COMFYUI_URLS gets one on first use.
  */
-export function comfyClientsFor(config: PollerConfig): (baseUrl: string) => ComfyClient {
+function comfyClientsFor(config: PollerConfig): (baseUrl: string) => ComfyClient {
   const clients = new Map<string, ComfyClient>();
   const add = (url: string) => {
     const c = comfyClientFor(url, config);

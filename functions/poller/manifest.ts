@@ -62,6 +62,8 @@ export const manifest = defineFunction({
   ],
   environment: { POLLER_RUN_MS: '55000' },
   resources: [
+    // Task changes raise webhook events (when WEBHOOK_QUEUE_URL is set).
+    { queue: 'webhook', access: 'send' },
     // Task writes and the lease item.
     { table: 'tasks', access: 'readWrite' },
     // An output already copied is not copied again (HEAD); stale outputs of earlier runs are removed.

@@ -18,9 +18,13 @@ export const manifest = defineFunction({
     'AWS_ENDPOINT_URL_S3',
     'OUTPUT_URL_TTL_SECONDS',
     'LONG_POLL_INTERVAL_MS',
+    'OWNER_RATE_LIMIT_PER_SECOND',
+    'OWNER_RATE_LIMIT_BURST',
     'LOG_LEVEL',
   ],
   resources: [
+    // The per-owner rate limit (its owners' RATE# items only; the rest of the table is read-only).
+    { table: 'tasks', access: 'rateLimit' },
     { table: 'tasks', access: 'read' },
     // A large workflow is read back from S3 with its task.
     { bucket: 'outputs', keys: 'workflows/*', access: 'read' },

@@ -32,10 +32,18 @@ export const manifest = defineFunction({
     'WORKFLOW_MAX_UPSCALE',
     'CATALOG_CACHE_SECONDS',
     'WEBHOOK_QUEUE_URL',
+    'WEBHOOK_ALLOW_LOCAL_HTTP',
+    'API_KEYS_TABLE_NAME',
+    'OWNER_RATE_LIMIT_PER_SECOND',
+    'OWNER_RATE_LIMIT_BURST',
     'LOG_LEVEL',
   ],
   resources: [
+    // Task changes raise webhook events (when WEBHOOK_QUEUE_URL is set).
+    { queue: 'webhook', access: 'send' },
     { table: 'tasks', access: 'readWrite' },
+    // A webhook is taken only from an owner with a signing secret.
+    { table: 'apiKeys', access: 'read' },
     { queue: 'dispatch', access: 'send' },
     // The referenced uploads must exist (HEAD).
     { bucket: 'outputs', keys: 'uploads/*', access: 'read' },

@@ -8,6 +8,17 @@ export const manifest = defineFunction({
   timeoutSeconds: 10,
   memoryMb: 512,
   vpc: false,
-  config: ['TEMPLATES_DIR', 'LOG_LEVEL'],
-  resources: [],
+  config: [
+    'TEMPLATES_DIR',
+    'TASKS_TABLE_NAME',
+    'AWS_REGION',
+    'AWS_ENDPOINT_URL_DYNAMODB',
+    'OWNER_RATE_LIMIT_PER_SECOND',
+    'OWNER_RATE_LIMIT_BURST',
+    'LOG_LEVEL',
+  ],
+  resources: [
+    // The per-owner rate limit (its owners' RATE# items only).
+    { table: 'tasks', access: 'rateLimit' },
+  ],
 });

@@ -1,5 +1,7 @@
-import { buildWebhookSenderDeps } from '../../shared/composition/webhooks.js';
-import { loadConfig } from '../../shared/config.js';
+/** Lambda entry (CDK and the local runtime): config and dependencies, built once per container. */
+import { loadFunctionConfig } from '../../shared/manifest.js';
+import { buildDeps } from './deps.js';
 import { createHandler } from './handler.js';
+import { manifest } from './manifest.js';
 
-export const handler = createHandler(buildWebhookSenderDeps(loadConfig()));
+export const handler = createHandler(buildDeps(loadFunctionConfig(manifest)));

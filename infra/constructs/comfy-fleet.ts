@@ -66,7 +66,7 @@ import { comfySetupCommands } from './comfy-setup-script.js';
  * Public SSM parameters holding the id of the newest Deep Learning Base OSS NVIDIA Driver GPU AMI
  * (Ubuntu 24.04) per architecture.
  */
-export const DLAMI_PARAMETERS = {
+const DLAMI_PARAMETERS = {
   x86_64:
     '/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-24.04/latest/ami-id',
   arm64:

@@ -15,7 +15,12 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { ConfigKey } from '../../shared/config.js';
 import { type FunctionManifest, resourceVariable } from '../../shared/manifest.js';
-import type { BucketName, QueueName, TableName } from '../../shared/resources.js';
+import {
+  type BucketName,
+  type QueueName,
+  RATE_LIMIT_KEY_PREFIX,
+  type TableName,
+} from '../../shared/resources.js';
 import { functionEntry } from '../paths.js';
 import { type FunctionEnvironment, ServiceFunction } from './service-function.js';
 
@@ -29,7 +34,7 @@ export interface FunctionResources {
 }
 
 /** What a manifest's `gpuFleet` use needs of the fleet. */
-export interface GpuFleetResource {
+interface GpuFleetResource {
   readonly groupName: string;
   grantControl(grantee: IGrantable): void;
 }
@@ -66,7 +71,7 @@ export interface ManifestFunctionProps {
 }
 
 /** The environment a function gets: the values of the variables its manifest reads, and no other. */
-export function manifestEnvironment(
+function manifestEnvironment(
   manifest: FunctionManifest,
   resources: FunctionResources,
   supplied: FunctionEnvironment = {},
@@ -124,10 +129,21 @@ function grantResources(fn: IFunction, manifest: FunctionManifest, r: FunctionRe
     if ('table' in use) {
       const table = r.tables[use.table];
       if (use.access === 'read') table.grantReadData(fn);
-      else table.grantReadWriteData(fn);
+      else if (use.access === 'rateLimit') {
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['dynamodb:UpdateItem'],
+            resources: [table.tableArn],
+            conditions: {
+              'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${RATE_LIMIT_KEY_PREFIX}*`] },
+            },
+          }),
+        );
+      } else table.grantReadWriteData(fn);
     } else if ('queue' in use) {
       const queue = r.queues[use.queue];
       if (use.access === 'send') queue.grantSendMessages(fn);
+      else if (use.access === 'changeVisibility') queue.grant(fn, 'sqs:ChangeMessageVisibility');
       else
         fn.addToRolePolicy(
           new PolicyStatement({

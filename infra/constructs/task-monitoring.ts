@@ -32,6 +32,8 @@ export interface TaskMonitoringProps {
   readonly otherFunctions: readonly IFunction[];
   readonly queue: IQueue;
   readonly deadLetterQueue: IQueue;
+  /** Webhook events whose retries ran out. */
+  readonly webhookDeadLetterQueue: IQueue;
   readonly api: HttpApi;
   /** The Auto Scaling group of ComfyUI GPU instances. */
   readonly gpuGroupName: string;
@@ -79,6 +81,14 @@ export class TaskMonitoring extends Construct {
     this.alarm('DeadLetterMessages', dlqVisible, 0, {
       description:
         'Dispatch messages reached the dead-letter queue: ComfyUI was unavailable for their tasks.',
+    });
+    const webhookDlqVisible = props.webhookDeadLetterQueue.metricApproximateNumberOfMessagesVisible(
+      { statistic: 'Maximum', period: FIVE_MINUTES },
+    );
+    this.alarm('WebhookDeadLetterMessages', webhookDlqVisible, 0, {
+      description:
+        'Webhook events reached their dead-letter queue: a receiver failed every attempt over about a ' +
+        'day (the task shows the last error under webhook.deliveries).',
     });
     this.alarm('DispatcherErrors', props.dispatcher.metricErrors({ period: FIVE_MINUTES }), 0, {
       description: 'The dispatcher crashed or timed out (its messages are retried).',

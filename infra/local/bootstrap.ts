@@ -20,6 +20,8 @@ import {
   type QueueSpec,
   TASKS_TABLE,
   type TableSpec,
+  WEBHOOK_DLQ,
+  WEBHOOK_QUEUE,
 } from '../../shared/resources.js';
 
 export interface LocalResourceNames {
@@ -30,6 +32,10 @@ export interface LocalResourceNames {
   queueArn: string;
   dlqUrl: string;
   dlqArn: string;
+  webhookQueueUrl: string;
+  webhookQueueArn: string;
+  webhookDlqUrl: string;
+  webhookDlqArn: string;
 }
 
 async function createTable(ddb: DynamoDBClient, spec: TableSpec, name = spec.localName) {
@@ -114,6 +120,13 @@ export async function bootstrapQueuesAndBucket(
     DISPATCH_QUEUE.localName + suffix,
     dlq.arn,
   );
+  const webhookDlq = await createQueue(clients.sqs, WEBHOOK_DLQ, WEBHOOK_DLQ.localName + suffix);
+  const webhooks = await createQueue(
+    clients.sqs,
+    WEBHOOK_QUEUE,
+    WEBHOOK_QUEUE.localName + suffix,
+    webhookDlq.arn,
+  );
   const bucket = OUTPUTS_BUCKET.localName + suffix.toLowerCase();
   try {
     await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -121,7 +134,17 @@ export async function bootstrapQueuesAndBucket(
     const name = (err as { name?: string }).name;
     if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw err;
   }
-  return { bucket, queueUrl: queue.url, queueArn: queue.arn, dlqUrl: dlq.url, dlqArn: dlq.arn };
+  return {
+    bucket,
+    queueUrl: queue.url,
+    queueArn: queue.arn,
+    dlqUrl: dlq.url,
+    dlqArn: dlq.arn,
+    webhookQueueUrl: webhooks.url,
+    webhookQueueArn: webhooks.arn,
+    webhookDlqUrl: webhookDlq.url,
+    webhookDlqArn: webhookDlq.arn,
+  };
 }
 
 /** The tables, on DynamoDB. */

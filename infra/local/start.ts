@@ -76,6 +76,11 @@ async function main() {
       chmodSync(file, 0o600);
     }
   }
+  if (runtime.webhookSecret) {
+    const secretFile = join(opts.stateDir, 'webhook-secret');
+    writeFileSync(secretFile, `${runtime.webhookSecret}\n`, { mode: 0o600 });
+    chmodSync(secretFile, 0o600);
+  }
   writeFileSync(
     stateFile,
     `${JSON.stringify(

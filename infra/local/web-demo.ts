@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
-export interface StaticFile {
+interface StaticFile {
   contentType: string;
   body: Buffer;
 }

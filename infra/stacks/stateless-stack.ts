@@ -190,7 +190,7 @@ export class StatelessStack extends Stack {
     });
     const resources: FunctionResources = {
       ...stateful,
-      queues: { dispatch: this.pipeline.queue, dispatchDeadLetter: this.pipeline.deadLetterQueue },
+      queues: this.pipeline.queues,
     };
     const pollerManifest = manifests.find((m) => m.name === 'poller');
     if (!pollerManifest) throw new Error('no poller function');
@@ -270,6 +270,7 @@ export class StatelessStack extends Stack {
         ),
       queue: this.pipeline.queue,
       deadLetterQueue: this.pipeline.deadLetterQueue,
+      webhookDeadLetterQueue: this.pipeline.webhookDeadLetterQueue,
       api: this.api.api,
       gpuGroupName: this.comfy.groupName,
       alarmEmail: props.alarmEmail,

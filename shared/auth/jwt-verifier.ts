@@ -17,7 +17,7 @@ import {
 import { UnauthorizedError } from '../domain/errors.js';
 
 /** Clock skew tolerated on `exp`, `nbf` and `iat`. */
-export const CLOCK_SKEW_SECONDS = 30;
+const CLOCK_SKEW_SECONDS = 30;
 
 export interface JwtVerifierOptions {
   issuer: string;

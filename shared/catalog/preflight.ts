@@ -22,7 +22,7 @@ import {
 } from './node-catalog.js';
 
 export type Path = (string | number)[];
-export type PreflightKind = 'unknown-node' | 'model' | 'input' | 'no-outputs';
+type PreflightKind = 'unknown-node' | 'model' | 'input' | 'no-outputs';
 export interface PreflightIssue {
   path: Path;
   message: string;

@@ -15,6 +15,7 @@ import { randomIds } from '../domain/ids.js';
 import { logger, metrics } from '../observability.js';
 import { loadTemplateCatalog } from '../templates/catalog.js';
 import { workflowPolicyFrom } from '../workflow/policy-config.js';
+import { ownerRateLimitFor } from './rate-limit.js';
 import { awsClientsFor, buildStorage } from './storage.js';
 
 export { awsClientsFor } from './storage.js';
@@ -31,7 +32,7 @@ export function buildApiDeps(config: Config, clients: AwsClients = awsClientsFor
     queue,
     uploads: new DynamoUploadStore({ client: clients.doc, tableName: config.TASKS_TABLE_NAME }),
     templates: loadTemplateCatalog(config.TEMPLATES_DIR),
-    obs: { logger, metrics },
+    obs: { logger, metrics, ...ownerRateLimitFor(config, clients.doc, clock) },
     maxActiveTasksPerOwner: config.MAX_ACTIVE_TASKS_PER_OWNER,
     workflowPolicy: workflowPolicyFrom(config),
     uploadMaxBytes: config.UPLOAD_MAX_BYTES,

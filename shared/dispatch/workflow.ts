@@ -12,7 +12,7 @@ const DEFAULT_PREFIX = 'ComfyUI';
  * the task's folder. `SaveLoRANode.prefix` is denied by the default node policy; an operator who
  * allows it still gets its file inside the task's folder, never in a model folder.
  */
-export const WRITE_INPUTS: Readonly<Record<string, readonly string[]>> = {
+const WRITE_INPUTS: Readonly<Record<string, readonly string[]>> = {
   '*': ['filename_prefix'],
   SaveLoRANode: ['prefix'],
 };

@@ -87,6 +87,13 @@ export class TooManyActiveTasksError extends DomainError {
     super(`You already have ${limit} active tasks, the most allowed; wait for some to finish.`);
   }
 }
+/** The owner made more requests than its rate limit allows; retry after `retryAfterSeconds`. */
+export class RateLimitedError extends DomainError {
+  readonly code = 'RATE_LIMITED';
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Too many requests; retry after ${retryAfterSeconds} s.`);
+  }
+}
 /** A conditional write lost: the task was not in the expected state/version. */
 export class TaskStateConflictError extends DomainError {
   readonly code = 'TASK_STATE_CONFLICT';

@@ -48,7 +48,7 @@ export const CONVERTIBLE_CONTENT_TYPES: ReadonlySet<string> = new Set([
  * Node types that save video or audio, for which an image format means nothing: ComfyUI's own and
  * the widely used Video Helper Suite's.
  */
-export const MEDIA_SAVE_NODES: Readonly<Record<string, 'video' | 'audio'>> = {
+const MEDIA_SAVE_NODES: Readonly<Record<string, 'video' | 'audio'>> = {
   SaveVideo: 'video',
   SaveWEBM: 'video',
   SaveAnimatedWEBP: 'video',

@@ -98,7 +98,7 @@ export interface TaskProgress {
 }
 
 /** The record of a copy of outputs that keeps failing: bounded by attempts and by time. */
-export interface CopyFailures {
+interface CopyFailures {
   attempts: number;
   /** When the first attempt failed. */
   firstAt: string;

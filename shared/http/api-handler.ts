@@ -9,17 +9,24 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { RateLimitedError } from '../domain/errors.js';
+import type { OwnerRateLimiter } from '../ports/owner-rate-limiter.js';
 import { bodyDepthLimit } from './body-depth.js';
 import { bodyLimit, MAX_BODY_BYTES } from './body-limit.js';
 import { httpErrorMapper } from './error-mapper.js';
 import { resolveOwner } from './owner.js';
 import type { ApiResult } from './responses.js';
 
-/** Observability handed to every API handler factory (tests pass a silent logger, no metrics). */
+/**
+ * What every API handler shares beyond its own dependencies: logging, metrics and the per-owner rate
+ * limit (tests pass a silent logger, no metrics, no limit).
+ */
 export interface ApiObservability {
   logger: Logger;
   /** When given, metrics are flushed after each request. */
   metrics?: Metrics;
+  /** When given, each request of an owner takes a token (429 RATE_LIMITED when none is left). */
+  rateLimit?: OwnerRateLimiter;
 }
 
 export interface ApiRequest {
@@ -50,8 +57,19 @@ export function apiHandler(
     };
     m.use({ after: flush, onError: flush });
   }
-  // Identity first: an anonymous request is 401 whatever its body.
-  m.use({ before: async (request) => void resolveOwner(request.event) });
+  // Identity first: an anonymous request is 401 whatever its body. Then the owner's rate limit,
+  // before any other work.
+  const { rateLimit } = obs;
+  m.use({
+    before: async (request) => {
+      const owner = resolveOwner(request.event);
+      if (!rateLimit) return;
+      const verdict = await rateLimit.take(owner);
+      if (!verdict.allowed) {
+        throw new RateLimitedError(Math.max(1, Math.ceil(verdict.retryAfterMs / 1000)));
+      }
+    },
+  });
   m.use(bodyLimit(opts.maxBodyBytes ?? MAX_BODY_BYTES));
   if (opts.jsonBody) m.use(bodyDepthLimit()).use(httpJsonBodyParser());
   // Registered last, so its onError runs first.

@@ -9,7 +9,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { BodyTooDeepError } from '../domain/errors.js';
 
 /** A workflow is nodes → inputs → a link or value: a handful of levels; 64 leaves ample room. */
-export const MAX_BODY_DEPTH = 64;
+const MAX_BODY_DEPTH = 64;
 
 const OPEN_OBJECT = 0x7b;
 const OPEN_ARRAY = 0x5b;
@@ -19,7 +19,7 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
 /** The deepest nesting of objects and arrays in `text` (JSON or not). */
-export function jsonDepth(text: string, stopAbove = Number.POSITIVE_INFINITY): number {
+function jsonDepth(text: string, stopAbove = Number.POSITIVE_INFINITY): number {
   let depth = 0;
   let max = 0;
   let inString = false;

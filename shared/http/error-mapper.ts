@@ -7,7 +7,7 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { ZodError } from 'zod';
-import { DomainError } from '../domain/errors.js';
+import { DomainError, RateLimitedError } from '../domain/errors.js';
 import { statusForCode } from './error-status.js';
 import { zodIssues } from './issues.js';
 import { errorResult } from './responses.js';
@@ -91,7 +91,16 @@ export function httpErrorMapper(opts: {
       } else {
         opts.logger.warn('request rejected', { code: mapped.code, status: mapped.status });
       }
-      request.response = errorResult(mapped.status, mapped.code, mapped.message, mapped.details);
+      const err = request.error;
+      const headers: Record<string, string> =
+        err instanceof RateLimitedError ? { 'retry-after': String(err.retryAfterSeconds) } : {};
+      request.response = errorResult(
+        mapped.status,
+        mapped.code,
+        mapped.message,
+        mapped.details,
+        headers,
+      );
     },
   };
 }

@@ -24,8 +24,9 @@ export function errorResult(
   code: string,
   message: string,
   details?: unknown,
+  headers: Record<string, string> = {},
 ): ApiResult {
   const error: ErrorBody['error'] = { code, message };
   if (details !== undefined) error.details = details;
-  return json(statusCode, { error } satisfies ErrorBody);
+  return json(statusCode, { error } satisfies ErrorBody, headers);
 }

@@ -20,6 +20,7 @@ export interface RouteSpec {
   readonly idempotencyKey?: boolean;
   /** status -> response schema id (in openapi.ts `RESPONSES`) */
   readonly ok: Readonly<Record<number, { schema: string; description: string }>>;
+  /** Every route may answer 429: the stage throttle and the owner's rate limit apply to all. */
   readonly errors: readonly number[];
 }
 
@@ -41,7 +42,7 @@ export const ROUTES = {
     summary: "List the caller's tasks, newest first",
     query: S.ListTasksQuery,
     ok: { 200: { schema: 'ListTasksResponse', description: 'A page of tasks' } },
-    errors: [400, 401],
+    errors: [400, 401, 429],
   },
   getTask: {
     method: 'GET',
@@ -51,7 +52,7 @@ export const ROUTES = {
     pathParams: S.TaskPath,
     query: S.GetTaskQuery,
     ok: { 200: { schema: 'TaskView', description: 'The task' } },
-    errors: [400, 401, 404],
+    errors: [400, 401, 404, 429],
   },
   cancelTask: {
     method: 'POST',
@@ -63,7 +64,7 @@ export const ROUTES = {
       200: { schema: 'TaskView', description: 'Cancelled (now or before)' },
       202: { schema: 'TaskView', description: 'Marked for cancellation at ComfyUI' },
     },
-    errors: [400, 401, 404, 409],
+    errors: [400, 401, 404, 409, 429],
   },
   listTemplates: {
     method: 'GET',
@@ -71,7 +72,7 @@ export const ROUTES = {
     auth: true,
     summary: 'The templates and the JSON Schema of their params',
     ok: { 200: { schema: 'TemplatesResponse', description: 'The templates' } },
-    errors: [401],
+    errors: [401, 429],
   },
   listModels: {
     method: 'GET',
@@ -79,7 +80,7 @@ export const ROUTES = {
     auth: true,
     summary: 'The model names the ComfyUI servers have, per folder',
     ok: { 200: { schema: 'ModelsResponse', description: 'Model names by folder' } },
-    errors: [401],
+    errors: [401, 429],
   },
   createUpload: {
     method: 'POST',
@@ -88,7 +89,7 @@ export const ROUTES = {
     summary: 'Announce an input image and get a presigned PUT for it',
     request: S.CreateUploadRequest,
     ok: { 201: { schema: 'CreateUploadResponse', description: 'Where to PUT the image' } },
-    errors: [400, 401, 413, 415],
+    errors: [400, 401, 413, 415, 429],
   },
 } as const satisfies Record<string, RouteSpec>;
 

@@ -44,7 +44,7 @@ const Metadata = z
   .record(z.string(), z.unknown())
   .describe(`A small JSON object echoed back with the task (at most ${MAX_METADATA_BYTES} bytes).`);
 
-export const OutputFormatRequest = z
+const OutputFormatRequest = z
   .strictObject({
     format: z.enum(OUTPUT_FORMATS),
     quality: z
@@ -61,7 +61,7 @@ export const OutputFormatRequest = z
     "Convert the task's still images to this format while storing them (video and audio are refused). Converted images carry no metadata: the prompt and workflow ComfyUI embeds in PNGs are dropped.",
   );
 
-export const WebhookRequest = z
+const WebhookRequest = z
   .strictObject({
     url: z
       .string()
@@ -122,7 +122,7 @@ export const OutputView = z.object({
   expiresAt: IsoTime,
 });
 
-export const ProgressView = z.object({
+const ProgressView = z.object({
   fraction: z
     .number()
     .min(0)
@@ -135,7 +135,7 @@ export const ProgressView = z.object({
   updatedAt: IsoTime,
 });
 
-export const WebhookDeliveryView = z.object({
+const WebhookDeliveryView = z.object({
   event: z.enum(WEBHOOK_EVENTS),
   webhookId: z.string().describe('The `webhook-id` header: the same on every retry.'),
   attempts: z.number().int(),
@@ -146,7 +146,7 @@ export const WebhookDeliveryView = z.object({
   abandonedAt: IsoTime.optional().describe('Retries ran out; the event was dead-lettered.'),
 });
 
-export const WebhookView = z.object({
+const WebhookView = z.object({
   url: z.string(),
   events: z.array(z.enum(WEBHOOK_EVENTS)),
   deliveries: z.array(WebhookDeliveryView),
@@ -196,7 +196,7 @@ export type ListTasksResponse = z.infer<typeof ListTasksResponse>;
 export const TaskPath = z.object({ taskId: TaskId });
 
 /** Longest a GET /v1/tasks/{id} may wait for a change (API Gateway's integration limit is 30 s). */
-export const MAX_WAIT_SECONDS = 20;
+const MAX_WAIT_SECONDS = 20;
 
 export const GetTaskQuery = z.strictObject({
   wait: z.coerce

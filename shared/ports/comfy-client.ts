@@ -98,7 +98,7 @@ export interface ComfyView {
 /** A file at ComfyUI, as `/view` names it. */
 export type ComfyFileRef = Pick<ComfyOutputFile, 'filename' | 'subfolder' | 'type'>;
 /** A subfolder of ComfyUI's output, input or temp folder. */
-export interface ComfyFolderRef {
+interface ComfyFolderRef {
   subfolder: string;
   type: 'output' | 'input' | 'temp';
 }

@@ -24,6 +24,7 @@ import {
   type Task,
   type TaskError,
 } from '../domain/task.js';
+import { removeTaskFiles } from '../poller/remove-task-files.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import { type Clock, isoAt } from '../ports/clock.js';
 import type { ComfyClient, SubmittedPrompt } from '../ports/comfy-client.js';
@@ -148,7 +149,7 @@ export async function dispatchTask(
         extraData: { [OWNER_TAG_KEY]: tag },
       });
     } catch (err) {
-      if (err instanceof ComfyRejectedError) return await reject(deps, task, err, ctx);
+      if (err instanceof ComfyRejectedError) return await reject(deps, task, client, err, ctx);
       if (err instanceof ComfyUnavailableError) deps.slots.markUnavailable(client);
       throw err;
     }
@@ -369,17 +370,39 @@ async function prepare(
   } catch (err) {
     if (err instanceof ComfyUnavailableError) deps.slots.markUnavailable(client);
     if (!(err instanceof UploadNotFoundError)) throw err;
-    return failQueuedTask(deps, task.taskId, ctx.log, {
+    const failed = await failQueuedTask(deps, task.taskId, ctx.log, {
       code: err.code,
       message: `${err.message} Uploads expire; upload the image again and resubmit.`,
     });
+    return removeStaged(client, task, failed, ctx);
   }
 }
 
-/** ComfyUI refused the workflow (400): permanent, so the task fails now with ComfyUI's reasons. */
-function reject(
+/**
+ * A task that failed here after (some of) its uploads were staged at ComfyUI: its staged inputs are
+ * removed now, as the poller removes an ended task's files, not left on the shared disk for the
+ * cleanup timer. Only when this attempt recorded the failure (a task that moved on keeps them).
+ */
+async function removeStaged<O extends DispatchOutcome>(
+  client: ComfyClient,
+  task: Task,
+  outcome: O,
+  ctx: DispatchContext,
+): Promise<O> {
+  if (outcome.kind === 'failed' && collectUploadRefs(task.workflow).length > 0) {
+    await removeTaskFiles(client, task.taskId, undefined, ctx.log);
+  }
+  return outcome;
+}
+
+/**
+ * ComfyUI refused the workflow (400): permanent, so the task fails now with ComfyUI's reasons, and
+ * its staged inputs are removed.
+ */
+async function reject(
   deps: DispatchDeps,
   task: Task,
+  client: ComfyClient,
   err: ComfyRejectedError,
   ctx: DispatchContext,
 ): Promise<DispatchOutcome> {
@@ -393,7 +416,7 @@ function reject(
     ...(first?.classType ? { nodeType: first.classType } : {}),
     details: { error: err.error, nodeErrors: err.nodeErrors },
   };
-  return failQueuedTask(deps, task.taskId, ctx.log, error);
+  return removeStaged(client, task, await failQueuedTask(deps, task.taskId, ctx.log, error), ctx);
 }
 
 /**

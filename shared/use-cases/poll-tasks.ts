@@ -103,6 +103,14 @@ async function dropHistory(ctx: TaskContext, run?: Pick<ComfyRun, 'outputs'>) {
   } catch (err) {
     ctx.log.warn('history entry not deleted', { error: String(err) });
   }
+  await removeFiles(ctx, run);
+}
+
+/**
+ * The task has ended without a history entry to drop (timed out, cancelled or lost): its folders at
+ * ComfyUI (staged inputs, partial outputs) go, and the run's own files when known.
+ */
+async function removeFiles(ctx: TaskContext, run?: Pick<ComfyRun, 'outputs'>) {
   if (ctx.comfy) await removeTaskFiles(ctx.comfy, ctx.task.taskId, run, ctx.log);
 }
 
@@ -125,7 +133,11 @@ async function observe(
  * the attempts or the time are used up the task fails with OUTPUT_COPY_FAILED naming the output and
  * the S3 error. Nothing of the copy is listed; pollTask removes what was stored.
  */
-async function copyFailed(ctx: TaskContext, err: OutputCopyError): Promise<Step> {
+async function copyFailed(
+  ctx: TaskContext,
+  err: OutputCopyError,
+  run: Pick<ComfyRun, 'outputs'>,
+): Promise<Step> {
   const { deps, task, log } = ctx;
   const now = deps.clock.now();
   const bounds = deps.settings.copy;
@@ -168,7 +180,7 @@ async function copyFailed(ctx: TaskContext, err: OutputCopyError): Promise<Step>
     ['queuePosition'],
   );
   log.error('task failed', { code, output: err.output, s3ErrorCode });
-  await dropHistory(ctx);
+  await dropHistory(ctx, run);
   return { outcome: 'failed', code };
 }
 
@@ -181,6 +193,7 @@ async function outputLimitExceeded(
   ctx: TaskContext,
   message: string,
   details: { outputs: number; limit: number },
+  run: Pick<ComfyRun, 'outputs'>,
 ): Promise<Step> {
   const code = FAILURE_CODES.outputLimit;
   await write(
@@ -189,7 +202,7 @@ async function outputLimitExceeded(
     ['queuePosition'],
   );
   ctx.log.warn('task failed', { code, ...details });
-  await dropHistory(ctx);
+  await dropHistory(ctx, run);
   return { outcome: 'failed', code };
 }
 
@@ -203,6 +216,7 @@ async function complete(ctx: TaskContext, d: Extract<Decision, { do: 'complete' 
       ctx,
       `The run made ${d.run.outputs.length} output files; a task keeps at most ${limit}.`,
       { outputs: d.run.outputs.length, limit },
+      d.run,
     );
   }
   let outputs: Awaited<ReturnType<typeof copyOutputs>>;
@@ -219,7 +233,7 @@ async function complete(ctx: TaskContext, d: Extract<Decision, { do: 'complete' 
       d.run,
     );
   } catch (err) {
-    if (err instanceof OutputCopyError) return copyFailed(ctx, err);
+    if (err instanceof OutputCopyError) return copyFailed(ctx, err, d.run);
     if (!(err instanceof OutputMissingError)) throw err;
     await write(
       ctx,
@@ -255,6 +269,7 @@ async function complete(ctx: TaskContext, d: Extract<Decision, { do: 'complete' 
         ctx,
         `The run's ${outputs.length} output files (their names and keys) are too large to record with the task.`,
         { outputs: outputs.length, limit },
+        d.run,
       );
     }
     // Another poller (or a cancel) ended the task while we copied: keep only what it recorded.
@@ -346,6 +361,7 @@ async function carryOut(ctx: TaskContext, d: Decision): Promise<Step> {
         'queuePosition',
       ]);
       log.warn('task failed', { code: d.error.code });
+      await removeFiles(ctx);
       return { outcome: 'failed', code: d.error.code };
     case 'complete':
       return complete(ctx, d);
@@ -388,6 +404,7 @@ async function carryOut(ctx: TaskContext, d: Decision): Promise<Step> {
         ['queuePosition'],
       );
       log.info('task cancelled');
+      await removeFiles(ctx);
       return { outcome: 'cancelled' };
     case 'missing':
       await write(ctx, { missingPolls: d.missingPolls });
@@ -402,6 +419,8 @@ async function carryOut(ctx: TaskContext, d: Decision): Promise<Step> {
         ['queuePosition'],
       );
       log.error('task failed', { code: d.error.code, requeues: task.requeues });
+      // A server that does not answer is not asked to remove anything (its timer does).
+      if (d.error.code !== FAILURE_CODES.unavailable) await removeFiles(ctx);
       return { outcome: 'failed', code: d.error.code };
   }
 }

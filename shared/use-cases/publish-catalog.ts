@@ -25,7 +25,7 @@ async function readServer(comfy: ComfyClient, readAt: string): Promise<ServerCat
 }
 
 /** Read every server and write the catalogue; returns what was written. */
-export async function publishCatalog(
+async function publishCatalog(
   deps: PublishCatalogDeps,
   previous?: NodeCatalog,
 ): Promise<NodeCatalog> {

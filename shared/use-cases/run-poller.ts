@@ -29,7 +29,7 @@ export interface RunPollerDeps extends PollTasksDeps {
 }
 
 /** What the poller needs of a live event session (poller/progress-session.ts). */
-export interface PollWatcher {
+interface PollWatcher {
   sync(tasks: readonly { taskId: string; server: string }[]): void;
   waitForWake(ms: number): Promise<void>;
   close(): Promise<void>;

@@ -50,11 +50,17 @@ export interface SubmitTaskDeps extends CheckUploadsDeps {
    * here (400 with the input's path). Absent or empty: ComfyUI's own check at dispatch applies.
    */
   catalog?: CatalogSource;
+  /**
+   * Runs after the task is stored and before its message is sent: a fault-injection point (the
+   * chaos suite throws here to play a submit killed in between; the sweeper must then end the task).
+   * @default none
+   */
+  afterStore?: (task: Task) => Promise<void>;
   /** Checking webhook URLs and the owner's signing secret. Without it, `webhook` is refused. */
   webhooks?: WebhookSubmitDeps;
 }
 
-export interface WebhookSubmitDeps {
+interface WebhookSubmitDeps {
   resolver: HostResolver;
   policy: TargetPolicy;
   secrets: Pick<WebhookSecretStore, 'get'>;
@@ -140,6 +146,7 @@ export async function submitTask(
 
   const result = await deps.tasks.create(task, input.idempotency);
   if (result.created) {
+    await deps.afterStore?.(result.task);
     await enqueueNew(deps, result.task, input.idempotency !== undefined);
     return { task: result.task, created: true };
   }

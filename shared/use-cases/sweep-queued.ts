@@ -41,7 +41,7 @@ export interface SweepQueuedDeps {
   settings: SweepQueuedSettings;
 }
 
-export const SWEEP_CODES = {
+const SWEEP_CODES = {
   /** The dispatch message was lost more often than QUEUED_SWEEP_MAX_RESENDS re-sends allow. */
   lost: 'DISPATCH_LOST',
   /** Waited in `queued` longer than QUEUE_TIMEOUT_SECONDS since it was created. */
@@ -50,7 +50,7 @@ export const SWEEP_CODES = {
   enqueueFailed: 'ENQUEUE_FAILED',
 } as const;
 
-export type SweepOutcome = 'resent' | 'failed' | 'skipped' | 'error';
+type SweepOutcome = 'resent' | 'failed' | 'skipped' | 'error';
 
 export interface SweepReport {
   /** Candidates the index returned. */

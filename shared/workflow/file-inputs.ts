@@ -11,7 +11,7 @@
 import { parseUploadRef } from './upload-refs.js';
 
 /** File-reading inputs of ComfyUI's own nodes (v0.3.64 `/object_info`: `*_upload` flags and file lists). */
-export const FILE_READ_INPUTS: Readonly<Record<string, readonly string[]>> = {
+const FILE_READ_INPUTS: Readonly<Record<string, readonly string[]>> = {
   LoadImage: ['image'],
   LoadImageMask: ['image'],
   LoadImageOutput: ['image'],
@@ -72,10 +72,10 @@ const MODEL_NAME_RE =
 /** ComfyUI's folder annotations: `"name.png [output]"` reads from the output folder. */
 const ANNOTATION_RE = /\s*\[(output|input|temp)\]\s*$/i;
 
-export type InputKind = 'file' | 'model' | 'write' | 'write-path' | 'other';
+type InputKind = 'file' | 'model' | 'write' | 'write-path' | 'other';
 
 /** What the input `name` of a node of `classType` names. */
-export function inputKind(classType: string, name: string): InputKind {
+function inputKind(classType: string, name: string): InputKind {
   if (FILE_READ_INPUTS[classType]?.includes(name)) return 'file';
   if (WRITE_NAMES.has(name)) return 'write';
   if (WRITE_PATH_NAMES.has(name)) return 'write-path';
@@ -85,7 +85,7 @@ export function inputKind(classType: string, name: string): InputKind {
 }
 
 /** Why a path-like string is refused, or undefined when it is a plain relative name. */
-export function pathProblem(value: string): string | undefined {
+function pathProblem(value: string): string | undefined {
   if (ANNOTATION_RE.test(value)) return 'a ComfyUI folder annotation ([output], [input], [temp])';
   if (value.includes('\\')) return 'a backslash';
   if (/^(\/|~|[A-Za-z]:)/.test(value)) return 'an absolute path';

@@ -7,7 +7,7 @@
 /**
  * ComfyUI's own nodes (v0.3.64) denied by default, each with the reason a refusal gives.
  */
-export const DEFAULT_DENIED_NODES: Readonly<Record<string, string>> = {
+const DEFAULT_DENIED_NODES: Readonly<Record<string, string>> = {
   SaveLoRANode: 'writes a LoRA into a model folder other tenants load from',
   TrainLoraNode: 'trains a model (holds the GPU; its output is a model file)',
   LoraSave: 'writes a LoRA into a model folder other tenants load from',

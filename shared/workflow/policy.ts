@@ -32,7 +32,7 @@ const MAX_LISTED = 20;
 const show = (path: Path) => path.join('.');
 
 /** Every node-class and input problem of the workflow (empty when it complies). */
-export function policyIssues(workflow: ComfyWorkflow, nodes: NodePolicy, base: Path): Issue[] {
+function policyIssues(workflow: ComfyWorkflow, nodes: NodePolicy, base: Path): Issue[] {
   const issues: Issue[] = [];
   for (const [id, node] of Object.entries(workflow)) {
     const classProblem = nodeClassProblem(nodes, node.class_type);

@@ -19,15 +19,7 @@ export interface ResourceLimits {
   /** Largest scale factor (`scale_by` of the upscale nodes). */
   upscale: number;
 }
-export type LimitName = keyof ResourceLimits;
-export const LIMIT_NAMES: readonly LimitName[] = [
-  'nodes',
-  'pixels',
-  'batch',
-  'steps',
-  'frames',
-  'upscale',
-];
+type LimitName = keyof ResourceLimits;
 
 /** Deployment defaults: a 2048×2048 batch of 4 (or 16 at 1024²), 150 steps, 257 frames. */
 export const DEFAULT_RESOURCE_LIMITS: Readonly<ResourceLimits> = Object.freeze({

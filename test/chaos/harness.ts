@@ -2,24 +2,34 @@
  * One chaos run: the local runtime (in process, see runtime.ts) against the ComfyUI stand-in on the
  * emulators; N tasks submitted through the API while the stand-in restarts every few seconds, a share
  * of ComfyUI calls get a 5xx or a dropped connection, SQS delivers some messages twice, two pollers
- * run at once and a share of S3 writes fail. Then the faults stop, everything drains, and the run is
- * checked (report.ts). Seeded: the plan of tasks and every fault decision come from `seed`.
+ * run at once and a share of S3 writes fail; a few submits are killed between storing and sending, a
+ * few tasks' S3 writes are denied for good, and the whole runtime is killed once mid-run and started
+ * again on the same data. Every task has a webhook: its receiver verifies each delivery and, while
+ * the faults last, answers a share of them 500, hangs or resets the connection; SQS delivers some
+ * webhook messages twice too. Then the faults stop, everything drains (tasks, then their terminal
+ * webhook events), and the run is checked (report.ts). Seeded: the plan of tasks and every fault decision come from `seed`.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { bootstrapLocalResources } from '../../infra/local/bootstrap.js';
 import { prng } from '../../infra/local/comfy-standin/faults.js';
 import { type ComfyStandIn, startComfyStandIn } from '../../infra/local/comfy-standin/index.js';
 import { type AwsClients, createAwsClients } from '../../shared/adapters/aws/clients.js';
 import { DynamoTaskRepository } from '../../shared/adapters/dynamodb/task-repository.js';
+import { DynamoWebhookSecretStore } from '../../shared/adapters/dynamodb/webhook-secret-store.js';
 import { createKey } from '../../shared/auth/key-admin.js';
+import { ensureWebhookSecret } from '../../shared/auth/webhook-secret-admin.js';
 import { buildAuthorizerDeps } from '../../shared/composition/api.js';
 import { type Config, loadConfig } from '../../shared/config.js';
 import type { Task } from '../../shared/domain/task.js';
 import { isTerminal } from '../../shared/domain/task.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import { captureOutput } from '../helpers/capture-output.js';
+import { injectS3Denied } from './faults/s3-denied.js';
 import { injectS3WriteFaults } from './faults/s3-write-faults.js';
+import { submitKills } from './faults/submit-kills.js';
+import { startChaosReceiver } from './faults/webhook-receiver.js';
 import { buildReport, type ChaosInput, type ChaosReport, formatReport } from './report.js';
 import { startChaosRuntime } from './runtime.js';
 import { FAILING_NODE_CLASS } from './workflows.js';
@@ -47,6 +57,14 @@ export interface ChaosOptions {
   drainTimeoutMs?: number;
   /** Stand-in execution time per run. @default 40 */
   executionMs?: number;
+  /** Share of tasks whose S3 writes are denied for the whole run. @default 0.03 */
+  s3DeniedShare?: number;
+  /** Share of submits killed between storing the task and sending its message. @default 0.03 */
+  submitKillShare?: number;
+  /** Share of webhook deliveries the receiver fails (500, hang, reset) while faults are on. @default 0.3 */
+  webhookFailRate?: number;
+  /** Kill and restart the whole runtime once, mid-run. @default true */
+  crash?: boolean;
   progress?: (line: string) => void;
 }
 
@@ -60,6 +78,27 @@ export interface ChaosResult {
 
 /** The dispatcher's warning when two deliveries of one task submitted it at once (ADR 001 §1). */
 const DUPLICATE_DISPATCH_MESSAGE = 'concurrent duplicate dispatch to the same server';
+
+/** The sweeper's warning when it re-sends a lost message (shared/use-cases/sweep-queued.ts). */
+const SWEEPER_RESEND_MESSAGE = 'queued task without a live message; dispatch message sent again';
+/** The dispatcher's note when a copy of a message finds the task claimed by another. */
+const CLAIM_DEFERRAL_MESSAGE = 'another dispatcher holds the task, dispatch deferred';
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+/** Log lines with this message. */
+function countLogged(logs: string, message: string): number {
+  let n = 0;
+  for (const line of logs.split('\n')) {
+    if (!line.includes(message)) continue;
+    try {
+      if ((JSON.parse(line) as { message?: string }).message === message) n++;
+    } catch {
+      // not a log line
+    }
+  }
+  return n;
+}
 
 /** Task ids of the log lines with this message. */
 function tasksLogged(logs: string, message: string): Set<string> {
@@ -156,35 +195,77 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     COMFYUI_CONNECT_TIMEOUT_MS: '2000',
     COMFYUI_HEADERS_TIMEOUT_MS: '5000',
     COMFYUI_BODY_TIMEOUT_MS: '5000',
+    // Short enough to re-send lost messages within the drain; longer than any wait here (records
+    // hold 1 s, deferrals come back within 2 s, and every 8th looks at the task).
+    DISPATCH_HOLD_MS: '1000',
+    QUEUED_SWEEP_GRACE_SECONDS: '45',
+    QUEUED_SWEEP_EVERY_SECONDS: '5',
+    DISPATCH_CLAIM_SECONDS: '10',
+    OUTPUT_COPY_RETRY_BASE_MS: '200',
+    WEBHOOK_QUEUE_URL: names.webhookQueueUrl,
+    WEBHOOK_DLQ_URL: names.webhookDlqUrl,
+    // The receivers listen on 127.0.0.1 over http, as a developer's do under `npm start`.
+    WEBHOOK_ALLOW_LOCAL_HTTP: 'true',
+    // Nine attempts a few seconds apart (deployed: Standard Webhooks' schedule over a day); a
+    // hanging receiver is given up on after 1 s (deployed: 10 s).
+    WEBHOOK_RETRY_DELAYS_SECONDS: '1,1,1,2,2,2,3,3',
+    WEBHOOK_TIMEOUT_MS: '1000',
   });
 
   const s3Faults = injectS3WriteFaults(workerClients.s3, {
     probability: opts.s3FaultRate ?? 0.1,
     random,
   });
+  // Writes under these tasks' prefixes are denied for the whole run: they must fail, not hang.
+  const s3Denied = injectS3Denied(workerClients.s3, {
+    share: opts.s3DeniedShare ?? 0.03,
+    seed: opts.seed,
+  });
+  const kills = submitKills({ share: opts.submitKillShare ?? 0.03, random });
   let workerErrors = 0;
   // From the first invocation on (the poller runs at start), the functions' logs are captured.
   const output = captureOutput();
-  const runtime = await startChaosRuntime({
-    config,
-    names,
-    apiClients,
-    workerClients,
-    duplicateRate: opts.duplicateRate ?? 0.15,
-    random,
-    // Longer than the dispatcher's timeout (30 s), as deployed (there 6x): a message is never
-    // redelivered while an invocation still works on it. Shorter than AWS's 180 s to drain sooner.
-    visibilitySeconds: 35,
-    onError: () => {
-      workerErrors++;
-    },
-  });
+  const startRuntime = (apiPort?: number) =>
+    startChaosRuntime({
+      config,
+      names,
+      apiClients,
+      workerClients,
+      duplicateRate: opts.duplicateRate ?? 0.15,
+      random,
+      // Longer than the dispatcher's timeout (30 s), as deployed (there 6x): a message is never
+      // redelivered while an invocation still works on it. Shorter than AWS's 180 s to drain sooner.
+      visibilitySeconds: 35,
+      afterStore: kills.afterStore,
+      ...(apiPort === undefined ? {} : { apiPort }),
+      onError: () => {
+        workerErrors++;
+      },
+    });
+  let runtime = await startRuntime();
+  const runtimes = [runtime];
 
   // Callers: three owners with a key each.
   const owners = ['alice', 'bob', 'carol'];
   const keys: Record<string, string> = {};
   const admin = { keys: buildAuthorizerDeps(config, apiClients).keys, clock: systemClock };
   for (const owner of owners) keys[owner] = (await createKey(admin, owner, 'chaos')).key;
+  const secretAdmin = {
+    secrets: new DynamoWebhookSecretStore({
+      client: apiClients.doc,
+      tableName: names.apiKeysTable,
+    }),
+    clock: systemClock,
+  };
+  const secrets: Record<string, string> = {};
+  for (const owner of owners)
+    secrets[owner] = (await ensureWebhookSecret(secretAdmin, owner)).secret;
+  const receiver = await startChaosReceiver({
+    secrets,
+    failRate: opts.webhookFailRate ?? 0.3,
+    hangMs: 3000,
+    random,
+  });
   const plans = planTasks(opts.tasks, owners, random, {
     fail: opts.failRate ?? 0.1,
     cancel: opts.cancelRate ?? 0.15,
@@ -209,6 +290,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     comfy.control.injectFault({ route: /^\/(?!__standin)/, kind: 'drop', probability: rate / 4 }),
     comfy.control.injectFault({ route: /^\/(?!__standin)/, kind: 'reset', probability: rate / 4 }),
   ];
+  // One restart at a time (the restart loop's and the crash's).
+  let lastRestart: Promise<unknown> = Promise.resolve();
+  const restartComfy = (downtimeMs: number) => {
+    lastRestart = lastRestart.then(() => comfy.control.restart({ downtimeMs }));
+    return lastRestart;
+  };
   let restarts = 0;
   let restarting = true;
   const restartLoop = (async () => {
@@ -217,7 +304,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       await sleep(every * (0.7 + 0.6 * random()));
       if (!restarting) break;
       restarts++;
-      await comfy.control.restart({ downtimeMs: 100 + Math.floor(random() * 400) });
+      await restartComfy(100 + Math.floor(random() * 400));
     }
   })();
 
@@ -229,8 +316,30 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     plans,
     seed: opts.seed,
     concurrency: 6,
+    webhookUrl: receiver.url,
   });
-  await Promise.all([workload.done, sleep(opts.minChaosMs ?? 10_000)]);
+  // The whole runtime killed mid-run (as `kill -9` of `npm start`) and started again on the same
+  // data: the queues' messages are gone (fauxqs keeps them in memory), ComfyUI restarts empty, the
+  // tasks in DynamoDB stay.
+  let crashes = 0;
+  const crashAt = (opts.minChaosMs ?? 10_000) / 2;
+  const crashing = (async () => {
+    if (opts.crash === false) return;
+    await sleep(crashAt);
+    const port = Number(new URL(runtime.apiUrl).port);
+    await runtime.crash();
+    crashes++;
+    await Promise.all(
+      [names.queueUrl, names.dlqUrl].map((QueueUrl) =>
+        apiClients.sqs.send(new PurgeQueueCommand({ QueueUrl })),
+      ),
+    );
+    await restartComfy(200);
+    runtime = await startRuntime(port);
+    runtimes.push(runtime);
+    say(`runtime crashed and restarted after ${(crashAt / 1000).toFixed(1)} s`);
+  })();
+  await Promise.all([workload.done, sleep(opts.minChaosMs ?? 10_000), crashing]);
   const chaosMs = Date.now() - started;
 
   // Faults off, then drain.
@@ -248,7 +357,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   restarting = false;
   await restartLoop;
   s3Faults.enabled = false;
-  runtime.duplicates.enabled = false;
+  kills.enabled = false;
+  receiver.failing = false;
+  for (const r of runtimes) {
+    r.duplicates.enabled = false;
+    r.webhookDuplicates.enabled = false;
+  }
   say(`faults off after ${(chaosMs / 1000).toFixed(1)} s; draining`);
 
   const repo = new DynamoTaskRepository({ client: apiClients.doc, tableName: names.tasksTable });
@@ -262,12 +376,34 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     await sleep(1000);
     tasks = await readTasks(repo, ids);
   }
+  // Then the terminal webhook events of the tasks that ended (retries come back within seconds).
+  const terminalDelivered = () =>
+    [...tasks.values()].every(
+      (t) =>
+        !isTerminal(t.status) ||
+        receiver.received.some((d) => d.taskId === t.taskId && d.type === `task.${t.status}`),
+    );
+  while (Date.now() - drainStart < (opts.drainTimeoutMs ?? 120_000) && !terminalDelivered()) {
+    say('  waiting for terminal webhook deliveries');
+    await sleep(1000);
+  }
   const drainMs = Date.now() - drainStart;
   // Late writes (a poller finishing a copy) land before the bucket is read.
   await sleep(1500);
   await runtime.stop();
   tasks = await readTasks(repo, ids);
   const objects = await listOutputs(apiClients, names.bucket);
+  const webhookDeadLetters = Number(
+    (
+      await apiClients.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: names.webhookDlqUrl,
+          AttributeNames: ['ApproximateNumberOfMessages'],
+        }),
+      )
+    ).Attributes?.ApproximateNumberOfMessages ?? 0,
+  );
+  await receiver.close();
   const runs = comfy.control.runs();
   await comfy.stop();
   output.stop();
@@ -281,17 +417,35 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     objects,
     maxRequeues: config.MAX_REQUEUES,
     duplicateDispatches: tasksLogged(logs, DUPLICATE_DISPATCH_MESSAGE),
+    webhooks: {
+      received: receiver.received,
+      rejected: receiver.rejected,
+      faults: receiver.faults,
+      sqsDuplicates: sum(
+        runtimes.map((r) => r.webhookDuplicates.inBatch + r.webhookDuplicates.resent),
+      ),
+      deadLetters: webhookDeadLetters,
+    },
     chaosMs,
     drainMs,
     faults: {
       restarts,
       comfyFaults: fired,
       s3WritesFailed: s3Faults.total(),
-      sqsDuplicatesInBatch: runtime.duplicates.inBatch,
-      sqsDuplicatesResent: runtime.duplicates.resent,
+      sqsDuplicatesInBatch: sum(runtimes.map((r) => r.duplicates.inBatch)),
+      sqsDuplicatesResent: sum(runtimes.map((r) => r.duplicates.resent)),
       apiRetries: workload.apiRetries(),
-      pollerInvocations: runtime.invocations(),
+      pollerInvocations: {
+        pollerA: sum(runtimes.map((r) => r.invocations().pollerA)),
+        pollerB: sum(runtimes.map((r) => r.invocations().pollerB)),
+      },
       workerErrors,
+      submitsKilled: kills.tasks,
+      runtimeCrashes: crashes,
+      s3DeniedTasks: new Set([...s3Denied.tasks].filter((id) => tasks.has(id))),
+      s3WritesDenied: s3Denied.denied,
+      sweeperResends: countLogged(logs, SWEEPER_RESEND_MESSAGE),
+      claimDeferrals: countLogged(logs, CLAIM_DEFERRAL_MESSAGE),
     },
   };
   const report = buildReport(input);

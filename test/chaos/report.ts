@@ -5,17 +5,28 @@
  *   its prefix), each byte-identical (sha256) to the file the stand-in wrote for that task in a
  *   successful run, and to no other task's file;
  * - no object under a task that did not succeed, nor outside any task's prefix;
- * - ComfyUI ran no task more than the retry policy allows: completed runs (success, error,
- *   interrupted) at most 1 + the times the poller re-queued the task after ComfyUI lost it, and
- *   re-queues at most MAX_REQUEUES (runs cut short by a restart are counted apart, as "lost");
- * - every `failed` task says why (error code and message).
+ * - no task is still queued or active at the end (a lost message, a killed submit or a copy that
+ *   keeps failing must still end);
+ * - no prompt ran twice at ComfyUI except after a restart lost its first run: completed runs
+ *   (success, error, interrupted) at most 1 + the times the poller re-queued the task after ComfyUI
+ *   lost it, re-queues at most MAX_REQUEUES (runs cut short by a restart are counted apart, as
+ *   "lost"), and no task submitted by two deliveries at once;
+ * - a task whose S3 writes are denied for good ends `failed OUTPUT_COPY_FAILED` with the output and
+ *   the S3 error code in its details, and nothing under its prefix;
+ * - every `failed` task says why (error code and message);
+ * - webhooks, delivered once in effect: every terminal task's receiver got its terminal event
+ *   (`task.<status>`), verified, answered 2xx; every copy of one task's event carries one
+ *   `webhook-id` (a receiver drops the rest by id); no event of another terminal status; every
+ *   signature verified; the task records the delivery; nothing in the webhook dead-letter queue.
  */
 
 import type { RunRecord } from '../../infra/local/comfy-standin/index.js';
 import { ownerSegment } from '../../shared/domain/owner.js';
 import type { Task } from '../../shared/domain/task.js';
 import { isTerminal } from '../../shared/domain/task.js';
+import { DEFAULT_WEBHOOK_EVENTS } from '../../shared/domain/webhook.js';
 import { keys } from '../../shared/resources.js';
+import type { ReceivedDelivery, WebhookFaults } from './faults/webhook-receiver.js';
 import { OUTPUTS_PER_TASK } from './workflows.js';
 import type { TaskPlan } from './workload.js';
 
@@ -28,6 +39,17 @@ interface FaultStats {
   apiRetries: number;
   pollerInvocations: { pollerA: number; pollerB: number };
   workerErrors: number;
+  /** Tasks whose submit was killed between storing and sending (no message ever sent). */
+  submitsKilled: Set<string>;
+  /** Times the whole runtime was killed and restarted (queues lost, ComfyUI restarted). */
+  runtimeCrashes: number;
+  /** Tasks whose S3 writes were denied for the whole run. */
+  s3DeniedTasks: Set<string>;
+  s3WritesDenied: number;
+  /** Dispatch messages the sweeper sent again. */
+  sweeperResends: number;
+  /** Copies of a message deferred because another dispatcher held the task's claim. */
+  claimDeferrals: number;
 }
 
 export interface ChaosInput {
@@ -39,10 +61,21 @@ export interface ChaosInput {
   objects: Map<string, string>;
   maxRequeues: number;
   /**
-   * Tasks two deliveries submitted at once, as the dispatcher logged it: the window ADR 001 §1
-   * leaves open. Their extra run is counted apart, not as a violation.
+   * Tasks two deliveries submitted at once, as the dispatcher logged it. The dispatch claim (ADR 001
+   * §1) closes that window: any is a violation.
    */
   duplicateDispatches: Set<string>;
+  webhooks: {
+    /** Deliveries the receivers answered 2xx. */
+    received: ReceivedDelivery[];
+    /** Deliveries whose signature did not verify. */
+    rejected: string[];
+    faults: WebhookFaults;
+    /** Webhook messages SQS delivered twice (same batch or re-sent). */
+    sqsDuplicates: number;
+    /** Messages left in the webhook dead-letter queue. */
+    deadLetters: number;
+  };
   faults: FaultStats;
   chaosMs: number;
   drainMs: number;
@@ -61,11 +94,23 @@ export interface ChaosReport {
   strays: number;
   missing: number;
   overRetryPolicy: number;
-  /** Tasks with one run more than the policy, explained by a logged simultaneous duplicate dispatch. */
+  /** Tasks two deliveries submitted at once (the dispatcher's warning): must be none. */
   duplicateDispatchRuns: number;
+  /** How the tasks whose submit was killed ended, by status. */
+  killedSubmits: Record<string, number>;
+  /** How the tasks whose S3 writes were denied ended, by status or error code. */
+  deniedOutcomes: Record<string, number>;
   failedWithoutReason: number;
   nonTerminal: number;
   notSubmitted: number;
+  /** Terminal events received (2xx), and those received again under the same webhook-id. */
+  webhooksDelivered: number;
+  webhookRepeats: number;
+  /** Terminal tasks whose terminal event never arrived, or arrived under two ids or the wrong type. */
+  webhooksMissing: number;
+  webhooksSplit: number;
+  webhooksWrongType: number;
+  webhooksUnrecorded: number;
   violations: string[];
 }
 
@@ -89,9 +134,17 @@ export function buildReport(input: ChaosInput): ChaosReport {
     missing: 0,
     overRetryPolicy: 0,
     duplicateDispatchRuns: 0,
+    killedSubmits: {},
+    deniedOutcomes: {},
     failedWithoutReason: 0,
     nonTerminal: 0,
     notSubmitted: 0,
+    webhooksDelivered: 0,
+    webhookRepeats: 0,
+    webhooksMissing: 0,
+    webhooksSplit: 0,
+    webhooksWrongType: 0,
+    webhooksUnrecorded: 0,
     violations: [],
   };
   const v = (msg: string) => {
@@ -110,6 +163,16 @@ export function buildReport(input: ChaosInput): ChaosReport {
       writerOf.set(f.sha256, set);
     }
   }
+
+  const terminalTypes = new Set<string>(DEFAULT_WEBHOOK_EVENTS);
+  const terminalByTask = new Map<string, ReceivedDelivery[]>();
+  for (const d of input.webhooks.received) {
+    if (!terminalTypes.has(d.type)) continue;
+    terminalByTask.set(d.taskId, [...(terminalByTask.get(d.taskId) ?? []), d]);
+  }
+  for (const reason of input.webhooks.rejected) v(`a webhook delivery did not verify: ${reason}`);
+  if (input.webhooks.deadLetters > 0)
+    v(`${input.webhooks.deadLetters} webhook event(s) in the dead-letter queue`);
 
   const prefixes = new Map<string, string>();
   for (const plan of input.plans) {
@@ -138,6 +201,7 @@ export function buildReport(input: ChaosInput): ChaosReport {
       r.failedWithoutReason++;
       v(`task ${id} failed without an error code and message`);
     }
+    if (isTerminal(task.status)) checkWebhooks(task, terminalByTask.get(id) ?? [], r, v);
 
     // Runs at ComfyUI against the retry policy.
     const runs = runsByTask.get(id) ?? [];
@@ -145,13 +209,29 @@ export function buildReport(input: ChaosInput): ChaosReport {
     r.lostRuns += runs.length - completed.length;
     bump(r.runsPerTask, String(completed.length));
     const requeues = task.requeues ?? 0;
-    const windowed = input.duplicateDispatches.has(id) && completed.length === 2 + requeues;
-    if (windowed) r.duplicateDispatchRuns++;
-    if ((completed.length > 1 + requeues && !windowed) || requeues > input.maxRequeues) {
+    if (input.duplicateDispatches.has(id)) {
+      r.duplicateDispatchRuns++;
+      v(`task ${id} (#${plan.index}) was submitted to ComfyUI by two deliveries at once`);
+    }
+    // No prompt runs twice at ComfyUI, except after a restart lost its first run (a re-queue).
+    if (completed.length > 1 + requeues || requeues > input.maxRequeues) {
       r.overRetryPolicy++;
       v(
         `task ${id} (#${plan.index}) ran ${completed.length} times to completion at ComfyUI with ${requeues} re-queue(s) (outcomes: ${runs.map((x) => x.outcome).join(', ')})`,
       );
+    }
+
+    if (input.faults.submitsKilled.has(id)) bump(r.killedSubmits, task.status);
+    if (input.faults.s3DeniedTasks.has(id)) {
+      bump(r.deniedOutcomes, task.error?.code ?? task.status);
+      if (task.status === 'succeeded') v(`task ${id} succeeded though S3 denied its writes`);
+      else if (plan.kind === 'ok' && task.error?.code !== 'OUTPUT_COPY_FAILED')
+        v(`task ${id} was denied S3 writes but ended ${task.error?.code ?? task.status}`);
+      else if (task.error?.code === 'OUTPUT_COPY_FAILED') {
+        const d = task.error.details as { output?: { s3Key?: string }; s3ErrorCode?: string };
+        if (d?.s3ErrorCode !== 'AccessDenied' || !d.output?.s3Key)
+          v(`task ${id} failed OUTPUT_COPY_FAILED without the output and S3 code in details`);
+      }
     }
 
     // Outputs.
@@ -214,6 +294,40 @@ export function buildReport(input: ChaosInput): ChaosReport {
   return r;
 }
 
+/** The terminal event of a terminal task: arrived, under one webhook-id, recorded on the task. */
+function checkWebhooks(
+  task: Task,
+  got: ReceivedDelivery[],
+  r: ChaosReport,
+  v: (msg: string) => void,
+): void {
+  const id = task.taskId;
+  const type = `task.${task.status}`;
+  const wrong = got.filter((d) => d.type !== type);
+  if (wrong.length > 0) {
+    r.webhooksWrongType++;
+    v(`task ${id} is ${task.status} but its receiver got ${wrong.map((d) => d.type).join(', ')}`);
+  }
+  const right = got.filter((d) => d.type === type);
+  if (right.length === 0) {
+    r.webhooksMissing++;
+    v(`task ${id} is ${task.status} but its receiver never got ${type}`);
+    return;
+  }
+  r.webhooksDelivered++;
+  r.webhookRepeats += right.length - 1;
+  const ids = new Set(right.map((d) => d.webhookId));
+  if (ids.size > 1) {
+    r.webhooksSplit++;
+    v(`task ${id}: ${type} arrived under ${ids.size} webhook-ids (${[...ids].join(', ')})`);
+  }
+  const recorded = task.deliveries?.[type];
+  if (!recorded?.deliveredAt || !ids.has(recorded.webhookId)) {
+    r.webhooksUnrecorded++;
+    v(`task ${id}: its ${type} delivery is not recorded as delivered on the task`);
+  }
+}
+
 const row = (label: string, value: string | number, width = 44) =>
   `  ${label.padEnd(width)} ${String(value).padStart(8)}`;
 
@@ -235,6 +349,24 @@ export function formatReport(input: ChaosInput, r: ChaosReport): string {
     row('poller A invocations (DynamoDB lease)', f.pollerInvocations.pollerA),
     row('poller B invocations (no lease)', f.pollerInvocations.pollerB),
     row('worker invocation errors (retried)', f.workerErrors),
+    row('submits killed between store and send', f.submitsKilled.size),
+    row('runtime crashes (kill -9: queues lost)', f.runtimeCrashes),
+    row('tasks with S3 writes denied for good', f.s3DeniedTasks.size),
+    row('  S3 writes denied', f.s3WritesDenied),
+    row('webhook deliveries answered 500', input.webhooks.faults.status500),
+    row('webhook deliveries hung past the time limit', input.webhooks.faults.hang),
+    row('webhook deliveries reset', input.webhooks.faults.reset),
+    row('webhook messages delivered twice by SQS', input.webhooks.sqsDuplicates),
+    '',
+    'recovery',
+    row('dispatch messages re-sent by the sweeper', f.sweeperResends),
+    row('copies deferred by a dispatch claim', f.claimDeferrals),
+    ...Object.entries(r.killedSubmits)
+      .sort()
+      .map(([k, n]) => row(`killed submits ended ${k}`, n)),
+    ...Object.entries(r.deniedOutcomes)
+      .sort()
+      .map(([k, n]) => row(`S3-denied tasks ended ${k}`, n)),
     '',
     'task status',
     ...Object.entries(r.statuses)
@@ -259,15 +391,22 @@ export function formatReport(input: ChaosInput, r: ChaosReport): string {
     '',
     'checks',
     row('outputs checked (sha256 vs stand-in)', r.outputsChecked),
-    row('tasks not terminal', r.nonTerminal),
+    row('tasks still queued or active', r.nonTerminal),
     row('tasks never accepted', r.notSubmitted),
     row('outputs stored twice / unrecorded', r.duplicates),
     row('outputs not matching their run', r.mismatches),
     row('recorded outputs missing in S3', r.missing),
     row('objects outside a succeeded task', r.strays),
-    row('tasks over the retry policy', r.overRetryPolicy),
-    row('  + 1 run: simultaneous duplicate (ADR 001)', r.duplicateDispatchRuns),
+    row('prompts run twice (not after a lost run)', r.overRetryPolicy),
+    row('prompts submitted by two deliveries at once', r.duplicateDispatchRuns),
     row('failed tasks without a reason', r.failedWithoutReason),
+    row('terminal webhook events delivered (verified)', r.webhooksDelivered),
+    row('  received again under the same id', r.webhookRepeats),
+    row('terminal tasks without their webhook', r.webhooksMissing),
+    row('webhook events under two ids', r.webhooksSplit),
+    row('webhook events of the wrong status', r.webhooksWrongType),
+    row('webhook deliveries not recorded on the task', r.webhooksUnrecorded),
+    row('webhook events dead-lettered', input.webhooks.deadLetters),
     '',
     r.violations.length === 0
       ? 'RESULT: all invariants hold'

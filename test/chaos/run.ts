@@ -14,8 +14,8 @@ import { runChaos } from './harness.js';
 const USAGE = `Usage: npm run chaos -- [options]
 
 Runs tasks through the local runtime while faults are injected, then checks that every task ended,
-no output was lost, duplicated or mixed up, and no run exceeded the retry policy. Exits 1 when one
-of those does not hold.
+no task is still queued or active, no output was lost, duplicated or mixed up, and no prompt ran
+twice except after a restart lost its first run. Exits 1 when one of those does not hold.
 
   --tasks N          tasks to run (default 300)
   --seed S           the seed of the faults' schedule (default: CHAOS_SEED, else a random one)

@@ -1,15 +1,16 @@
 /**
  * The local runtime, assembled in process for the chaos run from the same pieces `npm start` uses:
- * the local API server (API Gateway routing + the Lambda authorizer), the SQS event source mapping
- * for the dispatcher and the dead-letter consumer, and the poller's schedule, each invoking the
+ * the local API server (API Gateway routing + the Lambda authorizer), the SQS event source mappings
+ * of the dispatcher, the dead-letter consumer and the webhook sender, and the poller's schedule, each invoking the
  * real handler factory with the dependencies its deps.ts builds, from the variables its manifest
  * lists, as its index.ts does in Lambda. What differs, on purpose:
- * - the workers (dispatcher, dead-letter, pollers) get their own SDK clients, so S3 write faults can
+ * - the workers (dispatcher, dead-letter, pollers, webhook sender) get their own SDK clients, so S3 write faults can
  *   be injected into them alone (the API keeps clean clients: the chaos is in the pipeline);
  * - there are two pollers: one with the DynamoDB lease, one whose lease always grants, so both
  *   really poll at once (the lease is an optimisation, every task write must be safe without it);
  * - the event sources poll with short waits and visibility, and the dispatcher's runs one more
- *   batch at once than deployed.
+ *   batch at once than deployed;
+ * - SQS delivers some dispatch and webhook messages twice (faults/sqs-duplicates.ts).
  */
 import { buildDeps as authorizerDeps } from '../../functions/authorizer/deps.js';
 import { createHandler as createAuthorizer } from '../../functions/authorizer/handler.js';
@@ -42,6 +43,9 @@ import { manifest as submitManifest } from '../../functions/submit/manifest.js';
 import { buildDeps as templatesDeps } from '../../functions/templates/deps.js';
 import { createHandler as createTemplates } from '../../functions/templates/handler.js';
 import { manifest as templatesManifest } from '../../functions/templates/manifest.js';
+import { buildDeps as webhookSenderDeps } from '../../functions/webhook-sender/deps.js';
+import { createHandler as createWebhookSender } from '../../functions/webhook-sender/handler.js';
+import { manifest as webhookSenderManifest } from '../../functions/webhook-sender/manifest.js';
 import { lambdaAuthorizer } from '../../infra/local/api/authorizers.js';
 import { startApiServer } from '../../infra/local/api-server.js';
 import type { LocalResourceNames } from '../../infra/local/bootstrap.js';
@@ -50,6 +54,7 @@ import { startSchedule } from '../../infra/local/schedule.js';
 import { startSqsEventSource } from '../../infra/local/sqs-event-source.js';
 import type { AwsClients } from '../../shared/adapters/aws/clients.js';
 import type { Config } from '../../shared/config.js';
+import type { Task } from '../../shared/domain/task.js';
 import type { FunctionManifest } from '../../shared/manifest.js';
 import type { PollerLease } from '../../shared/ports/poller-lease.js';
 import { duplicatingDispatcher, type SqsDuplicates } from './faults/sqs-duplicates.js';
@@ -63,14 +68,24 @@ export interface ChaosRuntimeOptions {
   random: () => number;
   /** Receive visibility of the dispatch queue (short, so failed batches come back soon). */
   visibilitySeconds: number;
+  /** The API's port (0: any; a restart after a crash passes the first one's). */
+  apiPort?: number;
+  /** The submit use-case's fault-injection point (see faults/submit-kills.ts). */
+  afterStore?: (task: Task) => Promise<void>;
   onError(where: string, err: unknown): void;
 }
 
 export interface ChaosRuntime {
   apiUrl: string;
   duplicates: SqsDuplicates;
+  webhookDuplicates: SqsDuplicates;
   invocations(): { pollerA: number; pollerB: number };
   stop(): Promise<void>;
+  /**
+   * Stop at once, as a process killed with `kill -9` does: no invocation is waited for (they are
+   * abandoned; in process they run on, but their results are dropped).
+   */
+  crash(): Promise<void>;
 }
 
 /** A lease that always grants: the second poller polls whatever the first one holds. */
@@ -96,7 +111,16 @@ export async function startChaosRuntime(o: ChaosRuntimeOptions): Promise<ChaosRu
   // clients, the workers on the fault-injected ones.
   const a = o.apiClients;
   const functions = new Map([
-    ['submit', localFunction(submitManifest, createSubmit(submitDeps(config, a)))],
+    [
+      'submit',
+      localFunction(
+        submitManifest,
+        createSubmit({
+          ...submitDeps(config, a),
+          ...(o.afterStore ? { afterStore: o.afterStore } : {}),
+        }),
+      ),
+    ],
     ['status', localFunction(statusManifest, createStatus(statusDeps(config, a)))],
     ['list', localFunction(listManifest, createList(listDeps(config, a)))],
     ['cancel', localFunction(cancelManifest, createCancel(cancelDeps(config, a)))],
@@ -154,6 +178,23 @@ export async function startChaosRuntime(o: ChaosRuntimeOptions): Promise<ChaosRu
     maxConcurrency: 1,
     onError: (err, where) => o.onError(where, err),
   });
+  // Webhook events: the sender, with SQS delivering some of its messages twice too.
+  const webhookDup = duplicatingDispatcher(
+    localFunction(webhookSenderManifest, createWebhookSender(webhookSenderDeps(config, w))),
+    { sqs: w.sqs, queueUrl: names.webhookQueueUrl, rate: o.duplicateRate, random: o.random },
+  );
+  const webhookSource = startSqsEventSource({
+    sqs: o.apiClients.sqs,
+    queueUrl: names.webhookQueueUrl,
+    queueArn: names.webhookQueueArn,
+    fn: webhookDup.fn,
+    region,
+    batchSize: sqsTrigger(webhookSenderManifest).batchSize,
+    waitTimeSeconds: 1,
+    visibilityTimeoutSeconds: o.visibilitySeconds,
+    maxConcurrency: sqsTrigger(webhookSenderManifest).maxConcurrency,
+    onError: (err, where) => o.onError(where, err),
+  });
   const pollerA = startSchedule({
     fn: poller(pollerBuilt.lease),
     region,
@@ -169,7 +210,7 @@ export async function startChaosRuntime(o: ChaosRuntimeOptions): Promise<ChaosRu
     onInvocation: ({ error }) => error && o.onError('poller B', error),
   });
   const server = await startApiServer({
-    port: 0,
+    port: o.apiPort ?? 0,
     routes: API_ROUTES,
     functions,
     api,
@@ -180,16 +221,28 @@ export async function startChaosRuntime(o: ChaosRuntimeOptions): Promise<ChaosRu
   return {
     apiUrl: server.url,
     duplicates: dup.stats,
+    webhookDuplicates: webhookDup.stats,
     invocations: () => ({ pollerA: pollerA.invocations, pollerB: pollerB.invocations }),
     async stop() {
       await server.close();
       await Promise.all([
         dispatchSource.stop(10_000),
         deadLetterSource.stop(10_000),
+        webhookSource.stop(10_000),
         pollerA.stop(10_000),
         pollerB.stop(10_000),
       ]);
       await Promise.all(dispatcherBuilt.comfy.map((c) => c.close()));
+    },
+    async crash() {
+      await server.close();
+      await Promise.all([
+        dispatchSource.stop(0),
+        deadLetterSource.stop(0),
+        webhookSource.stop(0),
+        pollerA.stop(0),
+        pollerB.stop(0),
+      ]);
     },
   };
 }

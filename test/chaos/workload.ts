@@ -71,6 +71,8 @@ export function runWorkload(opts: {
   plans: TaskPlan[];
   seed: number;
   concurrency: number;
+  /** Each task subscribes its owner's receiver to its terminal events. */
+  webhookUrl?: (owner: string) => string;
 }): Workload {
   let retries = 0;
   const cancels: Promise<void>[] = [];
@@ -83,6 +85,7 @@ export function runWorkload(opts: {
     const body = JSON.stringify({
       workflow: chaosWorkflow(plan.index, plan.kind === 'fail'),
       metadata: { chaosIndex: plan.index },
+      ...(opts.webhookUrl ? { webhook: { url: opts.webhookUrl(plan.owner) } } : {}),
     });
     const out = await callWithRetries(
       () =>

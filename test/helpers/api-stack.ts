@@ -27,9 +27,11 @@ function steppingClock(): Clock {
 
 export async function createApiStack(env: Record<string, string> = {}) {
   const stack: TestStack = await createTestStack();
+  const built = buildApiDeps(stack.config(env), stack.clients);
+  const { rateLimit } = built.obs;
   const deps = {
-    ...buildApiDeps(stack.config(env), stack.clients),
-    obs: silentObservability(),
+    ...built,
+    obs: { ...silentObservability(), ...(rateLimit ? { rateLimit } : {}) },
     clock: steppingClock(),
   };
   const handlers = {

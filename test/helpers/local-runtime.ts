@@ -70,7 +70,9 @@ export async function spawnLocalRuntime(
     {
       cwd: REPO_ROOT,
       detached: true,
-      env: { ...process.env, ...opts.env },
+      // The stand-in unless the test asks for a real ComfyUI (--comfyui-url, or COMFYUI_URL in
+      // opts.env): a COMFYUI_URL set for the real-server tests must not turn the others real.
+      env: { ...process.env, COMFYUI_URL: undefined, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

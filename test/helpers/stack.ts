@@ -38,6 +38,8 @@ export async function createTestStack(): Promise<TestStack> {
     AWS_ENDPOINT_URL_S3: s3sqs,
     AWS_REGION: 'us-east-1',
     LOG_LEVEL: 'SILENT',
+    // Tests of other behaviour send requests faster than an owner may; the rate-limit tests set it.
+    OWNER_RATE_LIMIT_PER_SECOND: '0',
     ...overrides,
   });
   return {

@@ -195,7 +195,12 @@ describe('FleetControl', () => {
           }),
         },
         buckets: { outputs: new Bucket(stack, 'Outputs') },
-        queues: { dispatch: queue, dispatchDeadLetter: new Queue(stack, 'Dlq') },
+        queues: {
+          dispatch: queue,
+          dispatchDeadLetter: new Queue(stack, 'Dlq'),
+          webhook: new Queue(stack, 'Webhooks'),
+          webhookDeadLetter: new Queue(stack, 'WebhookDlq'),
+        },
       },
       environment: { COMFYUI_URLS: '', LOG_LEVEL: 'INFO', MAX_IN_FLIGHT: '3' },
       network: {

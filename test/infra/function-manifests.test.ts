@@ -1,7 +1,8 @@
 /**
  * The stateless stack builds every function from its manifest (functions/<name>/manifest.ts): its
  * timeout, memory and trigger, and an environment holding the variables the manifest reads and no
- * other, so no function is handed configuration it ignores.
+ * other, so no function is handed configuration it ignores (in API-key mode and in JWT mode with
+ * the other options set).
  */
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -78,7 +79,21 @@ describe('functions built from their manifests', () => {
       ).map((m) => m.name);
     expect(holders('MAX_IN_FLIGHT')).toEqual(['dispatcher']);
     expect(holders('POLL_INTERVAL_MS')).toEqual(['poller']);
-    expect(holders('OUTPUT_URL_TTL_SECONDS').sort()).toEqual(['cancel', 'list', 'status']);
+    expect(holders('OUTPUT_URL_TTL_SECONDS').sort()).toEqual([
+      'cancel',
+      'list',
+      'status',
+      'webhook-sender',
+    ]);
+    expect(holders('WEBHOOK_DLQ_URL')).toEqual(['webhook-sender']);
+    expect(holders('WEBHOOK_QUEUE_URL').sort()).toEqual([
+      'cancel',
+      'dead-letter',
+      'dispatcher',
+      'poller',
+      'submit',
+      'webhook-sender',
+    ]);
     expect(holders('TEMPLATES_DIR').sort()).toEqual(['submit', 'templates']);
   });
 
@@ -106,6 +121,33 @@ describe('functions built from their manifests', () => {
       const rule = rules.find((r) => flat(r.Properties.Targets).includes(id));
       const n = m.trigger.rateMinutes;
       expect(rule?.Properties.ScheduleExpression).toBe(`rate(${n} minute${n === 1 ? '' : 's'})`);
+    }
+  });
+});
+
+describe('functions of every deployment variant', () => {
+  it('hands no function a config variable its manifest does not read (JWT auth, options set)', () => {
+    const { template } = synthStateless({
+      authMode: 'jwt',
+      jwtIssuer: 'https://idp.example.com/',
+      jwtAudience: 'comfy-api',
+      natGateway: 'false',
+      pollerReservedConcurrency: '1',
+      dispatchMaxConcurrency: '5',
+      functionEnv: JSON.stringify({ MAX_IN_FLIGHT: '4', LOG_LEVEL: 'DEBUG' }),
+    });
+    const found = functionsOf(template);
+    // Every function but the API-key authorizer, each recognised by its manifest's description.
+    expect(found).toHaveLength(FUNCTIONS.filter((m) => m.trigger.kind !== 'authorizer').length);
+    for (const [id, r] of found) {
+      const m = FUNCTIONS.find((f) => f.description === r.Properties.Description);
+      expect(m, `${id} has no manifest`).toBeDefined();
+      const allowed = new Set<string>([...(m?.config ?? []), ...RUNTIME_VARIABLES]);
+      const vars = Object.keys(r.Properties.Environment.Variables);
+      expect(
+        vars.filter((v) => !allowed.has(v)),
+        m?.name,
+      ).toEqual([]);
     }
   });
 });

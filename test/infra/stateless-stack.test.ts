@@ -8,6 +8,7 @@ import {
   policyStatements,
   resourcesOf,
   resourcesOfStatement,
+  type Statement,
 } from './support/template-queries.js';
 import { nagFindings, synthStateless } from './support/test-app.js';
 
@@ -24,6 +25,7 @@ const FUNCTION_PREFIX: Record<string, string> = {
   'dead-letter': 'DispatchDeadLetterFunction',
   poller: 'PollingPollerFunction',
   'fleet-controller': 'FleetControllerFunction',
+  'webhook-sender': 'DispatchWebhookSenderFunction',
 };
 const ROLE_PREFIX = (fn: string) => (FUNCTION_PREFIX[fn] as string).replace(/Function$/, 'Role');
 
@@ -182,17 +184,27 @@ describe('StatelessStack (API key mode, defaults)', () => {
       }
     });
 
-    it('gives read-only functions no write action, and S3 access by key prefix only', () => {
+    it("gives read-only functions no write action but their owners' rate-limit items, and S3 access by key prefix only", () => {
       const writes = /dynamodb:(Put|Update|Delete|BatchWrite)|s3:Put|sqs:Send/;
-      for (const fn of ['status', 'list', 'authorizer']) {
-        const actions = policyStatements(template, ROLE_PREFIX(fn)).flatMap(actionsOf);
+      const rateLimitOnly = (s: Statement) =>
+        flat(s).includes('"dynamodb:LeadingKeys":["RATE#*"]') &&
+        actionsOf(s).every((a) => a === 'dynamodb:UpdateItem');
+      for (const fn of ['status', 'list', 'authorizer', 'templates', 'models']) {
+        const statements = policyStatements(template, ROLE_PREFIX(fn));
+        const unconditioned = statements.filter((s) => !rateLimitOnly(s)).flatMap(actionsOf);
         expect(
-          actions.filter((a) => writes.test(a)),
+          unconditioned.filter((a) => writes.test(a)),
           fn,
         ).toEqual([]);
+        expect(statements.some(rateLimitOnly), fn).toBe(fn !== 'authorizer');
       }
-      const templates = policyStatements(template, ROLE_PREFIX('templates')).flatMap(actionsOf);
-      expect(templates.every((a) => a.startsWith('logs:'))).toBe(true);
+      const templates = policyStatements(template, ROLE_PREFIX('templates'));
+      expect(
+        templates
+          .filter((s) => !rateLimitOnly(s))
+          .flatMap(actionsOf)
+          .every((a) => a.startsWith('logs:')),
+      ).toBe(true);
       const prefixes: Record<string, string[]> = {
         submit: ['uploads', 'workflows'],
         status: ['outputs', 'workflows'],
@@ -227,11 +239,32 @@ describe('StatelessStack (API key mode, defaults)', () => {
       }
     });
 
-    it('lets only the authorizer read the API keys table', () => {
+    it('lets only the authorizer and the webhook parts read the API keys table, and none write it', () => {
+      // Submit takes a webhook only from an owner with a signing secret; the sender signs with it.
+      const readers = ['authorizer', 'submit', 'webhook-sender'];
       for (const fn of Object.keys(FUNCTION_PREFIX)) {
-        const text = flat(policyStatements(template, ROLE_PREFIX(fn)));
-        expect(text.includes('ApiKeysTable'), fn).toBe(fn === 'authorizer');
+        const statements = policyStatements(template, ROLE_PREFIX(fn)).filter((s) =>
+          flat(s.Resource).includes('ApiKeysTable'),
+        );
+        expect(statements.length > 0, fn).toBe(readers.includes(fn));
+        for (const s of statements) {
+          expect(
+            actionsOf(s).filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)),
+            fn,
+          ).toEqual([]);
+        }
       }
+    });
+
+    it('lets the webhook sender delay its own retries and dead-letter events, nothing more on SQS', () => {
+      const sqs = policyStatements(template, ROLE_PREFIX('webhook-sender')).filter((s) =>
+        actionsOf(s).some((a) => a.startsWith('sqs:')),
+      );
+      const on = (queue: RegExp) =>
+        sqs.filter((s) => queue.test(flat(s.Resource))).flatMap(actionsOf);
+      expect(on(/WebhookQueue(?!.*DeadLetter)/)).toContain('sqs:ChangeMessageVisibility');
+      expect(on(/WebhookDeadLetterQueue/)).toContain('sqs:SendMessage');
+      expect(on(/DispatchQueue|DispatchDeadLetterQueue/)).toEqual([]);
     });
   });
 

@@ -232,17 +232,22 @@ describe('StatelessStack workers, ComfyUI GPU fleet and monitoring (defaults)', 
       alarms().find((a) => a.Properties.MetricName === metricName)?.Properties;
 
     it('alarms on dead-lettered messages, function errors and poller lag', () => {
-      expect(alarmOn('ApproximateNumberOfMessagesVisible')).toMatchObject({
-        Namespace: 'AWS/SQS',
-        Threshold: 0,
-        ComparisonOperator: 'GreaterThanThreshold',
-        Dimensions: [
-          {
-            Name: 'QueueName',
-            Value: { 'Fn::GetAtt': [expect.stringMatching(/DeadLetterQueue/), 'QueueName'] },
-          },
-        ],
-      });
+      const dlqAlarms = alarms().filter(
+        (a) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible',
+      );
+      for (const queue of [/DispatchDispatchDeadLetterQueue/, /DispatchWebhookDeadLetterQueue/]) {
+        expect(
+          dlqAlarms.find((a) => queue.test(flat(a.Properties.Dimensions)))?.Properties,
+        ).toMatchObject({
+          Namespace: 'AWS/SQS',
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+          Dimensions: [
+            { Name: 'QueueName', Value: { 'Fn::GetAtt': [expect.any(String), 'QueueName'] } },
+          ],
+        });
+      }
+      expect(dlqAlarms).toHaveLength(2);
       const errorAlarms = alarms().filter((a) => a.Properties.MetricName === 'Errors');
       expect(errorAlarms.map((a) => flat(a.Properties.Dimensions)).join()).toMatch(
         /DispatchDispatcherFunction.*PollingPollerFunction|PollingPollerFunction.*DispatchDispatcherFunction/,

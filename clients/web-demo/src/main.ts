@@ -134,7 +134,7 @@ function showResult(task: TaskView) {
     }
     const link = document.createElement('a');
     link.href = output.url;
-    const kib = (n: number) => `${Math.round(n / 1024)} KiB`;
+    const kib = (n: number) => (n < 1024 ? `${n} bytes` : `${(n / 1024).toFixed(1)} KiB`);
     link.textContent = `${output.filename} (${kib(output.size)}${
       output.originalSize !== undefined
         ? `, converted from ${kib(output.originalSize)} ${output.originalContentType ?? ''}`

@@ -22,7 +22,7 @@ export interface ParamsSchema {
   required?: string[];
 }
 
-export interface FormValues {
+interface FormValues {
   params: Record<string, unknown>;
   /** Upload params with the file chosen for each. */
   files: Record<string, File>;

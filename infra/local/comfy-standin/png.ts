@@ -20,7 +20,7 @@ export interface Img {
  * inside `npm start`: a workflow asking for a 16384×16384×4096 latent must fail its node the way
  * ComfyUI on a CPU does (`DefaultCPUAllocator: not enough memory`), not take the process down.
  */
-export const MAX_ALLOC_BYTES = 512 * 1024 * 1024;
+const MAX_ALLOC_BYTES = 512 * 1024 * 1024;
 
 /** Thrown before allocating more than MAX_ALLOC_BYTES; the stand-in reports it as the node's error. */
 export class AllocationRefusedError extends Error {

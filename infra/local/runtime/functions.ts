@@ -9,8 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { FunctionManifest } from '../../../shared/manifest.js';
 import type { AnyHandler, LocalFunction } from './invoke.js';
 
-export const functionEntry = (root: string, name: string) =>
-  join(root, 'functions', name, 'index.ts');
+const functionEntry = (root: string, name: string) => join(root, 'functions', name, 'index.ts');
 
 /** The function, or undefined when its folder does not exist (yet) on this branch. */
 export async function loadFunction(

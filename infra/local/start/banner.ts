@@ -60,9 +60,10 @@ export function banner(
     `  Web demo       ${rt.apiUrl}/demo/   paste the API key, pick a template, generate`,
     `  ComfyUI        ${rt.comfy.url}   ${rt.comfy.standIn ? `stand-in, ${opts.comfyExecutionMs} ms a run (COMFYUI_URL=... uses a real server)` : 'real server (COMFYUI_URL)'}`,
     `  DynamoDB Local ${rt.dynamodbEndpoint}   tables ${rt.names.tasksTable}, ${rt.names.apiKeysTable}`,
-    `  S3 + SQS       ${rt.s3SqsEndpoint}   fauxqs: bucket ${rt.names.bucket} (CORS as deployed), queues dispatch + dead-letter`,
+    `  S3 + SQS       ${rt.s3SqsEndpoint}   fauxqs: bucket ${rt.names.bucket} (CORS as deployed), queues dispatch, webhooks + their dead-letter queues`,
     `  Dispatcher     SQS event source on the dispatch queue (batches of 10, 2 at a time)`,
     `  Dead letters   SQS event source on the dead-letter queue`,
+    `  Webhooks       SQS event source on the webhook queue; http receivers on 127.0.0.1 allowed (signing secret in .local/webhook-secret)`,
     `  Poller         every minute, and ${opts.pollerRepeatMs} ms after each run returns`,
     `  State          ${state}`,
   ];

@@ -41,6 +41,10 @@ export function functionEnvironment(input: FunctionEnvInput): Record<string, str
     API_KEYS_TABLE_NAME: input.names.apiKeysTable,
     OUTPUTS_BUCKET_NAME: input.names.bucket,
     DISPATCH_QUEUE_URL: input.names.queueUrl,
+    WEBHOOK_QUEUE_URL: input.names.webhookQueueUrl,
+    WEBHOOK_DLQ_URL: input.names.webhookDlqUrl,
+    // A developer's receiver on 127.0.0.1 over http (deployed stacks: public https only).
+    WEBHOOK_ALLOW_LOCAL_HTTP: 'true',
     AWS_ENDPOINT_URL_DYNAMODB: input.dynamodbEndpoint,
     AWS_ENDPOINT_URL_SQS: input.s3SqsEndpoint,
     AWS_ENDPOINT_URL_S3: input.s3SqsEndpoint,

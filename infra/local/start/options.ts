@@ -59,7 +59,8 @@ Options (environment variable in brackets):
   --min-gpus N         stand-ins kept running with no work (LOCAL_MIN_GPUS, default 0)
   --gpu-boot-ms MS     how long a new stand-in takes to answer (LOCAL_GPU_BOOT_MS, default 3000)
   --gpu-idle-ms MS     a stand-in idle this long is stopped (LOCAL_GPU_IDLE_MS, default 10000)
-  --no-throttle        no stage throttle (deployed: 50 requests/s, bursts of 100, then 429)
+  --no-throttle        no stage throttle (deployed: 50 requests/s, bursts of 100, then 429) and no
+                       per-owner rate limit (OWNER_RATE_LIMIT_PER_SECOND, default 20/s, bursts of 40)
   --quiet              no per-request lines
   -h, --help           this text
 `;

@@ -12,6 +12,8 @@ import {
   DISPATCH_DLQ,
   DISPATCH_QUEUE,
   TASKS_TABLE,
+  WEBHOOK_DLQ,
+  WEBHOOK_QUEUE,
 } from '../../../shared/resources.js';
 import { outputsCorsRule } from '../../outputs-cors.js';
 import {
@@ -51,6 +53,8 @@ export interface LocalRuntime {
   s3SqsEndpoint: string;
   names: LocalResourceNames;
   apiKey?: string;
+  /** The local owner's webhook signing secret (API key mode). */
+  webhookSecret?: string;
   /** The API key is the previous start's (still valid in the persisted keys table). */
   keptKey?: boolean;
   authMode: 'apiKey' | 'jwt';
@@ -228,6 +232,8 @@ export async function startLocalRuntime(
       queues: {
         [DISPATCH_QUEUE.localName]: names.queueUrl,
         [DISPATCH_DLQ.localName]: names.dlqUrl,
+        [WEBHOOK_QUEUE.localName]: names.webhookQueueUrl,
+        [WEBHOOK_DLQ.localName]: names.webhookDlqUrl,
       },
     };
     const dataDir = opts.dataDir;
@@ -264,6 +270,11 @@ export async function startLocalRuntime(
             FLEET_CAPACITY_POLL_SECONDS: '1',
           }
         : {},
+      // --no-throttle lifts the per-owner rate limit as well as the stage throttle (load tests),
+      // unless OWNER_RATE_LIMIT_PER_SECOND is set explicitly.
+      opts.throttle || ctx.env.OWNER_RATE_LIMIT_PER_SECOND
+        ? {}
+        : { OWNER_RATE_LIMIT_PER_SECOND: '0' },
     );
     const config = loadConfig(process.env);
     const functions = new Map<string, LocalFunction>();
@@ -281,7 +292,7 @@ export async function startLocalRuntime(
     }
     lap('dynamodb');
 
-    const { authorizer, apiKey, keptKey } = await createAuth({
+    const { authorizer, apiKey, keptKey, webhookSecret } = await createAuth({
       config,
       functions,
       clients,
@@ -314,6 +325,7 @@ export async function startLocalRuntime(
       s3SqsEndpoint: fauxqs.endpoint,
       names,
       ...(apiKey ? { apiKey, keptKey: keptKey === true } : {}),
+      ...(webhookSecret ? { webhookSecret } : {}),
       authMode: config.AUTH_MODE,
       missing,
       ...(restored ? { restored } : {}),

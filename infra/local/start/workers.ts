@@ -8,9 +8,11 @@
 import { API_KEY_AUTHORIZER, API_ROUTES, FUNCTIONS } from '../../../functions/manifests.js';
 import type { AwsClients } from '../../../shared/adapters/aws/clients.js';
 import { DynamoApiKeyStore } from '../../../shared/adapters/dynamodb/api-key-store.js';
+import { DynamoWebhookSecretStore } from '../../../shared/adapters/dynamodb/webhook-secret-store.js';
 import { authenticateApiKey } from '../../../shared/auth/api-keys.js';
 import { createJwtVerifier } from '../../../shared/auth/jwt-verifier.js';
 import { createKey } from '../../../shared/auth/key-admin.js';
+import { ensureWebhookSecret } from '../../../shared/auth/webhook-secret-admin.js';
 import type { Config } from '../../../shared/config.js';
 import { API_CORS, API_THROTTLE } from '../../../shared/http/routes.js';
 import { systemClock } from '../../../shared/ports/clock.js';
@@ -51,7 +53,13 @@ export async function createAuth(input: {
   log: Log;
   /** The key the previous start wrote (`.local/api-key`), if any. */
   previousKey?: string;
-}): Promise<{ authorizer?: RouteAuthorizer; apiKey?: string; keptKey?: boolean }> {
+}): Promise<{
+  authorizer?: RouteAuthorizer;
+  apiKey?: string;
+  keptKey?: boolean;
+  /** The local owner's webhook signing secret (kept across --persist starts). */
+  webhookSecret?: string;
+}> {
   const { config } = input;
   if (config.AUTH_MODE === 'jwt') {
     if (!config.JWT_ISSUER || !config.JWT_AUDIENCE) {
@@ -72,8 +80,18 @@ export async function createAuth(input: {
   const key = kept
     ? (input.previousKey as string)
     : (await createKey({ keys, clock: systemClock }, LOCAL_OWNER, 'npm start')).key;
+  const { secret: webhookSecret } = await ensureWebhookSecret(
+    {
+      secrets: new DynamoWebhookSecretStore({
+        client: input.clients.doc,
+        tableName: input.names.apiKeysTable,
+      }),
+      clock: systemClock,
+    },
+    LOCAL_OWNER,
+  );
   const fn = input.functions.get(API_KEY_AUTHORIZER.fn);
-  if (!fn) return { apiKey: key, keptKey: kept };
+  if (!fn) return { apiKey: key, keptKey: kept, webhookSecret };
   const authorizer = lambdaAuthorizer({
     fn,
     identitySource: API_KEY_AUTHORIZER.identitySource,
@@ -81,7 +99,7 @@ export async function createAuth(input: {
     api: { apiId: 'local', stage: '$default', region: input.region },
     onError: (err) => input.log.error('authorizer failed', err),
   });
-  return { authorizer, apiKey: key, keptKey: kept };
+  return { authorizer, apiKey: key, keptKey: kept, webhookSecret };
 }
 
 export async function startWorkers(input: {
@@ -110,6 +128,8 @@ export async function startWorkers(input: {
   const queueUrls: Record<QueueName, { url: string; arn: string }> = {
     dispatch: { url: names.queueUrl, arn: names.queueArn },
     dispatchDeadLetter: { url: names.dlqUrl, arn: names.dlqArn },
+    webhook: { url: names.webhookQueueUrl, arn: names.webhookQueueArn },
+    webhookDeadLetter: { url: names.webhookDlqUrl, arn: names.webhookDlqArn },
   };
   for (const manifest of FUNCTIONS) {
     const fn = functions.get(manifest.name);

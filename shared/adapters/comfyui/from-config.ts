@@ -1,13 +1,13 @@
 /**
- * One HttpComfyClient per ComfyUI server in `COMFYUI_URLS`, each on its own undici Pool with the
- * configured sockets and timeouts. Build once per container (cold start) and reuse across invocations.
+ * The HttpComfyClient of one ComfyUI server, on its own undici Pool with the configured sockets
+ * (COMFYUI_CONNECTIONS), timeouts (COMFYUI_*_TIMEOUT_MS) and GET retries (COMFYUI_GET_RETRIES). Build
+ * once per server per container (cold start) and reuse across invocations.
  */
 import type { Config } from '../../config.js';
 import { HttpComfyClient } from './http-comfy-client.js';
 
 type ComfyConfig = Pick<
   Config,
-  | 'COMFYUI_URLS'
   | 'COMFYUI_CONNECTIONS'
   | 'COMFYUI_CONNECT_TIMEOUT_MS'
   | 'COMFYUI_HEADERS_TIMEOUT_MS'
@@ -24,9 +24,4 @@ export function comfyClientFor(baseUrl: string, config: ComfyConfig): HttpComfyC
     bodyTimeout: config.COMFYUI_BODY_TIMEOUT_MS,
     retry: { retries: config.COMFYUI_GET_RETRIES },
   });
-}
-
-/** Clients for every configured server, in `COMFYUI_URLS` order. */
-export function comfyClientsFromConfig(config: ComfyConfig): HttpComfyClient[] {
-  return config.COMFYUI_URLS.map((url) => comfyClientFor(url, config));
 }

@@ -15,7 +15,7 @@ export interface WebSocketComfyEventsOptions {
   onError?: (server: string, error: string) => void;
 }
 
-export const wsUrlOf = (server: string, clientId: string) =>
+const wsUrlOf = (server: string, clientId: string) =>
   `${server.replace(/^http/, 'ws').replace(/\/+$/, '')}/ws?clientId=${encodeURIComponent(clientId)}`;
 
 export class WebSocketComfyEvents implements ComfyEventSource {

@@ -1,9 +1,9 @@
 /**
- * SQS at-least-once delivery, exaggerated: wraps the dispatcher as the event source mapping invokes
- * it, and for a share of records (seeded) delivers the message again: either a second copy in the
+ * SQS at-least-once delivery, exaggerated: wraps an SQS consumer (the dispatcher, the webhook sender)
+ * as the event source mapping invokes it, and for a share of records (seeded) delivers the message again: either a second copy in the
  * same batch (same receipt handle, as when SQS hands one message to a poller twice), or a copy sent
  * back to the queue, at once or a few seconds later (another consumer gets it, with a fresh receive
- * count: what our own re-sends and SQS's rare duplicates look like to the dispatcher).
+ * count: what our own re-sends and SQS's rare duplicates look like to the consumer).
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';

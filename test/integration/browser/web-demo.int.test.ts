@@ -93,7 +93,7 @@ describe.skipIf(!hasChromium)('web demo in Chromium', () => {
     await page.waitForSelector('#status[data-status="succeeded"]', { timeout: 40_000 });
     expect(await decodedImage()).toEqual({ width: 96, height: 64 });
     expect(await page.textContent('#result a')).toMatch(
-      /\.webp \(\d+ KiB, converted from \d+ KiB image\/png\)/,
+      /\.webp \((\d+ bytes|\d+\.\d KiB), converted from (\d+ bytes|\d+\.\d KiB) image\/png\)/,
     );
     expect(await page.isHidden('#error')).toBe(true);
     await page.screenshot({ path: join(SHOTS, 'web-demo-txt2img.png'), fullPage: true });

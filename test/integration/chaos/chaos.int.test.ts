@@ -1,7 +1,8 @@
 /**
  * The chaos run of `npm run chaos`, smaller (36 tasks, shorter fault window), on the shared
  * emulators: the stand-in restarting, ComfyUI calls failing, SQS duplicates, two pollers, S3 write
- * faults; then a drain. Every invariant of test/chaos/report.ts must hold, and the functions' logs
+ * faults, killed submits, S3 writes denied for good for some tasks, one crash of the whole runtime,
+ * webhook receivers failing at random (500, hanging, reset); then a drain. Every invariant of test/chaos/report.ts must hold, and the functions' logs
  * must hold no API key, JWT or presigned signature. The seed is printed; CHAOS_SEED repeats a run.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { findSecrets } from '../../helpers/capture-output.js';
 const SEED = Number(process.env.CHAOS_SEED) || 20_260_101;
 
 describe('chaos (CI size)', () => {
-  it('ends every task, loses and mixes up no output, runs nothing beyond the retry policy', async () => {
+  it('ends every task, loses and mixes up no output, runs no prompt twice but after a lost run', async () => {
     // Act
     const result = await runChaos({
       tasks: 36,
@@ -21,6 +22,9 @@ describe('chaos (CI size)', () => {
       endpoints: { dynamodb: inject('dynamodbEndpoint'), s3sqs: inject('s3SqsEndpoint') },
       restartEveryMs: 2500,
       s3FaultRate: 0.2,
+      // Enough for a few at this size: killed submits, tasks denied S3 writes for good.
+      submitKillShare: 0.1,
+      s3DeniedShare: 0.1,
       minChaosMs: 10_000,
       drainTimeoutMs: 90_000,
     });
@@ -41,6 +45,17 @@ describe('chaos (CI size)', () => {
     expect(Object.values(f.comfyFaults).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     expect(f.sqsDuplicatesInBatch + f.sqsDuplicatesResent).toBeGreaterThan(0);
     expect(f.pollerInvocations.pollerB).toBeGreaterThan(0);
+    expect(f.runtimeCrashes).toBe(1);
+    expect(f.submitsKilled.size).toBeGreaterThan(0);
+    expect(f.s3DeniedTasks.size).toBeGreaterThan(0);
+    expect(f.sweeperResends).toBeGreaterThan(0);
     expect(result.report.statuses.succeeded ?? 0).toBeGreaterThan(0);
+    const w = result.input.webhooks.faults;
+    expect(w.status500 + w.hang + w.reset).toBeGreaterThan(0);
+    expect(result.report.webhooksDelivered).toBe(
+      Object.entries(result.report.statuses)
+        .filter(([status]) => ['succeeded', 'failed', 'cancelled'].includes(status))
+        .reduce((n, [, count]) => n + count, 0),
+    );
   }, 240_000);
 });

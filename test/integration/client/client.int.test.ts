@@ -3,7 +3,9 @@
  * over real HTTP (API, presigned S3 PUT and GET), as an app developer would use it.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,6 +15,8 @@ import {
   ComfyServerlessClient,
   ComfyServerlessError,
   type TaskView,
+  verifyWebhook,
+  type WebhookEvent,
 } from '../../../clients/typescript/src/index.js';
 import { REPO_ROOT, type SpawnedRuntime, spawnLocalRuntime } from '../../helpers/local-runtime.js';
 
@@ -143,6 +147,64 @@ describe('@comfy-serverless/client against npm start', () => {
     // Each answer moved the version on: no request came back empty-handed before the end.
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
     expect(polls.length).toBeLessThanOrEqual(seen.length + 1);
+  });
+
+  it('verifyWebhook accepts the deliveries the stack sends, and refuses them altered or under another secret', async () => {
+    // The receiving side as an app's backend writes it: the raw body bytes and Node's req.headers.
+    const received: { headers: Record<string, unknown>; body: Buffer }[] = [];
+    const receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push({ headers: { ...req.headers }, body: Buffer.concat(chunks) });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+      const { taskId } = await client.submit(
+        { template: 'txt2img', params: { prompt: 'tell me when done', width: 64, height: 64 } },
+        { webhook: { url, events: ['task.running', 'task.succeeded'] } },
+      );
+      const secret = readFileSync(join(rt.stateDir, 'webhook-secret'), 'utf8').trim();
+      const verified: { event: WebhookEvent; headers: Record<string, unknown>; body: Buffer }[] =
+        [];
+      const deadline = Date.now() + 60_000;
+      while (!verified.some((v) => v.event.type === 'task.succeeded') && Date.now() < deadline) {
+        const next = received.splice(0);
+        for (const d of next)
+          verified.push({ ...d, event: await verifyWebhook(secret, d.headers, d.body) });
+        if (next.length === 0) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(verified.map((v) => v.event.data.taskId)).toEqual(verified.map(() => taskId));
+      expect(verified.map((v) => v.event.type)).toContain('task.running');
+      const succeeded = verified.find((v) => v.event.type === 'task.succeeded');
+      expect(succeeded?.event.data.status).toBe('succeeded');
+      expect(succeeded?.event.data.outputs).toHaveLength(1);
+      expect((await client.get(taskId)).webhook?.deliveries).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ event: 'task.succeeded', deliveredAt: expect.any(String) }),
+        ]),
+      );
+
+      // The same real delivery is refused once anything about it is off.
+      const { headers, body } = succeeded as { headers: Record<string, unknown>; body: Buffer };
+      const other = `whsec_${Buffer.from('another secret of 32 bytes.....!').toString('base64')}`;
+      const altered = Buffer.from(body.toString().replace('"succeeded"', '"failed"'));
+      const replayedLate = { now: Date.now() + 10 * 60_000 };
+      const attempts = [
+        () => verifyWebhook(other, headers, body),
+        () => verifyWebhook(secret, headers, altered),
+        () => verifyWebhook(secret, { ...headers, 'webhook-id': 'msg_other' }, body),
+        () => verifyWebhook(secret, headers, body, replayedLate),
+      ];
+      for (const attempt of attempts) {
+        expect((await rejection(attempt())).code).toBe('WEBHOOK_SIGNATURE_INVALID');
+      }
+    } finally {
+      await new Promise((r) => receiver.close(r));
+    }
   });
 
   it('lists the model names per folder', async () => {

@@ -16,6 +16,8 @@ describe('parseBenchOptions', () => {
         'fleet',
         'formats',
         'policy',
+        'ratelimit',
+        'push',
       ],
       tasks: 200,
       clients: 16,

@@ -2,7 +2,7 @@
  * A scripted `fetch` for the client's unit tests: answers each call with the next scripted
  * response (or throws the scripted error) and records what was asked.
  */
-export interface RecordedCall {
+interface RecordedCall {
   url: string;
   method: string;
   headers: Record<string, string>;

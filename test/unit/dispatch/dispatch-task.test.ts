@@ -317,6 +317,56 @@ describe('dispatchTask', () => {
     expect(comfy[0]?.submitted).toHaveLength(0);
   });
 
+  it('removes the staged inputs of a workflow ComfyUI rejects', async () => {
+    const { server, tasks, artifacts, run } = setup();
+    artifacts.seed(`uploads/alice/${UP1}`, 'PNGDATA', 'image/png');
+    server(0).faults.submitPrompt = 'reject';
+    tasks.seed(
+      queuedTask(T1, {
+        workflow: {
+          '1': { class_type: 'LoadImage', inputs: { image: `upload:${UP1}` } },
+          '2': { class_type: 'SaveImage', inputs: { images: ['1', 0] } },
+        },
+      }),
+    );
+    const out = await run(T1);
+    expect(out).toEqual({ kind: 'failed', code: 'COMFYUI_REJECTED' });
+    expect(server(0).uploads).toHaveLength(1);
+    expect([...server(0).files.keys()].filter((k) => k.includes(T1))).toEqual([]);
+  });
+
+  it('removes what was staged when a later upload of the task is missing', async () => {
+    const { server, tasks, artifacts, run } = setup();
+    artifacts.seed(`uploads/alice/${UP1}`, 'PNGDATA', 'image/png');
+    tasks.seed(
+      queuedTask(T1, {
+        workflow: {
+          '1': { class_type: 'LoadImage', inputs: { image: `upload:${UP1}` } },
+          '2': { class_type: 'LoadImage', inputs: { image: `upload:${GONE}` } },
+        },
+      }),
+    );
+    const out = await run(T1);
+    expect(out).toEqual({ kind: 'failed', code: 'UPLOAD_NOT_FOUND' });
+    expect(server(0).uploads).toHaveLength(1);
+    expect([...server(0).files.keys()].filter((k) => k.includes(T1))).toEqual([]);
+  });
+
+  it('keeps the files of a rejected workflow another attempt has moved on', async () => {
+    const { server, tasks, artifacts, run } = setup();
+    artifacts.seed(`uploads/alice/${UP1}`, 'PNGDATA', 'image/png');
+    server(0).faults.submitPrompt = 'reject';
+    tasks.seed(
+      queuedTask(T1, {
+        workflow: { '1': { class_type: 'LoadImage', inputs: { image: `upload:${UP1}` } } },
+      }),
+    );
+    tasks.beforeUpdate = (t) => (t.status === 'queued' ? { ...t, status: 'dispatched' } : t);
+    const out = await run(T1);
+    expect(out.kind).toBe('dropped');
+    expect(server(0).calls.deleteFiles).toBeUndefined();
+  });
+
   it('cancels at ComfyUI right after submitting when a cancel was requested meanwhile', async () => {
     const { comfy, tasks, run } = setup();
     tasks.seed(queuedTask(T1));

@@ -68,6 +68,10 @@ describe('functionEnvironment', () => {
       queueArn: 'arn:q',
       dlqUrl: 'http://sqs.us-east-1.localhost:4566/000000000000/d',
       dlqArn: 'arn:d',
+      webhookQueueUrl: 'http://sqs.us-east-1.localhost:4566/000000000000/w',
+      webhookQueueArn: 'arn:w',
+      webhookDlqUrl: 'http://sqs.us-east-1.localhost:4566/000000000000/wd',
+      webhookDlqArn: 'arn:wd',
     },
     dynamodbEndpoint: 'http://127.0.0.1:8000',
     s3SqsEndpoint: 'http://127.0.0.1:4566',
@@ -85,6 +89,9 @@ describe('functionEnvironment', () => {
       AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:4566',
       COMFYUI_URLS: ['http://127.0.0.1:8188'],
       LOG_LEVEL: 'WARN',
+      WEBHOOK_QUEUE_URL: 'http://sqs.us-east-1.localhost:4566/000000000000/w',
+      WEBHOOK_DLQ_URL: 'http://sqs.us-east-1.localhost:4566/000000000000/wd',
+      WEBHOOK_ALLOW_LOCAL_HTTP: true,
     });
     expect(env.AWS_ACCESS_KEY_ID).toBe('local');
   });

@@ -6,6 +6,18 @@ import { harness } from './harness.js';
 const outcomeOf = (report: Awaited<ReturnType<typeof pollTasks>>, taskId: string) =>
   report.tasks.find((t) => t.taskId === taskId)?.outcome;
 
+/** An input the dispatcher staged for the task (`input/<taskId>/`). */
+const stageInput = (h: ReturnType<typeof harness>, taskId: string) =>
+  h.comfy.uploadImage({
+    filename: 'staged.png',
+    body: Buffer.from('PNG'),
+    contentType: 'image/png',
+    subfolder: taskId,
+  });
+/** The task's files still at ComfyUI. */
+const filesOf = (h: ReturnType<typeof harness>, taskId: string) =>
+  [...h.comfy.files.keys()].filter((k) => k.includes(taskId));
+
 describe('pollTasks: tasks waiting or running at ComfyUI', () => {
   it('keeps queuePosition current, writing only when it changed', async () => {
     // Prepare
@@ -260,6 +272,8 @@ describe('pollTasks: copies that keep failing', () => {
     });
     expect(h.artifacts.keys()).toEqual([]);
     expect(h.comfy.deletedHistory).toEqual([t.taskId]);
+    // Its files at ComfyUI go too, the run's own (outside its folder) included.
+    expect([...h.comfy.files.keys()]).toEqual([]);
   });
 
   it('waits a growing backoff between attempts', async () => {
@@ -382,11 +396,13 @@ describe('pollTasks: ComfyUI forgot the task', () => {
   it('fails with COMFYUI_LOST_TASK once MAX_REQUEUES re-queues are used up', async () => {
     const h = harness({ maxRequeues: 2 });
     const t = h.dispatched({ requeues: 2, missingPolls: 1 });
+    await stageInput(h, t.taskId);
     await pollTasks(h.deps);
     const done = await h.tasks.get(t.taskId);
     expect(done?.status).toBe('failed');
     expect(done?.error?.code).toBe('COMFYUI_LOST_TASK');
     expect(h.queue.sent).toEqual([]);
+    expect(filesOf(h, t.taskId)).toEqual([]);
   });
 
   it('does not count a task as missing within the grace period after its dispatch', async () => {
@@ -400,10 +416,12 @@ describe('pollTasks: ComfyUI forgot the task', () => {
   it('ends a task that vanished after a cancel request as cancelled, without re-queueing', async () => {
     const h = harness();
     const t = h.dispatched({ cancelRequested: true });
+    await stageInput(h, t.taskId);
     await pollTasks(h.deps);
     expect((await h.tasks.get(t.taskId))?.status).toBe('cancelled');
     expect((await h.tasks.get(t.taskId))?.error?.code).toBe('CANCELLED');
     expect(h.queue.sent).toEqual([]);
+    expect(filesOf(h, t.taskId)).toEqual([]);
   });
 });
 
@@ -412,20 +430,24 @@ describe('pollTasks: timeouts', () => {
     const h = harness({ runTimeoutMs: 5000 });
     const t = h.dispatched({ status: 'running', startedAt: '2026-01-01T00:00:04.000Z' });
     h.comfy.start(t.taskId);
+    await stageInput(h, t.taskId);
     await pollTasks(h.deps);
     const done = await h.tasks.get(t.taskId);
     expect(h.comfy.cancelled).toEqual([t.taskId]);
     expect(done?.status).toBe('failed');
     expect(done?.error?.code).toBe('TIMEOUT');
+    expect(filesOf(h, t.taskId)).toEqual([]);
   });
 
   it('removes a task waiting in the queue longer than the queue timeout and fails it with QUEUE_TIMEOUT', async () => {
     const h = harness({ queueTimeoutMs: 5000 });
     const t = h.dispatched({ dispatchedAt: '2026-01-01T00:00:01.000Z' });
     h.comfy.queuePending(t.taskId);
+    await stageInput(h, t.taskId);
     await pollTasks(h.deps);
     expect(h.comfy.pending).toEqual([]);
     expect((await h.tasks.get(t.taskId))?.error?.code).toBe('QUEUE_TIMEOUT');
+    expect(filesOf(h, t.taskId)).toEqual([]);
   });
 });
 
@@ -452,6 +474,8 @@ describe('pollTasks: failures stay contained', () => {
     const r = await pollTasks(h.deps);
     expect(outcomeOf(r, old.taskId)).toBe('failed');
     expect((await h.tasks.get(old.taskId))?.error?.code).toBe('COMFYUI_UNAVAILABLE');
+    // A server that does not answer is not asked to remove files.
+    expect(h.comfy.calls.deleteFiles).toBeUndefined();
     expect(outcomeOf(r, recent.taskId)).toBe('unreachable');
     expect((await h.tasks.get(recent.taskId))?.status).toBe('dispatched');
   });
