@@ -1,20 +1,22 @@
 /**
- * Figure 7, cold start: every function bundled with esbuild as NodejsFunction bundles it (ESM,
- * minified, target node24, main fields module,main, the createRequire banner of
- * infra/constructs/service-function.ts) with the AWS SDK v3 left external, as the Lambda Node.js
- * runtime provides it (NodejsFunction's default): its size in KB (1000 bytes, the .mjs without its
- * source map) and the median time to import it in a fresh Node process, the SDK then loading from
- * node_modules (with the configuration variables set, as Lambda's init would). Our CDK stack bundles
- * the SDK instead (pinned versions): that bundle's size and import time are reported beside it as
- * `deployed_kb` and `deployed_import_ms`. Architecture does not matter to a JS bundle. Target: every
- * bundle under 500 KB.
+ * Figure 7, cold start: every function of functions/manifests.ts bundled with esbuild as
+ * NodejsFunction bundles it (ESM, minified, target node24, main fields module,main, the
+ * createRequire banner of infra/constructs/service-function.ts) with the AWS SDK v3 left external,
+ * as the Lambda Node.js runtime provides it (NodejsFunction's default): its size in KB (1000 bytes,
+ * the .mjs without its source map) and the median time to import it in a fresh Node process, the SDK
+ * then loading from node_modules, with the variables its manifest reads set (and only those, as the
+ * stack sets them). Our CDK stack bundles the SDK instead (pinned versions): that bundle's size and
+ * import time are reported beside it as `deployed_kb` and `deployed_import_ms`. Architecture does not
+ * matter to a JS bundle. Target: every bundle under 500 KB.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
+import { FUNCTIONS } from '../../functions/manifests.js';
+import type { FunctionManifest } from '../../shared/manifest.js';
 import { type Figure, figure, missing } from '../lib/figure.js';
 import { REPO_ROOT, RESULTS_DIR } from '../lib/paths.js';
 import { median } from '../lib/stats.js';
@@ -27,19 +29,27 @@ const REQUIRE_BANNER =
   "import { createRequire as __createRequire } from 'node:module';" +
   'const require = __createRequire(import.meta.url);';
 
-/** What shared/config.ts needs at import (values never used: nothing is called). */
-const CONFIG_ENV = {
-  TASKS_TABLE_NAME: 'bench-tasks',
-  API_KEYS_TABLE_NAME: 'bench-keys',
-  OUTPUTS_BUCKET_NAME: 'bench-outputs',
-  DISPATCH_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/bench',
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'bench',
-  AWS_SECRET_ACCESS_KEY: 'bench',
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  POWERTOOLS_METRICS_DISABLED: 'true',
-  LOG_LEVEL: 'ERROR',
-};
+/**
+ * The environment of a function's cold start, as the stack sets it: the variables its manifest reads
+ * that name a resource (placeholder names; nothing is called), plus the SDK's credentials and region.
+ */
+function coldStartEnv(manifest: FunctionManifest): Record<string, string> {
+  const env: Record<string, string> = {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  };
+  for (const key of manifest.config) {
+    if (key.endsWith('_QUEUE_URL') || key.endsWith('_DLQ_URL'))
+      env[key] = 'https://sqs.us-east-1.amazonaws.com/000000000000/bench';
+    else if (/_(TABLE|BUCKET|FUNCTION|GROUP)_NAME$/.test(key))
+      env[key] = `bench-${key.toLowerCase()}`;
+  }
+  if (manifest.config.includes('LOG_LEVEL' as never)) env.LOG_LEVEL = 'ERROR';
+  return env;
+}
 
 async function bundle(entry: string, outfile: string, sdkExternal: boolean): Promise<number> {
   await build({
@@ -60,11 +70,11 @@ async function bundle(entry: string, outfile: string, sdkExternal: boolean): Pro
   return statSync(outfile).size;
 }
 
-async function importMs(file: string): Promise<number> {
+async function importMs(file: string, env: Record<string, string>): Promise<number> {
   const script = `const t=performance.now();await import(${JSON.stringify(pathToFileURL(file).href)});process.stdout.write(String(performance.now()-t));`;
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', ...CONFIG_ENV },
+    env: { PATH: process.env.PATH ?? '', ...env },
   });
   return Number(stdout);
 }
@@ -74,11 +84,11 @@ export async function coldStartFigures(opts: {
   log: (line: string) => void;
 }): Promise<Figure[]> {
   const fnDir = join(REPO_ROOT, 'functions');
-  const names = readdirSync(fnDir)
-    .filter((n) => existsSync(join(fnDir, n, 'index.ts')))
-    .sort();
+  const manifests = [...FUNCTIONS].sort((a, b) => a.name.localeCompare(b.name));
   const figures: Figure[] = [];
-  for (const name of names) {
+  for (const manifest of manifests) {
+    const { name } = manifest;
+    const env = coldStartEnv(manifest);
     const out = join(RESULTS_DIR, 'bundles', name);
     mkdirSync(out, { recursive: true });
     const entry = join(fnDir, name, 'index.ts');
@@ -90,8 +100,8 @@ export async function coldStartFigures(opts: {
       const times: number[] = [];
       const deployedTimes: number[] = [];
       for (let i = 0; i < opts.imports; i++) {
-        times.push(await importMs(file));
-        deployedTimes.push(await importMs(deployed));
+        times.push(await importMs(file, env));
+        deployedTimes.push(await importMs(deployed, env));
       }
       opts.log(`${name}: ${Math.round(bytes / 1000)} KB, import ${Math.round(median(times))} ms`);
       const deployedDetails = {

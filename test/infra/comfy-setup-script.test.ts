@@ -29,6 +29,24 @@ describe('comfySetupCommands', () => {
     writeFileSync(script, ['#!/bin/bash', ...commands].join('\n'));
     expect(() => execFileSync('bash', ['-n', script], { stdio: 'pipe' })).not.toThrow();
   });
+
+  it("fits EC2's 16 KB user-data limit with room for an operator's models and custom nodes", () => {
+    // The instance and each fleet server boot from this script (the extension's source included);
+    // EC2 refuses user data over 16 KB before base64, which only a deploy would otherwise show.
+    const script = [
+      '#!/bin/bash',
+      ...comfySetupCommands({
+        comfyuiRef: 'v0.3.64',
+        models: DEFAULT_MODELS,
+        port: 8188,
+        torchIndexUrl: 'https://download.pytorch.org/whl/cu128',
+        cleanupAfterHours: 24,
+      }),
+    ].join('\n');
+    const bytes = Buffer.byteLength(script, 'utf8');
+    console.log(`setup script: ${bytes} bytes of EC2's 16384`);
+    expect(bytes).toBeLessThan(16_384 - 2_048);
+  });
 });
 
 describe('the cleanup timer script', () => {

@@ -163,7 +163,13 @@ export class StandInStorage {
     return out.sort();
   }
 
-  /** Path of an input file named like LoadImage's `image` ("sub/name.png" or "name.png [output]"). */
+  /**
+   * Path of an input file named like LoadImage's `image` ("sub/name.png" or "name.png [output]").
+   * Like ComfyUI v0.3.64's `folder_paths.get_annotated_filepath` (an `os.path.join` onto the folder),
+   * it does not keep the name inside its folder: `../output/<file>` or an absolute path reads any
+   * file the server can. The API's workflow policy refuses such names at submit; this keeps the
+   * stand-in as open as the real server, so tests sent straight to it see what ComfyUI would do.
+   */
   annotatedPath(name: string): string | undefined {
     let type: FolderType = 'input';
     let file = name;
@@ -172,8 +178,8 @@ export class StandInStorage {
       file = m[1] ?? '';
       type = m[2] as FolderType;
     }
+    if (file === '') return undefined;
     const path = resolve(this.dirs[type], file);
-    if (!isInside(this.dirs[type], path)) return undefined;
     return existsSync(path) && statSync(path).isFile() ? path : undefined;
   }
 }

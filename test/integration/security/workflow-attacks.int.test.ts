@@ -206,8 +206,10 @@ describe.each(targets)(
         expect(JSON.parse(refused.text).error.code).toBe('WORKFLOW_POLICY_VIOLATION');
       }
       console.log(`${_label} answered the raw read attacks:`, answers);
-      // Assess: the annotated read is accepted and runs at the server itself.
+      // Assess: both reads are accepted and run at the server itself (ComfyUI v0.3.64 joins the name
+      // onto its input folder without keeping it inside; the stand-in does the same).
       expect(answers[`${victimFile} [output]`]).toBe('accepted, ran: success');
+      expect(answers[`../output/${victimFile}`]).toBe('accepted, ran: success');
     }, 180_000);
   },
 );

@@ -192,6 +192,46 @@ describe('POST /v1/tasks', () => {
       expect(deps.queue.sentTaskIds()).toEqual([task?.taskId]);
     });
 
+    it('killed between storing and sending: the task stays queued with no message, and a retry with the key returns it without sending one', async () => {
+      // Prepare: the fault-injection point the chaos run uses to play a submit that dies there.
+      const deps = apiTestDeps();
+      const killed = new Set<string>();
+      let kill = true;
+      const handler = createHandler({
+        ...deps,
+        afterStore: async (task) => {
+          if (!kill) return;
+          killed.add(task.taskId);
+          throw new Error('killed');
+        },
+      });
+      const headers = { 'idempotency-key': 'dies-after-store' };
+      const submit = () =>
+        handler(
+          apiEvent({
+            method: 'POST',
+            path: '/v1/tasks',
+            body: { workflow: tinyWorkflow() },
+            headers,
+          }),
+          lambdaContext(),
+        );
+      // Act
+      const died = await submit();
+      kill = false;
+      const retried = await submit();
+      // Assess
+      expect(died.statusCode).toBe(500);
+      expect(retried.statusCode).toBe(202);
+      const [task] = deps.tasks.all();
+      expect(deps.tasks.all()).toHaveLength(1);
+      expect([...killed]).toEqual([task?.taskId]);
+      expect(bodyOf(retried).taskId).toBe(task?.taskId);
+      expect(task?.status).toBe('queued');
+      // Only the sweeper of queued tasks can end it now.
+      expect(deps.queue.sent).toEqual([]);
+    });
+
     it('without a key: 503 and the unreachable task is failed with ENQUEUE_FAILED', async () => {
       const { deps, submit } = setup();
       deps.queue.failNext(new Error('socket hang up'));
