@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import type { Clock } from '../ports/clock.js';
 import type { OwnerRateLimiter } from '../ports/owner-rate-limiter.js';
 
-export type RateLimitConfig = Pick<
+type RateLimitConfig = Pick<
   Config,
   'TASKS_TABLE_NAME' | 'OWNER_RATE_LIMIT_PER_SECOND' | 'OWNER_RATE_LIMIT_BURST'
 >;
