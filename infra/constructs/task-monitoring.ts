@@ -35,8 +35,8 @@ export interface TaskMonitoringProps {
   /** Webhook events whose retries ran out. */
   readonly webhookDeadLetterQueue: IQueue;
   readonly api: HttpApi;
-  /** The ComfyUI instance. */
-  readonly instanceId: string;
+  /** The Auto Scaling group of ComfyUI GPU instances. */
+  readonly gpuGroupName: string;
   /**
    * Subscribe this address to the alarm topic (AWS emails a confirmation link first).
    * @default - no subscription
@@ -122,18 +122,20 @@ export class TaskMonitoring extends Construct {
     this.alarm('ComfyUnreachable', comfyDown, 0, {
       description:
         'For 10 minutes, dispatches kept failing or the poller could not reach ComfyUI: check the ' +
-        'instance (systemctl status comfyui) and its security group.',
+        'GPU instances (systemctl status comfyui) and their security group.',
       evaluationPeriods: 2,
     });
+    // EC2 aggregates the group's instances (detailed monitoring, set in the launch template).
     const statusCheck = new Metric({
       namespace: 'AWS/EC2',
       metricName: 'StatusCheckFailed',
-      dimensionsMap: { InstanceId: props.instanceId },
+      dimensionsMap: { AutoScalingGroupName: props.gpuGroupName },
       statistic: 'Maximum',
       period: FIVE_MINUTES,
     });
-    this.alarm('InstanceStatusCheck', statusCheck, 0, {
-      description: 'The ComfyUI instance fails its EC2 status checks.',
+    this.alarm('GpuStatusCheck', statusCheck, 0, {
+      description:
+        'A ComfyUI GPU instance fails its EC2 status checks (the group replaces it; its tasks are re-queued).',
       evaluationPeriods: 2,
     });
     this.alarm('Api5xx', props.api.metricServerError({ period: FIVE_MINUTES }), 5, {
@@ -214,6 +216,27 @@ export class TaskMonitoring extends Construct {
         width: 8,
         left: functions.map((fn) => fn.metricErrors({ period: FIVE_MINUTES })),
         right: functions.map((fn) => fn.metricThrottles({ period: FIVE_MINUTES })),
+      }),
+    );
+    const group = (metricName: string) =>
+      new Metric({
+        namespace: 'AWS/AutoScaling',
+        metricName,
+        dimensionsMap: { AutoScalingGroupName: props.gpuGroupName },
+        statistic: 'Maximum',
+        period: Duration.minutes(1),
+      });
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'GPU fleet (instances) and backlog (tasks waiting)',
+        width: 24,
+        left: [
+          group('GroupDesiredCapacity'),
+          group('GroupInServiceInstances'),
+          group('GroupPendingInstances'),
+          group('GroupTerminatingInstances'),
+        ],
+        right: [props.queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' })],
       }),
     );
     return dashboard;

@@ -2,13 +2,15 @@
  * Every AWS request a function makes is allowed by the IAM grants CDK gives that function. The
  * emulators check no IAM, so this test records what each function actually sends: the local runtime
  * (`npm start`'s, in this process) runs the functions through a day in the life of the API (upload,
- * submit, run, outputs, list, cancel with a stale output to sweep, a dead-lettered dispatch, the
- * templates and models routes, each behind the per-owner rate limit) with a recorder on every SDK
+ * submit with a webhook, run, outputs, list, cancel with a stale output to sweep, a dead-lettered
+ * dispatch, the templates and models routes, each behind the per-owner rate limit) with a recorder on every SDK
  * client they build, and each request, and each presigned link handed out, is checked against that
  * function's role in the synthesized stateless template (with the partition-key condition of the
  * rate-limit grant). A grant missing from a manifest fails here, not in the deployed account.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -21,7 +23,9 @@ import { currentInvocation } from '../../../infra/local/runtime/invoke.js';
 import { type LocalRuntime, startLocalRuntime } from '../../../infra/local/start/runtime.js';
 import { createAwsClients, observeAwsClients } from '../../../shared/adapters/aws/clients.js';
 import { DynamoApiKeyStore } from '../../../shared/adapters/dynamodb/api-key-store.js';
+import { DynamoWebhookSecretStore } from '../../../shared/adapters/dynamodb/webhook-secret-store.js';
 import { createKey } from '../../../shared/auth/key-admin.js';
+import { ensureWebhookSecret } from '../../../shared/auth/webhook-secret-admin.js';
 import { ownerSegment } from '../../../shared/domain/owner.js';
 import { systemClock } from '../../../shared/ports/clock.js';
 import { keys } from '../../../shared/resources.js';
@@ -69,6 +73,9 @@ describe('IAM grants cover every AWS request each function makes', () => {
   let stateDir: string;
   let template: Template;
   let key: string;
+  /** A webhook receiver on this machine (the local runtime allows loopback http receivers). */
+  let receiver: Server;
+  const delivered: string[] = [];
   const recorder = new AwsCallRecorder(() => currentInvocation()?.functionName);
   /** Presigned links each function handed out, as the request they allow. */
   const links: { fn: string; need: Need }[] = [];
@@ -149,12 +156,26 @@ describe('IAM grants cover every AWS request each function makes', () => {
     });
     const store = new DynamoApiKeyStore({ client: clients.doc, tableName: rt.names.apiKeysTable });
     key = (await createKey({ keys: store, clock: systemClock }, OWNER, 'iam coverage')).key;
+    const secrets = new DynamoWebhookSecretStore({
+      client: clients.doc,
+      tableName: rt.names.apiKeysTable,
+    });
+    await ensureWebhookSecret({ secrets, clock: systemClock }, OWNER);
+    receiver = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        delivered.push(String(req.headers['webhook-id']));
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     template = synthStateless().template;
   }, 180_000);
 
   afterAll(async () => {
     stopObserving();
     await rt?.stop();
+    receiver?.close();
     if (stateDir) rmSync(stateDir, { recursive: true, force: true });
   });
 
@@ -162,7 +183,7 @@ describe('IAM grants cover every AWS request each function makes', () => {
     // The read-only routes.
     await call('templates', 'GET', '/v1/templates');
 
-    // An upload, then a task that loads it and saves two outputs.
+    // An upload, then a task that loads it and saves its output, with a webhook.
     const image = png();
     const up = (await call('create-upload', 'POST', '/v1/uploads', {
       filename: 'in.png',
@@ -178,6 +199,7 @@ describe('IAM grants cover every AWS request each function makes', () => {
         '2': { class_type: 'ImageInvert', inputs: { image: ['1', 0] } },
         '3': { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: 'inv' } },
       },
+      webhook: { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook` },
     })) as { taskId: string };
     const finished = await waitFor(done, ['succeeded', 'failed', 'cancelled']);
     expect(finished.status).toBe('succeeded');
@@ -230,6 +252,10 @@ describe('IAM grants cover every AWS request each function makes', () => {
     while (!recorder.calls.some((c) => c.fn === 'dead-letter') && Date.now() < end) {
       await new Promise((r) => setTimeout(r, 200));
     }
+    while (delivered.length === 0 && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(delivered.length, 'webhook deliveries').toBeGreaterThan(0);
 
     const seen = (fn: string, pred: (c: AwsCall) => boolean) =>
       recorder.calls.some((c) => c.fn === fn && pred(c));
@@ -239,8 +265,15 @@ describe('IAM grants cover every AWS request each function makes', () => {
       true,
     );
     expect(seen('dispatcher', (c) => c.service === 'S3' && c.operation === 'GetObject')).toBe(true);
+    // Every function of the default deployment that touches AWS was exercised (functions deployed
+    // only with optional parts, such as the GPU fleet, are not in that template).
+    const deployedByDefault = new Set(
+      Object.values(template.findResources('AWS::Lambda::Function')).map(
+        (r) => r.Properties?.Description,
+      ),
+    );
     for (const m of FUNCTIONS) {
-      if (m.resources.length === 0) continue;
+      if (m.resources.length === 0 || !deployedByDefault.has(m.description)) continue;
       expect(
         recorder.calls.some((c) => c.fn === m.name),
         `${m.name} made no AWS request in this run`,
