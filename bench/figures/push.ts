@@ -160,6 +160,7 @@ export function pushFigures(
     missing: succeeded - lags.length,
     rejected_signatures: receiver.rejected,
     events_received: events,
+    over_1500_ms: lags.filter((l) => l > 1500).length,
     mean_ms: lags.length ? Math.round(mean(lags)) : null,
     max_ms: lags.length ? Math.round(Math.max(...lags)) : null,
     source: run.runSource,
