@@ -53,7 +53,7 @@ describe('LocalGpuFleet', () => {
     expect(f.history).toEqual({ launched: 2, stopped: 1, killed: 1, busyStops: 0 });
   });
 
-  it('names its servers apart from another fleet\'s (a restart on the same registry)', async () => {
+  it("names its servers apart from another fleet's (a restart on the same registry)", async () => {
     // The registry outlives the process with --data-dir and ignores any news of a server it knows
     // as gone: a second run's servers named like the first's would never be seen to boot.
     fleet = new LocalGpuFleet({ bootMs: 60_000 });
@@ -68,7 +68,7 @@ describe('LocalGpuFleet', () => {
     }
   });
 
-  it('tells who is up when a server boots, and a stop during a restart\'s downtime is for good', async () => {
+  it("tells who is up when a server boots, and a stop during a restart's downtime is for good", async () => {
     const up: string[] = [];
     fleet = new LocalGpuFleet({ bootMs: 50, onUp: (id) => up.push(id) });
     const f = fleet;
