@@ -10,6 +10,7 @@ import { manifest as cancel } from './cancel/manifest.js';
 import { manifest as createUpload } from './create-upload/manifest.js';
 import { manifest as deadLetter } from './dead-letter/manifest.js';
 import { manifest as dispatcher } from './dispatcher/manifest.js';
+import { manifest as fleetController } from './fleet-controller/manifest.js';
 import { manifest as list } from './list/manifest.js';
 import { manifest as models } from './models/manifest.js';
 import { manifest as poller } from './poller/manifest.js';
@@ -33,9 +34,15 @@ export const FUNCTIONS: readonly FunctionManifest[] = [
   webhookSender,
 ];
 
+/**
+ * Functions deployed with the GPU fleet only. `npm start` runs the same use case against its local
+ * fleet in-process (infra/local/fleet), not as a function.
+ */
+export const FLEET_FUNCTIONS: readonly FunctionManifest[] = [fleetController];
+
 /** The manifest of the function named `name` (its folder), or an error naming it. */
 export function manifestOf(name: string): FunctionManifest {
-  const found = FUNCTIONS.find((m) => m.name === name);
+  const found = [...FUNCTIONS, ...FLEET_FUNCTIONS].find((m) => m.name === name);
   if (!found) throw new Error(`no function named ${name} in functions/manifests.ts`);
   return found;
 }

@@ -2,7 +2,7 @@
  * The product's stacks, wired together. infra/bin/app.ts calls this with the parsed context; the
  * infra tests call it with test settings, so both build exactly the same tree.
  */
-import { type Environment, Validations } from 'aws-cdk-lib';
+import { Duration, type Environment, Validations } from 'aws-cdk-lib';
 import { type IMachineImage, OperatingSystemType, UserData } from 'aws-cdk-lib/aws-ec2';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -37,7 +37,8 @@ export function defineStacks(
   });
   const stateless = new StatelessStack(scope, `${prefix}-Stateless`, {
     env,
-    description: 'comfy-serverless: HTTP API, functions, dispatch queue, poller, ComfyUI on EC2',
+    description:
+      'comfy-serverless: HTTP API, functions, dispatch queue, poller, ComfyUI GPU fleet on EC2',
     tasksTable: stateful.tasksTable,
     apiKeysTable: stateful.apiKeysTable,
     outputsBucket: stateful.outputsBucket,
@@ -50,6 +51,11 @@ export function defineStacks(
     natGateway: settings.natGateway,
     availabilityZones: settings.availabilityZones,
     comfy: {
+      minGpus: settings.minGpus,
+      maxGpus: settings.maxGpus,
+      warmPoolSize: settings.warmPool,
+      ...(settings.spotTypes.length ? { spotTypes: settings.spotTypes } : {}),
+      customNodes: settings.customNodes,
       instanceType: settings.instanceType,
       volumeSizeGiB: settings.volumeSize,
       comfyuiRef: settings.comfyuiRef,
@@ -58,6 +64,8 @@ export function defineStacks(
       cleanupAfterHours: settings.comfyCleanupHours,
       ...(settings.amiId ? { machineImage: pinnedImage(settings.amiId) } : {}),
     },
+    gpuIdleTime: Duration.minutes(settings.gpuIdleMinutes),
+    gpuCapacityWait: Duration.minutes(settings.gpuCapacityWaitMinutes),
     dispatchMaxConcurrency: settings.dispatchMaxConcurrency,
     pollerReservedConcurrency: settings.pollerReservedConcurrency === 1,
     environment: settings.functionEnv,

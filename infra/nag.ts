@@ -46,6 +46,13 @@ const PATTERN_ACKNOWLEDGMENTS: readonly PatternAcknowledgment[] = [
       'Abort* for multipart uploads, DeleteObject* for a dropped workflow), on the prefix-scoped ' +
       'resources above only.',
   },
+  {
+    rule: 'AwsSolutions-IAM5',
+    finding: /^Resource::arn:.+:autoscaling:.+:autoScalingGroup:\*:autoScalingGroupName\/<[^>]+>$/,
+    reason:
+      "An Auto Scaling group's ARN holds an id generated at creation; the group name (a reference " +
+      'to the fleet group of this stack) pins the fleet controller to that one group.',
+  },
 ];
 
 /** The id inside `Rule[finding]`, split. */

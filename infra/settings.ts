@@ -6,11 +6,17 @@
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as z from 'zod';
-import { API_KEY_AUTHORIZER, FUNCTIONS, manifestOf } from '../functions/manifests.js';
+import {
+  API_KEY_AUTHORIZER,
+  FLEET_FUNCTIONS,
+  FUNCTIONS,
+  manifestOf,
+} from '../functions/manifests.js';
 import { ConfigSchema } from '../shared/config.js';
 import { API_THROTTLE } from '../shared/http/routes.js';
+import { CustomNodeSpecSchema } from './constructs/comfy-custom-nodes.js';
 
-/** A model file ComfyUI needs, downloaded once at first boot of the GPU instance. */
+/** A model file ComfyUI needs, downloaded once at first boot of each GPU instance. */
 const ModelSpecSchema = z.object({
   /** https:// URL (Hugging Face, Civitai...) or s3://bucket/key (fetched through the S3 endpoint). */
   url: z.string().regex(/^(https:\/\/|s3:\/\/)[^\s'"\\`$]+$/, 'an https:// or s3:// URL'),
@@ -64,11 +70,22 @@ const STACK_OWNED_VARIABLES = new Set([
   'AWS_ENDPOINT_URL_S3',
   'AWS_REGION',
   'COMFYUI_URLS',
+  'COMFYUI_SERVERS',
   'POLLER_FUNCTION_NAME',
+  'FLEET_CONTROLLER_FUNCTION_NAME',
+  'FLEET_GROUP_NAME',
+  'FLEET_DRAIN_HOOK_NAME',
+  'FLEET_MIN_GPUS',
+  'FLEET_MAX_GPUS',
+  'FLEET_IDLE_SECONDS',
+  'FLEET_CAPACITY_WAIT_SECONDS',
 ]);
-const configShape = ConfigSchema.shape as Record<string, z.ZodType>;
+const configShape: Record<string, { safeParse(v: unknown): { success: boolean } }> =
+  ConfigSchema.shape;
 /** Variables some function reads (functions/<name>/manifest.ts). */
-const readByFunctions = new Set<string>(FUNCTIONS.flatMap((m) => m.config));
+const readByFunctions = new Set<string>(
+  [...FUNCTIONS, ...FLEET_FUNCTIONS].flatMap((m) => m.config),
+);
 
 /**
  * Extra shared/config.ts variables, checked against its schema at synth; each function gets those
@@ -104,6 +121,13 @@ const SettingsSchema = z
     natGateway: bool(true),
     availabilityZones: list,
     instanceType: str('g6.xlarge').pipe(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/)),
+    minGpus: int(0, 0, 100),
+    maxGpus: int(2, 1, 100),
+    gpuIdleMinutes: int(10, 1, 24 * 60),
+    gpuCapacityWaitMinutes: int(15, 1, 12 * 60),
+    warmPool: int(0, 0, 100),
+    spotTypes: list.pipe(z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/))),
+    customNodes: json(z.array(CustomNodeSpecSchema)).default([]),
     volumeSize: int(100, 75, 16_384),
     comfyuiRef: str('v0.3.64').pipe(z.string().regex(/^[\w./-]+$/)),
     models: json(z.array(ModelSpecSchema)).default([...DEFAULT_MODELS]),
@@ -127,6 +151,16 @@ const SettingsSchema = z
     ),
   })
   .superRefine((s, ctx) => {
+    if (s.minGpus > s.maxGpus) {
+      ctx.addIssue({ code: 'custom', path: ['minGpus'], message: 'more than maxGpus' });
+    }
+    if (s.warmPool > 0 && s.spotTypes.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['warmPool'],
+        message: 'a warm pool cannot be used with spotTypes (EC2 does not allow it)',
+      });
+    }
     if (s.authMode === 'jwt' && (!s.jwtIssuer || s.jwtAudience.length === 0)) {
       ctx.addIssue({
         code: 'custom',

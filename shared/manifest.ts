@@ -4,7 +4,7 @@
  * grants and environment), the local runtime (`npm start`), the benchmarks and the chaos run. Pure
  * data: no CDK or SDK imports here, so the Lambda bundles stay small.
  */
-import type * as z from 'zod';
+import * as z from 'zod/mini';
 import { type Config, type ConfigKey, ConfigSchema, formatConfigProblems } from './config.js';
 import type { RouteName } from './http/routes.js';
 import type { BucketName, QueueName, TableName } from './resources.js';
@@ -42,8 +42,11 @@ export type ResourceUse =
   | { readonly table: TableName; readonly access: 'rateLimit' }
   | {
       readonly queue: QueueName;
-      /** `changeVisibility`: of messages it received (a retry delay), beyond its trigger's grants. */
-      readonly access: 'send' | 'changeVisibility';
+      /**
+       * `changeVisibility`: of messages it received (a retry delay), beyond its trigger's grants;
+       * `count`: the queue's approximate lengths (GetQueueAttributes), e.g. the backlog.
+       */
+      readonly access: 'send' | 'changeVisibility' | 'count';
     }
   | {
       readonly bucket: BucketName;
@@ -52,7 +55,9 @@ export type ResourceUse =
       readonly access: 'read' | 'put' | 'readWrite' | 'delete';
     }
   /** Another function it starts (`lambda:InvokeFunction` on that function only). */
-  | { readonly function: string; readonly access: 'invoke' };
+  | { readonly function: string; readonly access: 'invoke' }
+  /** The GPU fleet's Auto Scaling group: sizes it, protects and terminates its instances. */
+  | { readonly gpuFleet: 'gpus'; readonly access: 'control' };
 
 /** The variable that carries each resource's name (or URL) to the functions that use it. */
 const RESOURCE_VARIABLES = {
@@ -64,12 +69,17 @@ const RESOURCE_VARIABLES = {
     webhookDeadLetter: 'WEBHOOK_DLQ_URL',
   },
   bucket: { outputs: 'OUTPUTS_BUCKET_NAME' },
-  function: { poller: 'POLLER_FUNCTION_NAME' },
+  function: {
+    poller: 'POLLER_FUNCTION_NAME',
+    'fleet-controller': 'FLEET_CONTROLLER_FUNCTION_NAME',
+  },
+  gpuFleet: { gpus: 'FLEET_GROUP_NAME' },
 } as const satisfies {
   table: Record<TableName, ConfigKey>;
   queue: Record<QueueName, ConfigKey | undefined>;
   bucket: Record<BucketName, ConfigKey>;
   function: Record<string, ConfigKey>;
+  gpuFleet: Record<'gpus', ConfigKey>;
 };
 
 /** The variable a resource use needs, if any. */
@@ -77,6 +87,7 @@ export function resourceVariable(use: ResourceUse): ConfigKey | undefined {
   if ('table' in use) return RESOURCE_VARIABLES.table[use.table];
   if ('queue' in use) return RESOURCE_VARIABLES.queue[use.queue];
   if ('bucket' in use) return RESOURCE_VARIABLES.bucket[use.bucket];
+  if ('gpuFleet' in use) return RESOURCE_VARIABLES.gpuFleet[use.gpuFleet];
   return (RESOURCE_VARIABLES.function as Record<string, ConfigKey>)[use.function];
 }
 
@@ -139,7 +150,7 @@ export function loadFunctionConfig<K extends ConfigKey>(
   env: Record<string, string | undefined> = process.env,
 ): Readonly<Pick<Config, K>> {
   const mask = Object.fromEntries(manifest.config.map((k) => [k, true]));
-  const schema = ConfigSchema.pick(mask as never) as unknown as z.ZodType<Pick<Config, K>>;
+  const schema = z.pick(ConfigSchema, mask as never) as unknown as z.ZodMiniType<Pick<Config, K>>;
   const parsed = schema.safeParse(env);
   if (!parsed.success)
     throw new Error(`Invalid configuration: ${formatConfigProblems(parsed.error)}`);

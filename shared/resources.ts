@@ -10,6 +10,9 @@ export type TableName = 'tasks' | 'apiKeys';
 export type QueueName = 'dispatch' | 'dispatchDeadLetter' | 'webhook' | 'webhookDeadLetter';
 export type BucketName = 'outputs';
 
+/** ComfyUI's port on every GPU instance the stacks create. */
+export const COMFY_PORT = 8188;
+
 export interface IndexSpec {
   name: string;
   partitionKey: string;

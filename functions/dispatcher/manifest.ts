@@ -65,5 +65,7 @@ export const manifest = defineFunction({
     { queue: 'dispatch', access: 'send' },
     // Starts the poller after a dispatch, so results never wait for the next scheduled run.
     { function: 'poller', access: 'invoke' },
+    // A task that finds no GPU up starts the fleet controller at once, not at its next minute.
+    { function: 'fleet-controller', access: 'invoke' },
   ],
 });

@@ -1,6 +1,7 @@
-/** Lambda entry (CDK): configuration and adapters, built once per container. */
-import { buildFleetControllerDeps } from '../../shared/composition/fleet-controller.js';
-import { loadConfig } from '../../shared/config.js';
+/** Lambda entry (CDK): config and dependencies, built once per container. */
+import { loadFunctionConfig } from '../../shared/manifest.js';
+import { buildDeps } from './deps.js';
 import { createHandler } from './handler.js';
+import { manifest } from './manifest.js';
 
-export const handler = createHandler(buildFleetControllerDeps(loadConfig()));
+export const handler = createHandler(buildDeps(loadFunctionConfig(manifest)));

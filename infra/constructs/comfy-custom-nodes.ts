@@ -5,7 +5,7 @@
  */
 import * as z from 'zod';
 
-const CustomNodeSpecSchema = z.object({
+export const CustomNodeSpecSchema = z.object({
   /** https:// git URL of the package. */
   repo: z.string().regex(/^https:\/\/[^\s'"\\`$]+$/, 'an https:// git URL'),
   /** Tag, branch or (best) commit to check out. */

@@ -12,6 +12,9 @@
  * - a change of setup (ComfyUI ref, models, custom nodes, image) rolls through the group by instance
  *   refresh, launching the new instance before the old one goes (min 100 %, max 200 % healthy).
  *
+ * Each instance boots the current Deep Learning Base AMI (resolved by EC2 at launch from its public
+ * SSM parameter) and is set up by comfy-setup-script.ts on its first boot.
+ *
  * Options: a warm pool of stopped, already set-up instances (a scale-out then takes the time of a
  * start, not of a first boot), or spot capacity (capacity-optimized over several instance types, with
  * capacity rebalancing); EC2 does not allow both on one group.
@@ -20,6 +23,7 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import {
   AutoScalingGroup,
   DefaultResult,
+  GroupMetrics,
   HealthChecks,
   InstanceRefreshStrategy,
   LifecycleTransition,
@@ -53,10 +57,21 @@ import {
 } from 'aws-cdk-lib/aws-iam';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { COMFY_PORT } from '../../shared/resources.js';
 import { DEFAULT_MODELS, type ModelSpec } from '../settings.js';
 import type { CustomNodeSpec } from './comfy-custom-nodes.js';
-import { COMFY_PORT, DLAMI_PARAMETERS } from './comfy-instance.js';
 import { comfySetupCommands } from './comfy-setup-script.js';
+
+/**
+ * Public SSM parameters holding the id of the newest Deep Learning Base OSS NVIDIA Driver GPU AMI
+ * (Ubuntu 24.04) per architecture.
+ */
+const DLAMI_PARAMETERS = {
+  x86_64:
+    '/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-24.04/latest/ami-id',
+  arm64:
+    '/aws/service/deeplearning/ami/arm64/base-oss-nvidia-driver-gpu-ubuntu-24.04/latest/ami-id',
+} as const;
 
 /** The termination lifecycle hook's name, also matched by the controller's EventBridge rule. */
 export const DRAIN_HOOK_NAME = 'comfy-serverless-drain';
@@ -204,6 +219,8 @@ export class ComfyFleet extends Construct {
       maxCapacity: this.maxGpus,
       // No desiredCapacity: a deploy must never reset what the controller has set.
       newInstancesProtectedFromScaleIn: true,
+      // The dashboard's desired / in service / pending / terminating (group metrics are free).
+      groupMetrics: [GroupMetrics.all()],
       healthChecks: HealthChecks.ec2({ gracePeriod: Duration.minutes(20) }),
       updatePolicy: UpdatePolicy.instanceRefresh({
         strategy: InstanceRefreshStrategy.ROLLING,
@@ -265,6 +282,11 @@ export class ComfyFleet extends Construct {
       if (!match?.[1] || !match[2]) return;
       Bucket.fromBucketName(this, `ModelBucket${i}`, match[1]).grantRead(role, match[2]);
     });
+  }
+
+  /** The Auto Scaling group's name (the fleet controller's FLEET_GROUP_NAME). */
+  get groupName(): string {
+    return this.group.autoScalingGroupName;
   }
 
   /**

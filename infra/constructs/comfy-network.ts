@@ -1,5 +1,6 @@
 /**
- * The VPC of the ComfyUI instance and of the two functions that talk to it (dispatcher, poller).
+ * The VPC of the ComfyUI GPU fleet and of the functions that talk to it (dispatcher, poller, fleet
+ * controller).
  *
  * - S3 and DynamoDB through gateway endpoints (free); SQS through an interface endpoint, because the
  *   dispatcher re-sends deferred tasks and the poller re-queues lost ones from inside the VPC.
@@ -60,6 +61,11 @@ export class ComfyNetwork extends Construct {
    * @default undefined with a NAT gateway
    */
   public readonly lambdaEndpoint?: InterfaceVpcEndpoint;
+  /**
+   * Auto Scaling and EC2, for the fleet controller, when there is no NAT gateway to reach them through.
+   * @default none with a NAT gateway
+   */
+  public readonly fleetControlEndpoints: InterfaceVpcEndpoint[] = [];
 
   constructor(scope: Construct, id: string, props: ComfyNetworkProps = {}) {
     super(scope, id);
@@ -106,13 +112,18 @@ export class ComfyNetwork extends Construct {
       this.vpc.addInterfaceEndpoint(id, { service, subnets: this.instanceSubnet, open: false });
     this.sqsEndpoint = endpoint('Sqs', InterfaceVpcEndpointAwsService.SQS);
     if (!this.natGateway) {
-      // Without a NAT gateway, Session Manager reaches the instance through these.
+      // Without a NAT gateway, Session Manager reaches the instances through these, the dispatcher
+      // reaches Lambda and the fleet controller reaches Auto Scaling and EC2.
       this.sessionManagerEndpoints.push(
         endpoint('Ssm', InterfaceVpcEndpointAwsService.SSM),
         endpoint('SsmMessages', InterfaceVpcEndpointAwsService.SSM_MESSAGES),
         endpoint('Ec2Messages', InterfaceVpcEndpointAwsService.EC2_MESSAGES),
       );
       this.lambdaEndpoint = endpoint('Lambda', InterfaceVpcEndpointAwsService.LAMBDA);
+      this.fleetControlEndpoints.push(
+        endpoint('AutoScaling', InterfaceVpcEndpointAwsService.AUTOSCALING),
+        endpoint('Ec2', InterfaceVpcEndpointAwsService.EC2),
+      );
     }
   }
 }

@@ -7,7 +7,7 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -29,6 +29,14 @@ export interface FunctionResources {
   readonly tables: Readonly<Record<TableName, ITable>>;
   readonly buckets: Readonly<Record<BucketName, IBucket>>;
   readonly queues: Readonly<Record<QueueName, IQueue>>;
+  /** The GPU fleet (ComfyFleet), for the functions that control it. */
+  readonly gpuFleets?: Readonly<Record<'gpus', GpuFleetResource>>;
+}
+
+/** What a manifest's `gpuFleet` use needs of the fleet. */
+interface GpuFleetResource {
+  readonly groupName: string;
+  grantControl(grantee: IGrantable): void;
 }
 
 export interface ManifestFunctionProps {
@@ -75,6 +83,7 @@ function manifestEnvironment(
     if ('table' in use) values[variable] = resources.tables[use.table].tableName;
     else if ('bucket' in use) values[variable] = resources.buckets[use.bucket].bucketName;
     else if ('queue' in use) values[variable] = resources.queues[use.queue].queueUrl;
+    else if ('gpuFleet' in use) values[variable] = gpuFleet(manifest, resources).groupName;
   }
   const env: FunctionEnvironment = {};
   for (const key of manifest.config) {
@@ -134,7 +143,16 @@ function grantResources(fn: IFunction, manifest: FunctionManifest, r: FunctionRe
     } else if ('queue' in use) {
       const queue = r.queues[use.queue];
       if (use.access === 'send') queue.grantSendMessages(fn);
-      else queue.grant(fn, 'sqs:ChangeMessageVisibility');
+      else if (use.access === 'changeVisibility') queue.grant(fn, 'sqs:ChangeMessageVisibility');
+      else
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['sqs:GetQueueAttributes'],
+            resources: [queue.queueArn],
+          }),
+        );
+    } else if ('gpuFleet' in use) {
+      gpuFleet(manifest, r).grantControl(fn);
     } else if ('bucket' in use) {
       const bucket = r.buckets[use.bucket];
       const { keys } = use;
@@ -144,6 +162,12 @@ function grantResources(fn: IFunction, manifest: FunctionManifest, r: FunctionRe
       else bucket.grantReadWrite(fn, keys);
     }
   }
+}
+
+function gpuFleet(manifest: FunctionManifest, r: FunctionResources): GpuFleetResource {
+  const fleet = r.gpuFleets?.gpus;
+  if (!fleet) throw new Error(`${manifest.name} controls the GPU fleet: no fleet given`);
+  return fleet;
 }
 
 /**

@@ -23,7 +23,12 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, SERVICE_NAME, TASK_METRICS } from '../../shared/telemetry-names.js';
+import {
+  FLEET_METRICS,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+  TASK_METRICS,
+} from '../../shared/telemetry-names.js';
 
 export interface TaskMonitoringProps {
   readonly dispatcher: IFunction;
@@ -35,8 +40,8 @@ export interface TaskMonitoringProps {
   /** Webhook events whose retries ran out. */
   readonly webhookDeadLetterQueue: IQueue;
   readonly api: HttpApi;
-  /** The ComfyUI instance. */
-  readonly instanceId: string;
+  /** The Auto Scaling group of ComfyUI GPU instances. */
+  readonly gpuGroupName: string;
   /**
    * Subscribe this address to the alarm topic (AWS emails a confirmation link first).
    * @default - no subscription
@@ -122,18 +127,20 @@ export class TaskMonitoring extends Construct {
     this.alarm('ComfyUnreachable', comfyDown, 0, {
       description:
         'For 10 minutes, dispatches kept failing or the poller could not reach ComfyUI: check the ' +
-        'instance (systemctl status comfyui) and its security group.',
+        'GPU instances (systemctl status comfyui) and their security group.',
       evaluationPeriods: 2,
     });
+    // EC2 aggregates the group's instances (detailed monitoring, set in the launch template).
     const statusCheck = new Metric({
       namespace: 'AWS/EC2',
       metricName: 'StatusCheckFailed',
-      dimensionsMap: { InstanceId: props.instanceId },
+      dimensionsMap: { AutoScalingGroupName: props.gpuGroupName },
       statistic: 'Maximum',
       period: FIVE_MINUTES,
     });
-    this.alarm('InstanceStatusCheck', statusCheck, 0, {
-      description: 'The ComfyUI instance fails its EC2 status checks.',
+    this.alarm('GpuStatusCheck', statusCheck, 0, {
+      description:
+        'A ComfyUI GPU instance fails its EC2 status checks (the group replaces it; its tasks are re-queued).',
       evaluationPeriods: 2,
     });
     this.alarm('Api5xx', props.api.metricServerError({ period: FIVE_MINUTES }), 5, {
@@ -214,6 +221,39 @@ export class TaskMonitoring extends Construct {
         width: 8,
         left: functions.map((fn) => fn.metricErrors({ period: FIVE_MINUTES })),
         right: functions.map((fn) => fn.metricThrottles({ period: FIVE_MINUTES })),
+      }),
+    );
+    const group = (metricName: string) =>
+      new Metric({
+        namespace: 'AWS/AutoScaling',
+        metricName,
+        dimensionsMap: { AutoScalingGroupName: props.gpuGroupName },
+        statistic: 'Maximum',
+        period: Duration.minutes(1),
+      });
+    const f = FLEET_METRICS;
+    const oneMinute = (name: string, statistic = 'Maximum') =>
+      taskMetric(name, statistic, Duration.minutes(1)).with({ label: name });
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'GPU fleet: instances by state, GPUs wanted; tasks per GPU',
+        width: 12,
+        left: [
+          group('GroupDesiredCapacity'),
+          group('GroupInServiceInstances'),
+          group('GroupPendingInstances'),
+          group('GroupTerminatingInstances'),
+          oneMinute(f.desired),
+        ],
+        right: [oneMinute(f.backlogPerGpu), oneMinute(f.live)],
+      }),
+      new GraphWidget({
+        title: 'Time to capacity (ms) and scale events',
+        width: 12,
+        left: ['p50', 'p90', 'Maximum'].map((stat) =>
+          taskMetric(f.gpuWaitMs, stat).with({ label: `${f.gpuWaitMs} ${stat}` }),
+        ),
+        right: [taskMetric(f.started), taskMetric(f.stopped)],
       }),
     );
     return dashboard;

@@ -1,6 +1,7 @@
 /**
  * Everything that can be destroyed and recreated without losing data: the HTTP API and its functions,
- * the dispatch pipeline, the poller, the ComfyUI instance and its VPC, alarms and the dashboard. The
+ * the dispatch pipeline, the poller, the ComfyUI GPU fleet with its controller and its VPC, alarms and
+ * the dashboard. The
  * tables and the bucket come from the stateful stack as object references; every permission is a
  * grant scoped to them (and to key prefixes of the bucket).
  */
@@ -10,11 +11,12 @@ import { Port, SecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { API_ROUTES, FUNCTIONS } from '../../functions/manifests.js';
+import { API_ROUTES, FUNCTIONS, manifestOf } from '../../functions/manifests.js';
 import type { FunctionManifest } from '../../shared/manifest.js';
-import { ComfyInstance, type ComfyInstanceProps } from '../constructs/comfy-instance.js';
+import { ComfyFleet, type ComfyFleetProps } from '../constructs/comfy-fleet.js';
 import { ComfyNetwork } from '../constructs/comfy-network.js';
 import { DispatchPipeline } from '../constructs/dispatch-pipeline.js';
+import { FleetControl } from '../constructs/fleet-control.js';
 import {
   createManifestFunction,
   type FunctionResources,
@@ -55,15 +57,26 @@ export interface StatelessStackProps extends StackProps {
    */
   readonly natGateway?: boolean;
   /**
-   * Availability zones of the VPC; the ComfyUI instance runs in the first.
+   * Availability zones of the VPC (the GPU fleet may launch in any of them).
    * @default - the first two zones of the region
    */
   readonly availabilityZones?: readonly string[];
   /**
-   * The GPU instance (type, volume, ComfyUI ref, models, image).
-   * @default - ComfyInstance defaults
+   * The GPU fleet (GPUs from min to max, instance type or spot types, warm pool, volume, ComfyUI ref,
+   * models, custom nodes, image).
+   * @default - ComfyFleet defaults (0 to 2 g6.xlarge)
    */
-  readonly comfy?: Omit<ComfyInstanceProps, 'vpc' | 'vpcSubnets' | 'clients'>;
+  readonly comfy?: Omit<ComfyFleetProps, 'vpc' | 'vpcSubnets' | 'clients'>;
+  /**
+   * A GPU with no prompts for this long is stopped (down to minGpus).
+   * @default Duration.minutes(10)
+   */
+  readonly gpuIdleTime?: Duration;
+  /**
+   * Longest a task waits for a GPU to start before it fails NO_GPU_CAPACITY.
+   * @default Duration.minutes(15)
+   */
+  readonly gpuCapacityWait?: Duration;
   /**
    * Most concurrent dispatcher invocations.
    * @default 2
@@ -102,7 +115,8 @@ export interface StatelessStackProps extends StackProps {
 
 export class StatelessStack extends Stack {
   public readonly network: ComfyNetwork;
-  public readonly comfy: ComfyInstance;
+  public readonly comfy: ComfyFleet;
+  public readonly fleetControl: FleetControl;
   public readonly pipeline: DispatchPipeline;
   public readonly poller: TaskPoller;
   public readonly api: TaskApi;
@@ -124,13 +138,14 @@ export class StatelessStack extends Stack {
     const { vpc } = this.network;
     const comfyClients = new SecurityGroup(this, 'ComfyClients', {
       vpc,
-      description: 'The dispatcher and the poller: ComfyUI and AWS APIs (HTTPS) only',
+      description:
+        'The dispatcher, the poller and the fleet controller: ComfyUI and AWS APIs (HTTPS) only',
       allowAllOutbound: false,
     });
-    this.comfy = new ComfyInstance(this, 'Comfy', {
+    this.comfy = new ComfyFleet(this, 'Comfy', {
       ...props.comfy,
       vpc,
-      vpcSubnets: this.network.instanceSubnet,
+      vpcSubnets: this.network.privateSubnets,
       clients: comfyClients,
     });
     comfyClients.connections.allowTo(this.comfy.securityGroup, this.comfy.port, 'ComfyUI');
@@ -141,12 +156,19 @@ export class StatelessStack extends Stack {
     for (const ep of this.network.sessionManagerEndpoints) {
       ep.connections.allowDefaultPortFrom(this.comfy.securityGroup);
     }
+    for (const ep of this.network.fleetControlEndpoints)
+      ep.connections.allowDefaultPortFrom(comfyClients);
 
     // Deployment-supplied config; each function gets only the variables its manifest reads, and the
     // names of the resources it uses.
+    // The servers are the fleet's, read from its registry (COMFYUI_URLS is for servers of your own).
     const environment: FunctionEnvironment = {
       ...props.environment,
-      COMFYUI_URLS: this.comfy.url,
+      COMFYUI_URLS: '',
+      COMFYUI_SERVERS: 'fleet',
+      FLEET_CAPACITY_WAIT_SECONDS: String(
+        (props.gpuCapacityWait ?? Duration.minutes(15)).toSeconds(),
+      ),
     };
     const network = {
       vpc,
@@ -170,8 +192,8 @@ export class StatelessStack extends Stack {
       ...stateful,
       queues: this.pipeline.queues,
     };
-    const pollerManifest = manifests.find((m) => m.trigger.kind === 'schedule');
-    if (!pollerManifest) throw new Error('no function with a schedule trigger (the poller)');
+    const pollerManifest = manifests.find((m) => m.name === 'poller');
+    if (!pollerManifest) throw new Error('no poller function');
     this.poller = new TaskPoller(this, 'Polling', {
       ...common,
       manifest: pollerManifest,
@@ -189,11 +211,21 @@ export class StatelessStack extends Stack {
         resources,
       });
     }
-    const byName = new Map(manifests.map((m) => [m.name, m]));
+    const controllerManifest = manifestOf('fleet-controller');
+    this.fleetControl = new FleetControl(this, 'Fleet', {
+      ...common,
+      manifest: controllerManifest,
+      fleet: this.comfy,
+      resources,
+      idleTime: props.gpuIdleTime,
+    });
+
+    const byName = new Map([...manifests, controllerManifest].map((m) => [m.name, m]));
     const deployed = new Map<string, { manifest: FunctionManifest; fn: ServiceFunction }>();
     for (const [name, fn] of [
       ...this.pipeline.consumers,
       [pollerManifest.name, this.poller.poller] as const,
+      [controllerManifest.name, this.fleetControl.controller] as const,
       ...Object.entries(this.apiFunctions),
     ]) {
       const manifest = byName.get(name);
@@ -240,23 +272,33 @@ export class StatelessStack extends Stack {
       deadLetterQueue: this.pipeline.deadLetterQueue,
       webhookDeadLetterQueue: this.pipeline.webhookDeadLetterQueue,
       api: this.api.api,
-      instanceId: this.comfy.instance.instanceId,
+      gpuGroupName: this.comfy.groupName,
       alarmEmail: props.alarmEmail,
     });
 
-    this.addOutputs(auth, apiKeysTable, bucket);
+    this.addOutputs(auth, apiKeysTable, bucket, tasksTable);
   }
 
-  private addOutputs(auth: StatelessAuth, apiKeysTable: ITable, bucket: IBucket) {
+  private addOutputs(
+    auth: StatelessAuth,
+    apiKeysTable: ITable,
+    bucket: IBucket,
+    tasksTable: ITable,
+  ) {
     const out = (id: string, value: string, description: string) =>
       new CfnOutput(this, id, { value, description });
     out('ApiUrl', this.api.url, 'Base URL of the task API (routes under v1/)');
     out('OutputsBucketName', bucket.bucketName, 'Bucket holding outputs, uploads and workflows');
-    out('ComfyInstanceId', this.comfy.instance.instanceId, 'The ComfyUI GPU instance');
+    out('GpuGroupName', this.comfy.groupName, 'The Auto Scaling group of ComfyUI GPU instances');
     out(
-      'ComfySessionCommand',
-      `aws ssm start-session --target ${this.comfy.instance.instanceId} --region ${this.region}`,
-      'Shell on the ComfyUI instance (setup log: /var/log/comfyui-setup.log)',
+      'GpuInstancesCommand',
+      `aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names ${this.comfy.groupName} --region ${this.region} --query 'AutoScalingGroups[0].Instances'`,
+      'Lists the GPU instances (shell on one: aws ssm start-session --target <InstanceId>; setup log /var/log/comfyui-setup.log)',
+    );
+    out(
+      'FleetStatusCommand',
+      `TASKS_TABLE_NAME=${tasksTable.tableName} DISPATCH_QUEUE_URL=${this.pipeline.queue.queueUrl} AWS_REGION=${this.region} npm run fleet -- status`,
+      'Run from the repository: the GPU servers, their states and the backlog',
     );
     out('AlarmTopicArn', this.monitoring.topic.topicArn, 'Subscribe to receive the alarms');
     out(

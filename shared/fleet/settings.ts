@@ -2,7 +2,23 @@
 import type { Config } from '../config.js';
 import type { RunFleetControllerSettings } from '../use-cases/run-fleet-controller.js';
 
-export const fleetSettingsFromConfig = (c: Config): RunFleetControllerSettings => ({
+/** The variables the controller's settings come from. */
+export const FLEET_SETTINGS_CONFIG = [
+  'FLEET_MIN_GPUS',
+  'FLEET_MAX_GPUS',
+  'FLEET_PROMPTS_PER_GPU',
+  'FLEET_IDLE_SECONDS',
+  'FLEET_BOOT_TIMEOUT_SECONDS',
+  'FLEET_START_SECONDS',
+  'FLEET_PROMPT_SECONDS',
+  'FLEET_CONTROLLER_RUN_MS',
+  'FLEET_REGISTRY_CACHE_MS',
+  'FLEET_TICK_MS',
+] as const satisfies readonly (keyof Config)[];
+
+export const fleetSettingsFromConfig = (
+  c: Pick<Config, (typeof FLEET_SETTINGS_CONFIG)[number]>,
+): RunFleetControllerSettings => ({
   minGpus: c.FLEET_MIN_GPUS,
   maxGpus: c.FLEET_MAX_GPUS,
   promptsPerGpu: c.FLEET_PROMPTS_PER_GPU,

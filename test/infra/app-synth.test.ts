@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS } from '../../functions/manifests.js';
+import { FLEET_FUNCTIONS, FUNCTIONS } from '../../functions/manifests.js';
 import { PROJECT_ROOT } from '../../infra/paths.js';
 
 /** Largest acceptable bundle (minified ESM, AWS SDK included) of one function. */
@@ -55,7 +55,7 @@ describe('cdk synth (the app, with bundling)', () => {
   });
 
   it('bundles every function as one minified ES module with its source map', () => {
-    expect(bundles).toHaveLength(FUNCTIONS.length);
+    expect(bundles).toHaveLength(FUNCTIONS.length + FLEET_FUNCTIONS.length);
     for (const bundle of bundles) {
       expect(
         bundle.code.startsWith("import { createRequire as __createRequire } from 'node:module';"),

@@ -156,3 +156,97 @@ describe('ComfyFleet', () => {
     expect(findings).toEqual([]);
   });
 });
+
+describe('FleetControl', () => {
+  it('builds the controller from its manifest: every minute and on the group drain events, in the VPC, controlling this group only', async () => {
+    const { Duration } = await import('aws-cdk-lib');
+    const { AttributeType, Table } = await import('aws-cdk-lib/aws-dynamodb');
+    const { Queue } = await import('aws-cdk-lib/aws-sqs');
+    const { Bucket } = await import('aws-cdk-lib/aws-s3');
+    const { FleetControl } = await import('../../infra/constructs/fleet-control.js');
+    const { manifestOf } = await import('../../functions/manifests.js');
+    const app = new App();
+    const stack = new Stack(app, 'FleetControlTest', {
+      env: { account: '111111111111', region: 'us-east-1' },
+    });
+    const vpc = new Vpc(stack, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'private', subnetType: SubnetType.PRIVATE_ISOLATED }],
+    });
+    const clients = new SecurityGroup(stack, 'Clients', { vpc });
+    const fleet = new ComfyFleet(stack, 'Comfy', {
+      vpc,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+      clients,
+      maxGpus: 3,
+    });
+    const queue = new Queue(stack, 'Queue');
+    new FleetControl(stack, 'Fleet', {
+      fleet,
+      manifest: manifestOf('fleet-controller'),
+      resources: {
+        tables: {
+          tasks: new Table(stack, 'Tasks', {
+            partitionKey: { name: 'pk', type: AttributeType.STRING },
+          }),
+          apiKeys: new Table(stack, 'Keys', {
+            partitionKey: { name: 'pk', type: AttributeType.STRING },
+          }),
+        },
+        buckets: { outputs: new Bucket(stack, 'Outputs') },
+        queues: {
+          dispatch: queue,
+          dispatchDeadLetter: new Queue(stack, 'Dlq'),
+          webhook: new Queue(stack, 'Webhooks'),
+          webhookDeadLetter: new Queue(stack, 'WebhookDlq'),
+        },
+      },
+      environment: { COMFYUI_URLS: '', LOG_LEVEL: 'INFO', MAX_IN_FLIGHT: '3' },
+      network: {
+        vpc,
+        subnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+        securityGroup: clients,
+      },
+      idleTime: Duration.minutes(5),
+    });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({
+        source: ['aws.autoscaling'],
+        'detail-type': ['EC2 Instance-terminate Lifecycle Action'],
+      }),
+    });
+    const fns = template.findResources('AWS::Lambda::Function');
+    const [id, controller] =
+      Object.entries(fns).find(([id]) => id.startsWith('FleetController')) ?? [];
+    expect(id).toBeDefined();
+    const env = controller?.Properties.Environment.Variables;
+    expect(env).toMatchObject({
+      FLEET_MAX_GPUS: '3',
+      FLEET_MIN_GPUS: '0',
+      FLEET_IDLE_SECONDS: '300',
+      FLEET_CONTROLLER_RUN_MS: '50000',
+      LOG_LEVEL: 'INFO',
+    });
+    expect(env.FLEET_GROUP_NAME).toEqual({ Ref: expect.stringMatching(/^ComfyGroup/) });
+    // Variables the controller does not read are not set on it.
+    expect(env.MAX_IN_FLIGHT).toBeUndefined();
+    expect(controller?.Properties.VpcConfig).toBeDefined();
+    const statements = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([pid]) => pid.startsWith('FleetController'))
+      .flatMap(
+        ([, p]) =>
+          p.Properties.PolicyDocument.Statement as {
+            Action: string | string[];
+            Resource: unknown;
+          }[],
+      );
+    const actions = statements.flatMap((st) => [st.Action].flat());
+    expect(actions).toContain('sqs:GetQueueAttributes');
+    expect(actions).not.toContain('sqs:SendMessage');
+    expect(actions).toContain('autoscaling:TerminateInstanceInAutoScalingGroup');
+    expect(actions).toContain('dynamodb:UpdateItem');
+  });
+});

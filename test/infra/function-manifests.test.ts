@@ -6,7 +6,11 @@
  */
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS } from '../../functions/manifests.js';
+import { FLEET_FUNCTIONS, FUNCTIONS as LOCAL_AND_DEPLOYED } from '../../functions/manifests.js';
+
+/** Every function the stacks deploy: those npm start runs too, and the GPU fleet's. */
+const FUNCTIONS = [...LOCAL_AND_DEPLOYED, ...FLEET_FUNCTIONS];
+
 import { type FunctionManifest, resourceVariable } from '../../shared/manifest.js';
 import { flat, type Resource, resourcesOf } from './support/template-queries.js';
 import { synthStateless } from './support/test-app.js';

@@ -16,8 +16,31 @@ describe('parseSettings', () => {
       dispatchMaxConcurrency: 2,
       pollerReservedConcurrency: 0,
       logRetentionDays: 30,
+      minGpus: 0,
+      maxGpus: 2,
+      gpuIdleMinutes: 10,
+      gpuCapacityWaitMinutes: 15,
+      warmPool: 0,
+      spotTypes: [],
+      customNodes: [],
     });
     expect(settings.alarmEmail).toBeUndefined();
+  });
+
+  it('refuses a GPU fleet it could not build: min above max, a warm pool with spot, unpinned custom nodes', () => {
+    expect(() => parseSettings({ minGpus: '3', maxGpus: '2' })).toThrow(
+      /minGpus: more than maxGpus/,
+    );
+    expect(() => parseSettings({ warmPool: '1', spotTypes: 'g6.xlarge,g5.xlarge' })).toThrow(
+      /warmPool: a warm pool cannot be used with spotTypes/,
+    );
+    expect(() =>
+      parseSettings({ customNodes: '[{"repo":"https://x/y; rm -rf /","ref":"main"}]' }),
+    ).toThrow(/customNodes/);
+    expect(parseSettings({ spotTypes: 'g6.xlarge, g5.xlarge' }).spotTypes).toEqual([
+      'g6.xlarge',
+      'g5.xlarge',
+    ]);
   });
 
   it('reads the strings `cdk -c name=value` passes', () => {

@@ -1,6 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { API_ROUTES, FUNCTIONS } from '../../functions/manifests.js';
+import { API_ROUTES, FLEET_FUNCTIONS, FUNCTIONS } from '../../functions/manifests.js';
 import {
   actionsOf,
   flat,
@@ -24,6 +24,7 @@ const FUNCTION_PREFIX: Record<string, string> = {
   dispatcher: 'DispatchDispatcherFunction',
   'dead-letter': 'DispatchDeadLetterFunction',
   poller: 'PollingPollerFunction',
+  'fleet-controller': 'FleetControllerFunction',
   'webhook-sender': 'DispatchWebhookSenderFunction',
 };
 const ROLE_PREFIX = (fn: string) => (FUNCTION_PREFIX[fn] as string).replace(/Function$/, 'Role');
@@ -42,7 +43,7 @@ describe('StatelessStack (API key mode, defaults)', () => {
       const ours = Object.keys(resourcesOf(template, 'AWS::Lambda::Function')).filter((id) =>
         Object.values(FUNCTION_PREFIX).some((p) => id.startsWith(p)),
       );
-      expect(ours).toHaveLength(FUNCTIONS.length);
+      expect(ours).toHaveLength(FUNCTIONS.length + FLEET_FUNCTIONS.length);
     });
 
     it.each(Object.keys(FUNCTION_PREFIX))(
@@ -72,10 +73,10 @@ describe('StatelessStack (API key mode, defaults)', () => {
       },
     );
 
-    it('puts only the dispatcher and the poller in the VPC', () => {
+    it('puts only the dispatcher, the poller and the fleet controller in the VPC', () => {
       for (const [fn, prefix] of Object.entries(FUNCTION_PREFIX)) {
         const props = oneResource(template, 'AWS::Lambda::Function', prefix).Properties;
-        if (fn === 'dispatcher' || fn === 'poller') {
+        if (fn === 'dispatcher' || fn === 'poller' || fn === 'fleet-controller') {
           expect(props.VpcConfig?.SecurityGroupIds, fn).toHaveLength(1);
         } else {
           expect(props.VpcConfig, fn).toBeUndefined();
@@ -83,35 +84,21 @@ describe('StatelessStack (API key mode, defaults)', () => {
       }
     });
 
-    it("points the dispatcher and the poller at the instance's private address", () => {
-      for (const fn of ['dispatcher', 'poller']) {
-        const vars = oneResource(template, 'AWS::Lambda::Function', FUNCTION_PREFIX[fn] as string)
-          .Properties.Environment.Variables;
-        expect(vars.COMFYUI_URLS).toEqual({
-          'Fn::Join': [
-            '',
-            [
-              'http://',
-              { 'Fn::GetAtt': [expect.stringMatching(/^ComfyInstance/), 'PrivateIp'] },
-              ':8188',
-            ],
-          ],
-        });
-      }
-    });
-    it('lets the dispatcher start the poller, and that function only', () => {
+    it('lets the dispatcher start the poller and the fleet controller, and those functions only', () => {
       const vars = oneResource(
         template,
         'AWS::Lambda::Function',
         FUNCTION_PREFIX.dispatcher as string,
       ).Properties.Environment.Variables;
       expect(flat(vars.POLLER_FUNCTION_NAME)).toMatch(/PollingPollerFunction/);
+      expect(flat(vars.FLEET_CONTROLLER_FUNCTION_NAME)).toMatch(/FleetControllerFunction/);
       const invokes = policyStatements(template, ROLE_PREFIX('dispatcher')).filter((st) =>
         actionsOf(st).includes('lambda:InvokeFunction'),
       );
-      expect(invokes).toHaveLength(1);
-      for (const r of resourcesOfStatement(invokes[0] as never))
-        expect(flat(r)).toMatch(/PollingPollerFunction/);
+      const targets = invokes.flatMap((st) => resourcesOfStatement(st as never)).map(flat);
+      expect(targets.filter((t) => /PollingPollerFunction/.test(t))).toHaveLength(1);
+      expect(targets.filter((t) => /FleetControllerFunction/.test(t))).toHaveLength(1);
+      expect(targets).toHaveLength(2);
     });
   });
 
@@ -162,9 +149,11 @@ describe('StatelessStack (API key mode, defaults)', () => {
   });
 
   describe('IAM', () => {
-    it('never allows an action on every resource', () => {
+    it('never allows an action on every resource, except the describe calls that have no resource-level permissions', () => {
+      const unscoped = new Set(['autoscaling:DescribeAutoScalingGroups', 'ec2:DescribeInstances']);
       for (const [id, policy] of Object.entries(resourcesOf(template, 'AWS::IAM::Policy'))) {
         for (const statement of policy.Properties.PolicyDocument.Statement) {
+          if (actionsOf(statement).every((a) => unscoped.has(a))) continue;
           expect(resourcesOfStatement(statement), id).not.toContain('*');
         }
       }
@@ -188,7 +177,7 @@ describe('StatelessStack (API key mode, defaults)', () => {
         for (const s of policyStatements(template, ROLE_PREFIX(fn))) {
           for (const resource of resourcesOfStatement(s)) {
             expect(flat(resource), fn).toMatch(
-              /"StackName":"ComfyServerless-Stateful"|"Fn::GetAtt":\["(Dispatch|Polling|[A-Za-z]+Logs)/,
+              /"StackName":"ComfyServerless-Stateful"|"Fn::GetAtt":\["(Dispatch|Polling|FleetController|[A-Za-z]+Logs)|autoScalingGroupName\/",\{"Ref":"ComfyGroup|^"\*"$/,
             );
           }
         }
@@ -228,6 +217,7 @@ describe('StatelessStack (API key mode, defaults)', () => {
         templates: [],
         models: [],
         authorizer: [],
+        'fleet-controller': [],
       };
       for (const [fn, expected] of Object.entries(prefixes)) {
         const s3 = policyStatements(template, ROLE_PREFIX(fn)).filter((s) =>
@@ -278,13 +268,13 @@ describe('StatelessStack (API key mode, defaults)', () => {
     });
   });
 
-  it('outputs the API URL, bucket, instance id and the command that creates the first key', () => {
+  it('outputs the API URL, bucket, GPU group and the command that creates the first key', () => {
     const outputs = template.toJSON().Outputs;
     expect(Object.keys(outputs)).toEqual(
       expect.arrayContaining([
         'ApiUrl',
         'OutputsBucketName',
-        'ComfyInstanceId',
+        'GpuGroupName',
         'ApiKeysTableName',
         'CreateApiKeyCommand',
       ]),

@@ -21,6 +21,13 @@ describe('StatelessStack with JWT auth, no NAT gateway and the other options set
       instanceType: 'g5.2xlarge',
       volumeSize: '200',
       comfyuiRef: 'v0.8.0',
+      minGpus: '1',
+      maxGpus: '4',
+      gpuIdleMinutes: '5',
+      gpuCapacityWaitMinutes: '20',
+      warmPool: '1',
+      customNodes:
+        '[{"repo":"https://github.com/example/comfy-nodes","ref":"0123456789abcdef0123456789abcdef01234567"}]',
       models:
         '[{"url":"s3://my-models/sdxl/base.safetensors","folder":"checkpoints","filename":"sdxl.safetensors"}]',
     });
@@ -51,13 +58,21 @@ describe('StatelessStack with JWT auth, no NAT gateway and the other options set
     expect(api.CorsConfiguration).toBeUndefined();
   });
 
-  it('without NAT: isolated subnets, and Session Manager endpoints for the instance', () => {
+  it('without NAT: isolated subnets, Session Manager endpoints for the instances, Lambda, Auto Scaling and EC2 endpoints for the functions', () => {
     expect(Object.keys(resourcesOf(template, 'AWS::EC2::NatGateway'))).toHaveLength(0);
     expect(Object.keys(resourcesOf(template, 'AWS::EC2::InternetGateway'))).toHaveLength(0);
     const interfaces = Object.values(resourcesOf(template, 'AWS::EC2::VPCEndpoint'))
       .filter((e) => e.Properties.VpcEndpointType === 'Interface')
       .map((e) => flat(e.Properties.ServiceName));
-    for (const service of ['.sqs', '.ssm"', '.ssmmessages', '.ec2messages']) {
+    for (const service of [
+      '.sqs',
+      '.ssm"',
+      '.ssmmessages',
+      '.ec2messages',
+      '.lambda',
+      '.autoscaling',
+      '.ec2"',
+    ]) {
       expect(
         interfaces.some((s) => s.includes(service)),
         service,
@@ -65,16 +80,38 @@ describe('StatelessStack with JWT auth, no NAT gateway and the other options set
     }
   });
 
-  it('uses the pinned AMI, the instance type and the volume size given', () => {
-    const instance = oneResource(template, 'AWS::EC2::Instance', 'ComfyInstance').Properties;
-    expect(instance).toMatchObject({
+  it('uses the pinned AMI, the instance type, the volume size and the custom nodes given', () => {
+    const data = oneResource(template, 'AWS::EC2::LaunchTemplate', 'ComfyLaunchTemplate').Properties
+      .LaunchTemplateData;
+    expect(data).toMatchObject({
       ImageId: 'ami-0123456789abcdef0',
       InstanceType: 'g5.2xlarge',
       BlockDeviceMappings: [
         expect.objectContaining({ Ebs: expect.objectContaining({ VolumeSize: 200 }) }),
       ],
     });
-    expect(flat(instance.UserData)).toContain("checkout --force 'v0.8.0'");
+    const userData = flat(data.UserData);
+    expect(userData).toContain("checkout --force 'v0.8.0'");
+    expect(userData).toContain('https://github.com/example/comfy-nodes');
+    expect(userData).toContain('0123456789abcdef0123456789abcdef01234567');
+  });
+
+  it('sizes the fleet from 1 to 4 GPUs with a warm pool, stops idle GPUs after 5 minutes, lets tasks wait 20', () => {
+    expect(
+      oneResource(template, 'AWS::AutoScaling::AutoScalingGroup', 'ComfyGroup').Properties,
+    ).toMatchObject({ MinSize: '1', MaxSize: '4' });
+    template.hasResourceProperties('AWS::AutoScaling::WarmPool', {
+      MinSize: 1,
+      PoolState: 'Stopped',
+    });
+    const env = (prefix: string) =>
+      oneResource(template, 'AWS::Lambda::Function', prefix).Properties.Environment.Variables;
+    expect(env('FleetController')).toMatchObject({
+      FLEET_MIN_GPUS: '1',
+      FLEET_MAX_GPUS: '4',
+      FLEET_IDLE_SECONDS: '300',
+    });
+    expect(env('DispatchDispatcherFunction').FLEET_CAPACITY_WAIT_SECONDS).toBe('1200');
   });
 
   it('lets the instance read the s3:// models it is configured with, and nothing else there', () => {
@@ -110,8 +147,9 @@ describe('StatelessStack with JWT auth, no NAT gateway and the other options set
 describe('StatelessStack on an arm64 GPU instance type', () => {
   it('boots the arm64 Deep Learning AMI', () => {
     const { template } = synthStateless({ instanceType: 'g5g.xlarge' });
-    const instance = oneResource(template, 'AWS::EC2::Instance', 'ComfyInstance').Properties;
-    expect(instance.ImageId).toBe(
+    const data = oneResource(template, 'AWS::EC2::LaunchTemplate', 'ComfyLaunchTemplate').Properties
+      .LaunchTemplateData;
+    expect(data.ImageId).toBe(
       'resolve:ssm:/aws/service/deeplearning/ami/arm64/base-oss-nvidia-driver-gpu-ubuntu-24.04/latest/ami-id',
     );
   });

@@ -6,11 +6,11 @@ import {
   DISPATCH_QUEUE,
   DISPATCHER_TIMEOUT_SECONDS,
 } from '../../shared/resources.js';
-import { TASK_METRICS } from '../../shared/telemetry-names.js';
+import { FLEET_METRICS, TASK_METRICS } from '../../shared/telemetry-names.js';
 import { flat, oneResource, resourcesOf } from './support/template-queries.js';
 import { synthStateless } from './support/test-app.js';
 
-describe('StatelessStack workers, ComfyUI instance and monitoring (defaults)', () => {
+describe('StatelessStack workers, ComfyUI GPU fleet and monitoring (defaults)', () => {
   let template: Template;
   const fn = (prefix: string) => oneResource(template, 'AWS::Lambda::Function', prefix).Properties;
 
@@ -97,45 +97,53 @@ describe('StatelessStack workers, ComfyUI instance and monitoring (defaults)', (
     });
   });
 
-  describe('ComfyUI instance', () => {
-    const instance = () => oneResource(template, 'AWS::EC2::Instance', 'ComfyInstance').Properties;
+  describe('ComfyUI GPU fleet', () => {
+    const group = () =>
+      oneResource(template, 'AWS::AutoScaling::AutoScalingGroup', 'ComfyGroup').Properties;
+    const launchData = () =>
+      oneResource(template, 'AWS::EC2::LaunchTemplate', 'ComfyLaunchTemplate').Properties
+        .LaunchTemplateData;
 
-    it('boots the current Deep Learning GPU AMI, resolved by EC2 at launch', () => {
-      expect(instance()).toMatchObject({
+    it('scales from 0 to 2 GPUs, boots the current Deep Learning GPU AMI resolved by EC2 at launch', () => {
+      expect(group()).toMatchObject({
+        MinSize: '0',
+        MaxSize: '2',
+        NewInstancesProtectedFromScaleIn: true,
+      });
+      expect(launchData()).toMatchObject({
         InstanceType: 'g6.xlarge',
         ImageId:
           'resolve:ssm:/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-24.04/latest/ami-id',
-        Monitoring: true,
+        Monitoring: { Enabled: true },
       });
     });
 
     it('has no public address, no key pair, an encrypted gp3 volume and IMDSv2 only', () => {
-      const props = instance();
-      expect(props.KeyName).toBeUndefined();
-      expect(props.NetworkInterfaces).toEqual([
-        expect.objectContaining({ AssociatePublicIpAddress: false }),
-      ]);
-      expect(props.BlockDeviceMappings).toEqual([
+      const data = launchData();
+      expect(data.KeyName).toBeUndefined();
+      expect(data.NetworkInterfaces).toBeUndefined();
+      expect(data.BlockDeviceMappings).toEqual([
         {
           DeviceName: '/dev/sda1',
           Ebs: { DeleteOnTermination: true, Encrypted: true, VolumeSize: 100, VolumeType: 'gp3' },
         },
       ]);
-      const launchTemplate = oneResource(template, 'AWS::EC2::LaunchTemplate', 'ComfyInstance');
-      expect(launchTemplate.Properties.LaunchTemplateData.MetadataOptions).toMatchObject({
-        HttpTokens: 'required',
-      });
+      expect(data.MetadataOptions).toMatchObject({ HttpTokens: 'required' });
     });
 
-    it('runs in a private subnet', () => {
-      const subnetRef = instance().NetworkInterfaces[0].SubnetId.Ref as string;
-      expect(subnetRef).toMatch(/private/);
-      const subnet = resourcesOf(template, 'AWS::EC2::Subnet')[subnetRef];
-      expect(subnet?.Properties.MapPublicIpOnLaunch).toBe(false);
+    it('runs in the private subnets', () => {
+      const subnets = group().VPCZoneIdentifier as { Ref: string }[];
+      expect(subnets.length).toBeGreaterThan(0);
+      for (const { Ref } of subnets) {
+        expect(Ref).toMatch(/private/);
+        expect(resourcesOf(template, 'AWS::EC2::Subnet')[Ref]?.Properties.MapPublicIpOnLaunch).toBe(
+          false,
+        );
+      }
     });
 
-    it('admits the ComfyUI port from the dispatcher and poller group only', () => {
-      const sgId = instance().NetworkInterfaces[0].GroupSet[0]['Fn::GetAtt'][0] as string;
+    it('admits the ComfyUI port from the dispatcher, poller and controller group only', () => {
+      const sgId = launchData().SecurityGroupIds[0]['Fn::GetAtt'][0] as string;
       const sg = resourcesOf(template, 'AWS::EC2::SecurityGroup')[sgId]?.Properties;
       expect(sg?.SecurityGroupIngress).toBeUndefined();
       const ingress = Object.values(resourcesOf(template, 'AWS::EC2::SecurityGroupIngress')).filter(
@@ -153,11 +161,12 @@ describe('StatelessStack workers, ComfyUI instance and monitoring (defaults)', (
       const clientSg = fn('DispatchDispatcherFunction').VpcConfig.SecurityGroupIds[0];
       expect(clientSg['Fn::GetAtt'][0]).toMatch(/^ComfyClients/);
       expect(fn('PollingPollerFunction').VpcConfig.SecurityGroupIds).toEqual([clientSg]);
+      expect(fn('FleetController').VpcConfig.SecurityGroupIds).toEqual([clientSg]);
     });
 
     it('is administered through Session Manager', () => {
       const roles = Object.entries(resourcesOf(template, 'AWS::IAM::Role')).filter(([id]) =>
-        id.startsWith('ComfyInstance'),
+        id.startsWith('ComfyInstanceRole'),
       );
       expect(roles).toHaveLength(1);
       expect(flat(roles[0]?.[1].Properties.ManagedPolicyArns)).toContain(
@@ -166,7 +175,7 @@ describe('StatelessStack workers, ComfyUI instance and monitoring (defaults)', (
     });
 
     it('installs ComfyUI as a service on its private address, fetches models, cleans old files', () => {
-      const userData = flat(instance().UserData);
+      const userData = flat(launchData().UserData);
       expect(userData).toContain("checkout --force 'v0.3.64'");
       expect(userData).toContain('--listen \\"$(/usr/local/bin/comfyui-private-ip)\\" --port 8188');
       expect(userData).toContain('systemctl enable --now comfyui.service comfyui-cleanup.timer');
@@ -174,6 +183,26 @@ describe('StatelessStack workers, ComfyUI instance and monitoring (defaults)', (
       expect(userData).toContain(`age=${24 * 60}`);
       for (const model of DEFAULT_MODELS) expect(userData).toContain(model.url);
       expect(userData).not.toContain('0.0.0.0');
+    });
+
+    it('points the dispatcher and the poller at the fleet registry, and lets a waiting task start the controller', () => {
+      for (const name of ['DispatchDispatcherFunction', 'PollingPollerFunction']) {
+        expect(fn(name).Environment.Variables).toMatchObject({
+          COMFYUI_SERVERS: 'fleet',
+          COMFYUI_URLS: '',
+        });
+      }
+      const dispatcher = fn('DispatchDispatcherFunction').Environment.Variables;
+      expect(dispatcher.FLEET_CAPACITY_WAIT_SECONDS).toBe('900');
+      expect(dispatcher.FLEET_CONTROLLER_FUNCTION_NAME).toEqual({
+        Ref: expect.stringMatching(/^FleetController/),
+      });
+      expect(fn('FleetController').Environment.Variables).toMatchObject({
+        FLEET_MIN_GPUS: '0',
+        FLEET_MAX_GPUS: '2',
+        FLEET_IDLE_SECONDS: '600',
+        FLEET_GROUP_NAME: { Ref: expect.stringMatching(/^ComfyGroup/) },
+      });
     });
   });
 
@@ -263,6 +292,28 @@ describe('StatelessStack workers, ComfyUI instance and monitoring (defaults)', (
       ]) {
         expect(body).toContain(`\\"${name}\\"`);
       }
+    });
+
+    it('charts the GPU fleet: instances by state, GPUs wanted, tasks per GPU, time to capacity, scale events', () => {
+      const body = flat(
+        oneResource(template, 'AWS::CloudWatch::Dashboard', 'Monitoring').Properties,
+      );
+      for (const name of [
+        'GroupInServiceInstances',
+        'GroupPendingInstances',
+        ...Object.values(FLEET_METRICS),
+      ]) {
+        expect(body).toContain(`\\"${name}\\"`);
+      }
+    });
+
+    it('alarms when a GPU instance of the group fails its status checks', () => {
+      expect(alarmOn('StatusCheckFailed')).toMatchObject({
+        Namespace: 'AWS/EC2',
+        Dimensions: [
+          { Name: 'AutoScalingGroupName', Value: { Ref: expect.stringMatching(/^ComfyGroup/) } },
+        ],
+      });
     });
   });
 });

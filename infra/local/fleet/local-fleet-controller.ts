@@ -9,7 +9,7 @@ import { AwsBacklogCounter } from '../../../shared/adapters/aws/backlog-counter.
 import type { AwsClients } from '../../../shared/adapters/aws/clients.js';
 import { HttpComfyClient } from '../../../shared/adapters/comfyui/http-comfy-client.js';
 import { DynamoFleetRegistry } from '../../../shared/adapters/dynamodb/fleet-registry.js';
-import { comfyProbe } from '../../../shared/composition/fleet-controller.js';
+import { comfyProbe } from '../../../shared/fleet/probe.js';
 import { systemClock } from '../../../shared/ports/clock.js';
 import type { ComfyClient } from '../../../shared/ports/comfy-client.js';
 import {
