@@ -33,6 +33,8 @@ export interface FleetTick {
   /** Servers stopped this tick, with why. */
   stopped: { id: string; reason: string }[];
   started: number;
+  /** Tasks queued plus tasks at ComfyUI, as this tick read them. */
+  backlog: number;
 }
 
 export async function controlFleet(
@@ -116,7 +118,13 @@ export async function controlFleet(
   }
   if (decision.launch > 0) await deps.fleet.launch(decision.launch);
   if (marks.length > 0) servers = await deps.registry.apply(marks);
-  return { decision, servers, stopped, started: decision.launch };
+  return {
+    decision,
+    servers,
+    stopped,
+    started: decision.launch,
+    backlog: backlog.queued + backlog.atComfy,
+  };
 }
 
 const byIdNow = (servers: readonly FleetServer[], id: string) => servers.find((x) => x.id === id);
