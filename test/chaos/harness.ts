@@ -4,9 +4,9 @@
  * of ComfyUI calls get a 5xx or a dropped connection, SQS delivers some messages twice, two pollers
  * run at once and a share of S3 writes fail; a few submits are killed between storing and sending, a
  * few tasks' S3 writes are denied for good, and the whole runtime is killed once mid-run and started
- * again on the same data. Every task has a webhook: its receiver verifies each delivery and, while
- * the faults last, answers a share of them 500, hangs or resets the connection; SQS delivers some
- * webhook messages twice too. Then the faults stop, everything drains (tasks, then their terminal
+ * again on the same data. Every task has a webhook: its receiver verifies each delivery and, until
+ * every task has ended, answers a share of them 500, hangs or resets the connection; SQS delivers
+ * some webhook messages twice too. Then the faults stop, everything drains (tasks, then their terminal
  * webhook events), and the run is checked (report.ts). Seeded: the plan of tasks and every fault decision come from `seed`.
  * With `fleet`, ComfyUI is a local GPU fleet that follows the queue (fleet.ts) instead of one stand-in:
  * every server gets the same faults (restarts, failing calls), servers are also killed at random, and
@@ -66,7 +66,7 @@ export interface ChaosOptions {
   s3DeniedShare?: number;
   /** Share of submits killed between storing the task and sending its message. @default 0.03 */
   submitKillShare?: number;
-  /** Share of webhook deliveries the receiver fails (500, hang, reset) while faults are on. @default 0.3 */
+  /** Share of webhook deliveries the receiver fails (500, hang, reset) until every task ended. @default 0.3 */
   webhookFailRate?: number;
   /** Kill and restart the whole runtime once, mid-run. @default true */
   crash?: boolean;
@@ -412,7 +412,6 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   await Promise.all([restartLoop, killLoop]);
   s3Faults.enabled = false;
   kills.enabled = false;
-  receiver.failing = false;
   for (const r of runtimes) {
     r.duplicates.enabled = false;
     r.webhookDuplicates.enabled = false;
@@ -430,7 +429,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     await sleep(1000);
     tasks = await readTasks(repo, ids);
   }
-  // Then the terminal webhook events of the tasks that ended (retries come back within seconds).
+  // The receivers fail at random until every task has ended, so most terminal events meet them
+  // failing; then the terminal events still being retried (within seconds) must arrive.
+  receiver.failing = false;
   const terminalDelivered = () =>
     [...tasks.values()].every(
       (t) =>
