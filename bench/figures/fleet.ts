@@ -36,6 +36,8 @@ const details = (r: SimResult, s: SimSettings) => ({
   finished: r.finished,
   busy_gpu_hours: Number(r.busyHours.toFixed(2)),
   billed_gpu_hours: Number(r.billedHours.toFixed(2)),
+  boot_gpu_hours: Number(r.bootHours.toFixed(2)),
+  idle_gpu_hours: Number(r.idleHours.toFixed(2)),
   wait_p50_s: r.waitP50s,
   wait_p95_s: r.waitP95s,
   max_gpus: r.maxServers,
@@ -51,6 +53,7 @@ const details = (r: SimResult, s: SimSettings) => ({
     first_boot_s: s.firstBootMs / 1000,
     warm_pool: s.warmPool,
     always_on: s.alwaysOn ?? 0,
+    dispatch: s.dispatch ?? 'least-loaded',
   },
 });
 
@@ -71,7 +74,7 @@ export async function fleetFigures(o: FleetBenchOptions): Promise<Figure[]> {
   for (const [metric, s] of runs) {
     const r = await simulateFleet(trace, s);
     o.log(
-      `${metric}: ${ratio(r).toFixed(3)} (${r.finished}/${r.tasks} tasks, wait p50 ${r.waitP50s} s)`,
+      `${metric}: ${ratio(r).toFixed(3)} (${r.finished}/${r.tasks} tasks, wait p50 ${r.waitP50s} s, p95 ${r.waitP95s} s; ${r.bootHours.toFixed(2)} GPU-h starting, ${r.idleHours.toFixed(2)} idle)`,
     );
     figures.push(
       figure(

@@ -1,17 +1,21 @@
 /**
  * The fleet controller's decision, as a pure function of what it sees: how many GPUs the backlog
  * wants, which servers to start and which to stop. Scale-out is immediate; scale-in only ever names
- * servers that are ready, hold no prompts, and have been idle for `idleMs` — the Auto Scaling group
- * is never left to pick a victim, so a busy server is never taken away by scaling.
+ * servers that are ready, hold no prompts, and have not been needed for `idleMs` (see
+ * `neededServers`) — the Auto Scaling group is never left to pick a victim, so a busy server is never
+ * taken away by scaling.
  */
-import { type FleetServer, isLive } from './server.js';
+import { type FleetServer, isLive, type ServerEvent } from './server.js';
 
 export interface CapacitySettings {
   minGpus: number;
   maxGpus: number;
   /** Prompts (queued for a GPU plus at ComfyUI) one GPU is expected to hold. */
   promptsPerGpu: number;
-  /** A ready server with no prompts for this long may be stopped (down to `minGpus`). */
+  /**
+   * A ready server the fleet has not needed for this long (never as many servers busy at once as its
+   * rank, oldest first) may be stopped once it holds no prompts (down to `minGpus`).
+   */
   idleMs: number;
   /** A server still booting after this long is replaced. */
   bootTimeoutMs: number;
@@ -59,6 +63,26 @@ export function gpusWanted(backlog: Backlog, s: CapacitySettings): number {
   const forWork = work > 0 ? Math.max(1, Math.ceil(work / Math.max(1, s.promptsPerGpu))) : 0;
   return Math.min(s.maxGpus, Math.max(s.minGpus, forWork));
 }
+
+/**
+ * Which servers the fleet needs now: with `k` ready servers busy, the `k` oldest ready ones (a server
+ * that is not needed for `idleMs` may go once it is empty, even if spread work kept it busy now and
+ * then). Ready servers only; a draining one is on its way out.
+ */
+export function neededServers(servers: readonly FleetServer[], now: number): ServerEvent[] {
+  const ready = servers
+    .filter((x) => x.state === 'ready')
+    .sort(
+      (a, b) =>
+        (a.readyAt ?? a.launchedAt) - (b.readyAt ?? b.launchedAt) || a.id.localeCompare(b.id),
+    );
+  const busy = ready.filter((x) => x.inFlight > 0).length;
+  return ready.slice(0, busy).map((x) => ({ kind: 'needed', id: x.id, at: now }));
+}
+
+/** Since when a server counts as idle: last needed (or, before any reading of that, last busy). */
+const idleSince = (x: FleetServer): number =>
+  Math.max(x.lastNeededAt ?? x.lastBusyAt ?? -Infinity, x.readyAt ?? x.launchedAt);
 
 export function decideCapacity(
   servers: readonly FleetServer[],
@@ -109,18 +133,18 @@ export function decideCapacity(
     }
     const idle = healthy
       .filter((x) => x.state === 'ready' && x.inFlight === 0)
-      .map((x) => ({ x, idleFor: now - (x.lastBusyAt ?? x.readyAt ?? x.launchedAt) }))
-      .filter((c) => c.idleFor >= s.idleMs)
+      .map((x) => ({ x, idleFor: now - idleSince(x) }))
       .sort((a, b) => b.idleFor - a.idleFor || a.x.id.localeCompare(b.x.id));
     const surplus = healthy.length - desired - booting.length;
+    let stopped = 0;
     for (const c of idle.slice(0, surplus)) {
+      if (c.idleFor < s.idleMs) break;
       stop.push({ id: c.x.id, reason: 'idle' });
       why.push(`${c.x.id} idle for ${Math.round(c.idleFor / 1000)} s: stopped`);
+      stopped++;
     }
-    if (idle.length < surplus) {
-      why.push(
-        `${surplus - idle.length} more than wanted, kept until idle for ${s.idleMs / 1000} s`,
-      );
+    if (stopped < surplus) {
+      why.push(`${surplus - stopped} more than wanted, kept until idle for ${s.idleMs / 1000} s`);
     }
   }
   const stoppedLive = stop.filter((o) => o.reason !== 'boot-timeout').length;

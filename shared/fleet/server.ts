@@ -18,6 +18,12 @@ export interface FleetServer {
   readonly lastSeenAt?: number;
   /** Last time it held prompts (running or pending); its idle time counts from here. */
   readonly lastBusyAt?: number;
+  /**
+   * Last time the fleet needed this server: at least as many servers were busy at once as its rank
+   * among the ready ones, oldest first. Work spread over every server keeps each of them busy now and
+   * then; this says whether the fleet could have done without the newest of them.
+   */
+  readonly lastNeededAt?: number;
   /** Prompts running or pending at ComfyUI at the last contact. */
   readonly inFlight: number;
   readonly drainingSince?: number;
@@ -31,6 +37,8 @@ export type ServerEvent =
   | { kind: 'launched'; id: string; at: number; url?: string }
   /** ComfyUI answered at `url` with `inFlight` prompts queued or running. */
   | { kind: 'answered'; id: string; at: number; url: string; inFlight: number }
+  /** As many servers were busy as this one's rank (see `FleetServer.lastNeededAt`). */
+  | { kind: 'needed'; id: string; at: number }
   /** The instance is being taken away (scale-in, lifecycle hook, spot notice): no new prompts. */
   | { kind: 'draining'; id: string; at: number }
   /** The instance no longer exists. */
@@ -71,6 +79,9 @@ export function applyServerEvent(
         lastBusyAt: busy || base.lastBusyAt === undefined ? event.at : base.lastBusyAt,
       };
     }
+    case 'needed':
+      if (!server || (server.lastNeededAt ?? -Infinity) >= event.at) return server;
+      return { ...server, lastNeededAt: event.at };
     case 'draining':
       if (!server || server.state === 'draining') return server;
       return { ...server, state: 'draining', drainingSince: event.at };

@@ -7,8 +7,13 @@
  * in that window finishes it first. An instance taken away by the group itself (instance refresh,
  * health check) waits in the drain lifecycle hook: it is marked `draining` and let go the same way.
  */
-import { type CapacityDecision, type CapacitySettings, decideCapacity } from '../fleet/capacity.js';
-import { type FleetServer, isLive, type ServerEvent } from '../fleet/server.js';
+import {
+  type CapacityDecision,
+  type CapacitySettings,
+  decideCapacity,
+  neededServers,
+} from '../fleet/capacity.js';
+import { applyServerEvents, type FleetServer, isLive, type ServerEvent } from '../fleet/server.js';
 import type { Clock } from '../ports/clock.js';
 import type { BacklogCounter, FleetRegistry } from '../ports/fleet-registry.js';
 import type { GpuFleet } from '../ports/gpu-fleet.js';
@@ -85,6 +90,8 @@ export async function controlFleet(
       });
     }
   }
+  // Which servers the fleet needed at this reading (ranked oldest first over those busy now).
+  events.push(...neededServers(applyServerEvents(known, events, now), now));
   let servers = events.length > 0 ? await deps.registry.apply(events) : known;
 
   const decision = decideCapacity(servers, backlog, s, now);
