@@ -41,6 +41,11 @@ export type ServerEvent =
   | { kind: 'needed'; id: string; at: number }
   /** The instance is being taken away (scale-in, lifecycle hook, spot notice): no new prompts. */
   | { kind: 'draining'; id: string; at: number }
+  /**
+   * A server the controller marked `draining` for being idle takes prompts again: work came back
+   * before it was stopped, and it is up already (its instance still running, not being terminated).
+   */
+  | { kind: 'revived'; id: string; at: number }
   /** The instance no longer exists. */
   | { kind: 'gone'; id: string; at: number; reason: string };
 
@@ -85,6 +90,11 @@ export function applyServerEvent(
     case 'draining':
       if (!server || server.state === 'draining') return server;
       return { ...server, state: 'draining', drainingSince: event.at };
+    case 'revived': {
+      if (server?.state !== 'draining') return server;
+      const { drainingSince: _, ...rest } = server;
+      return { ...rest, state: 'ready', lastNeededAt: event.at };
+    }
     case 'gone':
       if (!server) return undefined;
       return { ...server, state: 'gone', goneAt: event.at, goneReason: event.reason, inFlight: 0 };

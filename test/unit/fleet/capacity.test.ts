@@ -215,3 +215,70 @@ describe('decideCapacity over servers the fleet did not need', () => {
     expect(decideCapacity([fresh], { queued: 0, atComfy: 0 }, s, T).stop).toEqual([]);
   });
 });
+
+describe('decideCapacity with servers marked to go', () => {
+  const draining = (id: string, o: Partial<FleetServer> = {}) =>
+    ready(id, { state: 'draining', drainingSince: T - 5_000, ...o });
+
+  it('takes back a draining server that is still up before starting a new one', () => {
+    const d = decideCapacity(
+      [ready('a', { inFlight: 2 }), draining('d')],
+      { queued: 6, atComfy: 2 },
+      s,
+      T,
+      ['d'],
+    );
+    expect(d).toMatchObject({ desired: 2, revive: ['d'], launch: 0, live: 2, stop: [] });
+  });
+
+  it('starts new servers for what the draining ones cannot cover', () => {
+    const d = decideCapacity([draining('d')], { queued: 12, atComfy: 0 }, s, T, ['d']);
+    expect(d).toMatchObject({ desired: 3, revive: ['d'], launch: 2, live: 3 });
+  });
+
+  it('never takes back a server it was not told it may (the group is terminating it)', () => {
+    const d = decideCapacity([draining('d')], { queued: 1, atComfy: 0 }, s, T, []);
+    expect(d).toMatchObject({ revive: [], launch: 1 });
+  });
+
+  it('takes back none when the work is covered', () => {
+    const d = decideCapacity([ready('a'), draining('d')], { queued: 1, atComfy: 0 }, s, T, ['d']);
+    expect(d.revive).toEqual([]);
+  });
+
+  it('marks an idle server drainLeadMs before its idle time is up', () => {
+    const lead = { ...s, drainLeadMs: 10_000 };
+    const at = (idleFor: number) =>
+      decideCapacity(
+        [ready('a', { lastNeededAt: T - idleFor })],
+        { queued: 0, atComfy: 0 },
+        lead,
+        T,
+      ).stop;
+    expect(at(49_000)).toEqual([]);
+    expect(at(50_000)).toEqual([{ id: 'a', reason: 'idle' }]);
+  });
+});
+
+describe('the revived event', () => {
+  it('puts a draining server back to ready, needed now', () => {
+    const d = ready('d', { state: 'draining', drainingSince: T - 5_000 });
+    const [x] = applyServerEvents([d], [{ kind: 'revived', id: 'd', at: T }], T);
+    expect(x).toMatchObject({ state: 'ready', lastNeededAt: T });
+    expect(x?.drainingSince).toBeUndefined();
+  });
+  it('changes nothing for a ready or gone server', () => {
+    const g = ready('g', { state: 'gone', goneAt: T - 1 });
+    const r = ready('r');
+    expect(
+      applyServerEvents(
+        [g, r],
+        [
+          { kind: 'revived', id: 'g', at: T },
+          { kind: 'revived', id: 'r', at: T },
+        ],
+        T,
+      ),
+    ).toEqual([g, r]);
+  });
+});
