@@ -42,10 +42,11 @@ export const createHandler =
         if (live > 0)
           metrics.addMetric(FLEET_METRICS.backlogPerGpu, MetricUnit.Count, tick.backlog / live);
         metrics.publishStoredMetrics();
-        if (tick.started > 0 || tick.stopped.length > 0) {
+        if (tick.started > 0 || tick.stopped.length > 0 || tick.decision.revive.length > 0) {
           logger.info('fleet scaled', {
             started: tick.started,
             stopped: tick.stopped,
+            revived: tick.decision.revive,
             desired: tick.decision.desired,
             why: tick.decision.why,
           });

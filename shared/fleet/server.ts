@@ -18,6 +18,12 @@ export interface FleetServer {
   readonly lastSeenAt?: number;
   /** Last time it held prompts (running or pending); its idle time counts from here. */
   readonly lastBusyAt?: number;
+  /**
+   * Last time the fleet needed this server: at least as many servers were busy at once as its rank
+   * among the ready ones, oldest first. Work spread over every server keeps each of them busy now and
+   * then; this says whether the fleet could have done without the newest of them.
+   */
+  readonly lastNeededAt?: number;
   /** Prompts running or pending at ComfyUI at the last contact. */
   readonly inFlight: number;
   readonly drainingSince?: number;
@@ -31,8 +37,15 @@ export type ServerEvent =
   | { kind: 'launched'; id: string; at: number; url?: string }
   /** ComfyUI answered at `url` with `inFlight` prompts queued or running. */
   | { kind: 'answered'; id: string; at: number; url: string; inFlight: number }
+  /** As many servers were busy as this one's rank (see `FleetServer.lastNeededAt`). */
+  | { kind: 'needed'; id: string; at: number }
   /** The instance is being taken away (scale-in, lifecycle hook, spot notice): no new prompts. */
   | { kind: 'draining'; id: string; at: number }
+  /**
+   * A server the controller marked `draining` for being idle takes prompts again: work came back
+   * before it was stopped, and it is up already (its instance still running, not being terminated).
+   */
+  | { kind: 'revived'; id: string; at: number }
   /** The instance no longer exists. */
   | { kind: 'gone'; id: string; at: number; reason: string };
 
@@ -71,9 +84,17 @@ export function applyServerEvent(
         lastBusyAt: busy || base.lastBusyAt === undefined ? event.at : base.lastBusyAt,
       };
     }
+    case 'needed':
+      if (!server || (server.lastNeededAt ?? -Infinity) >= event.at) return server;
+      return { ...server, lastNeededAt: event.at };
     case 'draining':
       if (!server || server.state === 'draining') return server;
       return { ...server, state: 'draining', drainingSince: event.at };
+    case 'revived': {
+      if (server?.state !== 'draining') return server;
+      const { drainingSince: _, ...rest } = server;
+      return { ...rest, state: 'ready', lastNeededAt: event.at };
+    }
     case 'gone':
       if (!server) return undefined;
       return { ...server, state: 'gone', goneAt: event.at, goneReason: event.reason, inFlight: 0 };

@@ -1,9 +1,9 @@
 /**
  * The GPU fleet of a chaos run with `--fleet`: the local fleet of `npm start -- --max-gpus N` (stand-ins
  * started after a boot delay and stopped by the real fleet controller, registry in the run's table),
- * plus its faults: servers killed at random mid-run with whatever they hold (a spot interruption), and
- * on a crash of the whole runtime every server dies with it (they live in its process) and the
- * restarted runtime brings a new fleet up on the same registry. What it counts: servers started,
+ * plus its faults: servers killed at random mid-run with whatever they hold (a spot interruption; a
+ * busy one when there is one), and on a crash of the whole runtime every server dies with it (they
+ * live in its process) and the restarted runtime brings a new fleet up on the same registry. What it counts: servers started,
  * stopped by the controller (and why), killed, the tasks the killed ones held, and stops of a server
  * that still held prompts (scaling must never do that).
  */
@@ -128,10 +128,15 @@ export class ChaosFleet {
     });
   }
 
-  /** Kill one server that is up, chosen with `random`; false when none is up. */
+  /**
+   * Kill one server that is up, chosen with `random` among those holding prompts when there are any
+   * (a kill of an idle server tests little); false when none is up.
+   */
   async killOne(random: () => number): Promise<boolean> {
     const up = await this.up();
-    const victim = up[Math.floor(random() * up.length)];
+    const busy = up.filter((x) => held(x.standIn).length > 0);
+    const pool = busy.length > 0 ? busy : up;
+    const victim = pool[Math.floor(random() * pool.length)];
     if (!victim) return false;
     for (const id of held(victim.standIn)) this.stats.heldByKilled.add(id);
     if (!(await this.current.kill(victim.id))) return false;
