@@ -62,6 +62,8 @@ export async function fleetFigures(o: FleetBenchOptions): Promise<Figure[]> {
   o.log(`trace: ${trace.length} tasks of 20 s over a day (seed ${o.seed})`);
   const runs: [string, SimSettings][] = [
     ['gpu_hours_per_busy_hour', base],
+    ['gpu_hours_per_busy_hour_idle_2min', { ...base, idleMs: 2 * 60_000 }],
+    ['gpu_hours_per_busy_hour_idle_5min', { ...base, idleMs: 5 * 60_000 }],
     ['gpu_hours_per_busy_hour_idle_10min', { ...base, idleMs: 10 * 60_000 }],
     [
       'gpu_hours_per_busy_hour_no_warm_pool',

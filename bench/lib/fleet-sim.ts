@@ -242,7 +242,8 @@ export async function simulateFleet(
     while (queued.length > 0) {
       const room = targets
         .filter((x) => x.queue.length < s.maxInFlight)
-        .sort((a, b) => order * (a.queue.length - b.queue.length) || a.id.localeCompare(b.id))[0];
+        // Stable: ties go to the earlier server in the registry (the oldest), as in `ComfySlots`.
+        .sort((a, b) => order * (a.queue.length - b.queue.length))[0];
       if (!room) break;
       const q = queued.shift() as { task: TraceTask; enqueuedAt: number };
       room.queue.push({ task: q.task, enqueuedAt: q.enqueuedAt });
