@@ -45,6 +45,8 @@ const METRICS_OF: Record<Group, string[]> = {
     'result_lag_p50_ms_socket',
     'result_lag_p50_ms_polling',
     'push_requests_per_task_added',
+    'long_poll_requests_per_client_minute',
+    'long_poll_usd_per_client_hour',
   ],
   formats: [
     'webp_bytes_saved_pct_standin',

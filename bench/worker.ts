@@ -16,6 +16,7 @@ import { gpuFigures } from './figures/gpu.js';
 import { idleFigures } from './figures/idle.js';
 import { lagFigures } from './figures/lag.js';
 import { loadRun } from './figures/load-run.js';
+import { longPollFigures } from './figures/long-poll.js';
 import { policyFigures } from './figures/policy.js';
 import { awaitDeliveries, pushFigures, startPushReceiver } from './figures/push.js';
 import { BENCH_RATE_LIMIT, rateLimitFigures } from './figures/ratelimit.js';
@@ -134,6 +135,7 @@ async function main() {
           });
           await awaitDeliveries(run, receiver, 30_000);
           emit(pushFigures(run, receiver, baseline));
+          emit(await longPollFigures(system, { clients: 4, seconds: 60, log }));
         } finally {
           await receiver.close();
         }

@@ -80,7 +80,8 @@ const STACK_OWNED_VARIABLES = new Set([
   'FLEET_IDLE_SECONDS',
   'FLEET_CAPACITY_WAIT_SECONDS',
 ]);
-const configShape = ConfigSchema.shape as Record<string, z.ZodType>;
+const configShape: Record<string, { safeParse(v: unknown): { success: boolean } }> =
+  ConfigSchema.shape;
 /** Variables some function reads (functions/<name>/manifest.ts). */
 const readByFunctions = new Set<string>(
   [...FUNCTIONS, ...FLEET_FUNCTIONS].flatMap((m) => m.config),

@@ -4,7 +4,7 @@
  * grants and environment), the local runtime (`npm start`), the benchmarks and the chaos run. Pure
  * data: no CDK or SDK imports here, so the Lambda bundles stay small.
  */
-import type * as z from 'zod';
+import * as z from 'zod/mini';
 import { type Config, type ConfigKey, ConfigSchema, formatConfigProblems } from './config.js';
 import type { RouteName } from './http/routes.js';
 import type { BucketName, QueueName, TableName } from './resources.js';
@@ -150,7 +150,7 @@ export function loadFunctionConfig<K extends ConfigKey>(
   env: Record<string, string | undefined> = process.env,
 ): Readonly<Pick<Config, K>> {
   const mask = Object.fromEntries(manifest.config.map((k) => [k, true]));
-  const schema = ConfigSchema.pick(mask as never) as unknown as z.ZodType<Pick<Config, K>>;
+  const schema = z.pick(ConfigSchema, mask as never) as unknown as z.ZodMiniType<Pick<Config, K>>;
   const parsed = schema.safeParse(env);
   if (!parsed.success)
     throw new Error(`Invalid configuration: ${formatConfigProblems(parsed.error)}`);

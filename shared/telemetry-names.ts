@@ -54,6 +54,22 @@ export const DISPATCH_METRICS = {
   deadLettered: 'TasksDeadLettered',
 } as const;
 
+/** The GPU fleet's metrics: scale events and capacity (the controller), time to capacity (the dispatcher). */
+export const FLEET_METRICS = {
+  /** GPUs started by the controller. */
+  started: 'GpusStarted',
+  /** GPUs stopped by the controller (idle, no longer wanted, or not booting in time). */
+  stopped: 'GpusStopped',
+  /** GPUs the backlog wants (within min and max), per controller tick. */
+  desired: 'GpusDesired',
+  /** GPUs up or on their way up, per controller tick. */
+  live: 'GpusLive',
+  /** Tasks queued or at ComfyUI per live GPU, per controller tick. */
+  backlogPerGpu: 'BacklogPerGpu',
+  /** Milliseconds a task waited for a GPU to start, from finding none up to its dispatch. */
+  gpuWaitMs: 'GpuWaitMs',
+} as const;
+
 /** The webhook sender's metrics (and the emitter's, in every function that changes tasks). */
 export const WEBHOOK_METRICS = {
   delivered: 'WebhooksDelivered',

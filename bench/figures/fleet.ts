@@ -36,6 +36,8 @@ const details = (r: SimResult, s: SimSettings) => ({
   finished: r.finished,
   busy_gpu_hours: Number(r.busyHours.toFixed(2)),
   billed_gpu_hours: Number(r.billedHours.toFixed(2)),
+  boot_gpu_hours: Number(r.bootHours.toFixed(2)),
+  idle_gpu_hours: Number(r.idleHours.toFixed(2)),
   wait_p50_s: r.waitP50s,
   wait_p95_s: r.waitP95s,
   max_gpus: r.maxServers,
@@ -51,6 +53,7 @@ const details = (r: SimResult, s: SimSettings) => ({
     first_boot_s: s.firstBootMs / 1000,
     warm_pool: s.warmPool,
     always_on: s.alwaysOn ?? 0,
+    dispatch: s.dispatch ?? 'least-loaded',
   },
 });
 
@@ -59,6 +62,8 @@ export async function fleetFigures(o: FleetBenchOptions): Promise<Figure[]> {
   o.log(`trace: ${trace.length} tasks of 20 s over a day (seed ${o.seed})`);
   const runs: [string, SimSettings][] = [
     ['gpu_hours_per_busy_hour', base],
+    ['gpu_hours_per_busy_hour_idle_2min', { ...base, idleMs: 2 * 60_000 }],
+    ['gpu_hours_per_busy_hour_idle_5min', { ...base, idleMs: 5 * 60_000 }],
     ['gpu_hours_per_busy_hour_idle_10min', { ...base, idleMs: 10 * 60_000 }],
     [
       'gpu_hours_per_busy_hour_no_warm_pool',
@@ -71,7 +76,7 @@ export async function fleetFigures(o: FleetBenchOptions): Promise<Figure[]> {
   for (const [metric, s] of runs) {
     const r = await simulateFleet(trace, s);
     o.log(
-      `${metric}: ${ratio(r).toFixed(3)} (${r.finished}/${r.tasks} tasks, wait p50 ${r.waitP50s} s)`,
+      `${metric}: ${ratio(r).toFixed(3)} (${r.finished}/${r.tasks} tasks, wait p50 ${r.waitP50s} s, p95 ${r.waitP95s} s; ${r.bootHours.toFixed(2)} GPU-h starting, ${r.idleHours.toFixed(2)} idle)`,
     );
     figures.push(
       figure(

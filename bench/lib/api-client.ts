@@ -37,6 +37,12 @@ export class TaskApiClient {
     return this.call('GET', `/v1/tasks/${taskId}`, apiKey);
   }
 
+  /** `GET /v1/tasks/{id}?wait=N&since=V`: long polling. */
+  waitFor(apiKey: string, taskId: string, waitSeconds: number, since?: number) {
+    const query = `wait=${waitSeconds}${since === undefined ? '' : `&since=${since}`}`;
+    return this.call<TaskView>('GET', `/v1/tasks/${taskId}?${query}`, apiKey);
+  }
+
   close(): Promise<void> {
     return this.agent.close();
   }

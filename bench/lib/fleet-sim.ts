@@ -2,8 +2,8 @@
  * A day of GPU work replayed against the real fleet controller (`controlFleet` with its capacity
  * decision) on a simulated clock, one-second steps. Tasks arrive from a trace, wait for a ready
  * server, and run one at a time at it (ComfyUI runs its queue serially); the dispatcher keeps at most
- * `maxInFlight` prompts at a server and packs them onto the busiest server with room, so that spare
- * servers go idle and can be stopped. Servers are billed from launch until they are stopped (EC2 bills
+ * `maxInFlight` prompts at a server and sends each to the least-loaded server with room, as the real
+ * dispatcher does (or, to compare, to the busiest). Servers are billed from launch until they are stopped (EC2 bills
  * Linux instances per second, one minute minimum). The figure of merit is GPU time billed per GPU time
  * used.
  */
@@ -78,6 +78,11 @@ export interface SimSettings extends ControlFleetSettings {
   registryCacheMs: number;
   /** A fixed number of always-on servers instead of the controller. */
   alwaysOn?: number;
+  /**
+   * How the dispatcher picks a server with room: `least-loaded` (what `ComfySlots` does) or `busiest`.
+   * @default 'least-loaded'
+   */
+  dispatch?: 'least-loaded' | 'busiest';
 }
 
 export interface SimResult {
@@ -92,6 +97,10 @@ export interface SimResult {
   stops: number;
   /** Stops of a server that held prompts (must be 0). */
   busyStops: number;
+  /** Billed GPU time before ComfyUI answered (starts and boots). */
+  bootHours: number;
+  /** Billed GPU time of servers up with nothing to run. */
+  idleHours: number;
 }
 
 interface SimServer {
@@ -194,6 +203,8 @@ export async function simulateFleet(
 
   const waits: number[] = [];
   let busyMs = 0;
+  let bootMs = 0;
+  let idleMs = 0;
   let finished = 0;
   let i = 0;
   let lastTick = -Infinity;
@@ -218,7 +229,7 @@ export async function simulateFleet(
       await controlFleet(deps, s);
       lastTick = now;
     }
-    // The dispatcher: registry view cached for registryCacheMs, pack onto the busiest server with room.
+    // The dispatcher: registry view cached for registryCacheMs, the least-loaded (or busiest) server with room.
     if (now - viewAt >= s.registryCacheMs) {
       view = registry;
       viewAt = now;
@@ -227,10 +238,12 @@ export async function simulateFleet(
       .filter(acceptsPrompts)
       .map((v) => servers.get(v.id))
       .filter((x): x is SimServer => !!x && x.stoppedAt === undefined);
+    const order = s.dispatch === 'busiest' ? -1 : 1;
     while (queued.length > 0) {
       const room = targets
         .filter((x) => x.queue.length < s.maxInFlight)
-        .sort((a, b) => b.queue.length - a.queue.length || a.id.localeCompare(b.id))[0];
+        // Stable: ties go to the earlier server in the registry (the oldest), as in `ComfySlots`.
+        .sort((a, b) => order * (a.queue.length - b.queue.length))[0];
       if (!room) break;
       const q = queued.shift() as { task: TraceTask; enqueuedAt: number };
       room.queue.push({ task: q.task, enqueuedAt: q.enqueuedAt });
@@ -240,8 +253,12 @@ export async function simulateFleet(
     for (const x of servers.values()) {
       if (x.stoppedAt !== undefined) continue;
       up++;
+      if (now < x.readyAt) bootMs += 1000;
       const head = x.queue[0];
-      if (!head) continue;
+      if (!head) {
+        if (now >= x.readyAt) idleMs += 1000;
+        continue;
+      }
       if (head.startedAt === undefined) {
         head.startedAt = now;
         waits.push(now - head.enqueuedAt);
@@ -275,5 +292,7 @@ export async function simulateFleet(
     launches,
     stops,
     busyStops,
+    bootHours: bootMs / 3_600_000,
+    idleHours: idleMs / 3_600_000,
   };
 }

@@ -45,7 +45,8 @@ export const USAGE = `Usage: npm run bench -- [options]
                        policy (cost of the workflow policy on the submit path),
                        ratelimit (cost of the per-owner rate limit per API call),
                        push (webhook lag, result lag with and without ComfyUI's WebSocket,
-                       requests per task webhooks and the socket add; up to 100 tasks per run)
+                       requests per task webhooks and the socket add; up to 100 tasks per run;
+                       then what a long-polling client costs)
   --tasks N            tasks of the load run behind gpu, lag, requests (default 200)
   --clients N          concurrent clients of the submit figure (default 16)
   --per-client N       submissions per client (default 25)

@@ -1,8 +1,8 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type ApiObservability, apiHandler } from '../../shared/http/api-handler.js';
 import { parseInput } from '../../shared/http/request.js';
+import { TaskPath } from '../../shared/http/request-schemas.js';
 import { json } from '../../shared/http/responses.js';
-import { TaskPath } from '../../shared/http/schemas.js';
 import { TASK_METRICS } from '../../shared/telemetry-names.js';
 import { type CancelTaskDeps, cancelTask } from '../../shared/use-cases/cancel-task.js';
 import { type TaskViewDeps, toTaskView } from '../../shared/use-cases/task-view.js';

@@ -1,7 +1,7 @@
 import { type ApiObservability, apiHandler } from '../../shared/http/api-handler.js';
 import { parseInput } from '../../shared/http/request.js';
+import { CreateUploadRequest } from '../../shared/http/request-schemas.js';
 import { json } from '../../shared/http/responses.js';
-import { CreateUploadRequest } from '../../shared/http/schemas.js';
 import { type CreateUploadDeps, createUpload } from '../../shared/use-cases/create-upload.js';
 
 export type CreateUploadHandlerDeps = CreateUploadDeps & { obs: ApiObservability };

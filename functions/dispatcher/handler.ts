@@ -20,7 +20,7 @@ import type { ComfyClient } from '../../shared/ports/comfy-client.js';
 import type { MessageVisibility } from '../../shared/ports/message-visibility.js';
 import type { PollerTrigger } from '../../shared/ports/poller-trigger.js';
 import type { DispatchMessage, TaskQueue } from '../../shared/ports/task-queue.js';
-import { DISPATCH_METRICS, TASK_METRICS } from '../../shared/telemetry-names.js';
+import { DISPATCH_METRICS, FLEET_METRICS, TASK_METRICS } from '../../shared/telemetry-names.js';
 import {
   type DispatchDeps,
   type DispatchOutcome,
@@ -160,6 +160,12 @@ export const createHandler = (deps: DispatcherDeps) => {
           if (outcome.kind === 'deferred') deferred.push({ record, ...outcome });
           else count(METRIC_OF[outcome.kind]);
           if (outcome.kind === 'dispatched') dispatched++;
+          if (outcome.kind === 'dispatched' && outcome.gpuWaitMs !== undefined)
+            deps.metrics.addMetric(
+              FLEET_METRICS.gpuWaitMs,
+              MetricUnit.Milliseconds,
+              outcome.gpuWaitMs,
+            );
           if (outcome.kind === 'failed' && outcome.code === 'COMFYUI_REJECTED')
             count(DISPATCH_METRICS.rejected);
         } catch (err) {

@@ -15,7 +15,7 @@ import { dynamoClientsFor, sqsClientFor } from '../../shared/composition/aws.js'
 import { comfyProbe } from '../../shared/fleet/probe.js';
 import { fleetSettingsFromConfig } from '../../shared/fleet/settings.js';
 import type { ConfigOf } from '../../shared/manifest.js';
-import { logger } from '../../shared/observability.js';
+import { logger, metrics } from '../../shared/observability.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import type { ComfyClient } from '../../shared/ports/comfy-client.js';
 import { COMFY_PORT } from '../../shared/resources.js';
@@ -60,6 +60,7 @@ export function buildDeps(config: ConfigOf<typeof manifest>): FleetControllerDep
     }),
     probe: comfyProbe(clientFor),
     clock,
+    metrics,
     settings: fleetSettingsFromConfig(config),
   };
 }

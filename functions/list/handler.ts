@@ -1,7 +1,7 @@
 import { type ApiObservability, apiHandler } from '../../shared/http/api-handler.js';
 import { parseInput } from '../../shared/http/request.js';
+import { ListTasksQuery } from '../../shared/http/request-schemas.js';
 import { json } from '../../shared/http/responses.js';
-import { ListTasksQuery } from '../../shared/http/schemas.js';
 import { type ListTasksDeps, listTasks } from '../../shared/use-cases/list-tasks.js';
 
 export type ListHandlerDeps = ListTasksDeps & { obs: ApiObservability };

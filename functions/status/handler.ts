@@ -1,7 +1,7 @@
 import { type ApiObservability, apiHandler } from '../../shared/http/api-handler.js';
 import { parseInput } from '../../shared/http/request.js';
+import { GetTaskQuery, TaskPath } from '../../shared/http/request-schemas.js';
 import { json } from '../../shared/http/responses.js';
-import { GetTaskQuery, TaskPath } from '../../shared/http/schemas.js';
 import { type GetTaskDeps, getTask } from '../../shared/use-cases/get-task.js';
 import { type WaitForTaskDeps, waitForTask } from '../../shared/use-cases/wait-for-task.js';
 

@@ -23,7 +23,12 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, SERVICE_NAME, TASK_METRICS } from '../../shared/telemetry-names.js';
+import {
+  FLEET_METRICS,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+  TASK_METRICS,
+} from '../../shared/telemetry-names.js';
 
 export interface TaskMonitoringProps {
   readonly dispatcher: IFunction;
@@ -226,17 +231,29 @@ export class TaskMonitoring extends Construct {
         statistic: 'Maximum',
         period: Duration.minutes(1),
       });
+    const f = FLEET_METRICS;
+    const oneMinute = (name: string, statistic = 'Maximum') =>
+      taskMetric(name, statistic, Duration.minutes(1)).with({ label: name });
     dashboard.addWidgets(
       new GraphWidget({
-        title: 'GPU fleet (instances) and backlog (tasks waiting)',
-        width: 24,
+        title: 'GPU fleet: instances by state, GPUs wanted; tasks per GPU',
+        width: 12,
         left: [
           group('GroupDesiredCapacity'),
           group('GroupInServiceInstances'),
           group('GroupPendingInstances'),
           group('GroupTerminatingInstances'),
+          oneMinute(f.desired),
         ],
-        right: [props.queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' })],
+        right: [oneMinute(f.backlogPerGpu), oneMinute(f.live)],
+      }),
+      new GraphWidget({
+        title: 'Time to capacity (ms) and scale events',
+        width: 12,
+        left: ['p50', 'p90', 'Maximum'].map((stat) =>
+          taskMetric(f.gpuWaitMs, stat).with({ label: `${f.gpuWaitMs} ${stat}` }),
+        ),
+        right: [taskMetric(f.started), taskMetric(f.stopped)],
       }),
     );
     return dashboard;

@@ -1,17 +1,21 @@
 /**
  * The fleet controller's decision, as a pure function of what it sees: how many GPUs the backlog
  * wants, which servers to start and which to stop. Scale-out is immediate; scale-in only ever names
- * servers that are ready, hold no prompts, and have been idle for `idleMs` — the Auto Scaling group
- * is never left to pick a victim, so a busy server is never taken away by scaling.
+ * servers that are ready, hold no prompts, and have not been needed for `idleMs` (see
+ * `neededServers`) — the Auto Scaling group is never left to pick a victim, so a busy server is never
+ * taken away by scaling.
  */
-import { type FleetServer, isLive } from './server.js';
+import { type FleetServer, isLive, type ServerEvent } from './server.js';
 
 export interface CapacitySettings {
   minGpus: number;
   maxGpus: number;
   /** Prompts (queued for a GPU plus at ComfyUI) one GPU is expected to hold. */
   promptsPerGpu: number;
-  /** A ready server with no prompts for this long may be stopped (down to `minGpus`). */
+  /**
+   * A ready server the fleet has not needed for this long (never as many servers busy at once as its
+   * rank, oldest first) may be stopped once it holds no prompts (down to `minGpus`).
+   */
   idleMs: number;
   /** A server still booting after this long is replaced. */
   bootTimeoutMs: number;
@@ -23,6 +27,11 @@ export interface CapacitySettings {
    */
   startMs?: number;
   promptMs?: number;
+  /**
+   * How long before its idle time is up a server is marked `draining` (the controller's drain grace),
+   * so that it is stopped when its idle time is up rather than that much later.
+   */
+  drainLeadMs?: number;
 }
 
 export interface Backlog {
@@ -46,6 +55,8 @@ export interface CapacityDecision {
   desired: number;
   /** Servers up or on their way up, after the stops below. */
   live: number;
+  /** Draining servers (still up) that take prompts again, before any new one is started. */
+  revive: string[];
   /** New servers to start. */
   launch: number;
   stop: StopOrder[];
@@ -60,11 +71,36 @@ export function gpusWanted(backlog: Backlog, s: CapacitySettings): number {
   return Math.min(s.maxGpus, Math.max(s.minGpus, forWork));
 }
 
+/**
+ * Which servers the fleet needs now: with `k` ready servers busy, the `k` oldest ready ones (a server
+ * that is not needed for `idleMs` may go once it is empty, even if spread work kept it busy now and
+ * then). Ready servers only; a draining one is on its way out.
+ */
+export function neededServers(servers: readonly FleetServer[], now: number): ServerEvent[] {
+  const ready = servers
+    .filter((x) => x.state === 'ready')
+    .sort(
+      (a, b) =>
+        (a.readyAt ?? a.launchedAt) - (b.readyAt ?? b.launchedAt) || a.id.localeCompare(b.id),
+    );
+  const busy = ready.filter((x) => x.inFlight > 0).length;
+  return ready.slice(0, busy).map((x) => ({ kind: 'needed', id: x.id, at: now }));
+}
+
+/** Since when a server counts as idle: last needed (or, before any reading of that, last busy). */
+const idleSince = (x: FleetServer): number =>
+  Math.max(x.lastNeededAt ?? x.lastBusyAt ?? -Infinity, x.readyAt ?? x.launchedAt);
+
+/**
+ * `revivable`: draining servers that may take prompts again (the controller marked them for being
+ * idle and has not stopped them; their instance is not being terminated).
+ */
 export function decideCapacity(
   servers: readonly FleetServer[],
   backlog: Backlog,
   s: CapacitySettings,
   now: number,
+  revivable: readonly string[] = [],
 ): CapacityDecision {
   const why: string[] = [];
   const stop: StopOrder[] = [];
@@ -82,12 +118,23 @@ export function decideCapacity(
   const healthy = live.filter((x) => !stuck.includes(x));
 
   let launch = 0;
+  const revive: string[] = [];
   if (desired > healthy.length) {
-    launch = desired - healthy.length;
-    const ready = healthy.filter((x) => x.state === 'ready').length;
-    if (ready > 0 && s.startMs !== undefined && s.promptMs !== undefined) {
+    // A server still up, only marked to go, serves at once: take it back before starting one.
+    const back = servers
+      .filter((x) => x.state === 'draining' && revivable.includes(x.id))
+      .sort((a, b) => (b.drainingSince ?? 0) - (a.drainingSince ?? 0) || a.id.localeCompare(b.id))
+      .slice(0, desired - healthy.length);
+    for (const x of back) {
+      revive.push(x.id);
+      why.push(`${x.id} draining but still up: takes prompts again`);
+    }
+    const up = healthy.length + revive.length;
+    launch = desired - up;
+    const ready = healthy.filter((x) => x.state === 'ready').length + revive.length;
+    if (launch > 0 && ready > 0 && s.startMs !== undefined && s.promptMs !== undefined) {
       const work = (backlog.queued + backlog.atComfy) * s.promptMs;
-      const left = work - healthy.length * s.startMs;
+      const left = work - up * s.startMs;
       const worth = Math.max(0, Math.floor(left / (s.promptMs * Math.max(1, s.promptsPerGpu))));
       if (worth < launch) {
         why.push(
@@ -96,7 +143,7 @@ export function decideCapacity(
         launch = worth;
       }
     }
-    if (launch > 0) why.push(`${healthy.length} live → start ${launch}`);
+    if (launch > 0) why.push(`${up} live → start ${launch}`);
   } else if (desired < healthy.length) {
     // Servers still booting go first, newest first: they hold nothing and are furthest from useful.
     const booting = healthy
@@ -109,20 +156,29 @@ export function decideCapacity(
     }
     const idle = healthy
       .filter((x) => x.state === 'ready' && x.inFlight === 0)
-      .map((x) => ({ x, idleFor: now - (x.lastBusyAt ?? x.readyAt ?? x.launchedAt) }))
-      .filter((c) => c.idleFor >= s.idleMs)
+      .map((x) => ({ x, idleFor: now - idleSince(x) }))
       .sort((a, b) => b.idleFor - a.idleFor || a.x.id.localeCompare(b.x.id));
     const surplus = healthy.length - desired - booting.length;
+    // Marked `drainLeadMs` early, so that it is stopped when its idle time is up.
+    const markAfter = Math.max(0, s.idleMs - (s.drainLeadMs ?? 0));
+    let stopped = 0;
     for (const c of idle.slice(0, surplus)) {
+      if (c.idleFor < markAfter) break;
       stop.push({ id: c.x.id, reason: 'idle' });
       why.push(`${c.x.id} idle for ${Math.round(c.idleFor / 1000)} s: stopped`);
+      stopped++;
     }
-    if (idle.length < surplus) {
-      why.push(
-        `${surplus - idle.length} more than wanted, kept until idle for ${s.idleMs / 1000} s`,
-      );
+    if (stopped < surplus) {
+      why.push(`${surplus - stopped} more than wanted, kept until idle for ${s.idleMs / 1000} s`);
     }
   }
   const stoppedLive = stop.filter((o) => o.reason !== 'boot-timeout').length;
-  return { desired, live: healthy.length - stoppedLive + launch, launch, stop, why };
+  return {
+    desired,
+    live: healthy.length - stoppedLive + revive.length + launch,
+    revive,
+    launch,
+    stop,
+    why,
+  };
 }

@@ -2,7 +2,8 @@
  * One ComfyUI server of the GPU fleet as the registry knows it, and how events move it between
  * states: `booting` (launched, ComfyUI not answering yet) → `ready` (ComfyUI answered; prompts may be
  * sent) → `draining` (chosen to go or terminating: no new prompts) → `gone`. A `gone` server never
- * comes back; a new instance is a new server.
+ * comes back, with one exception: an instance started again under the same id after it went (one an
+ * Auto Scaling warm pool took back on scale-in and hands out again) is launched anew, a new server.
  */
 export type ServerState = 'booting' | 'ready' | 'draining' | 'gone';
 
@@ -18,6 +19,12 @@ export interface FleetServer {
   readonly lastSeenAt?: number;
   /** Last time it held prompts (running or pending); its idle time counts from here. */
   readonly lastBusyAt?: number;
+  /**
+   * Last time the fleet needed this server: at least as many servers were busy at once as its rank
+   * among the ready ones, oldest first. Work spread over every server keeps each of them busy now and
+   * then; this says whether the fleet could have done without the newest of them.
+   */
+  readonly lastNeededAt?: number;
   /** Prompts running or pending at ComfyUI at the last contact. */
   readonly inFlight: number;
   readonly drainingSince?: number;
@@ -31,17 +38,28 @@ export type ServerEvent =
   | { kind: 'launched'; id: string; at: number; url?: string }
   /** ComfyUI answered at `url` with `inFlight` prompts queued or running. */
   | { kind: 'answered'; id: string; at: number; url: string; inFlight: number }
+  /** As many servers were busy as this one's rank (see `FleetServer.lastNeededAt`). */
+  | { kind: 'needed'; id: string; at: number }
   /** The instance is being taken away (scale-in, lifecycle hook, spot notice): no new prompts. */
   | { kind: 'draining'; id: string; at: number }
+  /**
+   * A server the controller marked `draining` for being idle takes prompts again: work came back
+   * before it was stopped, and it is up already (its instance still running, not being terminated).
+   */
+  | { kind: 'revived'; id: string; at: number }
   /** The instance no longer exists. */
   | { kind: 'gone'; id: string; at: number; reason: string };
 
-/** The server after one event (`undefined` before the first). Events for a `gone` server are ignored. */
+/**
+ * The server after one event (`undefined` before the first). Events for a `gone` server are ignored,
+ * but for a launch after it went: the same id started again is a new server.
+ */
 export function applyServerEvent(
-  server: FleetServer | undefined,
+  before: FleetServer | undefined,
   event: ServerEvent,
 ): FleetServer | undefined {
-  if (server?.state === 'gone') return server;
+  if (before?.state === 'gone' && !launchedAgain(before, event)) return before;
+  const server = before?.state === 'gone' ? undefined : before;
   switch (event.kind) {
     case 'launched':
       if (server) return event.url && !server.url ? { ...server, url: event.url } : server;
@@ -71,14 +89,28 @@ export function applyServerEvent(
         lastBusyAt: busy || base.lastBusyAt === undefined ? event.at : base.lastBusyAt,
       };
     }
+    case 'needed':
+      if (!server || (server.lastNeededAt ?? -Infinity) >= event.at) return server;
+      return { ...server, lastNeededAt: event.at };
     case 'draining':
       if (!server || server.state === 'draining') return server;
       return { ...server, state: 'draining', drainingSince: event.at };
+    case 'revived': {
+      if (server?.state !== 'draining') return server;
+      const { drainingSince: _, ...rest } = server;
+      return { ...rest, state: 'ready', lastNeededAt: event.at };
+    }
     case 'gone':
       if (!server) return undefined;
       return { ...server, state: 'gone', goneAt: event.at, goneReason: event.reason, inFlight: 0 };
   }
 }
+
+/** A launch of a `gone` server's id after it went (an instance started again, from a warm pool). */
+export const launchedAgain = (server: FleetServer, event: { kind: string; at: number }): boolean =>
+  server.state === 'gone' &&
+  event.kind === 'launched' &&
+  event.at > (server.goneAt ?? Number.POSITIVE_INFINITY);
 
 /** Counts toward capacity: up or on its way up. */
 export const isLive = (s: FleetServer): boolean => s.state === 'booting' || s.state === 'ready';

@@ -6,7 +6,7 @@
  */
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { ZodError } from 'zod';
+import { $ZodError } from 'zod/v4/core';
 import { DomainError, RateLimitedError } from '../domain/errors.js';
 import { statusForCode } from './error-status.js';
 import { zodIssues } from './issues.js';
@@ -65,7 +65,8 @@ function mapError(err: unknown): Mapped {
     if (status < 500 && err.details !== undefined) mapped.details = err.details;
     return mapped;
   }
-  if (err instanceof ZodError) {
+  // A parse error of zod or zod/mini.
+  if (err instanceof $ZodError) {
     return {
       status: 400,
       code: 'INVALID_REQUEST',

@@ -8,7 +8,7 @@ import * as S from './schemas.js';
 
 type Json = Record<string, unknown>;
 
-const REQUESTS: Record<string, z.ZodType> = {
+const REQUESTS: Record<string, z.core.$ZodType> = {
   SubmitTaskRequest: S.SubmitTaskRequest,
   SubmitWorkflowRequest: S.SubmitWorkflowRequest,
   SubmitTemplateRequest: S.SubmitTemplateRequest,
@@ -25,7 +25,7 @@ const RESPONSES: Record<string, z.ZodType> = {
   CreateUploadResponse: S.CreateUploadResponse,
 };
 
-function components(schemas: Record<string, z.ZodType>, io: 'input' | 'output'): Json {
+function components(schemas: Record<string, z.core.$ZodType>, io: 'input' | 'output'): Json {
   const registry = z.registry<{ id: string }>();
   for (const [id, schema] of Object.entries(schemas)) registry.add(schema, { id });
   const out = z.toJSONSchema(registry, {
@@ -40,7 +40,7 @@ function components(schemas: Record<string, z.ZodType>, io: 'input' | 'output'):
   return out;
 }
 
-function parameters(where: 'path' | 'query', schema: z.ZodObject): Json[] {
+function parameters(where: 'path' | 'query', schema: z.core.$ZodObject): Json[] {
   const js = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12' }) as Json;
   const props = (js.properties ?? {}) as Record<string, Json>;
   const required = new Set((js.required as string[] | undefined) ?? []);

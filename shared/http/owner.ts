@@ -3,7 +3,7 @@
  * keys, our Lambda authorizer) or `authorizer.jwt.claims.sub` (JWT mode). No identity is 401.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { UnauthorizedError } from '../domain/errors.js';
 import type { OwnerLimits } from '../ports/key-store.js';
 
@@ -21,17 +21,17 @@ export function resolveOwner(event: APIGatewayProxyEventV2): string {
   return owner;
 }
 
-const LimitsSchema = z
-  .object({
-    nodes: z.number().int().positive(),
-    pixels: z.number().int().positive(),
-    batch: z.number().int().positive(),
-    steps: z.number().int().positive(),
-    frames: z.number().int().positive(),
-    upscale: z.number().positive(),
-  })
-  .partial()
-  .strip();
+const whole = () => z.number().check(z.int(), z.positive());
+const LimitsSchema = z.partial(
+  z.object({
+    nodes: whole(),
+    pixels: whole(),
+    batch: whole(),
+    steps: whole(),
+    frames: whole(),
+    upscale: z.number().check(z.positive()),
+  }),
+);
 
 /**
  * The caller's own resource limits, from the API key authorizer's context (`limits`, JSON), or

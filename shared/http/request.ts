@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type * as z from 'zod';
+import { type $ZodType, type output, safeParse } from 'zod/v4/core';
 import { InvalidRequestError } from '../domain/errors.js';
 import { zodIssues } from './issues.js';
 
@@ -14,13 +14,13 @@ export type Where = 'body' | 'query' | 'path';
  * Parse `value` with `schema`. On failure: InvalidRequestError with `code`, or the code `codeFor`
  * gives the first issue's top-level field (e.g. `taskId` -> INVALID_TASK_ID).
  */
-export function parseInput<S extends z.ZodType>(
+export function parseInput<S extends $ZodType>(
   schema: S,
   value: unknown,
   where: Where,
   opts: { code?: string; codeFor?: Record<string, string>; message?: string } = {},
-): z.output<S> {
-  const parsed = schema.safeParse(value);
+): output<S> {
+  const parsed = safeParse(schema, value);
   if (parsed.success) return parsed.data;
   const issues = zodIssues(parsed.error, [where]);
   const field = parsed.error.issues[0]?.path[0];

@@ -14,9 +14,9 @@ export interface RouteSpec {
   /** Every route is behind the API's authorizer; listed for clarity. */
   readonly auth: true;
   readonly summary: string;
-  readonly request?: z.ZodType;
-  readonly pathParams?: z.ZodObject;
-  readonly query?: z.ZodObject;
+  readonly request?: z.core.$ZodType;
+  readonly pathParams?: z.core.$ZodObject;
+  readonly query?: z.core.$ZodObject;
   readonly idempotencyKey?: boolean;
   /** status -> response schema id (in openapi.ts `RESPONSES`) */
   readonly ok: Readonly<Record<number, { schema: string; description: string }>>;

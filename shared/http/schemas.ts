@@ -8,7 +8,6 @@ import { DEFAULT_QUALITY, OUTPUT_FORMATS } from '../domain/output-format.js';
 import { TASK_STATUSES } from '../domain/task.js';
 import { DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENTS } from '../domain/webhook.js';
 import { TEMPLATE_NAME_RE } from '../templates/template-file.js';
-import { UPLOAD_CONTENT_TYPES } from '../use-cases/create-upload.js';
 import { MAX_WEBHOOK_URL_LENGTH } from '../webhooks/target.js';
 import { MAX_WORKFLOW_NODES } from '../workflow/validate-workflow.js';
 
@@ -193,40 +192,7 @@ export type OutputView = z.infer<typeof OutputView>;
 export type SubmitTaskResponse = z.infer<typeof SubmitTaskResponse>;
 export type ListTasksResponse = z.infer<typeof ListTasksResponse>;
 
-export const TaskPath = z.object({ taskId: TaskId });
-
-/** Longest a GET /v1/tasks/{id} may wait for a change (API Gateway's integration limit is 30 s). */
-const MAX_WAIT_SECONDS = 20;
-
-export const GetTaskQuery = z.strictObject({
-  wait: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(MAX_WAIT_SECONDS)
-    .optional()
-    .describe(
-      `Long polling: answer as soon as the task's version is above \`since\` (or it is finished), or after this many seconds with the task as it is; at most ${MAX_WAIT_SECONDS}.`,
-    ),
-  since: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .optional()
-    .describe('The `version` the caller has; default: the version when the request arrives.'),
-});
-
-export const ListTasksQuery = z.strictObject({
-  status: z.enum(TASK_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z
-    .string()
-    .min(1)
-    .max(2048)
-    .regex(/^[A-Za-z0-9_-]+$/, 'an opaque cursor')
-    .optional()
-    .describe('nextCursor of the previous page.'),
-});
+export { CreateUploadRequest, GetTaskQuery, ListTasksQuery, TaskPath } from './request-schemas.js';
 
 export const ListTasksResponse = z.object({
   items: z.array(TaskView),
@@ -249,12 +215,6 @@ export const ModelsResponse = z.object({
     .describe(
       'Model file names by ComfyUI model folder (checkpoints, loras, vae, ...), as the servers list them; empty until the servers have published their catalogue.',
     ),
-});
-
-export const CreateUploadRequest = z.strictObject({
-  filename: z.string().min(1).max(255),
-  contentType: z.enum(UPLOAD_CONTENT_TYPES),
-  size: z.number().int().min(1).describe('Bytes; at most the configured UPLOAD_MAX_BYTES.'),
 });
 
 export const CreateUploadResponse = z.object({

@@ -2,13 +2,25 @@
  * One tick of the fleet controller: see what exists (the fleet), what answers (a GET /queue to each
  * server with an address), and what waits (the backlog); record it in the registry; then start or stop
  * servers as `decideCapacity` says. Stopping is two-step: an idle server is first marked `draining`
- * (the dispatcher stops sending it prompts once its cached registry reading expires), and is stopped
- * on a later tick only if it is still empty after `drainGraceMs`. A draining server that got a prompt
- * in that window finishes it first. An instance taken away by the group itself (instance refresh,
+ * `drainGraceMs` before its idle time is up (the dispatcher stops sending it prompts once its cached
+ * registry reading expires), and is stopped on a later tick only if it is still empty after
+ * `drainGraceMs`. A draining server that got a prompt in that window finishes it first; work that
+ * comes back before it is stopped takes it back (`revived`) instead of starting a new GPU. An instance taken away by the group itself (instance refresh,
  * health check) waits in the drain lifecycle hook: it is marked `draining` and let go the same way.
  */
-import { type CapacityDecision, type CapacitySettings, decideCapacity } from '../fleet/capacity.js';
-import { type FleetServer, isLive, type ServerEvent } from '../fleet/server.js';
+import {
+  type CapacityDecision,
+  type CapacitySettings,
+  decideCapacity,
+  neededServers,
+} from '../fleet/capacity.js';
+import {
+  applyServerEvents,
+  type FleetServer,
+  isLive,
+  launchedAgain,
+  type ServerEvent,
+} from '../fleet/server.js';
 import type { Clock } from '../ports/clock.js';
 import type { BacklogCounter, FleetRegistry } from '../ports/fleet-registry.js';
 import type { GpuFleet } from '../ports/gpu-fleet.js';
@@ -33,6 +45,8 @@ export interface FleetTick {
   /** Servers stopped this tick, with why. */
   stopped: { id: string; reason: string }[];
   started: number;
+  /** Tasks queued plus tasks at ComfyUI, as this tick read them. */
+  backlog: number;
 }
 
 export async function controlFleet(
@@ -50,8 +64,16 @@ export async function controlFleet(
 
   for (const inst of instances) {
     const server = byId.get(inst.id);
-    if (!server) {
-      events.push({ kind: 'launched', id: inst.id, at: inst.launchedAt, ...urlOf(inst.url) });
+    const launched = {
+      kind: 'launched',
+      id: inst.id,
+      at: inst.launchedAt,
+      ...urlOf(inst.url),
+    } as const;
+    // New, or gone and started again since under the same id (a warm pool's instance handed out
+    // again): a booting server. One being taken away is not started again, whatever its launch time.
+    if (!server || (inst.state !== 'stopping' && launchedAgain(server, launched))) {
+      events.push(launched);
     }
     if (inst.state === 'stopping' && server && isLive(server)) {
       events.push({ kind: 'draining', id: inst.id, at: now });
@@ -83,11 +105,24 @@ export async function controlFleet(
       });
     }
   }
+  // Which servers the fleet needed at this reading (ranked oldest first over those busy now).
+  events.push(...neededServers(applyServerEvents(known, events, now), now));
   let servers = events.length > 0 ? await deps.registry.apply(events) : known;
 
-  const decision = decideCapacity(servers, backlog, s, now);
+  // Marked for being idle and not stopped yet: its instance runs, the group is not terminating it.
+  const running = new Set(instances.filter((i) => i.state === 'running').map((i) => i.id));
+  const revivable = servers
+    .filter((x) => x.state === 'draining' && running.has(x.id))
+    .map((x) => x.id);
+  const decision = decideCapacity(
+    servers,
+    backlog,
+    { drainLeadMs: s.drainGraceMs, ...s },
+    now,
+    revivable,
+  );
   const stopped: { id: string; reason: string }[] = [];
-  const marks: ServerEvent[] = [];
+  const marks: ServerEvent[] = decision.revive.map((id) => ({ kind: 'revived', id, at: now }));
   for (const order of decision.stop) {
     if (order.reason !== 'idle') {
       // Not ready yet, so no prompt can be there: stopped at once.
@@ -101,6 +136,7 @@ export async function controlFleet(
   // Servers marked on an earlier tick that stayed empty past the grace go now.
   for (const x of servers) {
     if (x.state !== 'draining' || x.drainingSince === undefined || x.inFlight > 0) continue;
+    if (decision.revive.includes(x.id)) continue;
     // Empty for the whole grace: since it was marked, and since its last prompt.
     const since = Math.max(x.drainingSince, x.lastBusyAt ?? 0);
     if (now - since < s.drainGraceMs || !present.has(x.id)) continue;
@@ -116,7 +152,13 @@ export async function controlFleet(
   }
   if (decision.launch > 0) await deps.fleet.launch(decision.launch);
   if (marks.length > 0) servers = await deps.registry.apply(marks);
-  return { decision, servers, stopped, started: decision.launch };
+  return {
+    decision,
+    servers,
+    stopped,
+    started: decision.launch,
+    backlog: backlog.queued + backlog.atComfy,
+  };
 }
 
 const byIdNow = (servers: readonly FleetServer[], id: string) => servers.find((x) => x.id === id);

@@ -90,7 +90,14 @@ export interface DispatchContext {
 
 export type DispatchOutcome =
   /** `how`: we submitted it, or found it already at ComfyUI (in the queue, or by lookup). */
-  | { kind: 'dispatched'; server: string; number?: number; how: 'submitted' | 'found' }
+  | {
+      kind: 'dispatched';
+      server: string;
+      number?: number;
+      how: 'submitted' | 'found';
+      /** How long the task waited for a GPU to start before this dispatch, if it did. */
+      gpuWaitMs?: number;
+    }
   | { kind: 'deferred'; message: DispatchMessage; delaySeconds: number; waitingForGpu?: boolean }
   | { kind: 'dropped'; reason: string }
   | { kind: 'failed'; code: string }
@@ -488,11 +495,15 @@ async function record(
   }
   ctx.log.info('task dispatched', { server: client.baseUrl, comfyNumber: number, how });
   if (written.cancelRequested) return cancelAfterDispatch(deps, written, client, ctx);
+  const waitedSince = task.waitingForGpuSince ? Date.parse(task.waitingForGpuSince) : Number.NaN;
   return {
     kind: 'dispatched',
     server: client.baseUrl,
     ...(number === undefined ? {} : { number }),
     how,
+    ...(Number.isFinite(waitedSince)
+      ? { gpuWaitMs: Math.max(0, deps.clock.now() - waitedSince) }
+      : {}),
   };
 }
 

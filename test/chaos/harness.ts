@@ -4,10 +4,13 @@
  * of ComfyUI calls get a 5xx or a dropped connection, SQS delivers some messages twice, two pollers
  * run at once and a share of S3 writes fail; a few submits are killed between storing and sending, a
  * few tasks' S3 writes are denied for good, and the whole runtime is killed once mid-run and started
- * again on the same data. Every task has a webhook: its receiver verifies each delivery and, while
- * the faults last, answers a share of them 500, hangs or resets the connection; SQS delivers some
- * webhook messages twice too. Then the faults stop, everything drains (tasks, then their terminal
+ * again on the same data. Every task has a webhook: its receiver verifies each delivery and, until
+ * every task has ended, answers a share of them 500, hangs or resets the connection; SQS delivers
+ * some webhook messages twice too. Then the faults stop, everything drains (tasks, then their terminal
  * webhook events), and the run is checked (report.ts). Seeded: the plan of tasks and every fault decision come from `seed`.
+ * With `fleet`, ComfyUI is a local GPU fleet that follows the queue (fleet.ts) instead of one stand-in:
+ * every server gets the same faults (restarts, failing calls), servers are also killed at random, and
+ * the idle time is short, so the fleet scales out and in during the run.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -15,6 +18,7 @@ import { GetQueueAttributesCommand, PurgeQueueCommand } from '@aws-sdk/client-sq
 import { bootstrapLocalResources } from '../../infra/local/bootstrap.js';
 import { prng } from '../../infra/local/comfy-standin/faults.js';
 import { type ComfyStandIn, startComfyStandIn } from '../../infra/local/comfy-standin/index.js';
+import { LOCAL_REGISTRY_CACHE_MS } from '../../infra/local/fleet/local-fleet-controller.js';
 import { type AwsClients, createAwsClients } from '../../shared/adapters/aws/clients.js';
 import { DynamoTaskRepository } from '../../shared/adapters/dynamodb/task-repository.js';
 import { DynamoWebhookSecretStore } from '../../shared/adapters/dynamodb/webhook-secret-store.js';
@@ -30,6 +34,7 @@ import { injectS3Denied } from './faults/s3-denied.js';
 import { injectS3WriteFaults } from './faults/s3-write-faults.js';
 import { submitKills } from './faults/submit-kills.js';
 import { startChaosReceiver } from './faults/webhook-receiver.js';
+import { ChaosFleet, type ChaosFleetSettings } from './fleet.js';
 import { buildReport, type ChaosInput, type ChaosReport, formatReport } from './report.js';
 import { startChaosRuntime } from './runtime.js';
 import { FAILING_NODE_CLASS } from './workflows.js';
@@ -61,10 +66,12 @@ export interface ChaosOptions {
   s3DeniedShare?: number;
   /** Share of submits killed between storing the task and sending its message. @default 0.03 */
   submitKillShare?: number;
-  /** Share of webhook deliveries the receiver fails (500, hang, reset) while faults are on. @default 0.3 */
+  /** Share of webhook deliveries the receiver fails (500, hang, reset) until every task ended. @default 0.3 */
   webhookFailRate?: number;
   /** Kill and restart the whole runtime once, mid-run. @default true */
   crash?: boolean;
+  /** ComfyUI as a local GPU fleet of this size and timing, with servers killed at random. */
+  fleet?: ChaosFleetSettings;
   progress?: (line: string) => void;
 }
 
@@ -83,6 +90,10 @@ const DUPLICATE_DISPATCH_MESSAGE = 'concurrent duplicate dispatch to the same se
 const SWEEPER_RESEND_MESSAGE = 'queued task without a live message; dispatch message sent again';
 /** The dispatcher's note when a copy of a message finds the task claimed by another. */
 const CLAIM_DEFERRAL_MESSAGE = 'another dispatcher holds the task, dispatch deferred';
+/** The poller's warning when it sends a task ComfyUI lost back to the queue. */
+const REQUEUE_MESSAGE = 'task lost by ComfyUI, re-queued';
+/** Prompts per GPU the fleet's controller sizes for (the deployed default). */
+const PROMPTS_PER_GPU = 4;
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
@@ -165,10 +176,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     apiClients,
     `-chaos-${randomBytes(3).toString('hex')}`,
   );
-  const comfy: ComfyStandIn = await startComfyStandIn({
-    executionMs: opts.executionMs ?? 40,
-    seed: opts.seed,
-  });
+  const executionMs = opts.executionMs ?? 40;
+  const comfy: ComfyStandIn | undefined = opts.fleet
+    ? undefined
+    : await startComfyStandIn({ executionMs, seed: opts.seed });
   const config: Config = loadConfig({
     TASKS_TABLE_NAME: names.tasksTable,
     API_KEYS_TABLE_NAME: names.apiKeysTable,
@@ -178,7 +189,16 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     AWS_ENDPOINT_URL_SQS: opts.endpoints.s3sqs,
     AWS_ENDPOINT_URL_S3: opts.endpoints.s3sqs,
     AWS_REGION: 'us-east-1',
-    COMFYUI_URLS: comfy.url,
+    ...(comfy
+      ? { COMFYUI_URLS: comfy.url }
+      : {
+          // The dispatcher and the poller read the servers from the fleet registry, as under
+          // `npm start -- --max-gpus N`.
+          COMFYUI_SERVERS: 'fleet',
+          FLEET_REGISTRY_CACHE_MS: String(LOCAL_REGISTRY_CACHE_MS),
+          FLEET_CAPACITY_POLL_SECONDS: '1',
+          FLEET_PROMPTS_PER_GPU: String(PROMPTS_PER_GPU),
+        }),
     LOG_LEVEL: 'INFO',
     MAX_ACTIVE_TASKS_PER_OWNER: '1000',
     // The workload's clients outpace one owner's rate limit on purpose (it has tests of its own).
@@ -273,29 +293,46 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     cancel: opts.cancelRate ?? 0.15,
   });
 
-  // Faults on.
+  // Faults on, on every ComfyUI server (a fleet's as each comes up).
   const rate = opts.comfyFaultRate ?? 0.1;
-  comfy.control.failNode({ classType: FAILING_NODE_CLASS, message: 'Injected failure (chaos)' });
-  const faultIds = [
-    comfy.control.injectFault({
-      route: /^\/(?!__standin)/,
-      kind: 'status',
-      status: 503,
-      probability: rate / 4,
-    }),
-    comfy.control.injectFault({
-      route: /^\/(?!__standin)/,
-      kind: 'status',
-      status: 500,
-      probability: rate / 4,
-    }),
-    comfy.control.injectFault({ route: /^\/(?!__standin)/, kind: 'drop', probability: rate / 4 }),
-    comfy.control.injectFault({ route: /^\/(?!__standin)/, kind: 'reset', probability: rate / 4 }),
-  ];
+  let faultsOn = true;
+  const faultIds = new Map<ComfyStandIn, number[]>();
+  const arm = (s: ComfyStandIn) => {
+    s.control.failNode({ classType: FAILING_NODE_CLASS, message: 'Injected failure (chaos)' });
+    if (!faultsOn) return;
+    const route = /^\/(?!__standin)/;
+    faultIds.set(s, [
+      s.control.injectFault({ route, kind: 'status', status: 503, probability: rate / 4 }),
+      s.control.injectFault({ route, kind: 'status', status: 500, probability: rate / 4 }),
+      s.control.injectFault({ route, kind: 'drop', probability: rate / 4 }),
+      s.control.injectFault({ route, kind: 'reset', probability: rate / 4 }),
+    ]);
+  };
+  const fleet = opts.fleet
+    ? new ChaosFleet({
+        settings: opts.fleet,
+        clients: apiClients,
+        names,
+        promptsPerGpu: PROMPTS_PER_GPU,
+        executionMs,
+        seed: opts.seed,
+        onUp: arm,
+      })
+    : undefined;
+  if (comfy) arm(comfy);
+  fleet?.start();
+  /** Every server that took part (their run records and fault counts make up the run's). */
+  const standIns = (): ComfyStandIn[] => (comfy ? [comfy] : (fleet?.standIns ?? []));
+  /** A server that is up now, chosen at random (the one stand-in without a fleet). */
+  const anyUp = async (): Promise<ComfyStandIn | undefined> => {
+    if (comfy) return comfy;
+    const up = (await fleet?.up()) ?? [];
+    return up[Math.floor(random() * up.length)]?.standIn;
+  };
   // One restart at a time (the restart loop's and the crash's).
   let lastRestart: Promise<unknown> = Promise.resolve();
-  const restartComfy = (downtimeMs: number) => {
-    lastRestart = lastRestart.then(() => comfy.control.restart({ downtimeMs }));
+  const restartComfy = (downtimeMs: number, target: ComfyStandIn) => {
+    lastRestart = lastRestart.then(() => target.control.restart({ downtimeMs }));
     return lastRestart;
   };
   let restarts = 0;
@@ -305,8 +342,20 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     while (restarting) {
       await sleep(every * (0.7 + 0.6 * random()));
       if (!restarting) break;
+      const target = await anyUp();
+      if (!target) continue;
       restarts++;
-      await restartComfy(100 + Math.floor(random() * 400));
+      await restartComfy(100 + Math.floor(random() * 400), target);
+    }
+  })();
+  // With a fleet: servers killed at random, running prompts and all.
+  const killLoop = (async () => {
+    if (!fleet || !opts.fleet) return;
+    const every = opts.fleet.killEveryMs;
+    while (restarting) {
+      await sleep(every * (0.7 + 0.6 * random()));
+      if (!restarting) break;
+      await fleet.killOne(random);
     }
   })();
 
@@ -330,15 +379,19 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     await sleep(crashAt);
     const port = Number(new URL(runtime.apiUrl).port);
     await runtime.crash();
+    // The fleet's servers live in the runtime's process: they die with it.
+    await fleet?.crash();
     crashes++;
     await Promise.all(
       [names.queueUrl, names.dlqUrl].map((QueueUrl) =>
         apiClients.sqs.send(new PurgeQueueCommand({ QueueUrl })),
       ),
     );
-    await restartComfy(200);
+    if (comfy) await restartComfy(200, comfy);
     runtime = await startRuntime(port);
     runtimes.push(runtime);
+    // A new fleet, from zero, on the same registry.
+    fleet?.start();
     say(`runtime crashed and restarted after ${(crashAt / 1000).toFixed(1)} s`);
   })();
   await Promise.all([workload.done, sleep(opts.minChaosMs ?? 10_000), crashing]);
@@ -346,7 +399,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 
   // Faults off, then drain.
   const fired: Record<string, number> = {};
-  for (const f of comfy.control.state().faults) {
+  for (const f of standIns().flatMap((s) => s.control.state().faults)) {
     const label =
       f.rule.kind === 'status'
         ? `${(f.rule as { status: number }).status}`
@@ -355,12 +408,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
           : 'connection reset';
     fired[label] = (fired[label] ?? 0) + f.fired;
   }
-  for (const id of faultIds) comfy.control.removeFault(id);
+  faultsOn = false;
+  for (const [s, ids] of faultIds) for (const id of ids) s.control.removeFault(id);
   restarting = false;
-  await restartLoop;
+  await Promise.all([restartLoop, killLoop]);
   s3Faults.enabled = false;
   kills.enabled = false;
-  receiver.failing = false;
   for (const r of runtimes) {
     r.duplicates.enabled = false;
     r.webhookDuplicates.enabled = false;
@@ -378,7 +431,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     await sleep(1000);
     tasks = await readTasks(repo, ids);
   }
-  // Then the terminal webhook events of the tasks that ended (retries come back within seconds).
+  // The receivers fail at random until every task has ended, so most terminal events meet them
+  // failing; then the terminal events still being retried (within seconds) must arrive.
+  receiver.failing = false;
   const terminalDelivered = () =>
     [...tasks.values()].every(
       (t) =>
@@ -390,6 +445,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     await sleep(1000);
   }
   const drainMs = Date.now() - drainStart;
+  // The fleet back to its minimum once idle (scale-in), then let go.
+  if (fleet && opts.fleet) {
+    say('  waiting for the fleet to scale in');
+    await fleet.settleAndStop(opts.fleet.idleMs + 30_000);
+  }
   // Late writes (a poller finishing a copy) land before the bucket is read.
   await sleep(1500);
   await runtime.stop();
@@ -406,8 +466,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     ).Attributes?.ApproximateNumberOfMessages ?? 0,
   );
   await receiver.close();
-  const runs = comfy.control.runs();
-  await comfy.stop();
+  const runs = standIns().flatMap((s) => s.control.runs());
+  await comfy?.stop();
   output.stop();
   const logs = output.text();
 
@@ -430,6 +490,16 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     },
     chaosMs,
     drainMs,
+    ...(fleet
+      ? {
+          fleet: {
+            ...fleet.result(),
+            requeuedFromKilled: [...tasksLogged(logs, REQUEUE_MESSAGE)].filter((id) =>
+              fleet.result().heldByKilled.has(id),
+            ).length,
+          },
+        }
+      : {}),
     faults: {
       restarts,
       comfyFaults: fired,

@@ -18,6 +18,10 @@
  *   (`task.<status>`), verified, answered 2xx; every copy of one task's event carries one
  *   `webhook-id` (a receiver drops the rest by id); no event of another terminal status; every
  *   signature verified; the task records the delivery; nothing in the webhook dead-letter queue.
+ * With the GPU fleet on (a local fleet scaled by the controller, servers killed at random):
+ * - no server was stopped by the fleet while it held prompts (running or pending): scale-in only ever
+ *   takes idle servers; only a kill (a spot interruption) takes prompts with it;
+ * - once the work is done the fleet goes back to its minimum after the idle time.
  */
 
 import type { RunRecord } from '../../infra/local/comfy-standin/index.js';
@@ -27,6 +31,7 @@ import { isTerminal } from '../../shared/domain/task.js';
 import { DEFAULT_WEBHOOK_EVENTS } from '../../shared/domain/webhook.js';
 import { keys } from '../../shared/resources.js';
 import type { ReceivedDelivery, WebhookFaults } from './faults/webhook-receiver.js';
+import type { ChaosFleetStats } from './fleet.js';
 import { OUTPUTS_PER_TASK } from './workflows.js';
 import type { TaskPlan } from './workload.js';
 
@@ -77,6 +82,11 @@ export interface ChaosInput {
     deadLetters: number;
   };
   faults: FaultStats;
+  /** With the GPU fleet on: what it did. */
+  fleet?: ChaosFleetStats & {
+    /** Tasks a killed server held that the poller re-queued. */
+    requeuedFromKilled: number;
+  };
   chaosMs: number;
   drainMs: number;
 }
@@ -111,6 +121,8 @@ export interface ChaosReport {
   webhooksSplit: number;
   webhooksWrongType: number;
   webhooksUnrecorded: number;
+  /** How the tasks a killed server held ended, by status. */
+  killedServerTasks: Record<string, number>;
   violations: string[];
 }
 
@@ -145,6 +157,7 @@ export function buildReport(input: ChaosInput): ChaosReport {
     webhooksSplit: 0,
     webhooksWrongType: 0,
     webhooksUnrecorded: 0,
+    killedServerTasks: {},
     violations: [],
   };
   const v = (msg: string) => {
@@ -284,6 +297,19 @@ export function buildReport(input: ChaosInput): ChaosReport {
       }
     }
   }
+  const fleet = input.fleet;
+  if (fleet) {
+    for (const id of fleet.heldByKilled) {
+      const task = input.tasks.get(id);
+      if (task) bump(r.killedServerTasks, task.status);
+    }
+    if (fleet.busyStops > 0)
+      v(`${fleet.busyStops} server(s) stopped by the fleet while holding prompts`);
+    if (fleet.liveAtEnd > fleet.settings.minGpus)
+      v(
+        `${fleet.liveAtEnd} server(s) still up after the work and the idle time (minimum ${fleet.settings.minGpus})`,
+      );
+  }
   for (const key of input.objects.keys()) {
     const prefix = `${key.split('/').slice(0, 3).join('/')}/`;
     if (!prefixes.has(prefix)) {
@@ -331,6 +357,33 @@ function checkWebhooks(
 const row = (label: string, value: string | number, width = 44) =>
   `  ${label.padEnd(width)} ${String(value).padStart(8)}`;
 
+function fleetLines(input: ChaosInput, r: ChaosReport): string[] {
+  const f = input.fleet;
+  if (!f) return [];
+  const s = f.settings;
+  return [
+    '',
+    `GPU fleet: ${s.minGpus} to ${s.maxGpus} servers, boot ${s.bootMs} ms, idle ${s.idleMs} ms, a kill every ~${(s.killEveryMs / 1000).toFixed(1)} s`,
+    row('servers started', f.launched),
+    row('servers stopped by scale-in (idle)', f.stopped['scale-in'] ?? 0),
+    ...Object.entries(f.stopped)
+      .filter(([k]) => k !== 'scale-in')
+      .sort()
+      .map(([k, n]) => row(`servers stopped (${k})`, n)),
+    row('servers killed at random', f.killed),
+    row('servers lost in the runtime crash', f.lostInCrash),
+    row('most servers ready at once', f.peakReady),
+    row('tasks held by killed servers', f.heldByKilled.size),
+    row('  re-queued by the poller', f.requeuedFromKilled),
+    ...Object.entries(r.killedServerTasks)
+      .sort()
+      .map(([k, n]) => row(`  ended ${k}`, n)),
+    row('busy servers stopped by the fleet (must be 0)', f.busyStops),
+    row('servers up at the end', f.liveAtEnd),
+    row('controller ticks failed (retried)', f.controllerErrors),
+  ];
+}
+
 export function formatReport(input: ChaosInput, r: ChaosReport): string {
   const kinds: Record<string, number> = {};
   for (const p of input.plans) bump(kinds, p.kind);
@@ -357,6 +410,7 @@ export function formatReport(input: ChaosInput, r: ChaosReport): string {
     row('webhook deliveries hung past the time limit', input.webhooks.faults.hang),
     row('webhook deliveries reset', input.webhooks.faults.reset),
     row('webhook messages delivered twice by SQS', input.webhooks.sqsDuplicates),
+    ...fleetLines(input, r),
     '',
     'recovery',
     row('dispatch messages re-sent by the sweeper', f.sweeperResends),
@@ -384,7 +438,12 @@ export function formatReport(input: ChaosInput, r: ChaosReport): string {
     ...Object.entries(r.runsPerTask)
       .sort()
       .map(([k, n]) => row(`${k} run(s)`, `${n} tasks`)),
-    row('runs cut short by a restart (lost)', r.lostRuns),
+    row(
+      input.fleet
+        ? 'runs cut short by a restart or a kill (lost)'
+        : 'runs cut short by a restart (lost)',
+      r.lostRuns,
+    ),
     ...Object.entries(r.requeues)
       .sort()
       .map(([k, n]) => row(`re-queued ${k} time(s)`, `${n} tasks`)),

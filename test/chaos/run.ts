@@ -1,5 +1,5 @@
 /**
- * `npm run chaos [-- --tasks 300 --seed 12345]`: starts DynamoDB Local and fauxqs, runs the chaos run
+ * `npm run chaos [-- --tasks 300 --seed 12345] [--fleet --max-gpus 3]`: starts DynamoDB Local and fauxqs, runs the chaos run
  * (harness.ts) and prints its report. The functions' logs are captured (not printed), written to
  * .local/chaos/logs-<seed>.jsonl and scanned for API keys, JWTs and presigned signatures. Exits 1 when
  * an invariant does not hold.
@@ -21,6 +21,15 @@ twice except after a restart lost its first run. Exits 1 when one of those does 
   --seed S           the seed of the faults' schedule (default: CHAOS_SEED, else a random one)
   --chaos-seconds N  keep injecting faults at least this long (default 20)
   --drain-seconds N  wait this long for every task to end (default 180)
+
+  --fleet            ComfyUI as a local GPU fleet that follows the queue (the controller of
+                     \`npm start -- --max-gpus N\`), servers killed at random, scale-in during the run;
+                     also checks that no busy server was stopped and the fleet scales back in
+  --min-gpus N       the fleet's minimum (default 0)
+  --max-gpus N       the fleet's maximum (default 3)
+  --gpu-boot-ms N    a server's boot time (default 1500)
+  --gpu-idle-ms N    an idle server is stopped after this long (default 2000)
+  --kill-every-seconds N  mean time between two servers killed (default 6)
   -h, --help         this text
 `;
 
@@ -32,6 +41,12 @@ try {
       seed: { type: 'string' },
       'chaos-seconds': { type: 'string' },
       'drain-seconds': { type: 'string' },
+      fleet: { type: 'boolean' },
+      'min-gpus': { type: 'string' },
+      'max-gpus': { type: 'string' },
+      'gpu-boot-ms': { type: 'string' },
+      'gpu-idle-ms': { type: 'string' },
+      'kill-every-seconds': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   }));
@@ -56,6 +71,25 @@ function arg(name: string, fallback: number): number {
 }
 
 const tasks = arg('tasks', 300);
+const fleetFlags = ['min-gpus', 'max-gpus', 'gpu-boot-ms', 'gpu-idle-ms', 'kill-every-seconds'];
+const stray = fleetFlags.find((f) => values[f] !== undefined);
+if (!values.fleet && stray) {
+  process.stderr.write(`error: --${stray} needs --fleet\n`);
+  process.exit(2);
+}
+const fleet = values.fleet
+  ? {
+      minGpus: arg('min-gpus', 0),
+      maxGpus: arg('max-gpus', 3),
+      bootMs: arg('gpu-boot-ms', 1500),
+      idleMs: arg('gpu-idle-ms', 2000),
+      killEveryMs: arg('kill-every-seconds', 6) * 1000,
+    }
+  : undefined;
+if (fleet && (fleet.maxGpus < 1 || fleet.minGpus > fleet.maxGpus)) {
+  process.stderr.write('error: --max-gpus must be at least 1 and at least --min-gpus\n');
+  process.exit(2);
+}
 const seed = arg('seed', Number(process.env.CHAOS_SEED) || Date.now() % 1_000_000);
 process.env.AWS_ACCESS_KEY_ID ??= 'local';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
@@ -64,8 +98,11 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const print = process.stdout.write.bind(process.stdout);
 const say = (line: string) => print(`${line}\n`);
 
+const fleetArgs = fleet
+  ? ` --fleet --min-gpus ${fleet.minGpus} --max-gpus ${fleet.maxGpus} --gpu-boot-ms ${fleet.bootMs} --gpu-idle-ms ${fleet.idleMs} --kill-every-seconds ${fleet.killEveryMs / 1000}`
+  : '';
 say(
-  `chaos: ${tasks} tasks, seed ${seed} (repeat with: npm run chaos -- --tasks ${tasks} --seed ${seed})`,
+  `chaos: ${tasks} tasks, seed ${seed}${fleet ? `, GPU fleet ${fleet.minGpus} to ${fleet.maxGpus}` : ''} (repeat with: npm run chaos -- --tasks ${tasks} --seed ${seed}${fleetArgs})`,
 );
 const [ddb, fauxqs] = await Promise.all([startDynamoLocal(), startS3Sqs()]);
 let exitCode = 1;
@@ -77,6 +114,7 @@ try {
     minChaosMs: arg('chaos-seconds', 20) * 1000,
     drainTimeoutMs: arg('drain-seconds', 180) * 1000,
     progress: say,
+    ...(fleet ? { fleet } : {}),
   });
   const { logs } = result;
   const dir = resolve(import.meta.dirname, '..', '..', '.local', 'chaos');

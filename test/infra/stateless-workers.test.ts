@@ -6,7 +6,7 @@ import {
   DISPATCH_QUEUE,
   DISPATCHER_TIMEOUT_SECONDS,
 } from '../../shared/resources.js';
-import { TASK_METRICS } from '../../shared/telemetry-names.js';
+import { FLEET_METRICS, TASK_METRICS } from '../../shared/telemetry-names.js';
 import { flat, oneResource, resourcesOf } from './support/template-queries.js';
 import { synthStateless } from './support/test-app.js';
 
@@ -292,6 +292,28 @@ describe('StatelessStack workers, ComfyUI GPU fleet and monitoring (defaults)', 
       ]) {
         expect(body).toContain(`\\"${name}\\"`);
       }
+    });
+
+    it('charts the GPU fleet: instances by state, GPUs wanted, tasks per GPU, time to capacity, scale events', () => {
+      const body = flat(
+        oneResource(template, 'AWS::CloudWatch::Dashboard', 'Monitoring').Properties,
+      );
+      for (const name of [
+        'GroupInServiceInstances',
+        'GroupPendingInstances',
+        ...Object.values(FLEET_METRICS),
+      ]) {
+        expect(body).toContain(`\\"${name}\\"`);
+      }
+    });
+
+    it('alarms when a GPU instance of the group fails its status checks', () => {
+      expect(alarmOn('StatusCheckFailed')).toMatchObject({
+        Namespace: 'AWS/EC2',
+        Dimensions: [
+          { Name: 'AutoScalingGroupName', Value: { Ref: expect.stringMatching(/^ComfyGroup/) } },
+        ],
+      });
     });
   });
 });

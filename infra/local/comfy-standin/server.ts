@@ -28,6 +28,8 @@ export class StandInServer {
   readonly server: Server;
   private readonly sockets = new Set<Socket>();
   port = 0;
+  /** Stopped for good (a restart's downtime does not bring it back). */
+  private closed = false;
   control: StandInControl | undefined;
   readonly ws: StandInWebSockets;
 
@@ -73,6 +75,8 @@ export class StandInServer {
       this.destroySockets();
       await closed;
       await new Promise((r) => setTimeout(r, downtimeMs));
+      // Stopped during the downtime: it stays down.
+      if (this.closed) return;
       await this.listen(this.port);
     } else {
       this.destroySockets();
@@ -80,6 +84,7 @@ export class StandInServer {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const closed = new Promise<void>((r) => this.server.close(() => r()));
     this.destroySockets();
     await closed;

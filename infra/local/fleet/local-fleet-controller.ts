@@ -19,6 +19,36 @@ import {
 } from '../../../shared/use-cases/control-fleet.js';
 import type { LocalGpuFleet } from './local-gpu-fleet.js';
 
+/** How long the local dispatcher and poller trust a registry reading (deployed: 5 s). */
+export const LOCAL_REGISTRY_CACHE_MS = 500;
+/** Time between the local controller's ticks (deployed: 10 s, and at once on a dispatcher's kick). */
+export const LOCAL_FLEET_TICK_MS = 500;
+
+/** The local fleet's size and timing, as `npm start -- --max-gpus N --gpu-boot-ms --gpu-idle-ms` sets them. */
+export interface LocalFleetSize {
+  minGpus: number;
+  maxGpus: number;
+  bootMs: number;
+  idleMs: number;
+}
+
+/** The controller's settings for a local fleet whose stand-ins run a prompt in `promptMs`. */
+export function localFleetSettings(
+  f: LocalFleetSize,
+  o: { promptsPerGpu: number; promptMs: number },
+): ControlFleetSettings {
+  return {
+    minGpus: f.minGpus,
+    maxGpus: f.maxGpus,
+    promptsPerGpu: o.promptsPerGpu,
+    idleMs: f.idleMs,
+    bootTimeoutMs: Math.max(60_000, f.bootMs * 10),
+    startMs: f.bootMs,
+    promptMs: o.promptMs,
+    drainGraceMs: LOCAL_REGISTRY_CACHE_MS + 500,
+  };
+}
+
 export interface LocalFleetControllerOptions {
   fleet: LocalGpuFleet;
   clients: AwsClients;

@@ -5,6 +5,7 @@
  * server away at once, running prompts and all, the way a spot interruption or a failed health check
  * does, for tests and chaos.
  */
+import { randomBytes } from 'node:crypto';
 import type { GpuFleet, GpuInstance } from '../../../shared/ports/gpu-fleet.js';
 import {
   type ComfyStandIn,
@@ -20,6 +21,8 @@ export interface LocalGpuFleetOptions {
   /** @default Date.now */
   now?: () => number;
   log?: (message: string, data?: Record<string, unknown>) => void;
+  /** Called when a server's ComfyUI is up, before the controller can see it (chaos: faults on it). */
+  onUp?: (id: string, standIn: ComfyStandIn) => void;
 }
 
 interface LocalInstance {
@@ -33,6 +36,11 @@ interface LocalInstance {
 export class LocalGpuFleet implements GpuFleet {
   private readonly instances = new Map<string, LocalInstance>();
   private next = 1;
+  /**
+   * Names are unique across fleets: the registry outlives the process (`--data-dir`), and it ignores
+   * anything more about a server it knows as gone, as it would a terminated EC2 instance's id.
+   */
+  private readonly prefix = `local-gpu-${randomBytes(2).toString('hex')}`;
   /** Instances launched and stopped since the start (for status and tests). */
   readonly history = {
     launched: 0,
@@ -59,7 +67,7 @@ export class LocalGpuFleet implements GpuFleet {
 
   async launch(count: number): Promise<void> {
     for (let k = 0; k < count; k++) {
-      const id = `local-gpu-${this.next++}`;
+      const id = `${this.prefix}-${this.next++}`;
       const inst: LocalInstance = { id, launchedAt: this.now(), stopping: false };
       inst.timer = setTimeout(() => {
         startComfyStandIn({ ...this.opts.standIn }).then(
@@ -69,6 +77,7 @@ export class LocalGpuFleet implements GpuFleet {
               return;
             }
             inst.booted = standIn;
+            this.opts.onUp?.(id, standIn);
             this.opts.log?.('local gpu up', { id, url: standIn.url });
           },
           (err: unknown) => {

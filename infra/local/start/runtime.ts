@@ -28,7 +28,12 @@ import {
   startDynamoLocal,
   startS3Sqs,
 } from '../emulators.js';
-import { startLocalFleetController } from '../fleet/local-fleet-controller.js';
+import {
+  LOCAL_FLEET_TICK_MS,
+  LOCAL_REGISTRY_CACHE_MS,
+  localFleetSettings,
+  startLocalFleetController,
+} from '../fleet/local-fleet-controller.js';
 import { LocalGpuFleet } from '../fleet/local-gpu-fleet.js';
 import { loadFunction } from '../runtime/functions.js';
 import type { LocalFunction } from '../runtime/invoke.js';
@@ -76,10 +81,6 @@ function previousKey(opts: StartOptions): { previousKey?: string } {
   const file = files.find((f) => existsSync(f));
   return file ? { previousKey: readFileSync(file, 'utf8').trim() } : {};
 }
-/** How long the local dispatcher and poller trust a registry reading (deployed: 5 s). */
-const LOCAL_REGISTRY_CACHE_MS = 500;
-const LOCAL_FLEET_TICK_MS = 500;
-
 /** What the banner and runtime.json show for ComfyUI when a fleet provides the servers. */
 function fleetComfy(opts: StartOptions): LocalComfy {
   const f = opts.fleet as NonNullable<StartOptions['fleet']>;
@@ -106,16 +107,10 @@ function startFleet(
     tableName: names.tasksTable,
     queueUrl: names.queueUrl,
     tickMs: LOCAL_FLEET_TICK_MS,
-    settings: {
-      minGpus: f.minGpus,
-      maxGpus: f.maxGpus,
+    settings: localFleetSettings(f, {
       promptsPerGpu: config.FLEET_PROMPTS_PER_GPU,
-      idleMs: f.idleMs,
-      bootTimeoutMs: Math.max(60_000, f.bootMs * 10),
-      startMs: f.bootMs,
       promptMs: opts.comfyExecutionMs,
-      drainGraceMs: LOCAL_REGISTRY_CACHE_MS + 500,
-    },
+    }),
     onTick: (t) => {
       if (opts.verbose && (t.started > 0 || t.stopped.length > 0)) {
         log.info(

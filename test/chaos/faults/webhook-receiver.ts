@@ -1,7 +1,7 @@
 /**
  * The chaos run's webhook subscribers: one HTTP receiver on 127.0.0.1, one path per owner, that
  * verifies every delivery with the `standardwebhooks` package and the owner's signing secret. While
- * its faults are on, a share of deliveries (seeded) get a 500, hang past the sender's time limit, or
+ * its faults are on (until every task has ended), a share of deliveries (seeded) get a 500, hang past the sender's time limit, or
  * have their connection reset; the rest are answered 204 and recorded. A 2xx answer is what the
  * sender counts as delivered, so only those deliveries are "received".
  */
@@ -31,7 +31,7 @@ export interface ChaosReceiver {
   /** Deliveries whose signature did not verify (answered 400). */
   rejected: string[];
   faults: WebhookFaults;
-  /** Inject faults (true while the chaos lasts). */
+  /** Inject faults (true until every task has ended). */
   failing: boolean;
   close(): Promise<void>;
 }

@@ -4,6 +4,9 @@
  * faults, killed submits, S3 writes denied for good for some tasks, one crash of the whole runtime,
  * webhook receivers failing at random (500, hanging, reset); then a drain. Every invariant of test/chaos/report.ts must hold, and the functions' logs
  * must hold no API key, JWT or presigned signature. The seed is printed; CHAOS_SEED repeats a run.
+ * The same run again with the GPU fleet on (`npm run chaos -- --fleet`, 30 tasks): servers start
+ * from zero, are killed at random (busy ones) and scale in during the run; no busy server is stopped
+ * by the fleet, and it is back to zero at the end.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -57,5 +60,42 @@ describe('chaos (CI size)', () => {
         .filter(([status]) => ['succeeded', 'failed', 'cancelled'].includes(status))
         .reduce((n, [, count]) => n + count, 0),
     );
+  }, 240_000);
+});
+
+describe('chaos with the GPU fleet on (CI size)', () => {
+  it('keeps every invariant while servers start, are killed at random and scale in; never stops a busy one', async () => {
+    // Act
+    const result = await runChaos({
+      tasks: 30,
+      seed: SEED,
+      endpoints: { dynamodb: inject('dynamodbEndpoint'), s3sqs: inject('s3SqsEndpoint') },
+      restartEveryMs: 2500,
+      minChaosMs: 10_000,
+      drainTimeoutMs: 90_000,
+      fleet: { minGpus: 0, maxGpus: 3, bootMs: 1000, idleMs: 1500, killEveryMs: 2500 },
+    });
+    // Assess
+    console.log(result.text);
+    if (result.report.violations.length > 0) {
+      const dir = join(import.meta.dirname, '..', '..', '..', '.local', 'chaos');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `ci-fleet-logs-${SEED}.jsonl`), result.logs);
+      console.log(`logs: .local/chaos/ci-fleet-logs-${SEED}.jsonl`);
+    }
+    expect(result.report.violations).toEqual([]);
+    expect(findSecrets(result.logs)).toEqual([]);
+    const fleet = result.input.fleet;
+    expect(fleet?.busyStops).toBe(0);
+    expect(fleet?.liveAtEnd).toBe(0);
+    // The fleet really scaled and lost servers (a run without it proves nothing).
+    expect(fleet?.peakReady).toBeGreaterThan(1);
+    expect(fleet?.stopped['scale-in'] ?? 0).toBeGreaterThan(0);
+    expect(fleet?.killed).toBeGreaterThan(0);
+    expect(fleet?.heldByKilled.size).toBeGreaterThan(0);
+    expect(fleet?.requeuedFromKilled).toBeGreaterThan(0);
+    expect(result.input.faults.restarts).toBeGreaterThan(0);
+    expect(result.input.faults.runtimeCrashes).toBe(1);
+    expect(result.report.statuses.succeeded ?? 0).toBeGreaterThan(0);
   }, 240_000);
 });

@@ -98,6 +98,10 @@ describe.skipIf(!REAL)('live progress (real ComfyUI at COMFYUI_URL)', () => {
       checkpoint: 'random_sd15_small.safetensors',
     });
     expect(view.status, JSON.stringify(view.error)).toBe('succeeded');
+    // What the real server showed, for the record.
+    console.log(
+      `progress seen while running: ${seen.map((p) => `${p.fraction.toFixed(2)} (${p.nodeType ?? '?'} ${p.step ?? '-'}/${p.steps ?? '-'})`).join(', ')}`,
+    );
     expectRising(seen);
   });
 });

@@ -130,6 +130,10 @@ function suite(name: string, args: string[], params: Record<string, unknown>) {
               .toString(),
           ).toBe('PNG');
           expect(receiver.verified.some((d) => d.type === 'task.running')).toBe(true);
+          // What the receiver got, for the record.
+          console.log(
+            `${name}: verified ${receiver.verified.map((d) => d.type).join(', ')}; output link ${output.status} ${output.headers.get('content-type')}`,
+          );
           const ids = receiver.verified.filter((d) => d.type !== 'task.progress').map((d) => d.id);
           expect(new Set(ids).size).toBe(ids.length);
           let view = await get(taskId);

@@ -52,4 +52,33 @@ describe('LocalGpuFleet', () => {
     expect(await f.describe()).toEqual([]);
     expect(f.history).toEqual({ launched: 2, stopped: 1, killed: 1, busyStops: 0 });
   });
+
+  it("names its servers apart from another fleet's (a restart on the same registry)", async () => {
+    // The registry outlives the process with --data-dir and ignores any news of a server it knows
+    // as gone: a second run's servers named like the first's would never be seen to boot.
+    fleet = new LocalGpuFleet({ bootMs: 60_000 });
+    const second = new LocalGpuFleet({ bootMs: 60_000 });
+    try {
+      await fleet.launch(2);
+      await second.launch(2);
+      const ids = [...(await fleet.describe()), ...(await second.describe())].map((i) => i.id);
+      expect(new Set(ids).size).toBe(4);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("tells who is up when a server boots, and a stop during a restart's downtime is for good", async () => {
+    const up: string[] = [];
+    fleet = new LocalGpuFleet({ bootMs: 50, onUp: (id) => up.push(id) });
+    const f = fleet;
+    await f.launch(1);
+    const inst = await waitFor(async () => (await f.describe()).find((i) => i.url));
+    expect(up).toEqual([inst.id]);
+    const standIn = f.standIn(inst.id);
+    const restarting = standIn?.control.restart({ downtimeMs: 300 });
+    await f.stop(inst.id);
+    await restarting;
+    await expect(fetch(`${inst.url}/queue`)).rejects.toThrow();
+  });
 });

@@ -29,6 +29,27 @@ describe('simulateFleet', () => {
     expect(r.billedHours).toBeGreaterThan(r.busyHours);
   });
 
+  it('splits billed GPU time into starting, idle and busy (less the one-minute minimum)', async () => {
+    const trace = burstyDay(3, 1, 20_000);
+    const r = await simulateFleet(trace, settings);
+    const accounted = r.bootHours + r.idleHours + r.busyHours;
+    expect(r.bootHours).toBeGreaterThan(0);
+    expect(r.idleHours).toBeGreaterThan(0);
+    expect(accounted).toBeLessThanOrEqual(r.billedHours + 1e-9);
+    expect(accounted).toBeGreaterThanOrEqual(r.billedHours - r.launches / 60);
+  });
+
+  it('spreads prompts over servers like the real dispatcher, or packs them onto the busiest', async () => {
+    const trace = burstyDay(3, 1, 20_000);
+    const long = { ...settings, idleMs: 600_000 };
+    const spread = await simulateFleet(trace, long);
+    const packed = await simulateFleet(trace, { ...long, dispatch: 'busiest' });
+    expect(spread.finished).toBe(trace.length);
+    expect(packed.finished).toBe(trace.length);
+    // Spread work keeps every server a little busy, so fewer reach their idle time.
+    expect(spread.idleHours).toBeGreaterThan(packed.idleHours);
+  });
+
   it('bills an always-on server for the whole day', async () => {
     const trace = burstyDay(3, 1, 20_000);
     const r = await simulateFleet(trace, { ...settings, alwaysOn: 1 });

@@ -100,12 +100,17 @@ describe('dispatchTask waiting for a GPU', () => {
     });
   });
 
-  it('dispatches as soon as a server answers, and the task no longer shows the wait', async () => {
+  it('dispatches as soon as a server answers, says how long the task waited, and the task no longer shows the wait', async () => {
     const server = new FakeComfyClient('http://gpu-1:8188');
     const { run, tasks, clock } = setup(fleet, [server]);
     await tasks.update(T1, { status: 'queued' }, { waitingForGpuSince: clock.iso() });
-    const out = await run({ taskId: T1, deferrals: 2, waitingSince: clock.now() });
-    expect(out).toMatchObject({ kind: 'dispatched', server: 'http://gpu-1:8188' });
+    clock.advance(95_000);
+    const out = await run({ taskId: T1, deferrals: 2, waitingSince: clock.now() - 95_000 });
+    expect(out).toMatchObject({
+      kind: 'dispatched',
+      server: 'http://gpu-1:8188',
+      gpuWaitMs: 95_000,
+    });
     expect((await tasks.get(T1))?.waitingForGpuSince).toBeUndefined();
   });
 });

@@ -4,8 +4,9 @@ import {
   type CapacitySettings,
   decideCapacity,
   gpusWanted,
+  neededServers,
 } from '../../../shared/fleet/capacity.js';
-import type { FleetServer } from '../../../shared/fleet/server.js';
+import { applyServerEvents, type FleetServer } from '../../../shared/fleet/server.js';
 
 const s: CapacitySettings = {
   minGpus: 0,
@@ -144,5 +145,140 @@ describe('decideCapacity when the work is gone before servers are up', () => {
       { id: 'b1', reason: 'unneeded' },
     ]);
     expect(d.live).toBe(1);
+  });
+});
+
+describe('neededServers', () => {
+  const aged = (id: string, readyAgo: number, o: Partial<FleetServer> = {}) =>
+    ready(id, { readyAt: T - readyAgo, ...o });
+
+  it('with k servers busy, names the k oldest ready ones, whichever hold the prompts', () => {
+    const servers = [
+      aged('new', 10_000, { inFlight: 1 }),
+      aged('old', 90_000),
+      aged('mid', 50_000),
+    ];
+    expect(neededServers(servers, T)).toEqual([{ kind: 'needed', id: 'old', at: T }]);
+    const two = neededServers(
+      servers.map((x) => (x.id === 'mid' ? { ...x, inFlight: 2 } : x)),
+      T,
+    );
+    expect(two.map((e) => e.id)).toEqual(['old', 'mid']);
+  });
+
+  it('names none when nothing is busy, and leaves draining and booting servers out', () => {
+    expect(neededServers([aged('a', 10_000), aged('b', 20_000)], T)).toEqual([]);
+    const d = neededServers(
+      [
+        aged('draining', 90_000, { state: 'draining', inFlight: 1 }),
+        { id: 'boot', state: 'booting', launchedAt: T - 5_000, inFlight: 0 },
+        aged('a', 10_000, { inFlight: 1 }),
+      ],
+      T,
+    );
+    expect(d.map((e) => e.id)).toEqual(['a']);
+  });
+
+  it("is recorded as the server's lastNeededAt, never moved back", () => {
+    const [x] = applyServerEvents([aged('a', 10_000)], [{ kind: 'needed', id: 'a', at: T }], T);
+    expect(x?.lastNeededAt).toBe(T);
+    const [y] = applyServerEvents(
+      [x as FleetServer],
+      [{ kind: 'needed', id: 'a', at: T - 5_000 }],
+      T,
+    );
+    expect(y?.lastNeededAt).toBe(T);
+  });
+});
+
+describe('decideCapacity over servers the fleet did not need', () => {
+  it('stops an empty server not needed for idleMs even though spread work kept it busy now and then', () => {
+    const servers = [
+      ready('old', { readyAt: T - 900_000, lastNeededAt: T - 1_000, lastBusyAt: T - 1_000 }),
+      // Busy 10 s ago, but never while the old one was busy too.
+      ready('new', { readyAt: T - 600_000, lastNeededAt: T - 300_000, lastBusyAt: T - 10_000 }),
+    ];
+    const d = decideCapacity(servers, { queued: 0, atComfy: 0 }, s, T);
+    expect(d.stop).toEqual([{ id: 'new', reason: 'idle' }]);
+  });
+
+  it('keeps a server needed within idleMs, and never names one holding prompts', () => {
+    const servers = [
+      ready('a', { lastNeededAt: T - 30_000, lastBusyAt: T - 30_000 }),
+      ready('b', { lastNeededAt: T - 600_000, inFlight: 1 }),
+    ];
+    expect(decideCapacity(servers, { queued: 0, atComfy: 1 }, s, T).stop).toEqual([]);
+  });
+
+  it('counts a server ready for less than idleMs as not idle yet', () => {
+    const fresh = ready('f', { readyAt: T - 20_000, lastNeededAt: T - 3_600_000 });
+    expect(decideCapacity([fresh], { queued: 0, atComfy: 0 }, s, T).stop).toEqual([]);
+  });
+});
+
+describe('decideCapacity with servers marked to go', () => {
+  const draining = (id: string, o: Partial<FleetServer> = {}) =>
+    ready(id, { state: 'draining', drainingSince: T - 5_000, ...o });
+
+  it('takes back a draining server that is still up before starting a new one', () => {
+    const d = decideCapacity(
+      [ready('a', { inFlight: 2 }), draining('d')],
+      { queued: 6, atComfy: 2 },
+      s,
+      T,
+      ['d'],
+    );
+    expect(d).toMatchObject({ desired: 2, revive: ['d'], launch: 0, live: 2, stop: [] });
+  });
+
+  it('starts new servers for what the draining ones cannot cover', () => {
+    const d = decideCapacity([draining('d')], { queued: 12, atComfy: 0 }, s, T, ['d']);
+    expect(d).toMatchObject({ desired: 3, revive: ['d'], launch: 2, live: 3 });
+  });
+
+  it('never takes back a server it was not told it may (the group is terminating it)', () => {
+    const d = decideCapacity([draining('d')], { queued: 1, atComfy: 0 }, s, T, []);
+    expect(d).toMatchObject({ revive: [], launch: 1 });
+  });
+
+  it('takes back none when the work is covered', () => {
+    const d = decideCapacity([ready('a'), draining('d')], { queued: 1, atComfy: 0 }, s, T, ['d']);
+    expect(d.revive).toEqual([]);
+  });
+
+  it('marks an idle server drainLeadMs before its idle time is up', () => {
+    const lead = { ...s, drainLeadMs: 10_000 };
+    const at = (idleFor: number) =>
+      decideCapacity(
+        [ready('a', { lastNeededAt: T - idleFor })],
+        { queued: 0, atComfy: 0 },
+        lead,
+        T,
+      ).stop;
+    expect(at(49_000)).toEqual([]);
+    expect(at(50_000)).toEqual([{ id: 'a', reason: 'idle' }]);
+  });
+});
+
+describe('the revived event', () => {
+  it('puts a draining server back to ready, needed now', () => {
+    const d = ready('d', { state: 'draining', drainingSince: T - 5_000 });
+    const [x] = applyServerEvents([d], [{ kind: 'revived', id: 'd', at: T }], T);
+    expect(x).toMatchObject({ state: 'ready', lastNeededAt: T });
+    expect(x?.drainingSince).toBeUndefined();
+  });
+  it('changes nothing for a ready or gone server', () => {
+    const g = ready('g', { state: 'gone', goneAt: T - 1 });
+    const r = ready('r');
+    expect(
+      applyServerEvents(
+        [g, r],
+        [
+          { kind: 'revived', id: 'g', at: T },
+          { kind: 'revived', id: 'r', at: T },
+        ],
+        T,
+      ),
+    ).toEqual([g, r]);
   });
 });

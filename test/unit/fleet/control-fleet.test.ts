@@ -95,6 +95,96 @@ describe('controlFleet', () => {
     expect(t.servers[0]).toMatchObject({ state: 'gone', goneReason: 'scale-in' });
   });
 
+  it('stops a second server that spread work keeps busy now and then but the fleet never needed', async () => {
+    backlog.value = { queued: 4, atComfy: 0 };
+    await tick();
+    clock.advance(90_000);
+    answerAll(1);
+    await tick();
+    const [a, b] = [...fleet.instances.keys()] as [string, string];
+    const url = (id: string) => `http://gpu-${id}:8188`;
+    // One prompt at a time, alternating between the two: never both busy.
+    backlog.value = { queued: 0, atComfy: 1 };
+    for (let k = 0; k < 5; k++) {
+      load.set(url(a), k % 2);
+      load.set(url(b), 1 - (k % 2));
+      clock.advance(10_000);
+      const t = await tick();
+      expect(t.servers.map((x) => x.state)).toEqual(['ready', 'ready']);
+    }
+    // The newer one, busy 10 s ago but not needed for a minute, is marked once empty, then stopped
+    // after the grace; the older one stays.
+    load.set(url(a), 1);
+    load.set(url(b), 0);
+    clock.advance(10_000);
+    let t = await tick();
+    expect(t.servers.find((x) => x.id === b)?.state).toBe('draining');
+    expect(t.stopped).toEqual([]);
+    clock.advance(10_000);
+    t = await tick();
+    expect(t.stopped).toEqual([{ id: b, reason: 'scale-in' }]);
+    expect(t.servers.find((x) => x.id === a)?.state).toBe('ready');
+  });
+
+  it('stops an idle server when its idle time is up: marked a grace early', async () => {
+    backlog.value = { queued: 1, atComfy: 0 };
+    await tick();
+    clock.advance(90_000);
+    answerAll(1);
+    await tick();
+    const start = clock.now();
+    backlog.value = { queued: 0, atComfy: 0 };
+    answerAll(0);
+    let t = await tick();
+    for (let k = 0; k < 10 && t.stopped.length === 0; k++) {
+      clock.advance(10_000);
+      t = await tick();
+    }
+    // Last busy at `start`; marked at 50 s, stopped at 60 s.
+    expect(t.stopped).toHaveLength(1);
+    expect(clock.now() - start).toBe(60_000);
+  });
+
+  it('takes back a server marked to go when work comes back, instead of starting a new one', async () => {
+    backlog.value = { queued: 1, atComfy: 0 };
+    await tick();
+    clock.advance(90_000);
+    answerAll(1);
+    await tick();
+    backlog.value = { queued: 0, atComfy: 0 };
+    answerAll(0);
+    clock.advance(50_000);
+    let t = await tick();
+    expect(t.servers[0]?.state).toBe('draining');
+    backlog.value = { queued: 1, atComfy: 0 };
+    clock.advance(5_000);
+    t = await tick();
+    expect(t.decision.revive).toEqual(['i-0001']);
+    expect(t.servers[0]?.state).toBe('ready');
+    expect(t.stopped).toEqual([]);
+    expect(fleet.calls).toEqual(['launch 1']);
+    clock.advance(10_000);
+    t = await tick();
+    expect(t.servers[0]?.state).toBe('ready');
+    expect(fleet.calls).toEqual(['launch 1']);
+  });
+
+  it('does not take back an instance the group is terminating: starts a new one', async () => {
+    backlog.value = { queued: 1, atComfy: 0 };
+    await tick();
+    clock.advance(90_000);
+    answerAll(1);
+    await tick();
+    const [id] = [...fleet.instances.keys()] as [string];
+    const inst = fleet.instances.get(id);
+    if (inst) fleet.instances.set(id, { ...inst, state: 'stopping', url: `http://gpu-${id}:8188` });
+    await tick();
+    const t = await tick();
+    expect(t.decision.revive).toEqual([]);
+    expect(t.servers.find((x) => x.id === id)?.state).toBe('draining');
+    expect(fleet.calls).toEqual(['launch 1', 'launch 1']);
+  });
+
   it('marks a server gone when its instance disappears (spot, health check) and replaces it', async () => {
     backlog.value = { queued: 1, atComfy: 0 };
     await tick();
@@ -138,6 +228,33 @@ describe('controlFleet with instances the group is terminating', () => {
     clock.advance(11_000);
     t = await tick();
     expect(fleet.calls).toContain(`stop ${id}`);
+  });
+
+  it('takes an instance a warm pool hands out again under its old id as a new server, and starts no other', async () => {
+    // i-0001 served, then went (scale-in into the warm pool: gone from the group).
+    await registry.apply([
+      { kind: 'launched', id: 'i-0001', at: clock.now() },
+      {
+        kind: 'answered',
+        id: 'i-0001',
+        at: clock.now(),
+        url: 'http://gpu-i-0001:8188',
+        inFlight: 0,
+      },
+      { kind: 'gone', id: 'i-0001', at: clock.now(), reason: 'terminated' },
+    ]);
+    clock.advance(60_000);
+    // Work comes; the group starts the same instance again from its warm pool.
+    fleet.instances.set('i-0001', { id: 'i-0001', state: 'starting', launchedAt: clock.now() });
+    backlog.value = { queued: 1, atComfy: 0 };
+    let t = await tick();
+    expect(t.servers.map((x) => [x.id, x.state])).toEqual([['i-0001', 'booting']]);
+    expect(fleet.calls).toEqual([]);
+    clock.advance(90_000);
+    answerAll(1);
+    t = await tick();
+    expect(t.servers.map((x) => [x.id, x.state])).toEqual([['i-0001', 'ready']]);
+    expect(fleet.calls).toEqual([]);
   });
 });
 

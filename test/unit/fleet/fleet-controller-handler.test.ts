@@ -13,7 +13,12 @@ describe('fleet controller handler', () => {
   it('starts a GPU for waiting work and stops ticking before the Lambda runs out of time', async () => {
     const clock = new FixedClock();
     const fleet = new InMemoryGpuFleet(clock, 60_000);
+    const recorded: [string, number][] = [];
     const handler = createHandler({
+      metrics: {
+        addMetric: (name, _unit, value) => void recorded.push([name, value]),
+        publishStoredMetrics: () => {},
+      },
       fleet,
       registry: new InMemoryFleetRegistry(clock),
       backlog: new FixedBacklog({ queued: 3, atComfy: 0 }),
@@ -40,5 +45,12 @@ describe('fleet controller handler', () => {
     );
     expect(fleet.calls).toEqual(['launch 1']);
     expect(result).toEqual({ ticks: 3, leaseHeld: false });
+    // One GPU started on the first tick, then none; one wanted throughout, 3 tasks on it.
+    const of = (name: string) => recorded.filter(([n]) => n === name).map(([, v]) => v);
+    expect(of('GpusStarted')).toEqual([1, 0, 0]);
+    expect(of('GpusStopped')).toEqual([0, 0, 0]);
+    expect(of('GpusDesired')).toEqual([1, 1, 1]);
+    expect(of('GpusLive')).toEqual([1, 1, 1]);
+    expect(of('BacklogPerGpu')).toEqual([3, 3, 3]);
   });
 });

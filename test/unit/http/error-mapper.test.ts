@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import * as zm from 'zod/mini';
 import {
   ComfyUnavailableError,
   DependencyUnavailableError,
@@ -69,6 +70,17 @@ describe('httpErrorMapper', () => {
     expect(res.statusCode).toBe(400);
     expect(body.error.code).toBe('INVALID_REQUEST');
     expect(body.error.details.issues[0].path).toEqual(['a', 'b']);
+  });
+
+  it('turns a zod/mini parse error (the config and owner-limit schemas) into the same 400', async () => {
+    const parsed = zm.object({ a: zm.object({ b: zm.number() }) }).safeParse({ a: { b: 'x' } });
+    const { res, body } = await run(parsed.error);
+    expect(res.statusCode).toBe(400);
+    expect(body.error.code).toBe('INVALID_REQUEST');
+    expect(body.error.details.issues[0]).toEqual({
+      path: ['a', 'b'],
+      message: 'Invalid input: expected number, received string',
+    });
   });
 
   it('maps the JSON body parser’s errors to 400 INVALID_JSON and 415', async () => {
