@@ -131,7 +131,11 @@ export const ConfigSchema = z.object({
   MAX_AT_COMFY_PER_OWNER: int(2, 1),
   /** Most tasks queued or running at each ComfyUI server. */
   MAX_IN_FLIGHT: int(2, 1),
-  /** Sent as ComfyUI's client_id with every prompt. */
+  /**
+   * Sent as ComfyUI's client_id with every prompt; the poller's socket connects with it to receive the
+   * prompts' events. ComfyUI sends them to the last socket connected with this id only: deployments
+   * sharing a ComfyUI server need different ids.
+   */
   COMFYUI_CLIENT_ID: z._default(name(), 'comfy-serverless'),
   /** How long the dispatcher trusts one GET /queue reading of a server, within an invocation. */
   COMFYUI_QUEUE_CACHE_MS: int(1000, 0),

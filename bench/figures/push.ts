@@ -157,7 +157,8 @@ export function pushFigures(
   const lagDetails = {
     tasks_succeeded: succeeded,
     deliveries_measured: lags.length,
-    missing: succeeded - lags.length,
+    missing: run.tasks.filter((t) => t.doneAt !== undefined && !first.has(t.taskId)).length,
+    no_run_time: first.size - lags.length,
     rejected_signatures: receiver.rejected,
     events_received: events,
     over_1500_ms: lags.filter((l) => l > 1500).length,

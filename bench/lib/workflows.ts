@@ -20,18 +20,20 @@ export function imageWorkflow(runId: string, i: number): ComfyWorkflow {
 }
 
 /**
- * A workflow file given with --workflow (API format), made unique per task (so no node is served from
- * ComfyUI's cache and every run does the full work): every `seed`/`noise_seed` input is offset by the
- * task's number and every SaveImage gets its own prefix.
+ * A workflow file given with --workflow (API format), made unique per task and run (so no node is
+ * served from ComfyUI's cache and every run does the full work): every `seed`/`noise_seed` input is
+ * offset by the run's id and the task's number, and every SaveImage gets its own prefix.
  */
 export function workflowFromFile(path: string): (runId: string, i: number) => ComfyWorkflow {
   const base = JSON.parse(readFileSync(path, 'utf8')) as ComfyWorkflow;
   return (runId, i) => {
     const w = structuredClone(base);
+    // Another run of the bench (another runId) gets other seeds too.
+    const offset = (Number.parseInt(runId.slice(0, 6), 16) || 0) * 1000;
     for (const node of Object.values(w)) {
       for (const k of ['seed', 'noise_seed']) {
         const v = node.inputs[k];
-        if (typeof v === 'number') node.inputs[k] = v + i;
+        if (typeof v === 'number') node.inputs[k] = v + offset + i;
       }
       if (node.class_type === 'SaveImage') node.inputs.filename_prefix = `bench/${runId}-${i}`;
     }

@@ -5,6 +5,7 @@
  * AUTH_MODE, ...). Local defaults keep the console readable: function logs at WARN and EMF metrics
  * off, unless set.
  */
+import { randomBytes } from 'node:crypto';
 import { ConfigSchema } from '../../../shared/config.js';
 import type { LocalResourceNames } from '../bootstrap.js';
 
@@ -33,6 +34,10 @@ export function functionEnvironment(input: FunctionEnvInput): Record<string, str
   return {
     LOG_LEVEL: 'WARN',
     POWERTOOLS_METRICS_DISABLED: 'true',
+    // ComfyUI sends a prompt's events to the one socket connected with the prompt's client id, the
+    // last one to connect: each start has its own, so two runtimes sharing a ComfyUI server (a team's
+    // development server) do not take each other's progress and completion events.
+    COMFYUI_CLIENT_ID: `comfy-serverless-local-${randomBytes(4).toString('hex')}`,
     ...passThrough,
     ...(input.env.POWERTOOLS_METRICS_DISABLED
       ? { POWERTOOLS_METRICS_DISABLED: input.env.POWERTOOLS_METRICS_DISABLED }

@@ -92,15 +92,19 @@ describe('pushFigures', () => {
     });
   });
 
-  it('counts a succeeded task without its delivery as missing', () => {
+  it('counts a succeeded task without its delivery as missing, one without a run time apart', () => {
     const figures = byMetric(
       pushFigures(
         run(),
-        receiver([{ taskId: 'a', type: 'task.succeeded', webhookId: 'x', at: 1300 }]),
+        receiver([
+          { taskId: 'a', type: 'task.succeeded', webhookId: 'x', at: 1300 },
+          // Delivered, but the run source has no finish time for it: not measured, not missing.
+          { taskId: 'c', type: 'task.succeeded', webhookId: 'z', at: 1400 },
+        ]),
         baseline,
       ),
     );
-    expect(figures.webhook_lag_p50_ms).toMatchObject({ value: 300, missing: 1 });
+    expect(figures.webhook_lag_p50_ms).toMatchObject({ value: 300, missing: 1, no_run_time: 1 });
   });
 
   it('reports result lag with and without the socket, and the requests push adds per task', () => {

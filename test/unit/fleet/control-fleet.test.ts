@@ -252,6 +252,33 @@ describe('controlFleet with instances the group is terminating', () => {
     t = await tick();
     expect(fleet.calls).toContain(`stop ${id}`);
   });
+
+  it('takes an instance a warm pool hands out again under its old id as a new server, and starts no other', async () => {
+    // i-0001 served, then went (scale-in into the warm pool: gone from the group).
+    await registry.apply([
+      { kind: 'launched', id: 'i-0001', at: clock.now() },
+      {
+        kind: 'answered',
+        id: 'i-0001',
+        at: clock.now(),
+        url: 'http://gpu-i-0001:8188',
+        inFlight: 0,
+      },
+      { kind: 'gone', id: 'i-0001', at: clock.now(), reason: 'terminated' },
+    ]);
+    clock.advance(60_000);
+    // Work comes; the group starts the same instance again from its warm pool.
+    fleet.instances.set('i-0001', { id: 'i-0001', state: 'starting', launchedAt: clock.now() });
+    backlog.value = { queued: 1, atComfy: 0 };
+    let t = await tick();
+    expect(t.servers.map((x) => [x.id, x.state])).toEqual([['i-0001', 'booting']]);
+    expect(fleet.calls).toEqual([]);
+    clock.advance(90_000);
+    answerAll(1);
+    t = await tick();
+    expect(t.servers.map((x) => [x.id, x.state])).toEqual([['i-0001', 'ready']]);
+    expect(fleet.calls).toEqual([]);
+  });
 });
 
 describe('runFleetController', () => {

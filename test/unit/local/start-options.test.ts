@@ -96,6 +96,16 @@ describe('functionEnvironment', () => {
     expect(env.AWS_ACCESS_KEY_ID).toBe('local');
   });
 
+  it('gives each start its own ComfyUI client id, unless the developer set one', () => {
+    const a = functionEnvironment({ ...input, env: {} }).COMFYUI_CLIENT_ID;
+    const b = functionEnvironment({ ...input, env: {} }).COMFYUI_CLIENT_ID;
+    expect(a).toMatch(/^comfy-serverless-local-[0-9a-f]{8}$/);
+    expect(b).not.toBe(a);
+    expect(
+      functionEnvironment({ ...input, env: { COMFYUI_CLIENT_ID: 'mine' } }).COMFYUI_CLIENT_ID,
+    ).toBe('mine');
+  });
+
   it("passes the developer's config variables through, but never over the resource names", () => {
     const env = functionEnvironment({
       ...input,
