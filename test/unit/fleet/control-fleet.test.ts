@@ -126,6 +126,29 @@ describe('controlFleet', () => {
     expect(t.servers.find((x) => x.id === a)?.state).toBe('ready');
   });
 
+  it('stops a server that came up when the work was already spread thin, though it got some', async () => {
+    backlog.value = { queued: 3, atComfy: 0 };
+    await tick();
+    expect(fleet.calls).toEqual(['launch 2']);
+    clock.advance(90_000);
+    const [a, b] = [...fleet.instances.keys()] as [string, string];
+    const url = (id: string) => `http://gpu-${id}:8188`;
+    backlog.value = { queued: 0, atComfy: 2 };
+    load.set(url(a), 1);
+    load.set(url(b), 0);
+    // Never both busy: the newer one is never needed, and goes once empty after the idle time.
+    let t = await tick();
+    expect(t.servers.map((x) => x.state)).toEqual(['ready', 'ready']);
+    for (let k = 0; k < 12 && t.stopped.length === 0; k++) {
+      load.set(url(a), k % 3 === 0 ? 0 : 1);
+      load.set(url(b), k % 3 === 0 ? 1 : 0);
+      clock.advance(10_000);
+      t = await tick();
+    }
+    expect(t.stopped).toEqual([{ id: b, reason: 'scale-in' }]);
+    expect(t.servers.find((x) => x.id === a)?.state).toBe('ready');
+  });
+
   it('stops an idle server when its idle time is up: marked a grace early', async () => {
     backlog.value = { queued: 1, atComfy: 0 };
     await tick();
