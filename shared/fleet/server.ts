@@ -110,7 +110,7 @@ export function applyServerEvent(
 export const launchedAgain = (server: FleetServer, event: { kind: string; at: number }): boolean =>
   server.state === 'gone' &&
   event.kind === 'launched' &&
-  event.at > (server.goneAt ?? Number.POSITIVE_INFINITY);
+  event.at >= (server.goneAt ?? Number.POSITIVE_INFINITY);
 
 /** Counts toward capacity: up or on its way up. */
 export const isLive = (s: FleetServer): boolean => s.state === 'booting' || s.state === 'ready';

@@ -22,11 +22,15 @@ import type { AwsClients } from '../../shared/adapters/aws/clients.js';
 export interface ChaosFleetSettings extends LocalFleetSize {
   /** Mean time between two servers killed at random while the faults are on. */
   killEveryMs: number;
+  /** Stopped servers go back into a warm pool and are started again under the same name. */
+  warmPool?: boolean;
 }
 
 export interface ChaosFleetStats {
   settings: ChaosFleetSettings;
   launched: number;
+  /** Launches served from the warm pool (a server stopped earlier, started again under its name). */
+  reused: number;
   /** Servers the controller stopped, by reason (`scale-in`, `unneeded`, `boot-timeout`). */
   stopped: Record<string, number>;
   /** Servers killed at random mid-run. */
@@ -65,7 +69,7 @@ export class ChaosFleet {
   readonly standIns: ComfyStandIn[] = [];
   private readonly fleets: LocalGpuFleet[] = [];
   private controller: LocalFleetController | undefined;
-  private readonly stats: Omit<ChaosFleetStats, 'launched' | 'busyStops'>;
+  private readonly stats: Omit<ChaosFleetStats, 'launched' | 'busyStops' | 'reused'>;
 
   constructor(private readonly o: ChaosFleetOptions) {
     this.stats = {
@@ -91,6 +95,7 @@ export class ChaosFleet {
     const fleet = new LocalGpuFleet({
       bootMs: this.o.settings.bootMs,
       standIn: { executionMs: this.o.executionMs, seed: this.o.seed },
+      warmPool: this.o.settings.warmPool === true,
       onUp: (_id, standIn) => {
         this.standIns.push(standIn);
         this.o.onUp(standIn);
@@ -177,7 +182,13 @@ export class ChaosFleet {
   }
 
   result(): ChaosFleetStats {
-    const sum = (k: 'launched' | 'busyStops') => this.fleets.reduce((n, f) => n + f.history[k], 0);
-    return { ...this.stats, launched: sum('launched'), busyStops: sum('busyStops') };
+    const sum = (k: 'launched' | 'busyStops' | 'reused') =>
+      this.fleets.reduce((n, f) => n + f.history[k], 0);
+    return {
+      ...this.stats,
+      launched: sum('launched'),
+      busyStops: sum('busyStops'),
+      reused: sum('reused'),
+    };
   }
 }

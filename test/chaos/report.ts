@@ -363,8 +363,9 @@ function fleetLines(input: ChaosInput, r: ChaosReport): string[] {
   const s = f.settings;
   return [
     '',
-    `GPU fleet: ${s.minGpus} to ${s.maxGpus} servers, boot ${s.bootMs} ms, idle ${s.idleMs} ms, a kill every ~${(s.killEveryMs / 1000).toFixed(1)} s`,
+    `GPU fleet: ${s.minGpus} to ${s.maxGpus} servers, boot ${s.bootMs} ms, idle ${s.idleMs} ms, a kill every ~${(s.killEveryMs / 1000).toFixed(1)} s${s.warmPool ? ', warm pool' : ''}`,
     row('servers started', f.launched),
+    ...(s.warmPool ? [row('  of them again from the warm pool', f.reused)] : []),
     row('servers stopped by scale-in (idle)', f.stopped['scale-in'] ?? 0),
     ...Object.entries(f.stopped)
       .filter(([k]) => k !== 'scale-in')

@@ -30,6 +30,8 @@ twice except after a restart lost its first run. Exits 1 when one of those does 
   --gpu-boot-ms N    a server's boot time (default 1500)
   --gpu-idle-ms N    an idle server is stopped after this long (default 2000)
   --kill-every-seconds N  mean time between two servers killed (default 6)
+  --warm-pool        stopped servers go back into a pool and start again under the same name and
+                     address (an Auto Scaling warm pool with reuse on scale-in)
   -h, --help         this text
 `;
 
@@ -47,6 +49,7 @@ try {
       'gpu-boot-ms': { type: 'string' },
       'gpu-idle-ms': { type: 'string' },
       'kill-every-seconds': { type: 'string' },
+      'warm-pool': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   }));
@@ -72,7 +75,7 @@ function arg(name: string, fallback: number): number {
 
 const tasks = arg('tasks', 300);
 const fleetFlags = ['min-gpus', 'max-gpus', 'gpu-boot-ms', 'gpu-idle-ms', 'kill-every-seconds'];
-const stray = fleetFlags.find((f) => values[f] !== undefined);
+const stray = [...fleetFlags, 'warm-pool'].find((f) => values[f] !== undefined);
 if (!values.fleet && stray) {
   process.stderr.write(`error: --${stray} needs --fleet\n`);
   process.exit(2);
@@ -84,6 +87,7 @@ const fleet = values.fleet
       bootMs: arg('gpu-boot-ms', 1500),
       idleMs: arg('gpu-idle-ms', 2000),
       killEveryMs: arg('kill-every-seconds', 6) * 1000,
+      warmPool: values['warm-pool'] === true,
     }
   : undefined;
 if (fleet && (fleet.maxGpus < 1 || fleet.minGpus > fleet.maxGpus)) {
@@ -99,7 +103,7 @@ const print = process.stdout.write.bind(process.stdout);
 const say = (line: string) => print(`${line}\n`);
 
 const fleetArgs = fleet
-  ? ` --fleet --min-gpus ${fleet.minGpus} --max-gpus ${fleet.maxGpus} --gpu-boot-ms ${fleet.bootMs} --gpu-idle-ms ${fleet.idleMs} --kill-every-seconds ${fleet.killEveryMs / 1000}`
+  ? ` --fleet --min-gpus ${fleet.minGpus} --max-gpus ${fleet.maxGpus} --gpu-boot-ms ${fleet.bootMs} --gpu-idle-ms ${fleet.idleMs} --kill-every-seconds ${fleet.killEveryMs / 1000}${fleet.warmPool ? ' --warm-pool' : ''}`
   : '';
 say(
   `chaos: ${tasks} tasks, seed ${seed}${fleet ? `, GPU fleet ${fleet.minGpus} to ${fleet.maxGpus}` : ''} (repeat with: npm run chaos -- --tasks ${tasks} --seed ${seed}${fleetArgs})`,

@@ -23,6 +23,12 @@ export interface LocalGpuFleetOptions {
   log?: (message: string, data?: Record<string, unknown>) => void;
   /** Called when a server's ComfyUI is up, before the controller can see it (chaos: faults on it). */
   onUp?: (id: string, standIn: ComfyStandIn) => void;
+  /**
+   * A stopped server goes back into a pool, and a launch starts it again under the same name and port
+   * (a new port if that one is taken), as an Auto Scaling warm pool with reuse on scale-in hands out
+   * the same instance and address again. A killed server is not returned. @default false
+   */
+  warmPool?: boolean;
 }
 
 interface LocalInstance {
@@ -36,6 +42,7 @@ interface LocalInstance {
 export class LocalGpuFleet implements GpuFleet {
   private readonly instances = new Map<string, LocalInstance>();
   private next = 1;
+  private readonly pool: { id: string; port: number }[] = [];
   /**
    * Names are unique across fleets: the registry outlives the process (`--data-dir`), and it ignores
    * anything more about a server it knows as gone, as it would a terminated EC2 instance's id.
@@ -48,6 +55,8 @@ export class LocalGpuFleet implements GpuFleet {
     killed: 0,
     /** Stops of a server that still held prompts: scaling must never do this (kill is not a stop). */
     busyStops: 0,
+    /** Launches served from the warm pool (a stopped server started again). */
+    reused: 0,
   };
 
   constructor(private readonly opts: LocalGpuFleetOptions) {}
@@ -67,10 +76,18 @@ export class LocalGpuFleet implements GpuFleet {
 
   async launch(count: number): Promise<void> {
     for (let k = 0; k < count; k++) {
-      const id = `${this.prefix}-${this.next++}`;
+      const warm = this.pool.shift();
+      if (warm) this.history.reused++;
+      const id = warm?.id ?? `${this.prefix}-${this.next++}`;
       const inst: LocalInstance = { id, launchedAt: this.now(), stopping: false };
+      const boot = () =>
+        warm
+          ? startComfyStandIn({ ...this.opts.standIn, port: warm.port }).catch(() =>
+              startComfyStandIn({ ...this.opts.standIn }),
+            )
+          : startComfyStandIn({ ...this.opts.standIn });
       inst.timer = setTimeout(() => {
-        startComfyStandIn({ ...this.opts.standIn }).then(
+        boot().then(
           (standIn) => {
             if (inst.stopping) {
               void standIn.stop();
@@ -101,6 +118,7 @@ export class LocalGpuFleet implements GpuFleet {
     const held = inst.booted?.control.state();
     if (held && (held.running !== undefined || held.pending.length > 0)) this.history.busyStops++;
     await this.shutdown(inst);
+    if (this.opts.warmPool) this.pool.push({ id, port: inst.booted?.port ?? 0 });
     this.opts.log?.('local gpu stopped', { id });
   }
 

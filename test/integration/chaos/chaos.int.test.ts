@@ -75,7 +75,15 @@ describe('chaos with the GPU fleet on (CI size)', () => {
       restartEveryMs: 2500,
       minChaosMs: 10_000,
       drainTimeoutMs: 90_000,
-      fleet: { minGpus: 0, maxGpus: 3, bootMs: 1000, idleMs: 1500, killEveryMs: 2500 },
+      // A warm pool: servers stopped for being idle start again under the same name and address.
+      fleet: {
+        minGpus: 0,
+        maxGpus: 3,
+        bootMs: 1000,
+        idleMs: 1500,
+        killEveryMs: 2500,
+        warmPool: true,
+      },
     });
     // Assess
     console.log(result.text);

@@ -50,7 +50,7 @@ describe('LocalGpuFleet', () => {
     expect(up.id).toBe(late);
     expect(await f.kill(late)).toBe(true);
     expect(await f.describe()).toEqual([]);
-    expect(f.history).toEqual({ launched: 2, stopped: 1, killed: 1, busyStops: 0 });
+    expect(f.history).toEqual({ launched: 2, stopped: 1, killed: 1, busyStops: 0, reused: 0 });
   });
 
   it("names its servers apart from another fleet's (a restart on the same registry)", async () => {
@@ -80,5 +80,25 @@ describe('LocalGpuFleet', () => {
     await f.stop(inst.id);
     await restarting;
     await expect(fetch(`${inst.url}/queue`)).rejects.toThrow();
+  });
+
+  it('with a warm pool, starts a stopped server again under its name and address; a killed one never', async () => {
+    fleet = new LocalGpuFleet({ bootMs: 50, warmPool: true });
+    const f = fleet;
+    await f.launch(2);
+    const [a, b] = await waitFor(async () => {
+      const all = await f.describe();
+      return all.length === 2 && all.every((i) => i.url) ? all : undefined;
+    });
+    await f.stop(a?.id as string);
+    expect(await f.kill(b?.id as string)).toBe(true);
+    await f.launch(2);
+    const again = await waitFor(async () => {
+      const all = await f.describe();
+      return all.length === 2 && all.every((i) => i.url) ? all : undefined;
+    });
+    expect(again.find((i) => i.id === a?.id)?.url).toBe(a?.url);
+    expect(again.map((i) => i.id)).not.toContain(b?.id);
+    expect(f.history.reused).toBe(1);
   });
 });
