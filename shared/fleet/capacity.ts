@@ -87,9 +87,9 @@ export function neededServers(servers: readonly FleetServer[], now: number): Ser
   return ready.slice(0, busy).map((x) => ({ kind: 'needed', id: x.id, at: now }));
 }
 
-/** Since when a server counts as idle: last needed (or, before any reading of that, last busy). */
+/** Since when a server counts as idle: last needed, or ready if never needed since. */
 const idleSince = (x: FleetServer): number =>
-  Math.max(x.lastNeededAt ?? x.lastBusyAt ?? -Infinity, x.readyAt ?? x.launchedAt);
+  Math.max(x.lastNeededAt ?? -Infinity, x.readyAt ?? x.launchedAt);
 
 /**
  * `revivable`: draining servers that may take prompts again (the controller marked them for being

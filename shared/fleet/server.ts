@@ -2,7 +2,8 @@
  * One ComfyUI server of the GPU fleet as the registry knows it, and how events move it between
  * states: `booting` (launched, ComfyUI not answering yet) → `ready` (ComfyUI answered; prompts may be
  * sent) → `draining` (chosen to go or terminating: no new prompts) → `gone`. A `gone` server never
- * comes back; a new instance is a new server.
+ * comes back, with one exception: an instance started again under the same id after it went (one an
+ * Auto Scaling warm pool took back on scale-in and hands out again) is launched anew, a new server.
  */
 export type ServerState = 'booting' | 'ready' | 'draining' | 'gone';
 
@@ -49,12 +50,16 @@ export type ServerEvent =
   /** The instance no longer exists. */
   | { kind: 'gone'; id: string; at: number; reason: string };
 
-/** The server after one event (`undefined` before the first). Events for a `gone` server are ignored. */
+/**
+ * The server after one event (`undefined` before the first). Events for a `gone` server are ignored,
+ * but for a launch after it went: the same id started again is a new server.
+ */
 export function applyServerEvent(
-  server: FleetServer | undefined,
+  before: FleetServer | undefined,
   event: ServerEvent,
 ): FleetServer | undefined {
-  if (server?.state === 'gone') return server;
+  if (before?.state === 'gone' && !launchedAgain(before, event)) return before;
+  const server = before?.state === 'gone' ? undefined : before;
   switch (event.kind) {
     case 'launched':
       if (server) return event.url && !server.url ? { ...server, url: event.url } : server;
@@ -100,6 +105,12 @@ export function applyServerEvent(
       return { ...server, state: 'gone', goneAt: event.at, goneReason: event.reason, inFlight: 0 };
   }
 }
+
+/** A launch of a `gone` server's id after it went (an instance started again, from a warm pool). */
+export const launchedAgain = (server: FleetServer, event: { kind: string; at: number }): boolean =>
+  server.state === 'gone' &&
+  event.kind === 'launched' &&
+  event.at > (server.goneAt ?? Number.POSITIVE_INFINITY);
 
 /** Counts toward capacity: up or on its way up. */
 export const isLive = (s: FleetServer): boolean => s.state === 'booting' || s.state === 'ready';

@@ -14,7 +14,13 @@ import {
   decideCapacity,
   neededServers,
 } from '../fleet/capacity.js';
-import { applyServerEvents, type FleetServer, isLive, type ServerEvent } from '../fleet/server.js';
+import {
+  applyServerEvents,
+  type FleetServer,
+  isLive,
+  launchedAgain,
+  type ServerEvent,
+} from '../fleet/server.js';
 import type { Clock } from '../ports/clock.js';
 import type { BacklogCounter, FleetRegistry } from '../ports/fleet-registry.js';
 import type { GpuFleet } from '../ports/gpu-fleet.js';
@@ -58,8 +64,16 @@ export async function controlFleet(
 
   for (const inst of instances) {
     const server = byId.get(inst.id);
-    if (!server) {
-      events.push({ kind: 'launched', id: inst.id, at: inst.launchedAt, ...urlOf(inst.url) });
+    const launched = {
+      kind: 'launched',
+      id: inst.id,
+      at: inst.launchedAt,
+      ...urlOf(inst.url),
+    } as const;
+    // New, or gone and started again since under the same id (a warm pool's instance handed out
+    // again): a booting server. One being taken away is not started again, whatever its launch time.
+    if (!server || (inst.state !== 'stopping' && launchedAgain(server, launched))) {
+      events.push(launched);
     }
     if (inst.state === 'stopping' && server && isLive(server)) {
       events.push({ kind: 'draining', id: inst.id, at: now });

@@ -201,6 +201,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         }),
     LOG_LEVEL: 'INFO',
     MAX_ACTIVE_TASKS_PER_OWNER: '1000',
+    // The workload's clients outpace one owner's rate limit on purpose (it has tests of its own).
+    OWNER_RATE_LIMIT_PER_SECOND: '0',
     MAX_IN_FLIGHT: '6',
     POLL_INTERVAL_MS: '100',
     POLLER_RUN_MS: '20000',

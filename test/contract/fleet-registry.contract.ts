@@ -43,6 +43,23 @@ export function fleetRegistryContract(make: (clock: FixedClock) => Promise<Fleet
     expect((await registry.list())[0]).toMatchObject({ state: 'gone', goneReason: 'terminated' });
   });
 
+  it('takes a server id launched again after it went as a new server (a warm pool hands it out again)', async () => {
+    await registry.apply([
+      { kind: 'launched', id: 'i-1', at: clock.now() },
+      { kind: 'answered', id: 'i-1', at: clock.now(), url: 'http://10.0.0.5:8188', inFlight: 0 },
+      { kind: 'gone', id: 'i-1', at: clock.now(), reason: 'terminated' },
+      // A launch time from before it went is the old instance's: ignored.
+      { kind: 'launched', id: 'i-1', at: clock.now() - 1 },
+    ]);
+    expect((await registry.list())[0]).toMatchObject({ state: 'gone' });
+    clock.advance(60_000);
+    await registry.apply([{ kind: 'launched', id: 'i-1', at: clock.now() }]);
+    const [s] = await registry.list();
+    expect(s).toMatchObject({ id: 'i-1', state: 'booting', launchedAt: clock.now(), inFlight: 0 });
+    expect(s?.url).toBeUndefined();
+    expect(s?.goneAt).toBeUndefined();
+  });
+
   it('loses no event when writers race', async () => {
     await Promise.all(
       Array.from({ length: 6 }, (_, k) =>

@@ -23,6 +23,7 @@ const ready = (id: string, o: Partial<FleetServer> = {}): FleetServer => ({
   launchedAt: T - 600_000,
   readyAt: T - 500_000,
   lastBusyAt: T - 1_000,
+  lastNeededAt: T - 1_000,
   inFlight: 0,
   ...o,
 });
@@ -58,9 +59,9 @@ describe('decideCapacity', () => {
   it('stops only ready servers idle for idleMs, longest idle first, down to what is wanted', () => {
     const servers = [
       ready('busy', { inFlight: 2 }),
-      ready('recent', { lastBusyAt: T - 30_000 }),
-      ready('older', { lastBusyAt: T - 120_000 }),
-      ready('oldest', { lastBusyAt: T - 300_000 }),
+      ready('recent', { lastNeededAt: T - 30_000 }),
+      ready('older', { lastNeededAt: T - 120_000 }),
+      ready('oldest', { lastNeededAt: T - 300_000 }),
     ];
     const d = decideCapacity(servers, { queued: 0, atComfy: 2 }, s, T);
     expect(d.desired).toBe(1);
@@ -73,7 +74,7 @@ describe('decideCapacity', () => {
 
   it('never names a busy server, even when none is wanted', () => {
     const d = decideCapacity(
-      [ready('a', { inFlight: 1, lastBusyAt: T - 3_600_000 })],
+      [ready('a', { inFlight: 1, lastNeededAt: T - 3_600_000 })],
       { queued: 0, atComfy: 0 },
       s,
       T,
@@ -83,7 +84,7 @@ describe('decideCapacity', () => {
 
   it('keeps minGpus servers even when idle', () => {
     const d = decideCapacity(
-      [ready('a', { lastBusyAt: T - 3_600_000 }), ready('b', { lastBusyAt: T - 3_600_000 })],
+      [ready('a', { lastNeededAt: T - 3_600_000 }), ready('b', { lastNeededAt: T - 3_600_000 })],
       { queued: 0, atComfy: 0 },
       { ...s, minGpus: 1 },
       T,
@@ -208,6 +209,15 @@ describe('decideCapacity over servers the fleet did not need', () => {
       ready('b', { lastNeededAt: T - 600_000, inFlight: 1 }),
     ];
     expect(decideCapacity(servers, { queued: 0, atComfy: 1 }, s, T).stop).toEqual([]);
+  });
+
+  it('counts a server never needed as idle since it became ready, however busy it was', () => {
+    const { lastNeededAt: _, ...never } = ready('n', {
+      readyAt: T - 120_000,
+      lastBusyAt: T - 5_000,
+    });
+    const d = decideCapacity([ready('a'), never], { queued: 0, atComfy: 0 }, s, T);
+    expect(d.stop).toEqual([{ id: 'n', reason: 'idle' }]);
   });
 
   it('counts a server ready for less than idleMs as not idle yet', () => {

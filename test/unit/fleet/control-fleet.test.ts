@@ -126,6 +126,29 @@ describe('controlFleet', () => {
     expect(t.servers.find((x) => x.id === a)?.state).toBe('ready');
   });
 
+  it('stops a server that came up when the work was already spread thin, though it got some', async () => {
+    backlog.value = { queued: 3, atComfy: 0 };
+    await tick();
+    expect(fleet.calls).toEqual(['launch 2']);
+    clock.advance(90_000);
+    const [a, b] = [...fleet.instances.keys()] as [string, string];
+    const url = (id: string) => `http://gpu-${id}:8188`;
+    backlog.value = { queued: 0, atComfy: 2 };
+    load.set(url(a), 1);
+    load.set(url(b), 0);
+    // Never both busy: the newer one is never needed, and goes once empty after the idle time.
+    let t = await tick();
+    expect(t.servers.map((x) => x.state)).toEqual(['ready', 'ready']);
+    for (let k = 0; k < 12 && t.stopped.length === 0; k++) {
+      load.set(url(a), k % 3 === 0 ? 0 : 1);
+      load.set(url(b), k % 3 === 0 ? 1 : 0);
+      clock.advance(10_000);
+      t = await tick();
+    }
+    expect(t.stopped).toEqual([{ id: b, reason: 'scale-in' }]);
+    expect(t.servers.find((x) => x.id === a)?.state).toBe('ready');
+  });
+
   it('stops an idle server when its idle time is up: marked a grace early', async () => {
     backlog.value = { queued: 1, atComfy: 0 };
     await tick();
@@ -228,6 +251,33 @@ describe('controlFleet with instances the group is terminating', () => {
     clock.advance(11_000);
     t = await tick();
     expect(fleet.calls).toContain(`stop ${id}`);
+  });
+
+  it('takes an instance a warm pool hands out again under its old id as a new server, and starts no other', async () => {
+    // i-0001 served, then went (scale-in into the warm pool: gone from the group).
+    await registry.apply([
+      { kind: 'launched', id: 'i-0001', at: clock.now() },
+      {
+        kind: 'answered',
+        id: 'i-0001',
+        at: clock.now(),
+        url: 'http://gpu-i-0001:8188',
+        inFlight: 0,
+      },
+      { kind: 'gone', id: 'i-0001', at: clock.now(), reason: 'terminated' },
+    ]);
+    clock.advance(60_000);
+    // Work comes; the group starts the same instance again from its warm pool.
+    fleet.instances.set('i-0001', { id: 'i-0001', state: 'starting', launchedAt: clock.now() });
+    backlog.value = { queued: 1, atComfy: 0 };
+    let t = await tick();
+    expect(t.servers.map((x) => [x.id, x.state])).toEqual([['i-0001', 'booting']]);
+    expect(fleet.calls).toEqual([]);
+    clock.advance(90_000);
+    answerAll(1);
+    t = await tick();
+    expect(t.servers.map((x) => [x.id, x.state])).toEqual([['i-0001', 'ready']]);
+    expect(fleet.calls).toEqual([]);
   });
 });
 
