@@ -69,6 +69,10 @@ export async function fleetFigures(o: FleetBenchOptions): Promise<Figure[]> {
       'gpu_hours_per_busy_hour_no_warm_pool',
       { ...base, warmPool: 0, startMs: 15 * 60_000, firstBootMs: 15 * 60_000 },
     ],
+    [
+      'gpu_hours_per_busy_hour_no_warm_pool_idle_10min',
+      { ...base, warmPool: 0, startMs: 15 * 60_000, firstBootMs: 15 * 60_000, idleMs: 10 * 60_000 },
+    ],
     ['gpu_hours_per_busy_hour_always_on_1', { ...base, alwaysOn: 1 }],
     ['gpu_hours_per_busy_hour_always_on_3', { ...base, alwaysOn: 3 }],
   ];

@@ -1,6 +1,6 @@
 /**
- * The requests' path, query and body schemas the API functions parse, on zod/mini so the functions
- * that need no other schema bundle no classic zod. Parse results, issue paths and messages are zod's
+ * The path, query and body schemas of the status, list, cancel and upload routes, on zod/mini so
+ * those functions bundle no classic zod (the submit body: submit-schemas.ts). Parse results, issue paths and messages are zod's
  * own (English messages, see config.ts); `schemas.ts` re-exports them for the routes and OpenAPI.
  */
 import * as z from 'zod/mini';

@@ -4,15 +4,9 @@
  */
 import * as z from 'zod';
 import { UUID_RE } from '../domain/ids.js';
-import { DEFAULT_QUALITY, OUTPUT_FORMATS } from '../domain/output-format.js';
 import { TASK_STATUSES } from '../domain/task.js';
-import { DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENTS } from '../domain/webhook.js';
-import { TEMPLATE_NAME_RE } from '../templates/template-file.js';
-import { MAX_WEBHOOK_URL_LENGTH } from '../webhooks/target.js';
-import { MAX_WORKFLOW_NODES } from '../workflow/validate-workflow.js';
-
-/** Largest `metadata`, as JSON text. */
-export const MAX_METADATA_BYTES = 4096;
+import { WEBHOOK_EVENTS } from '../domain/webhook.js';
+import { OutputFormatRequest } from './submit-schemas.js';
 
 export const ErrorResponse = z.object({
   error: z.object({
@@ -24,78 +18,8 @@ export const ErrorResponse = z.object({
 
 const TaskId = z.string().regex(UUID_RE, 'a lowercase UUID').describe('Task id (lowercase UUID).');
 
-const ComfyNodeSchema = z.looseObject({
-  class_type: z.string().min(1),
-  inputs: z.record(z.string(), z.unknown()),
-  _meta: z.looseObject({ title: z.string().optional() }).optional(),
-});
-
-const WorkflowSchema = z
-  .record(z.string(), ComfyNodeSchema)
-  .describe(
-    `ComfyUI API-format graph ("Export (API)"): node id -> { class_type, inputs }; links are ["nodeId", outputIndex]; at most ${MAX_WORKFLOW_NODES} nodes. An input "upload:<uploadId>" refers to an upload.`,
-  );
-
 /** ISO 8601 UTC time. */
 const IsoTime = z.string().meta({ format: 'date-time' });
-
-const Metadata = z
-  .record(z.string(), z.unknown())
-  .describe(`A small JSON object echoed back with the task (at most ${MAX_METADATA_BYTES} bytes).`);
-
-const OutputFormatRequest = z
-  .strictObject({
-    format: z.enum(OUTPUT_FORMATS),
-    quality: z
-      .number()
-      .int()
-      .min(1)
-      .max(100)
-      .optional()
-      .describe(
-        `webp and jpeg quality; default ${DEFAULT_QUALITY}. png is lossless and ignores it.`,
-      ),
-  })
-  .describe(
-    "Convert the task's still images to this format while storing them (video and audio are refused). Converted images carry no metadata: the prompt and workflow ComfyUI embeds in PNGs are dropped.",
-  );
-
-const WebhookRequest = z
-  .strictObject({
-    url: z
-      .string()
-      .min(1)
-      .max(MAX_WEBHOOK_URL_LENGTH)
-      .describe(
-        'https URL of a public host (resolved and checked: private, loopback, link-local and metadata addresses are refused; redirects are not followed).',
-      ),
-    events: z
-      .array(z.enum(WEBHOOK_EVENTS))
-      .min(1)
-      .optional()
-      .describe(`Events to send; default ${DEFAULT_WEBHOOK_EVENTS.join(', ')}.`),
-  })
-  .describe(
-    'Send signed events (Standard Webhooks) about this task to this URL; see docs/webhooks.md.',
-  );
-
-export const SubmitWorkflowRequest = z.strictObject({
-  workflow: WorkflowSchema,
-  metadata: Metadata.optional(),
-  output: OutputFormatRequest.optional(),
-  webhook: WebhookRequest.optional(),
-});
-export const SubmitTemplateRequest = z.strictObject({
-  template: z.string().regex(TEMPLATE_NAME_RE, 'a template name').describe('GET /v1/templates'),
-  params: z
-    .record(z.string(), z.unknown())
-    .optional()
-    .describe("The template's params, per its JSON Schema."),
-  metadata: Metadata.optional(),
-  output: OutputFormatRequest.optional(),
-  webhook: WebhookRequest.optional(),
-});
-export const SubmitTaskRequest = z.union([SubmitWorkflowRequest, SubmitTemplateRequest]);
 
 export const SubmitTaskResponse = z.object({
   taskId: TaskId,
@@ -177,7 +101,7 @@ export const TaskView = z.object({
     .optional(),
   outputs: z.array(OutputView),
   metadata: z.record(z.string(), z.unknown()).optional(),
-  output: OutputFormatRequest.optional(),
+  output: z.optional(OutputFormatRequest),
   progress: ProgressView.optional().describe('While running: how far the workflow has come.'),
   webhook: WebhookView.optional(),
   version: z
@@ -193,6 +117,11 @@ export type SubmitTaskResponse = z.infer<typeof SubmitTaskResponse>;
 export type ListTasksResponse = z.infer<typeof ListTasksResponse>;
 
 export { CreateUploadRequest, GetTaskQuery, ListTasksQuery, TaskPath } from './request-schemas.js';
+export {
+  SubmitTaskRequest,
+  SubmitTemplateRequest,
+  SubmitWorkflowRequest,
+} from './submit-schemas.js';
 
 export const ListTasksResponse = z.object({
   items: z.array(TaskView),

@@ -8,7 +8,11 @@ import type { OutputFormat } from '../domain/output-format.js';
 import type { WebhookEventType } from '../domain/webhook.js';
 import { validateWorkflow } from '../workflow/validate-workflow.js';
 import { parseInput } from './request.js';
-import { MAX_METADATA_BYTES, SubmitTemplateRequest, SubmitWorkflowRequest } from './schemas.js';
+import {
+  MAX_METADATA_BYTES,
+  SubmitTemplateRequest,
+  SubmitWorkflowRequest,
+} from './submit-schemas.js';
 
 export interface SubmitRequest {
   workflow?: unknown;

@@ -28,6 +28,9 @@ export interface ProgressSessionDeps {
   log?: { warn(message: string, extra?: Record<string, unknown>): void };
 }
 
+/** A socket of a server without tasks for this long is closed. */
+const STREAM_IDLE_MS = 30_000;
+
 export interface ActiveTask {
   taskId: string;
   server: string;
@@ -36,6 +39,8 @@ export interface ActiveTask {
 export class ProgressSession {
   private readonly tracker = new ProgressTracker();
   private readonly streams = new Map<string, ComfyEventStream>();
+  /** When each server last had a task at ComfyUI. */
+  private readonly seen = new Map<string, number>();
   private readonly active = new Map<string, string>();
   private readonly written = new Map<string, { seq: number; at: number }>();
   private readonly hooked = new Map<string, number>();
@@ -66,10 +71,16 @@ export class ProgressSession {
           this.deps.events.watch(server, (e) => this.onEvent(server, e)),
         );
     }
+    // A server's socket stays open while the session lasts, unless the server has had no task for
+    // a while: closing and reopening it between two short runs would race ComfyUI's bookkeeping of
+    // the client id (a late close forgets the id the new socket took) and miss the next run's events.
+    const now = this.deps.clock.now();
+    for (const server of servers) this.seen.set(server, now);
     for (const [server, stream] of this.streams) {
-      if (!servers.has(server)) {
-        stream.close();
+      if (!servers.has(server) && now - (this.seen.get(server) ?? 0) >= STREAM_IDLE_MS) {
+        void stream.close();
         this.streams.delete(server);
+        this.seen.delete(server);
       }
     }
     for (const promptId of this.tracker.prompts()) {
@@ -110,7 +121,7 @@ export class ProgressSession {
     clearInterval(this.timer);
     await this.flushing;
     await this.flush();
-    for (const s of this.streams.values()) s.close();
+    await Promise.all([...this.streams.values()].map((s) => s.close()));
     this.streams.clear();
   }
 

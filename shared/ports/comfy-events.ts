@@ -16,7 +16,12 @@ export type ComfyEvent =
   | { type: 'status'; queueRemaining: number };
 
 export interface ComfyEventStream {
-  close(): void;
+  /**
+   * Stops receiving; resolves once the server has seen the socket close (or after a short wait).
+   * ComfyUI forgets a client id when a socket with that id closes, even if a newer socket took the
+   * id meanwhile: the next watcher with the same id must connect only after this resolves.
+   */
+  close(): Promise<void>;
 }
 
 export interface ComfyEventSource {

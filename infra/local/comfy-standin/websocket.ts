@@ -1,8 +1,10 @@
 /**
  * The stand-in's `/ws?clientId=<id>` (also `/api/ws`), as ComfyUI serves it: a `status` message with
- * the `sid` on connect, then JSON text frames `{type, data}`. Execution events of a prompt go to the
- * sockets of the prompt's `client_id` (to every socket when it has none), `status` to everyone. A
- * minimal RFC 6455 server: text frames out, client frames read only to answer ping and close.
+ * the `sid` on connect, then JSON text frames `{type, data}`. Like ComfyUI it keeps one socket per
+ * client id, the last to connect, and forgets the id when any socket with it closes (even an older
+ * one whose id a newer socket took). Execution events of a prompt go to the socket of the prompt's
+ * `client_id` (to every socket when it has none), `status` to everyone. A minimal RFC 6455 server:
+ * text frames out, client frames read only to answer ping and close.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -33,7 +35,8 @@ function frame(opcode: number, payload: Buffer): Buffer {
 }
 
 export class StandInWebSockets {
-  private readonly clients = new Set<Client>();
+  /** The socket of each client id, as ComfyUI's `sockets` dict. */
+  private readonly clients = new Map<string, Client>();
 
   constructor(private readonly queueRemaining: () => number) {}
 
@@ -56,11 +59,13 @@ export class StandInWebSockets {
       id: url.searchParams.get('clientId') ?? randomUUID().replaceAll('-', ''),
       socket,
     };
-    // Reconnecting with an id replaces the older socket for that id, as ComfyUI does.
-    this.clients.add(client);
+    // Connecting with an id replaces the older socket for that id; any socket closing forgets its
+    // id, as ComfyUI's websocket handler does (`sockets.pop(sid)` in its `finally`).
+    this.clients.set(client.id, client);
+    const forget = () => this.clients.delete(client.id);
     socket.on('data', (buf: Buffer) => this.read(client, buf));
-    socket.on('close', () => this.clients.delete(client));
-    socket.on('error', () => this.clients.delete(client));
+    socket.on('close', forget);
+    socket.on('error', forget);
     this.sendTo(client, 'status', {
       status: { exec_info: { queue_remaining: this.queueRemaining() } },
       sid: client.id,
@@ -70,20 +75,20 @@ export class StandInWebSockets {
 
   /** An event of a prompt: to its client's sockets, or to all when the prompt has no client id. */
   emit(clientId: string | undefined, type: string, data: Record<string, unknown>): void {
-    for (const c of this.clients)
+    for (const c of this.clients.values())
       if (clientId === undefined || c.id === clientId) this.sendTo(c, type, data);
   }
 
   /** A queue change, to everyone. */
   status(): void {
-    for (const c of this.clients)
+    for (const c of this.clients.values())
       this.sendTo(c, 'status', {
         status: { exec_info: { queue_remaining: this.queueRemaining() } },
       });
   }
 
   closeAll(): void {
-    for (const c of this.clients) c.socket.destroy();
+    for (const c of this.clients.values()) c.socket.destroy();
     this.clients.clear();
   }
 
@@ -97,7 +102,7 @@ export class StandInWebSockets {
     const opcode = (buf[0] ?? 0) & 0x0f;
     if (opcode === 0x8) {
       c.socket.end(frame(0x8, Buffer.alloc(0)));
-      this.clients.delete(c);
+      this.clients.delete(c.id);
     } else if (opcode === 0x9) {
       const len = (buf[1] ?? 0) & 0x7f;
       const mask = buf.subarray(2, 6);

@@ -1,8 +1,10 @@
 /**
  * ComfyEventSource over ComfyUI's WebSocket (`<server>/ws?clientId=<id>`, undici's WebSocket). The
  * client id is the one the dispatcher sends with every prompt, so ComfyUI routes those prompts'
- * events to this socket. A dropped connection is reopened after `reconnectMs` (the old socket is
- * closed first: ComfyUI would otherwise stop sending to the new one when the old one closes).
+ * events to this socket. ComfyUI keeps one socket per client id, the last to connect, and forgets
+ * the id when any socket with it closes: a dropped connection is reopened only after `reconnectMs`,
+ * and `close()` resolves once the server has seen the close, so the next watcher (the next poller
+ * invocation) connects after it and keeps receiving.
  */
 import { WebSocket } from 'undici';
 import type { ComfyEvent, ComfyEventSource, ComfyEventStream } from '../../ports/comfy-events.js';
@@ -13,6 +15,8 @@ export interface WebSocketComfyEventsOptions {
   /** @default 1000 */
   reconnectMs?: number;
   onError?: (server: string, error: string) => void;
+  /** Longest wait for the server to confirm a close. @default 1000 */
+  closeWaitMs?: number;
 }
 
 const wsUrlOf = (server: string, clientId: string) =>
@@ -42,15 +46,27 @@ export class WebSocketComfyEvents implements ComfyEventSource {
       });
     };
     open();
+    const closeWaitMs = this.o.closeWaitMs ?? 1000;
     return {
       close() {
         closed = true;
         if (timer) clearTimeout(timer);
-        try {
-          socket?.close();
-        } catch {
-          // already closed
-        }
+        const ws = socket;
+        if (!ws || ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+        return new Promise<void>((resolve) => {
+          const gaveUp = setTimeout(resolve, closeWaitMs);
+          gaveUp.unref();
+          ws.addEventListener('close', () => {
+            clearTimeout(gaveUp);
+            resolve();
+          });
+          try {
+            ws.close();
+          } catch {
+            clearTimeout(gaveUp);
+            resolve();
+          }
+        });
       },
     };
   }
