@@ -2,7 +2,7 @@
  * The GPU fleet of a chaos run with `--fleet`: the local fleet of `npm start -- --max-gpus N` (stand-ins
  * started after a boot delay and stopped by the real fleet controller, registry in the run's table),
  * plus its faults: servers killed at random mid-run with whatever they hold (a spot interruption; a
- * busy one when there is one), and on a crash of the whole runtime every server dies with it (they
+ * busy one when one turns up soon enough), and on a crash of the whole runtime every server dies with it (they
  * live in its process) and the restarted runtime brings a new fleet up on the same registry. What it counts: servers started,
  * stopped by the controller (and why), killed, the tasks the killed ones held, and stops of a server
  * that still held prompts (scaling must never do that).
@@ -134,12 +134,19 @@ export class ChaosFleet {
   }
 
   /**
-   * Kill one server that is up, chosen with `random` among those holding prompts when there are any
-   * (a kill of an idle server tests little); false when none is up.
+   * Kill one server that is up, chosen with `random` among those holding prompts: it waits up to
+   * `patienceMs` for one to hold some (a kill of an idle server tests little), then takes any that is
+   * up. False when none is up.
    */
-  async killOne(random: () => number): Promise<boolean> {
-    const up = await this.up();
-    const busy = up.filter((x) => held(x.standIn).length > 0);
+  async killOne(random: () => number, patienceMs = 0): Promise<boolean> {
+    const until = Date.now() + patienceMs;
+    let up = await this.up();
+    let busy = up.filter((x) => held(x.standIn).length > 0);
+    while (busy.length === 0 && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 100));
+      up = await this.up();
+      busy = up.filter((x) => held(x.standIn).length > 0);
+    }
     const pool = busy.length > 0 ? busy : up;
     const victim = pool[Math.floor(random() * pool.length)];
     if (!victim) return false;

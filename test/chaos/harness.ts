@@ -353,9 +353,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     if (!fleet || !opts.fleet) return;
     const every = opts.fleet.killEveryMs;
     while (restarting) {
-      await sleep(every * (0.7 + 0.6 * random()));
+      // About `every` apart: a pause, then up to half of it waiting for a server holding prompts.
+      await sleep(every * (0.35 + 0.3 * random()));
       if (!restarting) break;
-      await fleet.killOne(random);
+      await fleet.killOne(random, every / 2);
     }
   })();
 

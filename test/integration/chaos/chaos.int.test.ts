@@ -75,6 +75,9 @@ describe('chaos with the GPU fleet on (CI size)', () => {
       restartEveryMs: 2500,
       minChaosMs: 10_000,
       drainTimeoutMs: 90_000,
+      // Prompts long enough that servers hold some when the kills come (the submits are done within
+      // seconds; after the crash most tasks wait for the sweeper).
+      executionMs: 300,
       // A warm pool: servers stopped for being idle start again under the same name and address.
       fleet: {
         minGpus: 0,
