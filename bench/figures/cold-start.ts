@@ -1,7 +1,7 @@
 /**
- * Figure 7, cold start: every function of functions/manifests.ts bundled with esbuild as
- * NodejsFunction bundles it (ESM, minified, target node24, main fields module,main, the
- * createRequire banner of infra/constructs/service-function.ts) with the AWS SDK v3 left external,
+ * Figure 7, cold start: every function of functions/manifests.ts (the GPU fleet's too) bundled
+ * with esbuild as NodejsFunction bundles it (ESM, minified, target node24, main fields module,main,
+ * the createRequire banner of infra/constructs/service-function.ts) with the AWS SDK v3 left external,
  * as the Lambda Node.js runtime provides it (NodejsFunction's default): its size in KB (1000 bytes,
  * the .mjs without its source map) and the median time to import it in a fresh Node process, the SDK
  * then loading from node_modules, with the variables its manifest reads set (and only those, as the
@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { FUNCTIONS } from '../../functions/manifests.js';
+import { FLEET_FUNCTIONS, FUNCTIONS } from '../../functions/manifests.js';
 import type { FunctionManifest } from '../../shared/manifest.js';
 import { type Figure, figure, missing } from '../lib/figure.js';
 import { REPO_ROOT, RESULTS_DIR } from '../lib/paths.js';
@@ -84,7 +84,7 @@ export async function coldStartFigures(opts: {
   log: (line: string) => void;
 }): Promise<Figure[]> {
   const fnDir = join(REPO_ROOT, 'functions');
-  const manifests = [...FUNCTIONS].sort((a, b) => a.name.localeCompare(b.name));
+  const manifests = [...FUNCTIONS, ...FLEET_FUNCTIONS].sort((a, b) => a.name.localeCompare(b.name));
   const figures: Figure[] = [];
   for (const manifest of manifests) {
     const { name } = manifest;

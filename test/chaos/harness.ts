@@ -64,6 +64,8 @@ export interface ChaosOptions {
   executionMs?: number;
   /** Share of tasks whose S3 writes are denied for the whole run. @default 0.03 */
   s3DeniedShare?: number;
+  /** Deny the first task that writes when the share drew none (small runs must see the fault). */
+  s3DeniedAtLeastOne?: boolean;
   /** Share of submits killed between storing the task and sending its message. @default 0.03 */
   submitKillShare?: number;
   /** Share of webhook deliveries the receiver fails (500, hang, reset) until every task ended. @default 0.3 */
@@ -242,6 +244,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const s3Denied = injectS3Denied(workerClients.s3, {
     share: opts.s3DeniedShare ?? 0.03,
     seed: opts.seed,
+    ...(opts.s3DeniedAtLeastOne ? { atLeastOne: true } : {}),
   });
   const kills = submitKills({ share: opts.submitKillShare ?? 0.03, random });
   let workerErrors = 0;

@@ -30,7 +30,10 @@ import { manifest as dispatcherManifest } from '../../functions/dispatcher/manif
 import { buildDeps as listDeps } from '../../functions/list/deps.js';
 import { createHandler as createList } from '../../functions/list/handler.js';
 import { manifest as listManifest } from '../../functions/list/manifest.js';
-import { API_KEY_AUTHORIZER, API_ROUTES } from '../../functions/manifests.js';
+import { API_KEY_AUTHORIZER, API_ROUTES, FUNCTIONS } from '../../functions/manifests.js';
+import { buildDeps as modelsDeps } from '../../functions/models/deps.js';
+import { createHandler as createModels } from '../../functions/models/handler.js';
+import { manifest as modelsManifest } from '../../functions/models/manifest.js';
 import { buildDeps as pollerDeps } from '../../functions/poller/deps.js';
 import { createHandler as createPoller } from '../../functions/poller/handler.js';
 import { manifest as pollerManifest } from '../../functions/poller/manifest.js';
@@ -126,7 +129,16 @@ export async function startChaosRuntime(o: ChaosRuntimeOptions): Promise<ChaosRu
     ['cancel', localFunction(cancelManifest, createCancel(cancelDeps(config, a)))],
     ['templates', localFunction(templatesManifest, createTemplates(templatesDeps(config)))],
     ['create-upload', localFunction(uploadManifest, createUpload(uploadDeps(config, a)))],
+    ['models', localFunction(modelsManifest, createModels(modelsDeps(config, a)))],
   ]);
+  // Every function of the product runs here: one missing from this file fails the run at once.
+  const workers = [authorizerManifest, dispatcherManifest, deadLetterManifest, pollerManifest];
+  const built = new Set([
+    ...functions.keys(),
+    ...[...workers, webhookSenderManifest].map((m) => m.name),
+  ]);
+  const notBuilt = FUNCTIONS.filter((m) => !built.has(m.name)).map((m) => m.name);
+  if (notBuilt.length > 0) throw new Error(`the chaos runtime does not run ${notBuilt.join(', ')}`);
   const authorizer = lambdaAuthorizer({
     fn: localFunction(authorizerManifest, createAuthorizer(authorizerDeps(config, a))),
     identitySource: API_KEY_AUTHORIZER.identitySource,

@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { FUNCTIONS } from '../../functions/manifests.js';
+import { FLEET_FUNCTIONS, FUNCTIONS } from '../../functions/manifests.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -56,7 +56,8 @@ describe('import direction', () => {
 describe('Lambda bundles', () => {
   // zod/mini gives the same results and messages at a quarter of classic zod's size; classic zod
   // stays in the response schemas and OpenAPI generation (shared/http/schemas.ts, openapi.ts).
-  it.each(FUNCTIONS.map((m) => m.name))('%s bundles no classic zod', async (name) => {
+  const deployable = [...FUNCTIONS, ...FLEET_FUNCTIONS];
+  it.each(deployable.map((m) => m.name))('%s bundles no classic zod', async (name) => {
     const out = await build({
       entryPoints: [join(ROOT, 'functions', name, 'index.ts')],
       bundle: true,
@@ -64,7 +65,7 @@ describe('Lambda bundles', () => {
       format: 'esm',
       write: false,
       metafile: true,
-      external: ['@aws-sdk/*', ...(FUNCTIONS.find((m) => m.name === name)?.nativeModules ?? [])],
+      external: ['@aws-sdk/*', ...(deployable.find((m) => m.name === name)?.nativeModules ?? [])],
       logLevel: 'silent',
     });
     const inputs = Object.keys(out.metafile.inputs);

@@ -2,7 +2,8 @@
  * An S3 permission failure that never heals, for some tasks: a middleware on the workers' S3 client
  * answers every write under a chosen task's output prefix with an error shaped like S3's `403
  * AccessDenied` (as a bucket policy or a missing grant would), for the whole run, drain included.
- * Which tasks: a seeded hash of the task id, so a run is repeatable. Those tasks must end `failed
+ * Which tasks: a seeded hash of the task id, so a run is repeatable (task ids being random, a small
+ * run may draw none: `atLeastOne` then denies the first task that writes). Those tasks must end `failed
  * OUTPUT_COPY_FAILED`, with nothing listed and nothing left under their prefix.
  */
 import { createHash } from 'node:crypto';
@@ -26,10 +27,20 @@ export interface S3Denied {
 
 type Next = (args: unknown) => Promise<unknown>;
 
-export function injectS3Denied(client: S3Client, opts: { share: number; seed: number }): S3Denied {
+export function injectS3Denied(
+  client: S3Client,
+  opts: { share: number; seed: number; atLeastOne?: boolean },
+): S3Denied {
+  // Decided once per task, at its first write: every later write of it gets the same answer.
+  const decided = new Map<string, boolean>();
   const denies = (taskId: string) => {
+    const known = decided.get(taskId);
+    if (known !== undefined) return known;
     const h = createHash('sha256').update(`${opts.seed}:${taskId}`).digest();
-    return h.readUInt32BE(0) / 0x1_0000_0000 < opts.share;
+    const drawn = h.readUInt32BE(0) / 0x1_0000_0000 < opts.share;
+    const deny = drawn || (opts.atLeastOne === true && ![...decided.values()].some(Boolean));
+    decided.set(taskId, deny);
+    return deny;
   };
   const state: S3Denied = { denies, tasks: new Set(), denied: 0 };
   client.middlewareStack.add(

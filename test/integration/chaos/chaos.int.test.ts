@@ -30,6 +30,7 @@ describe('chaos (CI size)', () => {
       // at 10% a run had none one time in about 14, at 20% one in about 250.
       submitKillShare: 0.1,
       s3DeniedShare: 0.2,
+      s3DeniedAtLeastOne: true,
       minChaosMs: 10_000,
       drainTimeoutMs: 90_000,
     });
