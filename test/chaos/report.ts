@@ -12,7 +12,9 @@
  *   lost it, re-queues at most MAX_REQUEUES (runs cut short by a restart are counted apart, as
  *   "lost"), and no task submitted by two deliveries at once;
  * - a task whose S3 writes are denied for good ends `failed OUTPUT_COPY_FAILED` with the output and
- *   the S3 error code in its details, and nothing under its prefix;
+ *   the S3 error code of its last attempt in its details (the denial, or an injected 503 that came
+ *   first), and nothing under its prefix; or, if ComfyUI lost it more often than re-queues allow
+ *   while its copy was still retried, `failed COMFYUI_LOST_TASK`, as any task lost that often;
  * - every `failed` task says why (error code and message);
  * - webhooks, delivered once in effect: every terminal task's receiver got its terminal event
  *   (`task.<status>`), verified, answered 2xx; every copy of one task's event carries one
@@ -238,11 +240,18 @@ export function buildReport(input: ChaosInput): ChaosReport {
     if (input.faults.s3DeniedTasks.has(id)) {
       bump(r.deniedOutcomes, task.error?.code ?? task.status);
       if (task.status === 'succeeded') v(`task ${id} succeeded though S3 denied its writes`);
-      else if (plan.kind === 'ok' && task.error?.code !== 'OUTPUT_COPY_FAILED')
+      else if (
+        plan.kind === 'ok' &&
+        task.error?.code !== 'OUTPUT_COPY_FAILED' &&
+        // Lost by ComfyUI (a restart, a killed server) more often than re-queues allow while its
+        // copy was still being retried: it ends lost, as any task lost that often does.
+        !(task.error?.code === 'COMFYUI_LOST_TASK' && (task.requeues ?? 0) >= input.maxRequeues)
+      )
         v(`task ${id} was denied S3 writes but ended ${task.error?.code ?? task.status}`);
       else if (task.error?.code === 'OUTPUT_COPY_FAILED') {
         const d = task.error.details as { output?: { s3Key?: string }; s3ErrorCode?: string };
-        if (d?.s3ErrorCode !== 'AccessDenied' || !d.output?.s3Key)
+        // The last attempt's S3 error: the denial, or an injected 503 SlowDown if that came first.
+        if (!['AccessDenied', 'SlowDown'].includes(d?.s3ErrorCode ?? '') || !d.output?.s3Key)
           v(`task ${id} failed OUTPUT_COPY_FAILED without the output and S3 code in details`);
       }
     }
