@@ -41,7 +41,7 @@ export interface Backlog {
   atComfy: number;
 }
 
-export interface StopOrder {
+interface StopOrder {
   id: string;
   /**
    * `idle`: drain, then stop; `unneeded`: still booting and no longer wanted (it holds no prompt: the

@@ -5,7 +5,7 @@
  * comes back, with one exception: an instance started again under the same id after it went (one an
  * Auto Scaling warm pool took back on scale-in and hands out again) is launched anew, a new server.
  */
-export type ServerState = 'booting' | 'ready' | 'draining' | 'gone';
+type ServerState = 'booting' | 'ready' | 'draining' | 'gone';
 
 export interface FleetServer {
   /** The instance id (EC2) or the local stand-in's name. */
@@ -54,7 +54,7 @@ export type ServerEvent =
  * The server after one event (`undefined` before the first). Events for a `gone` server are ignored,
  * but for a launch after it went: the same id started again is a new server.
  */
-export function applyServerEvent(
+function applyServerEvent(
   before: FleetServer | undefined,
   event: ServerEvent,
 ): FleetServer | undefined {
@@ -119,7 +119,7 @@ export const isLive = (s: FleetServer): boolean => s.state === 'booting' || s.st
 export const acceptsPrompts = (s: FleetServer): boolean => s.state === 'ready' && !!s.url;
 
 /** How long a `gone` server stays listed (for status and metrics) before the registry forgets it. */
-export const GONE_KEPT_MS = 24 * 3600 * 1000;
+const GONE_KEPT_MS = 24 * 3600 * 1000;
 
 /** Every server after `events`, in the order first seen; `gone` servers older than `GONE_KEPT_MS` are dropped. */
 export function applyServerEvents(

@@ -19,7 +19,7 @@ import type {
 } from '../ports/task-repository.js';
 import type { WebhookMessage, WebhookQueue } from '../ports/webhook-queue.js';
 
-export interface EmitterLog {
+interface EmitterLog {
   error(message: string, extra?: Record<string, unknown>): void;
 }
 
@@ -34,7 +34,7 @@ export interface EmittingOptions {
 }
 
 /** The event message a write that produced `task` raises, if any. */
-export function eventOf(task: Task, occurredAt: string): WebhookMessage | undefined {
+function eventOf(task: Task, occurredAt: string): WebhookMessage | undefined {
   const event = eventForStatus(task.status);
   if (!event || !subscribes(task.webhook, event)) return undefined;
   return {

@@ -6,7 +6,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 
-export const SECRET_PREFIX = 'whsec_';
+const SECRET_PREFIX = 'whsec_';
 const SECRET_RE = /^whsec_[A-Za-z0-9+/]{32,}={0,2}$/;
 
 /** A new signing secret: 32 random bytes. */
@@ -20,7 +20,7 @@ function keyOf(secret: string): Buffer {
   return Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64');
 }
 
-export function sign(secret: string, id: string, timestampSeconds: number, body: string): string {
+function sign(secret: string, id: string, timestampSeconds: number, body: string): string {
   const mac = createHmac('sha256', keyOf(secret))
     .update(`${id}.${timestampSeconds}.${body}`)
     .digest('base64');

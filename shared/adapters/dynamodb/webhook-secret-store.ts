@@ -7,7 +7,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/li
 import type { OwnerWebhookSecrets, WebhookSecretStore } from '../../ports/webhook-secrets.js';
 import { awsErrorName, translateAwsError } from '../aws/errors.js';
 
-export const webhookSecretPk = (owner: string) => `WHSEC#${encodeURIComponent(owner)}`;
+const webhookSecretPk = (owner: string) => `WHSEC#${encodeURIComponent(owner)}`;
 
 const FIELDS = ['owner', 'current', 'createdAt', 'previous', 'previousUntil'] as const;
 
