@@ -104,6 +104,18 @@ interface CopyFailures {
   firstAt: string;
   /** When the latest attempt failed (the next waits a backoff after it). */
   lastAt: string;
+  /**
+   * The run's output files as ComfyUI listed them: the next attempts copy from this list, so a
+   * ComfyUI that forgets the run (a restart clears its history, not its files) does not make the
+   * task count as lost and run again.
+   */
+  outputs?: { nodeId: string; kind: string; filename: string; subfolder: string; type: string }[];
+  /** The latest failure: the output it was copying and the storage error. */
+  last?: {
+    output: { nodeId: string; filename: string; s3Key: string };
+    s3ErrorCode?: string;
+    message: string;
+  };
 }
 
 export interface Task {

@@ -55,8 +55,11 @@ export type Decision =
   | { do: 'cancel'; track?: { changes: TaskChanges; remove: RemovableField[] } }
   /** Held too long: dequeue or interrupt, then fail. */
   | { do: 'timeout'; error: TaskError }
-  /** Finished successfully: copy outputs, then succeed. */
-  | { do: 'complete'; run: ComfyRun }
+  /**
+   * Finished successfully: copy outputs, then succeed. `recorded`: ComfyUI no longer knows the run;
+   * its outputs come from the list recorded when an earlier copy failed.
+   */
+  | { do: 'complete'; run: ComfyRun; recorded?: true }
   /** Finished with an error or interrupted: fail or cancel, then drop the history entry. */
   | { do: 'end'; status: 'failed' | 'cancelled'; error?: TaskError; run: ComfyRun }
   /** Gone after a cancel request (dequeued, or lost): the cancel is done. */
@@ -125,6 +128,18 @@ function onFinished(task: TaskSummary, run: ComfyRun): Decision {
 }
 
 function onAbsent(task: TaskSummary, now: number, s: PollSettings): Decision {
+  // The run finished and its outputs are known (an earlier copy failed): ComfyUI forgetting it is
+  // no loss, the copy goes on from the recorded list (like a finished run, even after a cancel).
+  const recorded = task.copyFailures?.outputs;
+  if (recorded) {
+    const run: ComfyRun = {
+      promptId: task.taskId,
+      outcome: { kind: 'success' },
+      outputs: recorded,
+      cachedNodes: [],
+    };
+    return { do: 'complete', run, recorded: true };
+  }
   if (task.cancelRequested) return { do: 'cancelled' };
   if (msSince(now, task.dispatchedAt ?? task.updatedAt) < s.lostGraceMs) return { do: 'nothing' };
   const missingPolls = task.missingPolls + 1;

@@ -128,10 +128,14 @@ async function observe(
   return run ? { at: 'finished', run } : { at: 'absent' };
 }
 
+type CopyFailures = NonNullable<TaskSummary['copyFailures']>;
+
 /**
- * A copy of the outputs failed: recorded with the attempt count (the next waits a backoff), and once
- * the attempts or the time are used up the task fails with OUTPUT_COPY_FAILED naming the output and
- * the S3 error. Nothing of the copy is listed; pollTask removes what was stored.
+ * A copy of the outputs failed: recorded with the attempt count, the run's output list and the
+ * error (the next attempt waits a backoff, and copies from that list even if ComfyUI forgets the
+ * run meanwhile), and once the attempts or the time are used up the task fails with
+ * OUTPUT_COPY_FAILED naming the output and the S3 error. Nothing of the copy is listed; pollTask
+ * removes what was stored.
  */
 async function copyFailed(
   ctx: TaskContext,
@@ -142,15 +146,24 @@ async function copyFailed(
   const now = deps.clock.now();
   const bounds = deps.settings.copy;
   const before = task.copyFailures;
-  const failures = {
+  const s3ErrorCode = err.storeCode;
+  const failures: CopyFailures = {
     attempts: (before?.attempts ?? 0) + 1,
     firstAt: before?.firstAt ?? iso(now),
     lastAt: iso(now),
+    outputs: run.outputs,
+    last: { output: err.output, ...(s3ErrorCode ? { s3ErrorCode } : {}), message: err.message },
   };
-  const s3ErrorCode = err.storeCode;
   const elapsedMs = now - Date.parse(failures.firstAt);
   if (failures.attempts < bounds.maxAttempts && elapsedMs < bounds.maxMs) {
-    await write(ctx, { copyFailures: failures });
+    try {
+      await write(ctx, { copyFailures: failures });
+    } catch (writeErr) {
+      if (!(writeErr instanceof PayloadTooLargeError)) throw writeErr;
+      // The list does not fit in the task's item: the attempts are still counted, without it.
+      const { outputs: _tooLarge, ...counted } = failures;
+      await write(ctx, { copyFailures: counted });
+    }
     log.warn('output copy failed; retried after a backoff', {
       attempts: failures.attempts,
       output: err.output,
@@ -159,29 +172,68 @@ async function copyFailed(
     });
     return { outcome: 'error', code: s3ErrorCode ?? err.code };
   }
+  await failCopy(ctx, failures, run);
+  return { outcome: 'failed', code: FAILURE_CODES.copyFailed };
+}
+
+/**
+ * The copy of a run that ComfyUI no longer knows (see `recorded` in decide.ts) cannot go on: its
+ * server is gone or its files are. The task fails with OUTPUT_COPY_FAILED and the latest storage
+ * error, which is why it was not copied in the first place, not as a lost task run again.
+ */
+async function copyLost(
+  ctx: TaskContext,
+  run: Pick<ComfyRun, 'outputs'>,
+  comfyError: string,
+): Promise<Step> {
+  const failures = ctx.task.copyFailures ?? {
+    attempts: 0,
+    firstAt: iso(ctx.deps.clock.now()),
+    lastAt: iso(ctx.deps.clock.now()),
+  };
+  await failCopy(ctx, failures, run, comfyError);
+  return { outcome: 'failed', code: FAILURE_CODES.copyFailed };
+}
+
+async function failCopy(
+  ctx: TaskContext,
+  failures: CopyFailures,
+  run: Pick<ComfyRun, 'outputs'>,
+  comfyError?: string,
+) {
+  const { deps, log } = ctx;
+  const now = deps.clock.now();
   const code = FAILURE_CODES.copyFailed;
+  const { outputs: _list, last, ...counted } = failures;
+  const elapsedMs = now - Date.parse(failures.firstAt);
+  const cause = last?.message ?? 'no attempt recorded';
   await write(
     ctx,
     {
       status: 'failed',
       finishedAt: iso(now),
-      copyFailures: failures,
+      copyFailures: counted,
       error: {
         code,
-        message: `The outputs could not be copied to storage (${failures.attempts} attempt(s) over ${Math.round(elapsedMs / 1000)} s): ${err.message}`,
-        nodeId: err.output.nodeId,
+        message: `The outputs could not be copied to storage (${failures.attempts} attempt(s) over ${Math.round(elapsedMs / 1000)} s): ${cause}${comfyError ? `; ComfyUI no longer has them to copy again (${comfyError})` : ''}`,
+        ...(last ? { nodeId: last.output.nodeId } : {}),
         details: {
-          output: err.output,
-          ...(s3ErrorCode ? { s3ErrorCode } : {}),
+          ...(last ? { output: last.output } : {}),
+          ...(last?.s3ErrorCode ? { s3ErrorCode: last.s3ErrorCode } : {}),
           attempts: failures.attempts,
+          ...(comfyError ? { comfyError } : {}),
         },
       },
     },
     ['queuePosition'],
   );
-  log.error('task failed', { code, output: err.output, s3ErrorCode });
+  log.error('task failed', {
+    code,
+    output: last?.output,
+    s3ErrorCode: last?.s3ErrorCode,
+    ...(comfyError ? { comfyError } : {}),
+  });
   await dropHistory(ctx, run);
-  return { outcome: 'failed', code };
 }
 
 /**
@@ -209,6 +261,8 @@ async function outputLimitExceeded(
 async function complete(ctx: TaskContext, d: Extract<Decision, { do: 'complete' }>): Promise<Step> {
   const { deps, task, comfy, log } = ctx;
   const copyStart = deps.clock.now();
+  // ComfyUI forgot the run and its server is gone: nothing left to copy from.
+  if (d.recorded && !comfy) return copyLost(ctx, d.run, 'the ComfyUI server is gone');
   if (copyStart < nextCopyAt(task, deps.settings.copy)) return { outcome: 'unchanged' };
   const limit = deps.settings.maxOutputs;
   if (d.run.outputs.length > limit) {
@@ -235,6 +289,7 @@ async function complete(ctx: TaskContext, d: Extract<Decision, { do: 'complete' 
   } catch (err) {
     if (err instanceof OutputCopyError) return copyFailed(ctx, err, d.run);
     if (!(err instanceof OutputMissingError)) throw err;
+    if (d.recorded) return copyLost(ctx, d.run, err.message);
     await write(
       ctx,
       {

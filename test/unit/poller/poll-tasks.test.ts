@@ -316,6 +316,124 @@ describe('pollTasks: copies that keep failing', () => {
     expect(done?.copyFailures).toBeUndefined();
     expect(done?.outputs).toHaveLength(1);
   });
+
+  describe('when ComfyUI forgets the run between two attempts', () => {
+    /** One failed copy attempt, then ComfyUI restarts (history gone, files kept). */
+    const failedThenRestarted = async (h: ReturnType<typeof harness>, failures = 1) => {
+      const t = h.dispatched({ owner: 'alice' });
+      oneFile(h, t.taskId);
+      h.artifacts.failNextPut(accessDenied(), failures);
+      expect((await pollTasks(h.deps)).tasks[0]?.outcome).toBe('error');
+      h.comfy.restart();
+      return t;
+    };
+
+    it('copies from the recorded output list and succeeds, without running the prompt again', async () => {
+      const h = harness();
+      const t = await failedThenRestarted(h);
+      expect((await h.tasks.get(t.taskId))?.copyFailures?.outputs).toEqual([
+        { nodeId: '9', kind: 'images', filename: 'a.png', subfolder: '', type: 'output' },
+      ]);
+      h.clock.advance(500);
+      // Before its backoff: still waiting, not counted missing.
+      expect((await pollTasks(h.deps)).tasks[0]?.outcome).toBe('unchanged');
+      expect((await h.tasks.get(t.taskId))?.missingPolls).toBe(0);
+      h.clock.advance(500);
+      const r = await pollTasks(h.deps);
+      expect(r.tasks[0]?.outcome).toBe('succeeded');
+      const done = await h.tasks.get(t.taskId);
+      expect(done?.status).toBe('succeeded');
+      expect(done?.requeues).toBe(0);
+      expect(done?.copyFailures).toBeUndefined();
+      expect(done?.outputs.map((o) => o.s3Key)).toEqual([`outputs/alice/${t.taskId}/9/a.png`]);
+      expect(h.artifacts.bytes(`outputs/alice/${t.taskId}/9/a.png`)?.length).toBe(1000);
+      expect(h.queue.sent).toEqual([]);
+    });
+
+    it('keeps retrying across polls past the lost-task threshold, then fails with the S3 error', async () => {
+      const h = harness();
+      const t = await failedThenRestarted(h, 10);
+      const outcomes: (string | undefined)[] = [];
+      for (let i = 0; i < 3; i++) {
+        h.clock.advance(60_000);
+        const r = await pollTasks(h.deps);
+        outcomes.push(`${r.tasks[0]?.outcome}:${r.tasks[0]?.code}`);
+      }
+      expect(outcomes).toEqual([
+        'error:AccessDenied',
+        'failed:OUTPUT_COPY_FAILED',
+        'undefined:undefined',
+      ]);
+      const done = await h.tasks.get(t.taskId);
+      expect(done?.error).toMatchObject({
+        code: 'OUTPUT_COPY_FAILED',
+        details: { s3ErrorCode: 'AccessDenied', attempts: 3 },
+      });
+      expect(h.queue.sent).toEqual([]);
+      expect(done?.requeues).toBe(0);
+    });
+
+    it('fails with OUTPUT_COPY_FAILED and the S3 error when the files are gone too', async () => {
+      const h = harness();
+      const t = await failedThenRestarted(h);
+      h.comfy.files.clear();
+      h.clock.advance(1000);
+      const r = await pollTasks(h.deps);
+      expect(r.tasks[0]).toMatchObject({ outcome: 'failed', code: 'OUTPUT_COPY_FAILED' });
+      const done = await h.tasks.get(t.taskId);
+      expect(done?.status).toBe('failed');
+      expect(done?.requeues).toBe(0);
+      expect(done?.error).toMatchObject({
+        code: 'OUTPUT_COPY_FAILED',
+        nodeId: '9',
+        details: {
+          output: { nodeId: '9', filename: 'a.png', s3Key: `outputs/alice/${t.taskId}/9/a.png` },
+          s3ErrorCode: 'AccessDenied',
+          attempts: 1,
+        },
+      });
+      expect(done?.error?.message).toContain('Copying output "a.png" of node 9 failed');
+      expect(
+        String((done?.error?.details as { comfyError?: unknown } | undefined)?.comfyError),
+      ).toContain('a.png');
+      expect(h.queue.sent).toEqual([]);
+    });
+
+    it('fails with OUTPUT_COPY_FAILED and the S3 error when the fleet lost its server', async () => {
+      const h = harness();
+      const t = await failedThenRestarted(h);
+      const r = await pollTasks({ ...h.deps, serverGone: async () => true });
+      expect(r.tasks[0]).toMatchObject({ outcome: 'failed', code: 'OUTPUT_COPY_FAILED' });
+      const done = await h.tasks.get(t.taskId);
+      expect(done?.status).toBe('failed');
+      expect(done?.error).toMatchObject({
+        code: 'OUTPUT_COPY_FAILED',
+        details: {
+          output: { nodeId: '9', filename: 'a.png' },
+          s3ErrorCode: 'AccessDenied',
+          attempts: 1,
+          comfyError: 'the ComfyUI server is gone',
+        },
+      });
+      expect(h.queue.sent).toEqual([]);
+      expect(h.artifacts.keys()).toEqual([]);
+    });
+
+    it('still takes the lost-task path when no output list was recorded', async () => {
+      const h = harness();
+      const t = h.dispatched({
+        missingPolls: 1,
+        copyFailures: {
+          attempts: 1,
+          firstAt: '2026-01-01T00:00:05.000Z',
+          lastAt: '2026-01-01T00:00:05.000Z',
+        },
+      });
+      const r = await pollTasks(h.deps);
+      expect(r.tasks[0]?.outcome).toBe('requeued');
+      expect((await h.tasks.get(t.taskId))?.status).toBe('queued');
+    });
+  });
 });
 
 describe('pollTasks: cancellation', () => {
