@@ -7,7 +7,7 @@
  * credentials, and the deployment's FLEET_* settings for the "wanted" figure).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { AwsBacklogCounter } from '../shared/adapters/aws/backlog-counter.js';
@@ -26,8 +26,8 @@ export const USAGE = `Usage: npm run fleet -- status [--json]
   --json     print {"servers":[{"id","state","url","inFlight"}],"desired":N,"live":N,"backlog":{...},"why":[...]}
   -h, --help this text
 
-Reads the local stack of \`npm start -- --max-gpus N\` (.local/runtime.json), or a deployed stack when
-TASKS_TABLE_NAME and DISPATCH_QUEUE_URL are set.
+Reads the local stack of \`npm start -- --max-gpus N\` (.local/runtime.json; LOCAL_STATE_DIR for
+another --state-dir), or a deployed stack when TASKS_TABLE_NAME and DISPATCH_QUEUE_URL are set.
 `;
 
 interface Target {
@@ -57,10 +57,11 @@ function targetFrom(env: Record<string, string | undefined>, cwd: string): Targe
       settings,
     };
   }
-  const file = join(cwd, '.local', 'runtime.json');
+  // npm start writes runtime.json into its state folder (--state-dir / LOCAL_STATE_DIR, default .local).
+  const file = join(resolve(cwd, env.LOCAL_STATE_DIR ?? '.local'), 'runtime.json');
   if (!existsSync(file)) {
     throw new Error(
-      'No local stack found (.local/runtime.json): run `npm start -- --max-gpus 3`, or set TASKS_TABLE_NAME and DISPATCH_QUEUE_URL for a deployed stack.',
+      `No local stack found (${file}): run \`npm start -- --max-gpus 3\`, or set TASKS_TABLE_NAME and DISPATCH_QUEUE_URL for a deployed stack.`,
     );
   }
   const rt = JSON.parse(readFileSync(file, 'utf8')) as {

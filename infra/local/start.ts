@@ -3,6 +3,8 @@
  * start/options.ts and the README's "Quick start". Ctrl-C (SIGINT) or SIGTERM stops everything it
  * started; a second Ctrl-C kills what is left at once.
  */
+// First: the functions' log level, before any module that builds their logger is evaluated.
+import './start/log-level.js';
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -98,6 +98,7 @@ function startFleet(
   const f = opts.fleet as NonNullable<StartOptions['fleet']>;
   const fleet = new LocalGpuFleet({
     bootMs: f.bootMs,
+    warmPool: f.warmPool === true,
     standIn: { host: opts.host, executionMs: opts.comfyExecutionMs },
     ...(opts.verbose ? { log: (m, d) => log.info(`${m} ${JSON.stringify(d ?? {})}`) } : {}),
   });

@@ -21,6 +21,27 @@ describe('parseStartOptions', () => {
     expect(o !== 'help' && o.dataDir).toBeFalsy();
   });
 
+  it('runs a local GPU fleet with --max-gpus, optionally with a warm pool, and refuses fleet flags without it', () => {
+    expect(
+      parseStartOptions(
+        ['--max-gpus', '3', '--min-gpus', '1', '--gpu-boot-ms', '500', '--gpu-warm-pool'],
+        {},
+        '/repo',
+      ),
+    ).toMatchObject({
+      fleet: { minGpus: 1, maxGpus: 3, bootMs: 500, idleMs: 10_000, warmPool: true },
+    });
+    expect(parseStartOptions([], { LOCAL_MAX_GPUS: '2' }, '/repo')).toMatchObject({
+      fleet: { maxGpus: 2, warmPool: false },
+    });
+    expect(() => parseStartOptions(['--gpu-warm-pool'], {}, '/repo')).toThrow(
+      '--gpu-warm-pool needs --max-gpus',
+    );
+    expect(() => parseStartOptions(['--min-gpus', '1'], {}, '/repo')).toThrow(
+      '--min-gpus needs --max-gpus',
+    );
+  });
+
   it('takes flags over environment variables', () => {
     const o = parseStartOptions(
       ['--port', '3100', '--aws-port', '0', '--persist', '--state-dir', 'st'],
