@@ -2,13 +2,11 @@
  * The storage adapters functions share, built from their own config and the SDK clients they were
  * given: the artifact store, the task repository (always given the artifact store as its workflow
  * store, so a large workflow written by one function can be read by every other; writes raise
- * webhook events when a webhook queue is configured) and the dispatch queue. `buildStorage` builds
- * all of them on a full set of clients (tests and tools).
+ * webhook events when a webhook queue is configured) and the dispatch queue.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type AwsClients, createAwsClients } from '../adapters/aws/clients.js';
 import { DynamoTaskRepository } from '../adapters/dynamodb/task-repository.js';
 import { S3ArtifactStore } from '../adapters/s3/artifact-store.js';
 import { SqsTaskQueue } from '../adapters/sqs/task-queue.js';
@@ -59,29 +57,3 @@ export const writingTaskRepositoryFor = (
 
 export const taskQueueFor = (c: Pick<Config, 'DISPATCH_QUEUE_URL'>, sqs: SQSClient) =>
   new SqsTaskQueue({ client: sqs, queueUrl: c.DISPATCH_QUEUE_URL });
-
-export const awsClientsFor = (config: Config): AwsClients =>
-  createAwsClients({
-    region: config.AWS_REGION,
-    ...(config.AWS_ENDPOINT_URL_DYNAMODB
-      ? { dynamodbEndpoint: config.AWS_ENDPOINT_URL_DYNAMODB }
-      : {}),
-    ...(config.AWS_ENDPOINT_URL_SQS ? { sqsEndpoint: config.AWS_ENDPOINT_URL_SQS } : {}),
-    ...(config.AWS_ENDPOINT_URL_S3 ? { s3Endpoint: config.AWS_ENDPOINT_URL_S3 } : {}),
-  });
-
-export function buildStorage(config: Config, clients: AwsClients = awsClientsFor(config)) {
-  const clock = systemClock;
-  const artifacts = artifactStoreFor(config, clients.s3, clock, clients.s3Presign);
-  const repository = taskRepositoryFor(config, clients.doc, artifacts, clock);
-  return {
-    clients,
-    clock,
-    artifacts,
-    /** Writes through it raise the tasks' webhook events (when a webhook queue is configured). */
-    tasks: withWebhooks(config, () => clients.sqs, repository),
-    /** The repository itself (the webhook sender records deliveries on it). */
-    repository,
-    queue: taskQueueFor(config, clients.sqs),
-  };
-}

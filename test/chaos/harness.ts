@@ -15,6 +15,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, PurgeQueueCommand } from '@aws-sdk/client-sqs';
+import { buildDeps as buildAuthorizerDeps } from '../../functions/authorizer/deps.js';
 import { bootstrapLocalResources } from '../../infra/local/bootstrap.js';
 import { prng } from '../../infra/local/comfy-standin/faults.js';
 import { type ComfyStandIn, startComfyStandIn } from '../../infra/local/comfy-standin/index.js';
@@ -24,7 +25,6 @@ import { DynamoTaskRepository } from '../../shared/adapters/dynamodb/task-reposi
 import { DynamoWebhookSecretStore } from '../../shared/adapters/dynamodb/webhook-secret-store.js';
 import { createKey } from '../../shared/auth/key-admin.js';
 import { ensureWebhookSecret } from '../../shared/auth/webhook-secret-admin.js';
-import { buildAuthorizerDeps } from '../../shared/composition/api.js';
 import { type Config, loadConfig } from '../../shared/config.js';
 import type { Task } from '../../shared/domain/task.js';
 import { isTerminal } from '../../shared/domain/task.js';

@@ -1,19 +1,27 @@
 /**
- * The API functions wired exactly as their index.ts wires them (buildApiDeps: DynamoDB, SQS and S3
- * adapters), pointed at a fresh test stack on the emulators, with helpers to call each route and to
- * read what reached the queue and the table.
+ * The API functions wired exactly as their index.ts wires them (each function's deps.ts: DynamoDB,
+ * SQS and S3 adapters), pointed at a fresh test stack on the emulators, with silent logs and a
+ * stepping clock, and helpers to call each route and to read what reached the queue and the table.
  */
 
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { buildDeps as cancelDeps } from '../../functions/cancel/deps.js';
 import { createHandler as createCancel } from '../../functions/cancel/handler.js';
+import { buildDeps as uploadDeps } from '../../functions/create-upload/deps.js';
 import { createHandler as createUpload } from '../../functions/create-upload/handler.js';
+import { buildDeps as listDeps } from '../../functions/list/deps.js';
 import { createHandler as createList } from '../../functions/list/handler.js';
+import { buildDeps as modelsDeps } from '../../functions/models/deps.js';
+import { createHandler as createModels } from '../../functions/models/handler.js';
+import { buildDeps as statusDeps } from '../../functions/status/deps.js';
 import { createHandler as createStatus } from '../../functions/status/handler.js';
+import { buildDeps as submitDeps } from '../../functions/submit/deps.js';
 import { createHandler as createSubmit } from '../../functions/submit/handler.js';
+import { buildDeps as templatesDeps } from '../../functions/templates/deps.js';
 import { createHandler as createTemplates } from '../../functions/templates/handler.js';
 import { decodeDispatchMessage } from '../../shared/adapters/sqs/dispatch-message.js';
-import { buildApiDeps } from '../../shared/composition/api.js';
+import type { ApiObservability } from '../../shared/http/api-handler.js';
 import type { Clock } from '../../shared/ports/clock.js';
 import { silentObservability } from './api-deps.js';
 import { apiEvent, lambdaContext } from './api-events.js';
@@ -27,20 +35,26 @@ function steppingClock(): Clock {
 
 export async function createApiStack(env: Record<string, string> = {}) {
   const stack: TestStack = await createTestStack();
-  const built = buildApiDeps(stack.config(env), stack.clients);
-  const { rateLimit } = built.obs;
-  const deps = {
-    ...built,
-    obs: { ...silentObservability(), ...(rateLimit ? { rateLimit } : {}) },
-    clock: steppingClock(),
-  };
+  const config = stack.config(env);
+  const clock = steppingClock();
+  // Silent logs (the per-owner rate limit kept), one stepping clock for every function.
+  const quiet = <D extends { obs: ApiObservability }>(d: D): D => ({
+    ...d,
+    obs: {
+      ...silentObservability(),
+      ...(d.obs.rateLimit ? { rateLimit: d.obs.rateLimit } : {}),
+    },
+    clock,
+  });
+  const deps = quiet(submitDeps(config, stack.clients));
   const handlers = {
     submit: createSubmit(deps),
-    status: createStatus(deps),
-    list: createList(deps),
-    cancel: createCancel(deps),
-    templates: createTemplates(deps),
-    upload: createUpload(deps),
+    status: createStatus(quiet(statusDeps(config, stack.clients))),
+    list: createList(quiet(listDeps(config, stack.clients))),
+    cancel: createCancel(quiet(cancelDeps(config, stack.clients))),
+    templates: createTemplates(quiet(templatesDeps(config, stack.clients))),
+    upload: createUpload(quiet(uploadDeps(config, stack.clients))),
+    models: createModels(quiet(modelsDeps(config, stack.clients))),
   };
   const ctx = lambdaContext();
   return {
@@ -76,6 +90,7 @@ export async function createApiStack(env: Record<string, string> = {}) {
         ctx,
       ),
     templates: () => handlers.templates(apiEvent({ path: '/v1/templates' }), ctx),
+    models: () => handlers.models(apiEvent({ path: '/v1/models' }), ctx),
     upload: (body: unknown, owner = 'alice') =>
       handlers.upload(apiEvent({ method: 'POST', path: '/v1/uploads', body, owner }), ctx),
     /** Task ids of every message now on the dispatch queue (received and deleted). */

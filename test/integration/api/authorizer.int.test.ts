@@ -1,9 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildDeps as buildAuthorizerDeps } from '../../../functions/authorizer/deps.js';
 import { createHandler } from '../../../functions/authorizer/handler.js';
 import { createKey, listKeys, revokeKey } from '../../../shared/auth/key-admin.js';
-import { buildAuthorizerDeps } from '../../../shared/composition/api.js';
 import { systemClock } from '../../../shared/ports/clock.js';
 import { lambdaContext } from '../../helpers/api-events.js';
 import { createTestStack, type TestStack } from '../../helpers/stack.js';

@@ -5,10 +5,9 @@
  * refuse, and GET /v1/models lists its models.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHandler as createModels } from '../../../functions/models/handler.js';
 import { buildDeps as buildPollerDeps } from '../../../functions/poller/deps.js';
 import { type ComfyStandIn, startComfyStandIn } from '../../../infra/local/comfy-standin/index.js';
-import { apiEvent, bodyOf, lambdaContext } from '../../helpers/api-events.js';
+import { bodyOf } from '../../helpers/api-events.js';
 import { type ApiStack, createApiStack } from '../../helpers/api-stack.js';
 
 const REAL = process.env.COMFYUI_URL;
@@ -39,7 +38,7 @@ describe.each(SERVERS)('pre-flight validation against %s', (_name, realUrl) => {
     });
     expect(before.statusCode).toBe(202);
     expect(await poller.publishCatalog()).toBe(true);
-    const models = await createModels(api.deps)(apiEvent({ path: '/v1/models' }), lambdaContext());
+    const models = await api.models();
     checkpoints = bodyOf(models).models.checkpoints;
   });
   afterAll(async () => {

@@ -83,7 +83,7 @@ describe('secrets in logs', () => {
       }),
     );
     const now = new Date().toISOString();
-    const { tasks } = (await import('../../../shared/composition/api.js')).buildApiDeps(
+    const { tasks } = (await import('../../../functions/submit/deps.js')).buildDeps(
       keyApi.stack.config(),
       keyApi.stack.clients,
     );

@@ -1,7 +1,7 @@
 /**
  * The API as a caller meets it, for the hostile-input tests: the local API server (real HTTP, API
  * Gateway's routing and authorizer rules), the real authorizer (API keys in DynamoDB) or a JWT
- * authorizer with a local JWKS, and every route function built by buildApiDeps (the wiring its
+ * authorizer with a local JWKS, and every route function built by its deps.ts (the wiring its
  * index.ts uses) against a fresh stack on the emulators. A RequestCounter on the SDK clients tells
  * whether a request wrote anything.
  */
@@ -9,14 +9,22 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
+import { buildDeps as authorizerDeps } from '../../../../functions/authorizer/deps.js';
 import { createHandler as createAuthorizer } from '../../../../functions/authorizer/handler.js';
+import { buildDeps as cancelDeps } from '../../../../functions/cancel/deps.js';
 import { createHandler as createCancel } from '../../../../functions/cancel/handler.js';
+import { buildDeps as uploadDeps } from '../../../../functions/create-upload/deps.js';
 import { createHandler as createUpload } from '../../../../functions/create-upload/handler.js';
+import { buildDeps as listDeps } from '../../../../functions/list/deps.js';
 import { createHandler as createList } from '../../../../functions/list/handler.js';
 import { API_KEY_AUTHORIZER, API_ROUTES } from '../../../../functions/manifests.js';
+import { buildDeps as modelsDeps } from '../../../../functions/models/deps.js';
 import { createHandler as createModels } from '../../../../functions/models/handler.js';
+import { buildDeps as statusDeps } from '../../../../functions/status/deps.js';
 import { createHandler as createStatus } from '../../../../functions/status/handler.js';
+import { buildDeps as submitDeps } from '../../../../functions/submit/deps.js';
 import { createHandler as createSubmit } from '../../../../functions/submit/handler.js';
+import { buildDeps as templatesDeps } from '../../../../functions/templates/deps.js';
 import { createHandler as createTemplates } from '../../../../functions/templates/handler.js';
 import {
   jwtAuthorizer,
@@ -28,7 +36,6 @@ import type { LocalFunction } from '../../../../infra/local/runtime/invoke.js';
 import { RequestCounter } from '../../../../shared/adapters/aws/request-counter.js';
 import { createJwtVerifier } from '../../../../shared/auth/jwt-verifier.js';
 import { createKey, revokeKey } from '../../../../shared/auth/key-admin.js';
-import { buildApiDeps, buildAuthorizerDeps } from '../../../../shared/composition/api.js';
 import { systemClock } from '../../../../shared/ports/clock.js';
 import { createTestStack, type TestStack } from '../../../helpers/stack.js';
 
@@ -136,27 +143,31 @@ export async function startSecureApi(opts: SecureApiOptions = {}): Promise<Secur
   const counter = new RequestCounter();
   counter.attach(stack.clients.dynamodb).attach(stack.clients.sqs).attach(stack.clients.s3);
   const logger = opts.logger ?? silent();
-  const deps = {
-    ...buildApiDeps(stack.config({ LOG_LEVEL: 'DEBUG', ...opts.env }), stack.clients),
-    obs: { logger },
-  };
+  const config = stack.config({ LOG_LEVEL: 'DEBUG', ...opts.env });
+  // Each route function as its index.ts wires it, logging to the test's logger.
+  const withLogger = <D extends object>(d: D): D => ({ ...d, obs: { logger } });
   const fn = (name: string, handler: LocalFunction['handler']): LocalFunction => ({
     name,
     handler,
     timeoutMs: 29_000,
   });
   const functions = new Map<string, LocalFunction>([
-    ['submit', fn('submit', createSubmit(deps))],
-    ['status', fn('status', createStatus(deps))],
-    ['list', fn('list', createList(deps))],
-    ['cancel', fn('cancel', createCancel(deps))],
-    ['templates', fn('templates', createTemplates(deps))],
-    ['models', fn('models', createModels(deps))],
-    ['create-upload', fn('create-upload', createUpload(deps))],
-    ['models', fn('models', createModels(deps))],
+    ['submit', fn('submit', createSubmit(withLogger(submitDeps(config, stack.clients))))],
+    ['status', fn('status', createStatus(withLogger(statusDeps(config, stack.clients))))],
+    ['list', fn('list', createList(withLogger(listDeps(config, stack.clients))))],
+    ['cancel', fn('cancel', createCancel(withLogger(cancelDeps(config, stack.clients))))],
+    [
+      'templates',
+      fn('templates', createTemplates(withLogger(templatesDeps(config, stack.clients)))),
+    ],
+    ['models', fn('models', createModels(withLogger(modelsDeps(config, stack.clients))))],
+    [
+      'create-upload',
+      fn('create-upload', createUpload(withLogger(uploadDeps(config, stack.clients)))),
+    ],
   ]);
   const admin = {
-    keys: buildAuthorizerDeps(stack.config(), stack.clients).keys,
+    keys: authorizerDeps(stack.config(), stack.clients).keys,
     clock: systemClock,
   };
   const alice = await createKey(admin, 'alice', 'security');
@@ -176,7 +187,7 @@ export async function startSecureApi(opts: SecureApiOptions = {}): Promise<Secur
       }),
     });
   } else {
-    const authDeps = { ...buildAuthorizerDeps(stack.config(), stack.clients), logger };
+    const authDeps = { ...authorizerDeps(stack.config(), stack.clients), logger };
     authorizer = lambdaAuthorizer({
       fn: fn('authorizer', createAuthorizer(authDeps)),
       identitySource: API_KEY_AUTHORIZER.identitySource,
