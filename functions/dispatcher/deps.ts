@@ -10,21 +10,19 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { comfyClientFor } from '../../shared/adapters/comfyui/from-config.js';
-import { DynamoFleetRegistry } from '../../shared/adapters/dynamodb/fleet-registry.js';
+import { comfyClientCache } from '../../shared/adapters/comfyui/from-config.js';
 import { LambdaPollerTrigger } from '../../shared/adapters/lambda/poller-trigger.js';
 import { SqsMessageVisibility } from '../../shared/adapters/sqs/message-visibility.js';
 import { dynamoClientsFor, s3ClientFor, sqsClientFor } from '../../shared/composition/aws.js';
+import { fleetServersFor } from '../../shared/composition/fleet.js';
 import {
   artifactStoreFor,
   taskQueueFor,
   writingTaskRepositoryFor,
 } from '../../shared/composition/storage.js';
-import { registryView } from '../../shared/fleet/registry-view.js';
 import type { ConfigOf } from '../../shared/manifest.js';
 import { logger, metrics } from '../../shared/observability.js';
 import { systemClock } from '../../shared/ports/clock.js';
-import type { ComfyClient } from '../../shared/ports/comfy-client.js';
 import { type DispatcherDeps, settingsFromConfig } from './handler.js';
 import type { manifest } from './manifest.js';
 
@@ -44,24 +42,9 @@ export function buildDeps(
     return lambda;
   };
   const artifacts = artifactStoreFor(config, clients.s3, clock);
-  const comfyClients = new Map<string, ComfyClient>();
-  const clientFor = (baseUrl: string): ComfyClient => {
-    let c = comfyClients.get(baseUrl);
-    if (!c) {
-      c = comfyClientFor(baseUrl, config);
-      comfyClients.set(baseUrl, c);
-    }
-    return c;
-  };
+  const clientFor = comfyClientCache(config);
   // With a GPU fleet, the servers are whatever the registry lists as ready (read once per few seconds).
-  const fleet =
-    config.COMFYUI_SERVERS === 'fleet'
-      ? registryView(
-          new DynamoFleetRegistry({ doc: clients.doc, tableName: config.TASKS_TABLE_NAME, clock }),
-          clock,
-          config.FLEET_REGISTRY_CACHE_MS,
-        )
-      : undefined;
+  const fleet = fleetServersFor(config, clients.doc, clock);
   const controller = config.FLEET_CONTROLLER_FUNCTION_NAME
     ? new LambdaPollerTrigger({
         client: lambdaClient(),

@@ -8,7 +8,7 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { AsgGpuFleet } from '../../shared/adapters/autoscaling/gpu-fleet.js';
 import { AwsBacklogCounter } from '../../shared/adapters/aws/backlog-counter.js';
-import { comfyClientFor } from '../../shared/adapters/comfyui/from-config.js';
+import { comfyClientCache } from '../../shared/adapters/comfyui/from-config.js';
 import { DynamoFleetRegistry } from '../../shared/adapters/dynamodb/fleet-registry.js';
 import { DynamoPollerLease } from '../../shared/adapters/dynamodb/poller-lease.js';
 import { dynamoClientsFor, sqsClientFor } from '../../shared/composition/aws.js';
@@ -17,7 +17,6 @@ import { fleetSettingsFromConfig } from '../../shared/fleet/settings.js';
 import type { ConfigOf } from '../../shared/manifest.js';
 import { logger, metrics } from '../../shared/observability.js';
 import { systemClock } from '../../shared/ports/clock.js';
-import type { ComfyClient } from '../../shared/ports/comfy-client.js';
 import { COMFY_PORT } from '../../shared/resources.js';
 import type { FleetControllerDeps } from './handler.js';
 import type { manifest } from './manifest.js';
@@ -28,15 +27,6 @@ export function buildDeps(config: ConfigOf<typeof manifest>): FleetControllerDep
     throw new Error('Invalid configuration: FLEET_GROUP_NAME is required');
   const clock = systemClock;
   const { doc } = dynamoClientsFor(config);
-  const comfy = new Map<string, ComfyClient>();
-  const clientFor = (url: string) => {
-    let c = comfy.get(url);
-    if (!c) {
-      c = comfyClientFor(url, config);
-      comfy.set(url, c);
-    }
-    return c;
-  };
   return {
     fleet: new AsgGpuFleet({
       autoscaling: new AutoScalingClient({ region: config.AWS_REGION }),
@@ -58,7 +48,7 @@ export function buildDeps(config: ConfigOf<typeof manifest>): FleetControllerDep
       clock,
       name: 'fleet-controller',
     }),
-    probe: comfyProbe(clientFor),
+    probe: comfyProbe(comfyClientCache(config)),
     clock,
     metrics,
     settings: fleetSettingsFromConfig(config),

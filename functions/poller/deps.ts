@@ -7,28 +7,26 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { comfyClientFor } from '../../shared/adapters/comfyui/from-config.js';
+import { comfyClientCache } from '../../shared/adapters/comfyui/from-config.js';
 import { WebSocketComfyEvents } from '../../shared/adapters/comfyui/ws-event-source.js';
-import { DynamoFleetRegistry } from '../../shared/adapters/dynamodb/fleet-registry.js';
 import { DynamoPollerLease } from '../../shared/adapters/dynamodb/poller-lease.js';
 import { S3NodeCatalogStore } from '../../shared/adapters/s3/node-catalog-store.js';
 import { SharpImageConverter } from '../../shared/adapters/sharp/image-converter.js';
 import { SqsWebhookQueue } from '../../shared/adapters/sqs/webhook-queue.js';
 import { dynamoClientsFor, s3ClientFor, sqsClientFor } from '../../shared/composition/aws.js';
+import { fleetServersFor } from '../../shared/composition/fleet.js';
 import {
   artifactStoreFor,
   taskQueueFor,
   taskRepositoryFor,
 } from '../../shared/composition/storage.js';
 import { withWebhooks } from '../../shared/composition/webhook-emitter.js';
-import { registryView } from '../../shared/fleet/registry-view.js';
 import { createLimiter } from '../../shared/limiter.js';
 import type { ConfigOf } from '../../shared/manifest.js';
 import { logger, metrics } from '../../shared/observability.js';
 import { ProgressSession } from '../../shared/poller/progress-session.js';
 import { loopSettings, pollSettings, sweepSettings } from '../../shared/poller/settings.js';
 import { type Clock, systemClock } from '../../shared/ports/clock.js';
-import type { ComfyClient } from '../../shared/ports/comfy-client.js';
 import type { ProgressLog } from '../../shared/ports/progress-log.js';
 import type { TaskRepository } from '../../shared/ports/task-repository.js';
 import { catalogPublisher } from '../../shared/use-cases/publish-catalog.js';
@@ -37,21 +35,6 @@ import type { PollerHandlerDeps } from './handler.js';
 import type { manifest } from './manifest.js';
 
 type PollerConfig = ConfigOf<typeof manifest>;
-
-/**
- * One client per base URL (as HttpComfyClient normalises it, which is what tasks record), built from
- * the configured pool settings; a server no longer in COMFYUI_URLS gets one on first use.
- */
-function comfyClientsFor(config: PollerConfig): (baseUrl: string) => ComfyClient {
-  const clients = new Map<string, ComfyClient>();
-  const add = (url: string) => {
-    const c = comfyClientFor(url, config);
-    clients.set(c.baseUrl, c);
-    return c;
-  };
-  for (const u of config.COMFYUI_URLS) add(u);
-  return (baseUrl) => clients.get(baseUrl) ?? add(baseUrl);
-}
 
 /** Live events of the busy servers while the poller runs (progress, early result fetches). */
 function progressSessionFor(
@@ -91,16 +74,10 @@ export function buildDeps(
   const tasks = withWebhooks(config, () => clients.sqs, repository);
   const queue = taskQueueFor(config, clients.sqs);
   const { everyMs, ...sweep } = sweepSettings(config);
-  const comfyFor = comfyClientsFor(config);
+  // One client per server, a server no longer in COMFYUI_URLS included (its tasks still finish).
+  const comfyFor = comfyClientCache(config);
   // With a GPU fleet, the servers come from the registry (read once per few seconds).
-  const fleet =
-    config.COMFYUI_SERVERS === 'fleet'
-      ? registryView(
-          new DynamoFleetRegistry({ doc: clients.doc, tableName: config.TASKS_TABLE_NAME, clock }),
-          clock,
-          config.FLEET_REGISTRY_CACHE_MS,
-        )
-      : undefined;
+  const fleet = fleetServersFor(config, clients.doc, clock);
   return {
     sweepQueued: createQueuedSweeper({ tasks, queue, clock, settings: sweep }, everyMs),
     clock,
