@@ -253,6 +253,21 @@ export type Config = Readonly<z.infer<typeof ConfigSchema>>;
 /** The name of a config variable. */
 export type ConfigKey = keyof Config;
 
+/** What every ComfyUI client is built from (its socket pool, timeouts and GET retries). */
+export const COMFY_CLIENT_CONFIG = [
+  'COMFYUI_CONNECTIONS',
+  'COMFYUI_CONNECT_TIMEOUT_MS',
+  'COMFYUI_HEADERS_TIMEOUT_MS',
+  'COMFYUI_BODY_TIMEOUT_MS',
+  'COMFYUI_GET_RETRIES',
+] as const satisfies readonly ConfigKey[];
+
+/** What the per-owner rate limit of the API functions is built from. */
+export const OWNER_RATE_LIMIT_CONFIG = [
+  'OWNER_RATE_LIMIT_PER_SECOND',
+  'OWNER_RATE_LIMIT_BURST',
+] as const satisfies readonly ConfigKey[];
+
 /** `NAME: problem; NAME: problem` for a failed parse. */
 export const formatConfigProblems = (error: { issues: readonly z.core.$ZodIssue[] }): string =>
   error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');

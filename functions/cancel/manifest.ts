@@ -2,6 +2,7 @@
  * POST /v1/tasks/{taskId}/cancel: cancels a task not yet at ComfyUI at once, or marks one at ComfyUI
  * for cancellation (the poller, or the dispatcher, then cancels the run there).
  */
+import { OWNER_RATE_LIMIT_CONFIG } from '../../shared/config.js';
 import { defineFunction } from '../../shared/manifest.js';
 
 export const manifest = defineFunction({
@@ -21,8 +22,7 @@ export const manifest = defineFunction({
     'TASK_RETENTION_DAYS',
     'WEBHOOK_QUEUE_URL',
     'AWS_ENDPOINT_URL_SQS',
-    'OWNER_RATE_LIMIT_PER_SECOND',
-    'OWNER_RATE_LIMIT_BURST',
+    ...OWNER_RATE_LIMIT_CONFIG,
     'LOG_LEVEL',
   ],
   resources: [

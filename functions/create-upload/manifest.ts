@@ -1,4 +1,5 @@
 /** POST /v1/uploads: records an announced input image and returns a presigned PUT for it. */
+import { OWNER_RATE_LIMIT_CONFIG } from '../../shared/config.js';
 import { defineFunction } from '../../shared/manifest.js';
 
 export const manifest = defineFunction({
@@ -16,8 +17,7 @@ export const manifest = defineFunction({
     'AWS_ENDPOINT_URL_S3',
     'UPLOAD_MAX_BYTES',
     'UPLOAD_URL_TTL_SECONDS',
-    'OWNER_RATE_LIMIT_PER_SECOND',
-    'OWNER_RATE_LIMIT_BURST',
+    ...OWNER_RATE_LIMIT_CONFIG,
     'LOG_LEVEL',
   ],
   resources: [

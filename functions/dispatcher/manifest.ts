@@ -2,6 +2,7 @@
  * The dispatcher: SQS batches of queued tasks to ComfyUI, with partial batch failures, backpressure
  * (a full ComfyUI defers the task) and a kick of the poller once tasks reach ComfyUI.
  */
+import { COMFY_CLIENT_CONFIG } from '../../shared/config.js';
 import { defineFunction } from '../../shared/manifest.js';
 import { DISPATCHER_TIMEOUT_SECONDS } from '../../shared/resources.js';
 
@@ -32,11 +33,7 @@ export const manifest = defineFunction({
     'FLEET_CAPACITY_WAIT_SECONDS',
     'FLEET_CAPACITY_POLL_SECONDS',
     'QUEUED_SWEEP_GRACE_SECONDS',
-    'COMFYUI_CONNECTIONS',
-    'COMFYUI_CONNECT_TIMEOUT_MS',
-    'COMFYUI_HEADERS_TIMEOUT_MS',
-    'COMFYUI_BODY_TIMEOUT_MS',
-    'COMFYUI_GET_RETRIES',
+    ...COMFY_CLIENT_CONFIG,
     'COMFYUI_CLIENT_ID',
     'COMFYUI_QUEUE_CACHE_MS',
     'MAX_IN_FLIGHT',

@@ -4,6 +4,8 @@
  * FleetControl construct adds that rule). Deployed with the GPU fleet only: `npm start` runs the
  * same use case against its local fleet (infra/local/fleet).
  */
+
+import { COMFY_CLIENT_CONFIG } from '../../shared/config.js';
 import { FLEET_SETTINGS_CONFIG } from '../../shared/fleet/settings.js';
 import { defineFunction } from '../../shared/manifest.js';
 
@@ -23,11 +25,7 @@ export const manifest = defineFunction({
     'AWS_ENDPOINT_URL_DYNAMODB',
     'AWS_ENDPOINT_URL_SQS',
     'COMFYUI_URLS',
-    'COMFYUI_CONNECTIONS',
-    'COMFYUI_CONNECT_TIMEOUT_MS',
-    'COMFYUI_HEADERS_TIMEOUT_MS',
-    'COMFYUI_BODY_TIMEOUT_MS',
-    'COMFYUI_GET_RETRIES',
+    ...COMFY_CLIENT_CONFIG,
     'FLEET_GROUP_NAME',
     'FLEET_DRAIN_HOOK_NAME',
     ...FLEET_SETTINGS_CONFIG,

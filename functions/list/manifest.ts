@@ -1,4 +1,5 @@
 /** GET /v1/tasks: a page of the caller's tasks, newest first, with links to their outputs. */
+import { OWNER_RATE_LIMIT_CONFIG } from '../../shared/config.js';
 import { defineFunction } from '../../shared/manifest.js';
 
 export const manifest = defineFunction({
@@ -15,8 +16,7 @@ export const manifest = defineFunction({
     'AWS_ENDPOINT_URL_DYNAMODB',
     'AWS_ENDPOINT_URL_S3',
     'OUTPUT_URL_TTL_SECONDS',
-    'OWNER_RATE_LIMIT_PER_SECOND',
-    'OWNER_RATE_LIMIT_BURST',
+    ...OWNER_RATE_LIMIT_CONFIG,
     'LOG_LEVEL',
   ],
   resources: [

@@ -1,4 +1,5 @@
 /** GET /v1/models: the model files the ComfyUI servers have, from the published node catalogue. */
+import { OWNER_RATE_LIMIT_CONFIG } from '../../shared/config.js';
 import { defineFunction } from '../../shared/manifest.js';
 import { keys } from '../../shared/resources.js';
 
@@ -16,8 +17,7 @@ export const manifest = defineFunction({
     'CATALOG_CACHE_SECONDS',
     'TASKS_TABLE_NAME',
     'AWS_ENDPOINT_URL_DYNAMODB',
-    'OWNER_RATE_LIMIT_PER_SECOND',
-    'OWNER_RATE_LIMIT_BURST',
+    ...OWNER_RATE_LIMIT_CONFIG,
     'LOG_LEVEL',
   ],
   resources: [

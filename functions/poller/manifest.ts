@@ -3,6 +3,7 @@
  * and history for the tasks at ComfyUI, copies finished outputs from /view into S3, removes stale
  * outputs of earlier runs, publishes the servers' node catalogue, cancels runs marked for cancellation and re-queues tasks ComfyUI lost.
  */
+import { COMFY_CLIENT_CONFIG } from '../../shared/config.js';
 import { defineFunction } from '../../shared/manifest.js';
 import { keys } from '../../shared/resources.js';
 
@@ -28,11 +29,7 @@ export const manifest = defineFunction({
     'COMFYUI_URLS',
     'COMFYUI_SERVERS',
     'FLEET_REGISTRY_CACHE_MS',
-    'COMFYUI_CONNECTIONS',
-    'COMFYUI_CONNECT_TIMEOUT_MS',
-    'COMFYUI_HEADERS_TIMEOUT_MS',
-    'COMFYUI_BODY_TIMEOUT_MS',
-    'COMFYUI_GET_RETRIES',
+    ...COMFY_CLIENT_CONFIG,
     'COMFYUI_CLIENT_ID',
     'COMFYUI_EVENTS',
     'PROGRESS_WRITE_INTERVAL_MS',

@@ -1,4 +1,5 @@
 /** GET /v1/tasks/{taskId}: the caller's task, with presigned links to its outputs. */
+import { OWNER_RATE_LIMIT_CONFIG } from '../../shared/config.js';
 import { defineFunction } from '../../shared/manifest.js';
 
 export const manifest = defineFunction({
@@ -18,8 +19,7 @@ export const manifest = defineFunction({
     'AWS_ENDPOINT_URL_S3',
     'OUTPUT_URL_TTL_SECONDS',
     'LONG_POLL_INTERVAL_MS',
-    'OWNER_RATE_LIMIT_PER_SECOND',
-    'OWNER_RATE_LIMIT_BURST',
+    ...OWNER_RATE_LIMIT_CONFIG,
     'LOG_LEVEL',
   ],
   resources: [

@@ -1,4 +1,5 @@
 /** POST /v1/tasks: validates a workflow or template, stores the task and queues it for dispatch. */
+import { OWNER_RATE_LIMIT_CONFIG } from '../../shared/config.js';
 import { defineFunction } from '../../shared/manifest.js';
 import { keys } from '../../shared/resources.js';
 
@@ -34,8 +35,7 @@ export const manifest = defineFunction({
     'WEBHOOK_QUEUE_URL',
     'WEBHOOK_ALLOW_LOCAL_HTTP',
     'API_KEYS_TABLE_NAME',
-    'OWNER_RATE_LIMIT_PER_SECOND',
-    'OWNER_RATE_LIMIT_BURST',
+    ...OWNER_RATE_LIMIT_CONFIG,
     'LOG_LEVEL',
   ],
   resources: [

@@ -1,4 +1,5 @@
 /** GET /v1/templates: the built-in templates (and TEMPLATES_DIR's) with their params' schemas. */
+import { OWNER_RATE_LIMIT_CONFIG } from '../../shared/config.js';
 import { defineFunction } from '../../shared/manifest.js';
 
 export const manifest = defineFunction({
@@ -13,8 +14,7 @@ export const manifest = defineFunction({
     'TASKS_TABLE_NAME',
     'AWS_REGION',
     'AWS_ENDPOINT_URL_DYNAMODB',
-    'OWNER_RATE_LIMIT_PER_SECOND',
-    'OWNER_RATE_LIMIT_BURST',
+    ...OWNER_RATE_LIMIT_CONFIG,
     'LOG_LEVEL',
   ],
   resources: [

@@ -4,14 +4,11 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoOwnerRateLimiter } from '../adapters/dynamodb/owner-rate-limiter.js';
-import type { Config } from '../config.js';
+import type { Config, OWNER_RATE_LIMIT_CONFIG } from '../config.js';
 import type { Clock } from '../ports/clock.js';
 import type { OwnerRateLimiter } from '../ports/owner-rate-limiter.js';
 
-type RateLimitConfig = Pick<
-  Config,
-  'TASKS_TABLE_NAME' | 'OWNER_RATE_LIMIT_PER_SECOND' | 'OWNER_RATE_LIMIT_BURST'
->;
+type RateLimitConfig = Pick<Config, 'TASKS_TABLE_NAME' | (typeof OWNER_RATE_LIMIT_CONFIG)[number]>;
 
 /** `{ rateLimit }` to spread into a handler's observability, or `{}` when the limit is off. */
 export function ownerRateLimitFor(

@@ -3,17 +3,10 @@
  * (COMFYUI_CONNECTIONS), timeouts (COMFYUI_*_TIMEOUT_MS) and GET retries (COMFYUI_GET_RETRIES). Build
  * once per server per container (cold start) and reuse across invocations: `comfyClientCache` does.
  */
-import type { Config } from '../../config.js';
+import type { COMFY_CLIENT_CONFIG, Config } from '../../config.js';
 import { HttpComfyClient } from './http-comfy-client.js';
 
-type ComfyConfig = Pick<
-  Config,
-  | 'COMFYUI_CONNECTIONS'
-  | 'COMFYUI_CONNECT_TIMEOUT_MS'
-  | 'COMFYUI_HEADERS_TIMEOUT_MS'
-  | 'COMFYUI_BODY_TIMEOUT_MS'
-  | 'COMFYUI_GET_RETRIES'
->;
+type ComfyConfig = Pick<Config, (typeof COMFY_CLIENT_CONFIG)[number]>;
 
 function comfyClientFor(baseUrl: string, config: ComfyConfig): HttpComfyClient {
   return HttpComfyClient.create({
