@@ -89,7 +89,16 @@ export async function pollerRig(
     );
     return outcome.kind;
   };
-  const poll = () => pollTasks(deps);
+  // One poll at a time, as the poller's lease makes it deployed: callers that ask while one runs
+  // (two pollUntil at once) share it. Two overlapping polls could both act on one task, one of
+  // them on a version the other has just changed.
+  let polling: ReturnType<typeof pollTasks> | undefined;
+  const poll = () => {
+    polling ??= pollTasks(deps).finally(() => {
+      polling = undefined;
+    });
+    return polling;
+  };
   return {
     stack,
     comfy,
