@@ -65,6 +65,7 @@ export function defineStacks(
       ...(settings.amiId ? { machineImage: pinnedImage(settings.amiId) } : {}),
     },
     gpuIdleTime: Duration.minutes(settings.gpuIdleMinutes),
+    gpuIdleFollowsDemand: settings.gpuIdleFollowsDemand,
     gpuCapacityWait: Duration.minutes(settings.gpuCapacityWaitMinutes),
     dispatchMaxConcurrency: settings.dispatchMaxConcurrency,
     pollerReservedConcurrency: settings.pollerReservedConcurrency === 1,

@@ -78,6 +78,7 @@ const STACK_OWNED_VARIABLES = new Set([
   'FLEET_MIN_GPUS',
   'FLEET_MAX_GPUS',
   'FLEET_IDLE_SECONDS',
+  'FLEET_IDLE_FOLLOWS_DEMAND',
   'FLEET_CAPACITY_WAIT_SECONDS',
 ]);
 const configShape: Record<string, { safeParse(v: unknown): { success: boolean } }> =
@@ -124,6 +125,7 @@ const SettingsSchema = z
     minGpus: int(0, 0, 100),
     maxGpus: int(2, 1, 100),
     gpuIdleMinutes: int(10, 1, 24 * 60),
+    gpuIdleFollowsDemand: bool(false),
     gpuCapacityWaitMinutes: int(15, 1, 12 * 60),
     warmPool: int(0, 0, 100),
     spotTypes: list.pipe(z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/))),

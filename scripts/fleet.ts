@@ -23,7 +23,7 @@ export const USAGE = `Usage: npm run fleet -- status [--json]
 
   status     the fleet's servers (id, state, address, prompts in flight), the backlog, and the
              GPUs the controller wants for it and why
-  --json     print {"servers":[{"id","state","url","inFlight"}],"desired":N,"live":N,"backlog":{...},"why":[...]}
+  --json     print {"servers":[{"id","state","url","inFlight"}],"desired":N,"live":N,"backlog":{...},"demand":N,"why":[...]}
   -h, --help this text
 
 Reads the local stack of \`npm start -- --max-gpus N\` (.local/runtime.json; LOCAL_STATE_DIR for

@@ -226,6 +226,11 @@ export const ConfigSchema = z.object({
   FLEET_PROMPTS_PER_GPU: int(4, 1),
   /** A GPU with no prompts for this long is stopped (down to FLEET_MIN_GPUS). */
   FLEET_IDLE_SECONDS: int(600, 0),
+  /**
+   * FLEET_IDLE_SECONDS becomes the longest a GPU is kept idle: one that recent demand would not bring a
+   * prompt within a start (FLEET_START_SECONDS) is stopped as soon as it is empty.
+   */
+  FLEET_IDLE_FOLLOWS_DEMAND: bool(false),
   /** A GPU still not answering this long after launch is replaced. */
   FLEET_BOOT_TIMEOUT_SECONDS: int(1800, 60),
   /** Expected launch-to-ready time and prompt run time: a start a short backlog would not fill is skipped. */

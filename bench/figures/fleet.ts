@@ -19,6 +19,7 @@ const base: SimSettings = {
   maxGpus: 3,
   promptsPerGpu: 4,
   idleMs: 60_000,
+  idleFollowsDemand: true,
   bootTimeoutMs: 30 * 60_000,
   drainGraceMs: 10_000,
   startMs: 90_000,
@@ -40,6 +41,7 @@ const details = (r: SimResult, s: SimSettings) => ({
   idle_gpu_hours: Number(r.idleHours.toFixed(2)),
   wait_p50_s: r.waitP50s,
   wait_p95_s: r.waitP95s,
+  wait_mean_s: r.waitMeanS,
   max_gpus: r.maxServers,
   launches: r.launches,
   stops: r.stops,
@@ -49,6 +51,7 @@ const details = (r: SimResult, s: SimSettings) => ({
     max: s.maxGpus,
     prompts_per_gpu: s.promptsPerGpu,
     idle_s: s.idleMs / 1000,
+    idle_follows_demand: s.idleFollowsDemand === true,
     warm_start_s: s.startMs / 1000,
     first_boot_s: s.firstBootMs / 1000,
     warm_pool: s.warmPool,
@@ -60,18 +63,20 @@ const details = (r: SimResult, s: SimSettings) => ({
 export async function fleetFigures(o: FleetBenchOptions): Promise<Figure[]> {
   const trace = burstyDay(o.seed, 3, 20_000);
   o.log(`trace: ${trace.length} tasks of 20 s over a day (seed ${o.seed})`);
+  const fixed = { idleFollowsDemand: false };
+  const noWarmPool = { warmPool: 0, startMs: 15 * 60_000, firstBootMs: 15 * 60_000 };
   const runs: [string, SimSettings][] = [
     ['gpu_hours_per_busy_hour', base],
-    ['gpu_hours_per_busy_hour_idle_2min', { ...base, idleMs: 2 * 60_000 }],
-    ['gpu_hours_per_busy_hour_idle_5min', { ...base, idleMs: 5 * 60_000 }],
-    ['gpu_hours_per_busy_hour_idle_10min', { ...base, idleMs: 10 * 60_000 }],
+    ['gpu_hours_per_busy_hour_fixed_idle', { ...base, ...fixed }],
+    ...[2, 5, 10].flatMap((min): [string, SimSettings][] => [
+      [`gpu_hours_per_busy_hour_idle_${min}min`, { ...base, idleMs: min * 60_000 }],
+      [`gpu_hours_per_busy_hour_fixed_idle_${min}min`, { ...base, ...fixed, idleMs: min * 60_000 }],
+    ]),
+    ['gpu_hours_per_busy_hour_no_warm_pool', { ...base, ...noWarmPool }],
+    ['gpu_hours_per_busy_hour_no_warm_pool_fixed_idle', { ...base, ...noWarmPool, ...fixed }],
     [
-      'gpu_hours_per_busy_hour_no_warm_pool',
-      { ...base, warmPool: 0, startMs: 15 * 60_000, firstBootMs: 15 * 60_000 },
-    ],
-    [
-      'gpu_hours_per_busy_hour_no_warm_pool_idle_10min',
-      { ...base, warmPool: 0, startMs: 15 * 60_000, firstBootMs: 15 * 60_000, idleMs: 10 * 60_000 },
+      'gpu_hours_per_busy_hour_no_warm_pool_fixed_idle_10min',
+      { ...base, ...noWarmPool, ...fixed, idleMs: 10 * 60_000 },
     ],
     ['gpu_hours_per_busy_hour_always_on_1', { ...base, alwaysOn: 1 }],
     ['gpu_hours_per_busy_hour_always_on_3', { ...base, alwaysOn: 3 }],
@@ -80,7 +85,7 @@ export async function fleetFigures(o: FleetBenchOptions): Promise<Figure[]> {
   for (const [metric, s] of runs) {
     const r = await simulateFleet(trace, s);
     o.log(
-      `${metric}: ${ratio(r).toFixed(3)} (${r.finished}/${r.tasks} tasks, wait p50 ${r.waitP50s} s, p95 ${r.waitP95s} s; ${r.bootHours.toFixed(2)} GPU-h starting, ${r.idleHours.toFixed(2)} idle)`,
+      `${metric}: ${ratio(r).toFixed(3)} (${r.finished}/${r.tasks} tasks, wait p50 ${r.waitP50s} s, p95 ${r.waitP95s} s, mean ${r.waitMeanS} s; ${r.bootHours.toFixed(2)} GPU-h starting, ${r.idleHours.toFixed(2)} idle)`,
     );
     figures.push(
       figure(

@@ -92,6 +92,7 @@ export interface SimResult {
   billedHours: number;
   waitP50s: number;
   waitP95s: number;
+  waitMeanS: number;
   maxServers: number;
   launches: number;
   stops: number;
@@ -288,6 +289,7 @@ export async function simulateFleet(
     billedHours: billedMs / 3_600_000,
     waitP50s: pct(0.5),
     waitP95s: pct(0.95),
+    waitMeanS: Math.round(sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length) / 1000),
     maxServers,
     launches,
     stops,

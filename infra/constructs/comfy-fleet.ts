@@ -134,11 +134,23 @@ export class ComfyFleet extends Construct {
   public readonly port = Port.tcp(COMFY_PORT);
   public readonly minGpus: number;
   public readonly maxGpus: number;
+  /**
+   * How long a new GPU takes until ComfyUI answers, as this setup makes it: a warm pool's start
+   * (about 2 minutes), a boot of an AMI that holds ComfyUI and the models (a few minutes), or a first
+   * boot that installs them (15 to 25 minutes; see docs/deploy.md).
+   */
+  public readonly startTime: Duration;
 
   constructor(scope: Construct, id: string, props: ComfyFleetProps) {
     super(scope, id);
     this.minGpus = props.minGpus ?? 0;
     this.maxGpus = props.maxGpus ?? 2;
+    this.startTime =
+      (props.warmPoolSize ?? 0) > 0
+        ? Duration.minutes(2)
+        : props.machineImage
+          ? Duration.minutes(5)
+          : Duration.minutes(15);
     if (this.minGpus < 0 || this.maxGpus < 1 || this.minGpus > this.maxGpus) {
       throw new Error(
         `ComfyFleet: need 0 <= minGpus <= maxGpus and maxGpus >= 1 (got ${this.minGpus}..${this.maxGpus})`,

@@ -23,6 +23,12 @@ export interface FleetControlProps extends Omit<ManifestFunctionProps, 'manifest
    * @default Duration.minutes(10)
    */
   readonly idleTime?: Duration;
+  /**
+   * `idleTime` is the longest a GPU is kept idle; one recent demand would not bring a prompt within
+   * `startTime` is stopped as soon as it is empty.
+   * @default false
+   */
+  readonly idleFollowsDemand?: boolean;
 }
 
 export class FleetControl extends Construct {
@@ -36,7 +42,10 @@ export class FleetControl extends Construct {
     this.controller = createManifestFunction(this, 'Controller', {
       ...props,
       environment: {
+        // The controller weighs scale-outs and idle GPUs against it; a function environment may override it.
+        FLEET_START_SECONDS: String(fleet.startTime.toSeconds()),
         ...props.environment,
+        FLEET_IDLE_FOLLOWS_DEMAND: String(props.idleFollowsDemand ?? false),
         FLEET_MIN_GPUS: String(fleet.minGpus),
         FLEET_MAX_GPUS: String(fleet.maxGpus),
         FLEET_IDLE_SECONDS: String((props.idleTime ?? Duration.minutes(10)).toSeconds()),

@@ -73,6 +73,12 @@ export interface StatelessStackProps extends StackProps {
    */
   readonly gpuIdleTime?: Duration;
   /**
+   * `gpuIdleTime` is the longest a GPU is kept idle: one that recent demand would not bring a prompt
+   * within a start is stopped as soon as it is empty.
+   * @default false
+   */
+  readonly gpuIdleFollowsDemand?: boolean;
+  /**
    * Longest a task waits for a GPU to start before it fails NO_GPU_CAPACITY.
    * @default Duration.minutes(15)
    */
@@ -218,6 +224,7 @@ export class StatelessStack extends Stack {
       fleet: this.comfy,
       resources,
       idleTime: props.gpuIdleTime,
+      idleFollowsDemand: props.gpuIdleFollowsDemand ?? false,
     });
 
     const byName = new Map([...manifests, controllerManifest].map((m) => [m.name, m]));

@@ -5,7 +5,7 @@
  * `neededServers`) — the Auto Scaling group is never left to pick a victim, so a busy server is never
  * taken away by scaling.
  */
-import { type FleetServer, isLive, type ServerEvent } from './server.js';
+import { type FleetServer, isLive, recentDemand, type ServerEvent } from './server.js';
 
 export interface CapacitySettings {
   minGpus: number;
@@ -32,6 +32,12 @@ export interface CapacitySettings {
    * so that it is stopped when its idle time is up rather than that much later.
    */
   drainLeadMs?: number;
+  /**
+   * `idleMs` becomes the longest a server is kept idle: one that recent demand would not bring a
+   * prompt within a start (`startMs`, `promptMs`; see `worthKeepingIdle`) is stopped as soon as it
+   * is empty. Off: every server is kept for `idleMs`.
+   */
+  idleFollowsDemand?: boolean;
 }
 
 export interface Backlog {
@@ -85,6 +91,18 @@ export function neededServers(servers: readonly FleetServer[], now: number): Ser
     );
   const busy = ready.filter((x) => x.inFlight > 0).length;
   return ready.slice(0, busy).map((x) => ({ kind: 'needed', id: x.id, at: now }));
+}
+
+/**
+ * Whether an idle server is worth keeping up for `idleMs` when the fleet counts `size` servers with
+ * it: the demand beyond what `size - 1` servers run (`demand`, GPUs busy on average recently) would
+ * bring it at least one prompt in the time a new server takes to start. Keeping it up until then
+ * costs less than starting one again; below that, prompts are expected too rarely to pay for waiting
+ * (the break-even of renting against buying, with arrivals at the recent rate).
+ */
+export function worthKeepingIdle(demand: number, size: number, s: CapacitySettings): boolean {
+  if (!s.idleFollowsDemand || s.startMs === undefined || s.promptMs === undefined) return true;
+  return (demand - (size - 1)) * s.startMs >= s.promptMs;
 }
 
 /** Since when a server counts as idle: last needed, or ready if never needed since. */
@@ -159,13 +177,19 @@ export function decideCapacity(
       .map((x) => ({ x, idleFor: now - idleSince(x) }))
       .sort((a, b) => b.idleFor - a.idleFor || a.x.id.localeCompare(b.x.id));
     const surplus = healthy.length - desired - booting.length;
-    // Marked `drainLeadMs` early, so that it is stopped when its idle time is up.
-    const markAfter = Math.max(0, s.idleMs - (s.drainLeadMs ?? 0));
+    const demand = recentDemand(servers, now);
     let stopped = 0;
     for (const c of idle.slice(0, surplus)) {
+      const keep = worthKeepingIdle(demand, healthy.length - booting.length - stopped, s);
+      // Marked `drainLeadMs` early, so that it is stopped when its idle time is up.
+      const markAfter = Math.max(0, (keep ? s.idleMs : 0) - (s.drainLeadMs ?? 0));
       if (c.idleFor < markAfter) break;
       stop.push({ id: c.x.id, reason: 'idle' });
-      why.push(`${c.x.id} idle for ${Math.round(c.idleFor / 1000)} s: stopped`);
+      why.push(
+        keep
+          ? `${c.x.id} idle for ${Math.round(c.idleFor / 1000)} s: stopped`
+          : `${c.x.id} empty, and recent demand (${demand.toFixed(2)} GPUs busy) would not bring it a prompt within a start: stopped`,
+      );
       stopped++;
     }
     if (stopped < surplus) {

@@ -25,6 +25,11 @@ export interface FleetServer {
    * then; this says whether the fleet could have done without the newest of them.
    */
   readonly lastNeededAt?: number;
+  /**
+   * Recent busy time, ms: time between contacts at which it held prompts, decayed with the time
+   * constant `DEMAND_WINDOW_MS` (see `recentDemand`).
+   */
+  readonly recentBusyMs?: number;
   /** Prompts running or pending at ComfyUI at the last contact. */
   readonly inFlight: number;
   readonly drainingSince?: number;
@@ -78,6 +83,12 @@ function applyServerEvent(
         inFlight: 0,
       };
       const busy = event.inFlight > 0;
+      // Busy since the last contact if busy now (a gap longer than a window counts as one window).
+      const since = Math.min(
+        DEMAND_WINDOW_MS,
+        Math.max(0, event.at - (base.lastSeenAt ?? event.at)),
+      );
+      const recentBusyMs = decayed(base.recentBusyMs ?? 0, since) + (busy ? since : 0);
       return {
         ...base,
         url: event.url,
@@ -85,6 +96,7 @@ function applyServerEvent(
         readyAt: base.readyAt ?? event.at,
         lastSeenAt: event.at,
         inFlight: event.inFlight,
+        recentBusyMs,
         // Idle time starts when the server is first seen empty after being busy (or once ready).
         lastBusyAt: busy || base.lastBusyAt === undefined ? event.at : base.lastBusyAt,
       };
@@ -105,6 +117,22 @@ function applyServerEvent(
       return { ...server, state: 'gone', goneAt: event.at, goneReason: event.reason, inFlight: 0 };
   }
 }
+
+/** Time constant of the fleet's recent demand: busy time this long ago counts for 1/e. */
+export const DEMAND_WINDOW_MS = 10 * 60_000;
+
+const decayed = (busyMs: number, forMs: number): number =>
+  busyMs * Math.exp(-forMs / DEMAND_WINDOW_MS);
+
+/**
+ * The fleet's recent demand: GPUs busy on average over about the last `DEMAND_WINDOW_MS`
+ * (exponentially weighted), over every server it had, gone ones included.
+ */
+export const recentDemand = (servers: readonly FleetServer[], now: number): number =>
+  servers.reduce(
+    (sum, x) => sum + decayed(x.recentBusyMs ?? 0, Math.max(0, now - (x.lastSeenAt ?? now))),
+    0,
+  ) / DEMAND_WINDOW_MS;
 
 /** A launch of a `gone` server's id after it went (an instance started again, from a warm pool). */
 export const launchedAgain = (server: FleetServer, event: { kind: string; at: number }): boolean =>

@@ -3,13 +3,15 @@
  * flight), the backlog, and the capacity the controller wants for it and why.
  */
 import { type Backlog, type CapacitySettings, decideCapacity } from './capacity.js';
-import type { FleetServer } from './server.js';
+import { type FleetServer, recentDemand } from './server.js';
 
 export interface FleetStatus {
   servers: { id: string; state: FleetServer['state']; url: string | null; inFlight: number }[];
   desired: number;
   live: number;
   backlog: Backlog;
+  /** GPUs busy on average recently (weighted over about 10 minutes; see `recentDemand`). */
+  demand: number;
   why: string[];
 }
 
@@ -30,6 +32,7 @@ export function fleetStatus(
     desired: d.desired,
     live: d.live - d.launch,
     backlog,
+    demand: Math.round(recentDemand(servers, now) * 100) / 100,
     why: d.why,
   };
 }
@@ -45,6 +48,7 @@ export function formatFleetStatus(s: FleetStatus): string {
       ? [`  ${'id'.padEnd(22)} ${'state'.padEnd(9)} in-flight  url`, ...rows]
       : ['  (none)']),
     `backlog: ${s.backlog.queued} queued, ${s.backlog.atComfy} at ComfyUI`,
+    `recent demand: ${s.demand.toFixed(2)} GPUs busy (weighted over about 10 minutes)`,
     ...s.why.map((w) => `why: ${w}`),
   ].join('\n');
 }

@@ -372,7 +372,7 @@ function fleetLines(input: ChaosInput, r: ChaosReport): string[] {
   const s = f.settings;
   return [
     '',
-    `GPU fleet: ${s.minGpus} to ${s.maxGpus} servers, boot ${s.bootMs} ms, idle ${s.idleMs} ms, a kill every ~${(s.killEveryMs / 1000).toFixed(1)} s${s.warmPool ? ', warm pool' : ''}`,
+    `GPU fleet: ${s.minGpus} to ${s.maxGpus} servers, boot ${s.bootMs} ms, idle ${s.idleMs} ms, a kill every ~${(s.killEveryMs / 1000).toFixed(1)} s${s.warmPool ? ', warm pool' : ''}${s.idleFollowsDemand ? ', idle time follows demand' : ''}`,
     row('servers started', f.launched),
     ...(s.warmPool ? [row('  of them again from the warm pool', f.reused)] : []),
     row('servers stopped by scale-in (idle)', f.stopped['scale-in'] ?? 0),

@@ -43,6 +43,7 @@ describe('functions built from their manifests', () => {
         POLL_INTERVAL_MS: '700',
         OUTPUT_URL_TTL_SECONDS: '600',
         TEMPLATES_DIR: '/opt/templates',
+        FLEET_START_SECONDS: '60',
       }),
     }).template;
   });
@@ -95,6 +96,12 @@ describe('functions built from their manifests', () => {
       'webhook-sender',
     ]);
     expect(holders('TEMPLATES_DIR').sort()).toEqual(['submit', 'templates']);
+    // The stack derives the GPUs' start time from their setup; the operator's value wins.
+    expect(holders('FLEET_START_SECONDS')).toEqual(['fleet-controller']);
+    const controller = FUNCTIONS.find((m) => m.name === 'fleet-controller') as FunctionManifest;
+    expect(
+      deployed(template, controller)[1].Properties.Environment.Variables.FLEET_START_SECONDS,
+    ).toBe('60');
   });
 
   it('connects each SQS trigger with the batch size and concurrency of its manifest', () => {

@@ -19,6 +19,7 @@ describe('parseSettings', () => {
       minGpus: 0,
       maxGpus: 2,
       gpuIdleMinutes: 10,
+      gpuIdleFollowsDemand: false,
       gpuCapacityWaitMinutes: 15,
       warmPool: 0,
       spotTypes: [],

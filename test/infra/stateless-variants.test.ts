@@ -24,6 +24,7 @@ describe('StatelessStack with JWT auth, no NAT gateway and the other options set
       minGpus: '1',
       maxGpus: '4',
       gpuIdleMinutes: '5',
+      gpuIdleFollowsDemand: 'true',
       gpuCapacityWaitMinutes: '20',
       warmPool: '1',
       customNodes:
@@ -110,6 +111,9 @@ describe('StatelessStack with JWT auth, no NAT gateway and the other options set
       FLEET_MIN_GPUS: '1',
       FLEET_MAX_GPUS: '4',
       FLEET_IDLE_SECONDS: '300',
+      FLEET_IDLE_FOLLOWS_DEMAND: 'true',
+      // A warm pool: a start, not a boot.
+      FLEET_START_SECONDS: '120',
     });
     expect(env('DispatchDispatcherFunction').FLEET_CAPACITY_WAIT_SECONDS).toBe('1200');
   });

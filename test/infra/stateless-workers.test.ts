@@ -201,6 +201,9 @@ describe('StatelessStack workers, ComfyUI GPU fleet and monitoring (defaults)', 
         FLEET_MIN_GPUS: '0',
         FLEET_MAX_GPUS: '2',
         FLEET_IDLE_SECONDS: '600',
+        FLEET_IDLE_FOLLOWS_DEMAND: 'false',
+        // No warm pool and a stock AMI: every start is a first boot.
+        FLEET_START_SECONDS: '900',
         FLEET_GROUP_NAME: { Ref: expect.stringMatching(/^ComfyGroup/) },
       });
     });

@@ -30,6 +30,8 @@ export interface LocalFleetSize {
   maxGpus: number;
   bootMs: number;
   idleMs: number;
+  /** `idleMs` is the longest a stand-in is kept idle (see `CapacitySettings.idleFollowsDemand`). */
+  idleFollowsDemand?: boolean;
 }
 
 /** The controller's settings for a local fleet whose stand-ins run a prompt in `promptMs`. */
@@ -42,6 +44,7 @@ export function localFleetSettings(
     maxGpus: f.maxGpus,
     promptsPerGpu: o.promptsPerGpu,
     idleMs: f.idleMs,
+    idleFollowsDemand: f.idleFollowsDemand === true,
     bootTimeoutMs: Math.max(60_000, f.bootMs * 10),
     startMs: f.bootMs,
     promptMs: o.promptMs,

@@ -33,7 +33,14 @@ export interface StartOptions {
    * A local GPU fleet instead of one stand-in: the fleet controller starts and stops stand-ins (each
    * on a port of its own, answering after `bootMs`) as the queue asks.
    */
-  fleet?: { minGpus: number; maxGpus: number; bootMs: number; idleMs: number; warmPool?: boolean };
+  fleet?: {
+    minGpus: number;
+    maxGpus: number;
+    bootMs: number;
+    idleMs: number;
+    warmPool?: boolean;
+    idleFollowsDemand?: boolean;
+  };
 }
 
 export const USAGE = `Usage: npm start -- [options]
@@ -59,6 +66,9 @@ Options (environment variable in brackets):
   --min-gpus N         stand-ins kept running with no work (LOCAL_MIN_GPUS, default 0)
   --gpu-boot-ms MS     how long a new stand-in takes to answer (LOCAL_GPU_BOOT_MS, default 3000)
   --gpu-idle-ms MS     a stand-in idle this long is stopped (LOCAL_GPU_IDLE_MS, default 10000)
+  --gpu-idle-follows-demand  --gpu-idle-ms is the longest a stand-in is kept idle: one that recent
+                       demand would not bring a prompt within a boot stops once it is empty
+                       (LOCAL_GPU_IDLE_FOLLOWS_DEMAND=1), as the stack's gpuIdleFollowsDemand
   --gpu-warm-pool      a stopped stand-in goes back into a pool and starts again under its name and
                        port, as the deployed warm pool reuses instances (LOCAL_GPU_WARM_POOL=1)
   --no-throttle        no stage throttle (deployed: 50 requests/s, bursts of 100, then 429) and no
@@ -108,6 +118,7 @@ export function parseStartOptions(
       'gpu-boot-ms': { type: 'string' },
       'gpu-idle-ms': { type: 'string' },
       'gpu-warm-pool': { type: 'boolean' },
+      'gpu-idle-follows-demand': { type: 'boolean' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -140,11 +151,15 @@ export function parseStartOptions(
       bootMs: millis(values['gpu-boot-ms'] ?? env.LOCAL_GPU_BOOT_MS, 3000, '--gpu-boot-ms'),
       idleMs: millis(values['gpu-idle-ms'] ?? env.LOCAL_GPU_IDLE_MS, 10_000, '--gpu-idle-ms'),
       warmPool: values['gpu-warm-pool'] === true || env.LOCAL_GPU_WARM_POOL === '1',
+      idleFollowsDemand:
+        values['gpu-idle-follows-demand'] === true || env.LOCAL_GPU_IDLE_FOLLOWS_DEMAND === '1',
     };
   } else if (values['min-gpus'] !== undefined) {
     throw new Error('--min-gpus needs --max-gpus');
   } else if (values['gpu-warm-pool']) {
     throw new Error('--gpu-warm-pool needs --max-gpus');
+  } else if (values['gpu-idle-follows-demand']) {
+    throw new Error('--gpu-idle-follows-demand needs --max-gpus');
   }
   return {
     ...(fleet ? { fleet } : {}),

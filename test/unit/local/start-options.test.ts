@@ -32,8 +32,14 @@ describe('parseStartOptions', () => {
       fleet: { minGpus: 1, maxGpus: 3, bootMs: 500, idleMs: 10_000, warmPool: true },
     });
     expect(parseStartOptions([], { LOCAL_MAX_GPUS: '2' }, '/repo')).toMatchObject({
-      fleet: { maxGpus: 2, warmPool: false },
+      fleet: { maxGpus: 2, warmPool: false, idleFollowsDemand: false },
     });
+    expect(
+      parseStartOptions(['--max-gpus', '2', '--gpu-idle-follows-demand'], {}, '/repo'),
+    ).toMatchObject({ fleet: { idleFollowsDemand: true } });
+    expect(() => parseStartOptions(['--gpu-idle-follows-demand'], {}, '/repo')).toThrow(
+      '--gpu-idle-follows-demand needs --max-gpus',
+    );
     expect(() => parseStartOptions(['--gpu-warm-pool'], {}, '/repo')).toThrow(
       '--gpu-warm-pool needs --max-gpus',
     );
