@@ -1,6 +1,8 @@
 /**
  * The GPU fleet of the local runtime: each "instance" is a ComfyUI stand-in on a port of its own,
- * answering only after a boot delay, as a GPU instance answers only once it has started. The fleet
+ * answering only after a boot delay, as a GPU instance answers only once it has started; or, with
+ * `command`, a real ComfyUI process that command starts (see comfy-command.ts), which answers when it
+ * has started. The fleet
  * controller drives it through the same GpuFleet port as the Auto Scaling group. `kill` takes a
  * server away at once, running prompts and all, the way a spot interruption or a failed health check
  * does, for tests and chaos.
@@ -12,6 +14,7 @@ import {
   type StandInOptions,
   startComfyStandIn,
 } from '../comfy-standin/index.js';
+import { type ComfyProcess, freePort, startComfyCommand } from './comfy-command.js';
 
 export interface LocalGpuFleetOptions {
   /** Launch → ComfyUI answering. */
@@ -29,12 +32,22 @@ export interface LocalGpuFleetOptions {
    * the same instance and address again. A killed server is not returned. @default false
    */
   warmPool?: boolean;
+  /**
+   * Real ComfyUI servers instead of stand-ins: the command that starts one (`{port}`, `{slot}`
+   * replaced). They take the time they take to answer; `bootMs` is not added.
+   */
+  command?: string;
+  /** Where a command's servers listen. @default '127.0.0.1' */
+  host?: string;
 }
 
 interface LocalInstance {
   id: string;
   launchedAt: number;
+  /** 0 to max-1, unique among the servers up or booting (a CUDA device index for a command). */
+  slot: number;
   booted?: ComfyStandIn;
+  process?: ComfyProcess;
   timer?: NodeJS.Timeout;
   stopping: boolean;
 }
@@ -69,8 +82,8 @@ export class LocalGpuFleet implements GpuFleet {
     return [...this.instances.values()].map((i) => ({
       id: i.id,
       launchedAt: i.launchedAt,
-      state: i.stopping ? 'stopping' : i.booted ? 'running' : 'starting',
-      ...(i.booted ? { url: i.booted.url } : {}),
+      state: i.stopping ? 'stopping' : i.booted || i.process ? 'running' : 'starting',
+      ...(i.booted ? { url: i.booted.url } : i.process ? { url: i.process.url } : {}),
     }));
   }
 
@@ -79,34 +92,63 @@ export class LocalGpuFleet implements GpuFleet {
       const warm = this.pool.shift();
       if (warm) this.history.reused++;
       const id = warm?.id ?? `${this.prefix}-${this.next++}`;
-      const inst: LocalInstance = { id, launchedAt: this.now(), stopping: false };
-      const boot = () =>
-        warm
-          ? startComfyStandIn({ ...this.opts.standIn, port: warm.port }).catch(() =>
-              startComfyStandIn({ ...this.opts.standIn }),
-            )
-          : startComfyStandIn({ ...this.opts.standIn });
-      inst.timer = setTimeout(() => {
-        boot().then(
-          (standIn) => {
+      const inst: LocalInstance = {
+        id,
+        launchedAt: this.now(),
+        slot: this.freeSlot(),
+        stopping: false,
+      };
+      const up = (url: string) => this.opts.log?.('local gpu up', { id, url });
+      const failed = (err: unknown) => {
+        this.opts.log?.('local gpu failed to boot', { id, error: String(err) });
+        this.instances.delete(id);
+      };
+      if (this.opts.command) {
+        void this.bootCommand(inst, warm?.port).then((p) => {
+          if (inst.stopping) return void p.kill();
+          inst.process = p;
+          up(p.url);
+        }, failed);
+      } else {
+        const boot = () =>
+          warm
+            ? startComfyStandIn({ ...this.opts.standIn, port: warm.port }).catch(() =>
+                startComfyStandIn({ ...this.opts.standIn }),
+              )
+            : startComfyStandIn({ ...this.opts.standIn });
+        inst.timer = setTimeout(() => {
+          boot().then((standIn) => {
             if (inst.stopping) {
               void standIn.stop();
               return;
             }
             inst.booted = standIn;
             this.opts.onUp?.(id, standIn);
-            this.opts.log?.('local gpu up', { id, url: standIn.url });
-          },
-          (err: unknown) => {
-            this.opts.log?.('local gpu failed to boot', { id, error: String(err) });
-            this.instances.delete(id);
-          },
-        );
-      }, this.opts.bootMs);
+            up(standIn.url);
+          }, failed);
+        }, this.opts.bootMs);
+      }
       this.instances.set(id, inst);
       this.history.launched++;
       this.opts.log?.('local gpu launched', { id, bootMs: this.opts.bootMs });
     }
+  }
+
+  private async bootCommand(inst: LocalInstance, port: number | undefined): Promise<ComfyProcess> {
+    const host = this.opts.host ?? '127.0.0.1';
+    return startComfyCommand({
+      command: this.opts.command as string,
+      host,
+      port: port || (await freePort(host)),
+      slot: inst.slot,
+    });
+  }
+
+  private freeSlot(): number {
+    const used = new Set([...this.instances.values()].map((i) => i.slot));
+    let slot = 0;
+    while (used.has(slot)) slot++;
+    return slot;
   }
 
   async stop(id: string): Promise<void> {
@@ -117,8 +159,11 @@ export class LocalGpuFleet implements GpuFleet {
     this.history.stopped++;
     const held = inst.booted?.control.state();
     if (held && (held.running !== undefined || held.pending.length > 0)) this.history.busyStops++;
+    if (inst.process && (await inst.process.inFlight()) > 0) this.history.busyStops++;
     await this.shutdown(inst);
-    if (this.opts.warmPool) this.pool.push({ id, port: inst.booted?.port ?? 0 });
+    if (this.opts.warmPool) {
+      this.pool.push({ id, port: inst.booted?.port ?? inst.process?.port ?? 0 });
+    }
     this.opts.log?.('local gpu stopped', { id });
   }
 
@@ -129,6 +174,7 @@ export class LocalGpuFleet implements GpuFleet {
     inst.stopping = true;
     this.instances.delete(id);
     this.history.killed++;
+    if (inst.process) await inst.process.kill();
     await this.shutdown(inst);
     this.opts.log?.('local gpu killed', { id });
     return true;
@@ -146,5 +192,6 @@ export class LocalGpuFleet implements GpuFleet {
   private async shutdown(inst: LocalInstance): Promise<void> {
     if (inst.timer) clearTimeout(inst.timer);
     if (inst.booted) await inst.booted.stop();
+    if (inst.process) await inst.process.stop();
   }
 }

@@ -40,6 +40,8 @@ export interface StartOptions {
     idleMs: number;
     warmPool?: boolean;
     idleFollowsDemand?: boolean;
+    /** Real ComfyUI servers started by this command instead of stand-ins. */
+    command?: string;
   };
 }
 
@@ -69,6 +71,9 @@ Options (environment variable in brackets):
   --gpu-idle-follows-demand  --gpu-idle-ms is the longest a stand-in is kept idle: one that recent
                        demand would not bring a prompt within a boot stops once it is empty
                        (LOCAL_GPU_IDLE_FOLLOWS_DEMAND=1), as the stack's gpuIdleFollowsDemand
+  --gpu-command CMD    real ComfyUI servers instead of stand-ins: CMD starts one in the foreground,
+                       with {port} and {slot} (0 to N-1, e.g. a CUDA device) filled in; --gpu-boot-ms
+                       is then what the controller expects a start to take (LOCAL_GPU_COMMAND)
   --gpu-warm-pool      a stopped stand-in goes back into a pool and starts again under its name and
                        port, as the deployed warm pool reuses instances (LOCAL_GPU_WARM_POOL=1)
   --no-throttle        no stage throttle (deployed: 50 requests/s, bursts of 100, then 429) and no
@@ -76,6 +81,14 @@ Options (environment variable in brackets):
   --quiet              no per-request lines
   -h, --help           this text
 `;
+
+const gpuCommand = (command: string | undefined): { command?: string } => {
+  if (command === undefined || command.trim() === '') return {};
+  if (!command.includes('{port}')) {
+    throw new Error('--gpu-command must contain {port}: each server listens on a port of its own');
+  }
+  return { command };
+};
 
 const port = (value: string | undefined, fallback: number, name: string): number => {
   if (value === undefined || value === '') return fallback;
@@ -119,6 +132,7 @@ export function parseStartOptions(
       'gpu-idle-ms': { type: 'string' },
       'gpu-warm-pool': { type: 'boolean' },
       'gpu-idle-follows-demand': { type: 'boolean' },
+      'gpu-command': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -153,6 +167,7 @@ export function parseStartOptions(
       warmPool: values['gpu-warm-pool'] === true || env.LOCAL_GPU_WARM_POOL === '1',
       idleFollowsDemand:
         values['gpu-idle-follows-demand'] === true || env.LOCAL_GPU_IDLE_FOLLOWS_DEMAND === '1',
+      ...gpuCommand(values['gpu-command'] ?? env.LOCAL_GPU_COMMAND),
     };
   } else if (values['min-gpus'] !== undefined) {
     throw new Error('--min-gpus needs --max-gpus');
@@ -160,6 +175,8 @@ export function parseStartOptions(
     throw new Error('--gpu-warm-pool needs --max-gpus');
   } else if (values['gpu-idle-follows-demand']) {
     throw new Error('--gpu-idle-follows-demand needs --max-gpus');
+  } else if (values['gpu-command']) {
+    throw new Error('--gpu-command needs --max-gpus');
   }
   return {
     ...(fleet ? { fleet } : {}),

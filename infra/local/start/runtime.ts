@@ -84,7 +84,8 @@ function previousKey(opts: StartOptions): { previousKey?: string } {
 /** What the banner and runtime.json show for ComfyUI when a fleet provides the servers. */
 function fleetComfy(opts: StartOptions): LocalComfy {
   const f = opts.fleet as NonNullable<StartOptions['fleet']>;
-  return { url: `local GPU fleet (${f.minGpus} to ${f.maxGpus} stand-ins)`, stop: async () => {} };
+  const what = f.command ? 'ComfyUI servers of --gpu-command' : 'stand-ins';
+  return { url: `local GPU fleet (${f.minGpus} to ${f.maxGpus} ${what})`, stop: async () => {} };
 }
 
 /** The local fleet and the controller that sizes it (after the workers, so the queue is live). */
@@ -99,6 +100,7 @@ function startFleet(
   const fleet = new LocalGpuFleet({
     bootMs: f.bootMs,
     warmPool: f.warmPool === true,
+    ...(f.command ? { command: f.command, host: opts.host } : {}),
     standIn: { host: opts.host, executionMs: opts.comfyExecutionMs },
     ...(opts.verbose ? { log: (m, d) => log.info(`${m} ${JSON.stringify(d ?? {})}`) } : {}),
   });

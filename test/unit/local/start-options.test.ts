@@ -40,6 +40,19 @@ describe('parseStartOptions', () => {
     expect(() => parseStartOptions(['--gpu-idle-follows-demand'], {}, '/repo')).toThrow(
       '--gpu-idle-follows-demand needs --max-gpus',
     );
+    const cmd = 'python main.py --port {port} --cuda-device {slot}';
+    expect(parseStartOptions(['--max-gpus', '2', '--gpu-command', cmd], {}, '/repo')).toMatchObject(
+      { fleet: { maxGpus: 2, command: cmd } },
+    );
+    expect(
+      parseStartOptions([], { LOCAL_MAX_GPUS: '2', LOCAL_GPU_COMMAND: cmd }, '/repo'),
+    ).toMatchObject({ fleet: { command: cmd } });
+    expect(() =>
+      parseStartOptions(['--max-gpus', '2', '--gpu-command', 'python main.py'], {}, '/repo'),
+    ).toThrow('--gpu-command must contain {port}');
+    expect(() => parseStartOptions(['--gpu-command', cmd], {}, '/repo')).toThrow(
+      '--gpu-command needs --max-gpus',
+    );
     expect(() => parseStartOptions(['--gpu-warm-pool'], {}, '/repo')).toThrow(
       '--gpu-warm-pool needs --max-gpus',
     );
