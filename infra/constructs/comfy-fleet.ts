@@ -311,9 +311,7 @@ export class ComfyFleet extends Construct {
         actions: [
           'autoscaling:SetDesiredCapacity',
           'autoscaling:TerminateInstanceInAutoScalingGroup',
-          'autoscaling:SetInstanceProtection',
           'autoscaling:CompleteLifecycleAction',
-          'autoscaling:RecordLifecycleActionHeartbeat',
         ],
         resources: [this.group.autoScalingGroupArn],
       }),
