@@ -7,8 +7,6 @@
  * sends SIGKILL at once, as a spot interruption takes a GPU with whatever it runs.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 
 export interface ComfyCommandOptions {
   /** Shell command; `{port}` and `{slot}` are replaced. */
@@ -37,18 +35,6 @@ export interface ComfyProcess {
 /** The command with its placeholders filled in. */
 export const expandCommand = (command: string, port: number, slot: number): string =>
   command.replaceAll('{port}', String(port)).replaceAll('{slot}', String(slot));
-
-/** A port free on `host` now (the OS picks it). */
-export async function freePort(host: string): Promise<number> {
-  const server = createServer();
-  server.listen(0, host);
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (!address || typeof address === 'string') throw new Error('no free port');
-  return address.port;
-}
 
 const STDERR_KEPT = 4000;
 

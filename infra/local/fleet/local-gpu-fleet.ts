@@ -14,7 +14,8 @@ import {
   type StandInOptions,
   startComfyStandIn,
 } from '../comfy-standin/index.js';
-import { type ComfyProcess, freePort, startComfyCommand } from './comfy-command.js';
+import { freePort } from '../emulators.js';
+import { type ComfyProcess, startComfyCommand } from './comfy-command.js';
 
 export interface LocalGpuFleetOptions {
   /** Launch → ComfyUI answering. */
@@ -139,7 +140,7 @@ export class LocalGpuFleet implements GpuFleet {
     return startComfyCommand({
       command: this.opts.command as string,
       host,
-      port: port || (await freePort(host)),
+      port: port || (await freePort()),
       slot: inst.slot,
     });
   }

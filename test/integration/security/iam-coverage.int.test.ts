@@ -8,11 +8,8 @@
  * function's role in the synthesized stateless template (with the partition-key condition of the
  * rate-limit grant). A grant missing from a manifest fails here, not in the deployed account.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Template } from 'aws-cdk-lib/assertions';
@@ -20,7 +17,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS, manifestOf } from '../../../functions/manifests.js';
 import { currentInvocation } from '../../../infra/local/runtime/invoke.js';
-import { type LocalRuntime, startLocalRuntime } from '../../../infra/local/start/runtime.js';
+import type { LocalRuntime } from '../../../infra/local/start/runtime.js';
 import { createAwsClients, observeAwsClients } from '../../../shared/adapters/aws/clients.js';
 import { DynamoApiKeyStore } from '../../../shared/adapters/dynamodb/api-key-store.js';
 import { DynamoWebhookSecretStore } from '../../../shared/adapters/dynamodb/webhook-secret-store.js';
@@ -37,11 +34,10 @@ import {
   needsOf,
   uncovered,
 } from '../../helpers/iam-coverage.js';
-import { REPO_ROOT } from '../../helpers/local-runtime.js';
+import { type InProcessRuntime, startInProcessRuntime } from '../../helpers/in-process-runtime.js';
 import { synthStateless } from '../../infra/support/test-app.js';
 
 const OWNER = 'iam-coverage';
-const silent = { info: () => {}, error: () => {} };
 
 interface Task {
   taskId: string;
@@ -69,8 +65,8 @@ function longWorkflow(color: number) {
 }
 
 describe('IAM grants cover every AWS request each function makes', () => {
+  let runtime: InProcessRuntime;
   let rt: LocalRuntime;
-  let stateDir: string;
   let template: Template;
   let key: string;
   /** A webhook receiver on this machine (the local runtime allows loopback http receivers). */
@@ -121,35 +117,17 @@ describe('IAM grants cover every AWS request each function makes', () => {
       recorder.attach(clients.sqs);
       recorder.attach(clients.s3);
     });
-    stateDir = mkdtempSync(join(tmpdir(), 'iam-coverage-'));
-    rt = await startLocalRuntime(
-      {
-        host: '127.0.0.1',
-        apiPort: 0,
-        dynamodbPort: 0,
-        awsPort: 0,
-        comfyPort: 0,
-        comfyExecutionMs: 300,
-        stateDir,
-        region: 'us-east-1',
-        pollerRepeatMs: 150,
-        corsOrigins: [],
-        throttle: false,
-        verbose: false,
+    runtime = await startInProcessRuntime({
+      comfyExecutionMs: 300,
+      pollerRepeatMs: 150,
+      env: {
+        POLL_INTERVAL_MS: '100',
+        MAX_IN_FLIGHT: '2',
+        // On, and high enough never to refuse: every API function takes from its owner's bucket.
+        OWNER_RATE_LIMIT_PER_SECOND: '1000',
       },
-      {
-        root: REPO_ROOT,
-        env: {
-          ...process.env,
-          LOG_LEVEL: 'SILENT',
-          POLL_INTERVAL_MS: '100',
-          MAX_IN_FLIGHT: '2',
-          // On, and high enough never to refuse: every API function takes from its owner's bucket.
-          OWNER_RATE_LIMIT_PER_SECOND: '1000',
-        },
-        log: silent,
-      },
-    );
+    });
+    rt = runtime.rt;
     const clients = createAwsClients({
       region: 'us-east-1',
       dynamodbEndpoint: rt.dynamodbEndpoint,
@@ -174,9 +152,8 @@ describe('IAM grants cover every AWS request each function makes', () => {
 
   afterAll(async () => {
     stopObserving();
-    await rt?.stop();
+    await runtime?.stop();
     receiver?.close();
-    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
   });
 
   it('runs every function and finds each request it makes in its role', async () => {

@@ -1,11 +1,8 @@
 /** The local fleet's real-ComfyUI servers: a command started in its own process group, stopped or killed. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  expandCommand,
-  freePort,
-  startComfyCommand,
-} from '../../../infra/local/fleet/comfy-command.js';
+import { freePort } from '../../../infra/local/emulators.js';
+import { expandCommand, startComfyCommand } from '../../../infra/local/fleet/comfy-command.js';
 
 /** A stand-in for a ComfyUI process: node answering /system_stats and /queue on {port}. */
 const server = (queue: string) =>
@@ -20,15 +17,19 @@ describe('expandCommand', () => {
 });
 
 describe('startComfyCommand', () => {
-  it('is up once the server answers, counts its prompts, and stops it', async () => {
-    const port = await freePort('127.0.0.1');
-    const p = await startComfyCommand({
-      command: server('{"queue_running":[[0,"a"]],"queue_pending":[[1,"b"],[2,"c"]]}'),
+  /** `command` on a free port of 127.0.0.1, slot 0. */
+  const start = async (command: string, bootTimeoutMs?: number) =>
+    startComfyCommand({
+      command,
       host: '127.0.0.1',
-      port,
+      port: await freePort(),
       slot: 0,
+      ...(bootTimeoutMs ? { bootTimeoutMs } : {}),
     });
-    expect(p.url).toBe(`http://127.0.0.1:${port}`);
+
+  it('is up once the server answers, counts its prompts, and stops it', async () => {
+    const p = await start(server('{"queue_running":[[0,"a"]],"queue_pending":[[1,"b"],[2,"c"]]}'));
+    expect(p.url).toBe(`http://127.0.0.1:${p.port}`);
     expect(await p.inFlight()).toBe(3);
     await p.stop();
     await expect(fetch(`${p.url}/system_stats`)).rejects.toThrow();
@@ -36,39 +37,19 @@ describe('startComfyCommand', () => {
   });
 
   it('kills a server at once', async () => {
-    const port = await freePort('127.0.0.1');
-    const p = await startComfyCommand({
-      command: server('{"queue_running":[],"queue_pending":[]}'),
-      host: '127.0.0.1',
-      port,
-      slot: 0,
-    });
+    const p = await start(server('{"queue_running":[],"queue_pending":[]}'));
     await p.kill();
     await expect(fetch(`${p.url}/system_stats`)).rejects.toThrow();
   });
 
   it('says why when the command exits before the server answers', async () => {
-    await expect(
-      startComfyCommand({
-        command: 'echo "no such checkpoint folder" >&2; exit 3',
-        host: '127.0.0.1',
-        port: await freePort('127.0.0.1'),
-        slot: 0,
-      }),
-    ).rejects.toThrow(/exited \(code 3\).*no such checkpoint folder/);
+    await expect(start('echo "no such checkpoint folder" >&2; exit 3')).rejects.toThrow(
+      /exited \(code 3\).*no such checkpoint folder/,
+    );
   });
 
   it('gives up on a server that never answers, and leaves no process behind', async () => {
-    const port = await freePort('127.0.0.1');
-    await expect(
-      startComfyCommand({
-        command: 'sleep 31.25',
-        host: '127.0.0.1',
-        port,
-        slot: 0,
-        bootTimeoutMs: 600,
-      }),
-    ).rejects.toThrow(/did not answer .* within 600 ms/);
+    await expect(start('sleep 31.25', 600)).rejects.toThrow(/did not answer .* within 600 ms/);
     const left = readdirSync('/proc')
       .filter((d) => /^\d+$/.test(d))
       .map((d) => {
