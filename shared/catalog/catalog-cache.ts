@@ -2,9 +2,10 @@
  * The API functions' view of the node catalogue: read from the store at most once per `ttlMs` per
  * container (concurrent callers share one read). A failed read keeps the last catalogue known (or
  * none), so a storage hiccup never blocks submits: without a catalogue, submit accepts and ComfyUI's
- * own validation at dispatch applies. While none is published (a fresh deployment, before the first
- * server answers) the store is asked again after at most `absentTtlMs`, so checks start within
- * seconds of the first publication rather than a whole TTL later.
+ * own validation at dispatch applies. While none is published, or the one published describes no
+ * server (a fresh deployment, before the first server answers), the store is asked again after at
+ * most `absentTtlMs`, so checks start within seconds of the first server's publication rather than a
+ * whole TTL later.
  */
 import type { Clock } from '../ports/clock.js';
 import type { NodeCatalogStore } from '../ports/node-catalog-store.js';
@@ -23,7 +24,7 @@ export function cachedCatalog(
   let readAt = Number.NEGATIVE_INFINITY;
   let reading: Promise<NodeCatalog | undefined> | undefined;
   return () => {
-    const fresh = value ? ttlMs : Math.min(ttlMs, absentTtlMs);
+    const fresh = value?.servers.length ? ttlMs : Math.min(ttlMs, absentTtlMs);
     if (clock.now() - readAt < fresh) return Promise.resolve(value);
     reading ??= store
       .read()

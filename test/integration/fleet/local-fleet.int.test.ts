@@ -31,6 +31,26 @@ describe('a local GPU fleet that follows the queue', () => {
     expect(rig.rt.fleet?.history.stopped).toBe(rig.rt.fleet?.history.launched);
   }, 150_000);
 
+  it('still checks submissions and lists the models while the fleet is at zero', async () => {
+    await rig.watch(async (s) => s.length > 0 && s.every((x) => x.state === 'gone'), 60_000);
+    const headers = { 'x-api-key': rig.rt.apiKey as string, 'content-type': 'application/json' };
+    const models = await fetch(`${rig.rt.apiUrl}/v1/models`, { headers });
+    const listed = (await models.json()) as { models: Record<string, string[]> };
+    expect(Object.values(listed.models).flat().length).toBeGreaterThan(0);
+    const refused = await fetch(`${rig.rt.apiUrl}/v1/tasks`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        template: 'txt2img',
+        params: { prompt: 'x', ...TASK, checkpoint: 'nope.safetensors' },
+      }),
+    });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
+      'MODEL_NOT_AVAILABLE',
+    );
+  }, 90_000);
+
   it('re-queues the tasks of a server killed while running them, and they succeed on another', async () => {
     const ids = await rig.submit(8, TASK);
     await rig.watch(async (s) => readyCount(s) >= 2, 30_000);

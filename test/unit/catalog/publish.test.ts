@@ -72,13 +72,78 @@ describe('catalogPublisher', () => {
   });
 });
 
+describe('catalogPublisher on a GPU fleet', () => {
+  const fleetOf = () => {
+    const clock = new FixedClock();
+    const store = new InMemoryNodeCatalogStore();
+    const byUrl = new Map<string, ComfyClient>();
+    let up: string[] = [];
+    const publish = catalogPublisher(
+      {
+        servers: async () => up,
+        comfyFor: (u) => {
+          const c = byUrl.get(u) ?? server(u).client;
+          byUrl.set(u, c);
+          return c;
+        },
+        store,
+        clock,
+      },
+      300_000,
+    );
+    const listed = () => store.catalog?.servers.map((s) => s.server);
+    return { clock, store, publish, listed, scaleTo: (urls: string[]) => (up = urls) };
+  };
+
+  it('publishes at once when a server joins or goes, without waiting for the refresh', async () => {
+    const f = fleetOf();
+    f.scaleTo(['http://10.0.1.10:8188']);
+    expect(await f.publish()).toBe(true);
+    f.clock.advance(5_000);
+    expect(await f.publish()).toBe(false);
+    f.scaleTo(['http://10.0.1.10:8188', 'http://10.0.1.11:8188']);
+    expect(await f.publish()).toBe(true);
+    expect(f.listed()).toEqual(['http://10.0.1.10:8188', 'http://10.0.1.11:8188']);
+    f.scaleTo(['http://10.0.1.11:8188']);
+    expect(await f.publish()).toBe(true);
+    expect(f.listed()).toEqual(['http://10.0.1.11:8188']);
+  });
+
+  it("keeps the last servers' catalogue while the fleet is at zero, and replaces it when a GPU is up again", async () => {
+    const f = fleetOf();
+    f.scaleTo(['http://10.0.1.10:8188']);
+    await f.publish();
+    f.scaleTo([]);
+    f.clock.advance(3_600_000);
+    expect(await f.publish()).toBe(false);
+    expect(f.listed()).toEqual(['http://10.0.1.10:8188']);
+    expect(f.store.catalog?.servers[0]?.nodes.KSampler).toBeDefined();
+    f.scaleTo(['http://10.0.1.12:8188']);
+    expect(await f.publish()).toBe(true);
+    expect(f.listed()).toEqual(['http://10.0.1.12:8188']);
+  });
+
+  it('publishes an empty catalogue only for a fleet that never had a server', async () => {
+    const f = fleetOf();
+    expect(await f.publish()).toBe(true);
+    expect(f.listed()).toEqual([]);
+  });
+});
+
+const oneServer = {
+  server: 'http://gpu-1:8188',
+  readAt: '2026-01-01T00:00:00.000Z',
+  nodes: {},
+  models: { checkpoints: ['sd15.safetensors'] },
+};
+
 describe('cachedCatalog', () => {
   it('reads once per TTL, and keeps the last catalogue when a read fails', async () => {
     const clock = new FixedClock();
     const store = new InMemoryNodeCatalogStore();
     const errors: unknown[] = [];
     const get = cachedCatalog(store, clock, 60_000, (e) => errors.push(e));
-    const first = { version: 1 as const, publishedAt: clock.iso(), servers: [] };
+    const first = { version: 1 as const, publishedAt: clock.iso(), servers: [oneServer] };
     store.catalog = first;
     expect(await get()).toEqual(first);
     store.catalog = { ...first, publishedAt: 'later' };
@@ -103,6 +168,21 @@ describe('cachedCatalog', () => {
     expect(await get()).toBeUndefined();
     clock.advance(1);
     expect(await get()).toEqual(store.catalog);
+    expect(store.reads).toBe(2);
+  });
+
+  it('asks again within seconds while the catalogue describes no server (a fleet that never had one)', async () => {
+    const clock = new FixedClock();
+    const store = new InMemoryNodeCatalogStore();
+    store.catalog = { version: 1, publishedAt: clock.iso(), servers: [] };
+    const get = cachedCatalog(store, clock, 60_000, () => {}, 5_000);
+    expect(await get()).toEqual(store.catalog);
+    store.catalog = { version: 1, publishedAt: clock.iso(), servers: [oneServer] };
+    clock.advance(5_000);
+    expect((await get())?.servers).toEqual([oneServer]);
+    // Then cached for the whole TTL.
+    clock.advance(59_999);
+    await get();
     expect(store.reads).toBe(2);
   });
 });
