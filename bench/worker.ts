@@ -80,7 +80,15 @@ async function main() {
       return;
     case 'fleet':
       emit(await fleetFigures({ seed: 7, log }));
-      emit(await fleetLocalFigures({ workflow, runs: 3, burst: 100, log }));
+      emit(
+        await fleetLocalFigures({
+          workflow,
+          runs: 3,
+          burst: opts.gpuCommand ? 20 : 100,
+          log,
+          ...(opts.gpuCommand ? { command: opts.gpuCommand } : {}),
+        }),
+      );
       return;
     case 'formats':
       emit(

@@ -32,6 +32,8 @@ export interface BenchOptions {
   timeoutMinutes: number;
   workflow?: string;
   comfyuiUrl?: string;
+  /** The fleet figures on real ComfyUI servers this command starts (`npm start --gpu-command`). */
+  gpuCommand?: string;
   /** Show the functions' own logs. */
   verbose: boolean;
 }
@@ -57,6 +59,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --timeout-minutes N  give up on the load run after this long (default 15)
   --workflow FILE      API-format workflow for the load and submit runs (default: a tiny image one)
   --comfyui-url URL    a real ComfyUI instead of the stand-in (or COMFYUI_URL)
+  --gpu-command CMD    the local fleet figures on real ComfyUI servers this command starts on {port}
+                       (or COMFYUI_FLEET_COMMAND; see npm start -- --help)
   --verbose            show the functions' own logs
   -h, --help
 `;
@@ -86,6 +90,7 @@ export function parseBenchOptions(
       'timeout-minutes': { type: 'string' },
       workflow: { type: 'string' },
       'comfyui-url': { type: 'string' },
+      'gpu-command': { type: 'string' },
       verbose: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -101,6 +106,7 @@ export function parseBenchOptions(
     if (!only.includes(fig as FigureName)) only.push(fig as FigureName);
   }
   const comfyuiUrl = values['comfyui-url'] ?? env.COMFYUI_URL;
+  const gpuCommand = values['gpu-command'] ?? env.COMFYUI_FLEET_COMMAND;
   if (comfyuiUrl !== undefined && !URL.canParse(comfyuiUrl)) {
     throw new Error(`COMFYUI_URL / --comfyui-url must be a URL, got ${comfyuiUrl}`);
   }
@@ -117,6 +123,7 @@ export function parseBenchOptions(
     verbose: values.verbose ?? false,
     ...(values.workflow ? { workflow: values.workflow } : {}),
     ...(comfyuiUrl ? { comfyuiUrl: comfyuiUrl.replace(/\/+$/, '') } : {}),
+    ...(gpuCommand ? { gpuCommand } : {}),
   };
 }
 

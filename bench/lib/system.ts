@@ -30,7 +30,7 @@ export interface SystemOptions {
   /** Concurrent HTTP connections of the bench's client. */
   connections?: number;
   /** A local GPU fleet (`npm start -- --max-gpus N`) instead of one stand-in. */
-  fleet?: { minGpus: number; maxGpus: number; bootMs: number; idleMs: number };
+  fleet?: { minGpus: number; maxGpus: number; bootMs: number; idleMs: number; command?: string };
   /** Extra configuration for the functions (shared/config.ts variables). */
   env?: Record<string, string>;
   log?: (line: string) => void;
@@ -79,6 +79,7 @@ export async function startBenchSystem(opts: SystemOptions): Promise<BenchSystem
               '--gpu-idle-ms',
               String(opts.fleet.idleMs),
             ],
+            ...(opts.fleet.command ? ['--gpu-command', opts.fleet.command] : []),
           ]
         : []),
     ],

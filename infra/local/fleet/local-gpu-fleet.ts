@@ -71,6 +71,8 @@ export class LocalGpuFleet implements GpuFleet {
     busyStops: 0,
     /** Launches served from the warm pool (a stopped server started again). */
     reused: 0,
+    /** Launch → answering of each server that came up, ms, in the order they came up. */
+    boots: [] as number[],
   };
 
   constructor(private readonly opts: LocalGpuFleetOptions) {}
@@ -99,7 +101,10 @@ export class LocalGpuFleet implements GpuFleet {
         slot: this.freeSlot(),
         stopping: false,
       };
-      const up = (url: string) => this.opts.log?.('local gpu up', { id, url });
+      const up = (url: string) => {
+        this.history.boots.push(this.now() - inst.launchedAt);
+        this.opts.log?.('local gpu up', { id, url });
+      };
       const failed = (err: unknown) => {
         this.opts.log?.('local gpu failed to boot', { id, error: String(err) });
         this.instances.delete(id);

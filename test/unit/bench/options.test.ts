@@ -31,6 +31,15 @@ describe('parseBenchOptions', () => {
     expect(o).toMatchObject({ only: ['gpu', 'lag', 'requests'], comfyuiUrl: 'http://gpu:8188' });
   });
 
+  it('runs the local fleet figures on real servers with --gpu-command or COMFYUI_FLEET_COMMAND', () => {
+    const cmd = 'python main.py --port {port}';
+    expect(parseBenchOptions(['--only', 'fleet', '--gpu-command', cmd], {})).toMatchObject({
+      gpuCommand: cmd,
+    });
+    expect(parseBenchOptions([], { COMFYUI_FLEET_COMMAND: cmd }).gpuCommand).toBe(cmd);
+    expect(parseBenchOptions([], {}).gpuCommand).toBeUndefined();
+  });
+
   it('refuses unknown figures and bad numbers', () => {
     expect(() => parseBenchOptions(['--only', 'gpu,speed'], {})).toThrow(/unknown figure/);
     expect(() => parseBenchOptions(['--tasks', '0'], {})).toThrow(/--tasks/);
