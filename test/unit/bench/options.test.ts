@@ -36,8 +36,10 @@ describe('parseBenchOptions', () => {
     expect(parseBenchOptions(['--only', 'fleet', '--gpu-command', cmd], {})).toMatchObject({
       gpuCommand: cmd,
     });
-    expect(parseBenchOptions([], { COMFYUI_FLEET_COMMAND: cmd }).gpuCommand).toBe(cmd);
-    expect(parseBenchOptions([], {}).gpuCommand).toBeUndefined();
+    expect(parseBenchOptions([], { COMFYUI_FLEET_COMMAND: cmd })).toMatchObject({
+      gpuCommand: cmd,
+    });
+    expect(parseBenchOptions([], {})).not.toHaveProperty('gpuCommand');
   });
 
   it('refuses unknown figures and bad numbers', () => {
