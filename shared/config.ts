@@ -233,6 +233,11 @@ export const ConfigSchema = z.object({
   FLEET_IDLE_FOLLOWS_DEMAND: bool(false),
   /** A GPU still not answering this long after launch is replaced. */
   FLEET_BOOT_TIMEOUT_SECONDS: int(1800, 60),
+  /**
+   * A GPU up whose ComfyUI has not answered the controller for this long (a hung or crashed-for-good
+   * ComfyUI on a running instance) is replaced; its tasks go back to the queue.
+   */
+  FLEET_UNRESPONSIVE_SECONDS: int(300, 30),
   /** Expected launch-to-ready time and prompt run time: a start a short backlog would not fill is skipped. */
   FLEET_START_SECONDS: int(120, 0),
   FLEET_PROMPT_SECONDS: int(20, 1),

@@ -20,6 +20,11 @@ export interface CapacitySettings {
   /** A server still booting after this long is replaced. */
   bootTimeoutMs: number;
   /**
+   * A server up (ready or draining) whose ComfyUI has not answered for this long is replaced: a hung
+   * ComfyUI on a running instance would otherwise count as capacity and be billed for ever. Unset: never.
+   */
+  unresponsiveMs?: number;
+  /**
    * Expected start time of a new server and run time of one prompt (`promptMs`), ms. When both are set, a server
    * is added to running ones only if the backlog would still fill it after the running servers have
    * worked through it for `startMs`: a short backlog is cleared before a new GPU would be up, and
@@ -51,9 +56,11 @@ interface StopOrder {
   id: string;
   /**
    * `idle`: drain, then stop; `unneeded`: still booting and no longer wanted (it holds no prompt: the
-   * dispatcher sends to ready servers only), stopped at once; `boot-timeout`: replaced.
+   * dispatcher sends to ready servers only), stopped at once; `boot-timeout`: replaced;
+   * `unresponsive`: up, but its ComfyUI has not answered for `unresponsiveMs`: replaced at once, its
+   * prompts lost (their tasks go back to the queue).
    */
-  reason: 'idle' | 'unneeded' | 'boot-timeout';
+  reason: 'idle' | 'unneeded' | 'boot-timeout' | 'unresponsive';
 }
 
 export interface CapacityDecision {
@@ -105,6 +112,13 @@ export function worthKeepingIdle(demand: number, size: number, s: CapacitySettin
   return (demand - (size - 1)) * s.startMs >= s.promptMs;
 }
 
+/** Up (ready or draining) and not answering for `unresponsiveMs`. */
+const unresponsive = (x: FleetServer, s: CapacitySettings, now: number): boolean =>
+  s.unresponsiveMs !== undefined &&
+  (x.state === 'ready' || x.state === 'draining') &&
+  x.lastSeenAt !== undefined &&
+  now - x.lastSeenAt > s.unresponsiveMs;
+
 /** Since when a server counts as idle: last needed, or ready if never needed since. */
 const idleSince = (x: FleetServer): number =>
   Math.max(x.lastNeededAt ?? -Infinity, x.readyAt ?? x.launchedAt);
@@ -133,14 +147,21 @@ export function decideCapacity(
     stop.push({ id: x.id, reason: 'boot-timeout' });
     why.push(`${x.id} still booting after ${Math.round((now - x.launchedAt) / 1000)} s: replaced`);
   }
-  const healthy = live.filter((x) => !stuck.includes(x));
+  const silent = servers.filter((x) => unresponsive(x, s, now));
+  for (const x of silent) {
+    stop.push({ id: x.id, reason: 'unresponsive' });
+    why.push(
+      `${x.id} (${x.state}) has not answered for ${Math.round((now - (x.lastSeenAt ?? now)) / 1000)} s: replaced`,
+    );
+  }
+  const healthy = live.filter((x) => !stuck.includes(x) && !silent.includes(x));
 
   let launch = 0;
   const revive: string[] = [];
   if (desired > healthy.length) {
     // A server still up, only marked to go, serves at once: take it back before starting one.
     const back = servers
-      .filter((x) => x.state === 'draining' && revivable.includes(x.id))
+      .filter((x) => x.state === 'draining' && revivable.includes(x.id) && !silent.includes(x))
       .sort((a, b) => (b.drainingSince ?? 0) - (a.drainingSince ?? 0) || a.id.localeCompare(b.id))
       .slice(0, desired - healthy.length);
     for (const x of back) {
@@ -196,7 +217,9 @@ export function decideCapacity(
       why.push(`${surplus - stopped} more than wanted, kept until idle for ${s.idleMs / 1000} s`);
     }
   }
-  const stoppedLive = stop.filter((o) => o.reason !== 'boot-timeout').length;
+  const stoppedLive = stop.filter(
+    (o) => o.reason !== 'boot-timeout' && o.reason !== 'unresponsive',
+  ).length;
   return {
     desired,
     live: healthy.length - stoppedLive + revive.length + launch,

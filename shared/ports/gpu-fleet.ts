@@ -16,6 +16,10 @@ export interface GpuFleet {
   describe(): Promise<GpuInstance[]>;
   /** Start `count` more instances (from a warm pool where there is one). */
   launch(count: number): Promise<void>;
-  /** Take this instance away and lower the wanted count with it; the group never picks the victim. */
-  stop(id: string): Promise<void>;
+  /**
+   * Take this instance away and lower the wanted count with it; the group never picks the victim.
+   * `replace`: it is broken (its ComfyUI stopped answering), not idle: whatever it held goes back to
+   * the queue through the lost-task path.
+   */
+  stop(id: string, why?: 'replace'): Promise<void>;
 }

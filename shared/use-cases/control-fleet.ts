@@ -124,7 +124,12 @@ export async function controlFleet(
   const stopped: { id: string; reason: string }[] = [];
   const marks: ServerEvent[] = decision.revive.map((id) => ({ kind: 'revived', id, at: now }));
   for (const order of decision.stop) {
-    if (order.reason !== 'idle') {
+    if (order.reason === 'unresponsive') {
+      // Broken: whatever it held is lost; the poller sends its tasks back to the queue.
+      await deps.fleet.stop(order.id, 'replace');
+      marks.push({ kind: 'gone', id: order.id, at: now, reason: order.reason });
+      stopped.push(order);
+    } else if (order.reason !== 'idle') {
       // Not ready yet, so no prompt can be there: stopped at once.
       await deps.fleet.stop(order.id);
       marks.push({ kind: 'gone', id: order.id, at: now, reason: order.reason });
@@ -136,7 +141,7 @@ export async function controlFleet(
   // Servers marked on an earlier tick that stayed empty past the grace go now.
   for (const x of servers) {
     if (x.state !== 'draining' || x.drainingSince === undefined || x.inFlight > 0) continue;
-    if (decision.revive.includes(x.id)) continue;
+    if (decision.revive.includes(x.id) || stopped.some((o) => o.id === x.id)) continue;
     // Empty for the whole grace: since it was marked, and since its last prompt.
     const since = Math.max(x.drainingSince, x.lastBusyAt ?? 0);
     if (now - since < s.drainGraceMs || !present.has(x.id)) continue;

@@ -56,8 +56,8 @@ export class InMemoryGpuFleet implements GpuFleet {
       this.instances.set(id, { id, state: 'starting', launchedAt: this.clock.now() });
     }
   }
-  async stop(id: string): Promise<void> {
-    this.calls.push(`stop ${id}`);
+  async stop(id: string, why?: 'replace'): Promise<void> {
+    this.calls.push(why ? `stop ${id} (${why})` : `stop ${id}`);
     this.instances.delete(id);
   }
 }

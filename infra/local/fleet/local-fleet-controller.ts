@@ -21,6 +21,8 @@ import type { LocalGpuFleet } from './local-gpu-fleet.js';
 
 /** How long the local dispatcher and poller trust a registry reading (deployed: 5 s). */
 export const LOCAL_REGISTRY_CACHE_MS = 500;
+/** A local server whose stand-in has not answered for this long is replaced (deployed: 5 minutes). */
+export const LOCAL_UNRESPONSIVE_MS = 10_000;
 /** Time between the local controller's ticks (deployed: 10 s, and at once on a dispatcher's kick). */
 export const LOCAL_FLEET_TICK_MS = 500;
 
@@ -46,6 +48,7 @@ export function localFleetSettings(
     idleMs: f.idleMs,
     idleFollowsDemand: f.idleFollowsDemand === true,
     bootTimeoutMs: Math.max(60_000, f.bootMs * 10),
+    unresponsiveMs: LOCAL_UNRESPONSIVE_MS,
     startMs: f.bootMs,
     promptMs: o.promptMs,
     drainGraceMs: LOCAL_REGISTRY_CACHE_MS + 500,

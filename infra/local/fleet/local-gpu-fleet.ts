@@ -71,6 +71,8 @@ export class LocalGpuFleet implements GpuFleet {
     busyStops: 0,
     /** Launches served from the warm pool (a stopped server started again). */
     reused: 0,
+    /** Servers the controller replaced for not answering (not stops: whatever they held is lost). */
+    replaced: 0,
     /** Launch → answering of each server that came up, ms, in the order they came up. */
     boots: [] as number[],
   };
@@ -157,7 +159,12 @@ export class LocalGpuFleet implements GpuFleet {
     return slot;
   }
 
-  async stop(id: string): Promise<void> {
+  async stop(id: string, why?: 'replace'): Promise<void> {
+    if (why === 'replace') {
+      // Broken, not idle: taken away like a failed instance, never back into the pool.
+      if (await this.takeAway(id)) this.history.replaced++;
+      return;
+    }
     const inst = this.instances.get(id);
     if (!inst) return;
     inst.stopping = true;
@@ -175,11 +182,16 @@ export class LocalGpuFleet implements GpuFleet {
 
   /** Take a server away at once, with whatever it runs (a spot interruption). */
   async kill(id: string): Promise<boolean> {
+    const killed = await this.takeAway(id);
+    if (killed) this.history.killed++;
+    return killed;
+  }
+
+  private async takeAway(id: string): Promise<boolean> {
     const inst = this.instances.get(id);
     if (!inst) return false;
     inst.stopping = true;
     this.instances.delete(id);
-    this.history.killed++;
     if (inst.process) await inst.process.kill();
     await this.shutdown(inst);
     this.opts.log?.('local gpu killed', { id });

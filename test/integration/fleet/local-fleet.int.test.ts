@@ -66,4 +66,23 @@ describe('a local GPU fleet that follows the queue', () => {
     expect((await rig.registry.list()).find((x) => x.id === victim)?.state).toBe('gone');
     expect(rig.rt.fleet?.history.busyStops).toBe(0);
   }, 180_000);
+
+  it('replaces a server whose ComfyUI hangs with prompts on it, and its tasks succeed on another', async () => {
+    const ids = await rig.submit(8, TASK);
+    let victim: string | undefined;
+    await rig.watch(async (s) => {
+      victim = s.find((x) => x.state === 'ready' && x.inFlight > 0)?.id;
+      return victim !== undefined && readyCount(s) >= 2;
+    }, 30_000);
+    // The process runs, nothing answers: no health check of the group would see it.
+    rig.rt.fleet?.standIn(victim as string)?.control.injectFault({ route: '*', kind: 'hang' });
+    await rig.untilEnded(ids, 120_000);
+    await rig.expectSucceeded(ids);
+    expect((await rig.registry.list()).find((x) => x.id === victim)).toMatchObject({
+      state: 'gone',
+      goneReason: 'unresponsive',
+    });
+    expect(rig.rt.fleet?.history.replaced).toBe(1);
+    expect(rig.rt.fleet?.history.busyStops).toBe(0);
+  }, 180_000);
 });

@@ -131,6 +131,47 @@ describe('decideCapacity with start and run times', () => {
   });
 });
 
+describe('decideCapacity with servers that stopped answering', () => {
+  const timed = { ...s, unresponsiveMs: 300_000 };
+  it('replaces a ready or draining server not seen for unresponsiveMs, even one holding prompts', () => {
+    const d = decideCapacity(
+      [
+        ready('hung', { inFlight: 2, lastSeenAt: T - 301_000 }),
+        ready('gone-quiet', {
+          state: 'draining',
+          drainingSince: T - 400_000,
+          lastSeenAt: T - 400_000,
+        }),
+        ready('fine', { inFlight: 2, lastSeenAt: T - 5_000 }),
+      ],
+      { queued: 0, atComfy: 4 },
+      timed,
+      T,
+      ['gone-quiet'],
+    );
+    expect(d.stop).toEqual([
+      { id: 'hung', reason: 'unresponsive' },
+      { id: 'gone-quiet', reason: 'unresponsive' },
+    ]);
+    // The hung one no longer counts: a new server is started for its share of the work.
+    expect(d).toMatchObject({ desired: 1, live: 1, launch: 0, revive: [] });
+    const more = decideCapacity(
+      [ready('hung', { inFlight: 2, lastSeenAt: T - 301_000 })],
+      { queued: 0, atComfy: 2 },
+      timed,
+      T,
+    );
+    expect(more).toMatchObject({ launch: 1, live: 1 });
+  });
+
+  it('leaves every server alone without unresponsiveMs, and one seen within it', () => {
+    const servers = [ready('a', { inFlight: 1, lastSeenAt: T - 3_600_000 })];
+    expect(decideCapacity(servers, { queued: 0, atComfy: 1 }, s, T).stop).toEqual([]);
+    const seen = [ready('a', { inFlight: 1, lastSeenAt: T - 299_000 })];
+    expect(decideCapacity(seen, { queued: 0, atComfy: 1 }, timed, T).stop).toEqual([]);
+  });
+});
+
 describe('decideCapacity when the work is gone before servers are up', () => {
   it('stops servers still booting first, newest first, and keeps a busy one', () => {
     const older: FleetServer = { id: 'b1', state: 'booting', launchedAt: T - 60_000, inFlight: 0 };

@@ -232,6 +232,48 @@ describe('controlFleet', () => {
     expect(t.stopped).toEqual([{ id: 'i-0001', reason: 'boot-timeout' }]);
     expect(fleet.calls).toEqual(['launch 1', 'stop i-0001', 'launch 1']);
   });
+
+  it('replaces a server whose ComfyUI stopped answering, prompts and all, and starts another for its work', async () => {
+    const timed = { ...settings, unresponsiveMs: 300_000 };
+    const tickTimed = () =>
+      controlFleet({ fleet, registry, backlog, clock, probe: async (url) => load.get(url) }, timed);
+    backlog.value = { queued: 1, atComfy: 0 };
+    await tickTimed();
+    clock.advance(90_000);
+    answerAll(1);
+    backlog.value = { queued: 0, atComfy: 1 };
+    await tickTimed();
+    // ComfyUI hangs: the instance runs, nothing answers.
+    load.clear();
+    clock.advance(300_000);
+    expect((await tickTimed()).stopped).toEqual([]);
+    clock.advance(10_000);
+    const t = await tickTimed();
+    expect(t.stopped).toEqual([{ id: 'i-0001', reason: 'unresponsive' }]);
+    expect(t.servers.find((x) => x.id === 'i-0001')).toMatchObject({
+      state: 'gone',
+      goneReason: 'unresponsive',
+    });
+    expect(fleet.calls).toEqual(['launch 1', 'stop i-0001 (replace)', 'launch 1']);
+  });
+
+  it('keeps a server that answers, however long it has held its prompts', async () => {
+    const timed = { ...settings, unresponsiveMs: 300_000 };
+    backlog.value = { queued: 0, atComfy: 1 };
+    await controlFleet(
+      { fleet, registry, backlog, clock, probe: async (url) => load.get(url) },
+      timed,
+    );
+    for (let k = 0; k < 60; k++) {
+      clock.advance(60_000);
+      answerAll(1);
+      await controlFleet(
+        { fleet, registry, backlog, clock, probe: async (url) => load.get(url) },
+        timed,
+      );
+    }
+    expect(fleet.calls).toEqual(['launch 1']);
+  });
 });
 
 describe('controlFleet with instances the group is terminating', () => {
