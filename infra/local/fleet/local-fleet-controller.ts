@@ -22,7 +22,7 @@ import type { LocalGpuFleet } from './local-gpu-fleet.js';
 /** How long the local dispatcher and poller trust a registry reading (deployed: 5 s). */
 export const LOCAL_REGISTRY_CACHE_MS = 500;
 /** A local server whose stand-in has not answered for this long is replaced (deployed: 5 minutes). */
-export const LOCAL_UNRESPONSIVE_MS = 10_000;
+const LOCAL_UNRESPONSIVE_MS = 10_000;
 /** Time between the local controller's ticks (deployed: 10 s, and at once on a dispatcher's kick). */
 export const LOCAL_FLEET_TICK_MS = 500;
 
