@@ -27,8 +27,8 @@ let backlog: FixedBacklog;
 /** Prompts each server holds, by URL; a URL missing here does not answer. */
 let load: Map<string, number>;
 
-const tick = () =>
-  controlFleet({ fleet, registry, backlog, clock, probe: async (url) => load.get(url) }, settings);
+const tick = (s: ControlFleetSettings = settings) =>
+  controlFleet({ fleet, registry, backlog, clock, probe: async (url) => load.get(url) }, s);
 
 beforeEach(() => {
   clock = new FixedClock();
@@ -38,9 +38,19 @@ beforeEach(() => {
   load = new Map();
 });
 
+const url = (id: string) => `http://gpu-${id}:8188`;
 const answerAll = (n = 0) => {
-  for (const i of fleet.instances.values()) load.set(`http://gpu-${i.id}:8188`, n);
+  for (const i of fleet.instances.values()) load.set(url(i.id), n);
 };
+
+/** Work on an empty fleet: servers launched for `queued` tasks, up 90 s later, one prompt each. */
+async function serversUp(queued: number) {
+  backlog.value = { queued, atComfy: 0 };
+  await tick();
+  clock.advance(90_000);
+  answerAll(1);
+  return tick();
+}
 
 describe('controlFleet', () => {
   it('does nothing on an empty fleet with no work', async () => {
@@ -63,11 +73,7 @@ describe('controlFleet', () => {
   });
 
   it('drains an idle server, stops it only after the grace, and never stops a busy one', async () => {
-    backlog.value = { queued: 2, atComfy: 0 };
-    await tick();
-    clock.advance(90_000);
-    answerAll(1);
-    await tick();
+    await serversUp(2);
     const [id] = [...fleet.instances.keys()];
     const url = `http://gpu-${id}:8188`;
 
@@ -96,13 +102,8 @@ describe('controlFleet', () => {
   });
 
   it('stops a second server that spread work keeps busy now and then but the fleet never needed', async () => {
-    backlog.value = { queued: 4, atComfy: 0 };
-    await tick();
-    clock.advance(90_000);
-    answerAll(1);
-    await tick();
+    await serversUp(4);
     const [a, b] = [...fleet.instances.keys()] as [string, string];
-    const url = (id: string) => `http://gpu-${id}:8188`;
     // One prompt at a time, alternating between the two: never both busy.
     backlog.value = { queued: 0, atComfy: 1 };
     for (let k = 0; k < 5; k++) {
@@ -132,7 +133,6 @@ describe('controlFleet', () => {
     expect(fleet.calls).toEqual(['launch 2']);
     clock.advance(90_000);
     const [a, b] = [...fleet.instances.keys()] as [string, string];
-    const url = (id: string) => `http://gpu-${id}:8188`;
     backlog.value = { queued: 0, atComfy: 2 };
     load.set(url(a), 1);
     load.set(url(b), 0);
@@ -150,11 +150,7 @@ describe('controlFleet', () => {
   });
 
   it('stops an idle server when its idle time is up: marked a grace early', async () => {
-    backlog.value = { queued: 1, atComfy: 0 };
-    await tick();
-    clock.advance(90_000);
-    answerAll(1);
-    await tick();
+    await serversUp(1);
     const start = clock.now();
     backlog.value = { queued: 0, atComfy: 0 };
     answerAll(0);
@@ -169,11 +165,7 @@ describe('controlFleet', () => {
   });
 
   it('takes back a server marked to go when work comes back, instead of starting a new one', async () => {
-    backlog.value = { queued: 1, atComfy: 0 };
-    await tick();
-    clock.advance(90_000);
-    answerAll(1);
-    await tick();
+    await serversUp(1);
     backlog.value = { queued: 0, atComfy: 0 };
     answerAll(0);
     clock.advance(50_000);
@@ -193,11 +185,7 @@ describe('controlFleet', () => {
   });
 
   it('does not take back an instance the group is terminating: starts a new one', async () => {
-    backlog.value = { queued: 1, atComfy: 0 };
-    await tick();
-    clock.advance(90_000);
-    answerAll(1);
-    await tick();
+    await serversUp(1);
     const [id] = [...fleet.instances.keys()] as [string];
     const inst = fleet.instances.get(id);
     if (inst) fleet.instances.set(id, { ...inst, state: 'stopping', url: `http://gpu-${id}:8188` });
@@ -209,11 +197,7 @@ describe('controlFleet', () => {
   });
 
   it('marks a server gone when its instance disappears (spot, health check) and replaces it', async () => {
-    backlog.value = { queued: 1, atComfy: 0 };
-    await tick();
-    clock.advance(90_000);
-    answerAll(1);
-    await tick();
+    await serversUp(1);
     const [id] = [...fleet.instances.keys()];
     fleet.instances.delete(id as string);
     const t = await tick();
@@ -234,9 +218,7 @@ describe('controlFleet', () => {
   });
 
   it('replaces a server whose ComfyUI stopped answering, prompts and all, and starts another for its work', async () => {
-    const timed = { ...settings, unresponsiveMs: 300_000 };
-    const tickTimed = () =>
-      controlFleet({ fleet, registry, backlog, clock, probe: async (url) => load.get(url) }, timed);
+    const tickTimed = () => tick({ ...settings, unresponsiveMs: 300_000 });
     backlog.value = { queued: 1, atComfy: 0 };
     await tickTimed();
     clock.advance(90_000);
@@ -260,17 +242,11 @@ describe('controlFleet', () => {
   it('keeps a server that answers, however long it has held its prompts', async () => {
     const timed = { ...settings, unresponsiveMs: 300_000 };
     backlog.value = { queued: 0, atComfy: 1 };
-    await controlFleet(
-      { fleet, registry, backlog, clock, probe: async (url) => load.get(url) },
-      timed,
-    );
+    await tick(timed);
     for (let k = 0; k < 60; k++) {
       clock.advance(60_000);
       answerAll(1);
-      await controlFleet(
-        { fleet, registry, backlog, clock, probe: async (url) => load.get(url) },
-        timed,
-      );
+      await tick(timed);
     }
     expect(fleet.calls).toEqual(['launch 1']);
   });
@@ -278,11 +254,7 @@ describe('controlFleet', () => {
 
 describe('controlFleet with instances the group is terminating', () => {
   it('drains an instance in the termination hook and lets it go only once it is empty', async () => {
-    backlog.value = { queued: 1, atComfy: 0 };
-    await tick();
-    clock.advance(90_000);
-    answerAll(1);
-    await tick();
+    await serversUp(1);
     const [id] = [...fleet.instances.keys()] as [string];
     const inst = fleet.instances.get(id);
     if (inst) fleet.instances.set(id, { ...inst, state: 'stopping', url: `http://gpu-${id}:8188` });
