@@ -24,6 +24,11 @@ export interface ChaosFleetSettings extends LocalFleetSize {
   killEveryMs: number;
   /** Stopped servers go back into a warm pool and are started again under the same name. */
   warmPool?: boolean;
+  /**
+   * Mean time between two servers made to hang (every route of their ComfyUI never answers, the
+   * process runs on) while the faults are on; the controller must replace them. Unset: none.
+   */
+  hangEveryMs?: number;
 }
 
 export interface ChaosFleetStats {
@@ -35,6 +40,8 @@ export interface ChaosFleetStats {
   stopped: Record<string, number>;
   /** Servers killed at random mid-run. */
   killed: number;
+  /** Servers made to hang at random mid-run (replaced by the controller: `stopped.unresponsive`). */
+  hung: number;
   /** Servers that died with the runtime when it crashed. */
   lostInCrash: number;
   /** Tasks (prompt ids) a server held, running or pending, when it was killed or died in the crash. */
@@ -76,6 +83,7 @@ export class ChaosFleet {
       settings: o.settings,
       stopped: {},
       killed: 0,
+      hung: 0,
       lostInCrash: 0,
       heldByKilled: new Set(),
       peakReady: 0,
@@ -139,6 +147,29 @@ export class ChaosFleet {
    * up. False when none is up.
    */
   async killOne(random: () => number, patienceMs = 0): Promise<boolean> {
+    const victim = await this.pick(random, patienceMs);
+    if (!victim) return false;
+    for (const id of held(victim.standIn)) this.stats.heldByKilled.add(id);
+    if (!(await this.current.kill(victim.id))) return false;
+    this.stats.killed++;
+    return true;
+  }
+
+  /**
+   * Make one server that is up hang, chosen as `killOne` chooses: its ComfyUI never answers again
+   * while its process runs on (its prompts count as held by a killed server: they are lost with it).
+   */
+  async hangOne(random: () => number, patienceMs = 0): Promise<boolean> {
+    const victim = await this.pick(random, patienceMs);
+    if (!victim) return false;
+    for (const id of held(victim.standIn)) this.stats.heldByKilled.add(id);
+    victim.standIn.control.injectFault({ route: '*', kind: 'hang' });
+    this.stats.hung++;
+    return true;
+  }
+
+  /** A server up, preferably one holding prompts (waiting up to `patienceMs` for one). */
+  private async pick(random: () => number, patienceMs: number) {
     const until = Date.now() + patienceMs;
     let up = await this.up();
     let busy = up.filter((x) => held(x.standIn).length > 0);
@@ -148,12 +179,7 @@ export class ChaosFleet {
       busy = up.filter((x) => held(x.standIn).length > 0);
     }
     const pool = busy.length > 0 ? busy : up;
-    const victim = pool[Math.floor(random() * pool.length)];
-    if (!victim) return false;
-    for (const id of held(victim.standIn)) this.stats.heldByKilled.add(id);
-    if (!(await this.current.kill(victim.id))) return false;
-    this.stats.killed++;
-    return true;
+    return pool[Math.floor(random() * pool.length)];
   }
 
   /** The runtime crashed: the controller stops, every server dies with it. */

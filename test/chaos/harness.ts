@@ -362,6 +362,16 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       await fleet.killOne(random, every / 2);
     }
   })();
+  // With a fleet and hangs: servers whose ComfyUI stops answering, replaced by the controller.
+  const hangLoop = (async () => {
+    const every = opts.fleet?.hangEveryMs;
+    if (!fleet || !every) return;
+    while (restarting) {
+      await sleep(every * (0.35 + 0.3 * random()));
+      if (!restarting) break;
+      await fleet.hangOne(random, every / 2);
+    }
+  })();
 
   const started = Date.now();
   say(`seed ${opts.seed}: submitting ${opts.tasks} tasks with faults on`);
@@ -415,7 +425,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   faultsOn = false;
   for (const [s, ids] of faultIds) for (const id of ids) s.control.removeFault(id);
   restarting = false;
-  await Promise.all([restartLoop, killLoop]);
+  await Promise.all([restartLoop, killLoop, hangLoop]);
   s3Faults.enabled = false;
   kills.enabled = false;
   for (const r of runtimes) {

@@ -372,7 +372,7 @@ function fleetLines(input: ChaosInput, r: ChaosReport): string[] {
   const s = f.settings;
   return [
     '',
-    `GPU fleet: ${s.minGpus} to ${s.maxGpus} servers, boot ${s.bootMs} ms, idle ${s.idleMs} ms, a kill every ~${(s.killEveryMs / 1000).toFixed(1)} s${s.warmPool ? ', warm pool' : ''}${s.idleFollowsDemand ? ', idle time follows demand' : ''}`,
+    `GPU fleet: ${s.minGpus} to ${s.maxGpus} servers, boot ${s.bootMs} ms, idle ${s.idleMs} ms, a kill every ~${(s.killEveryMs / 1000).toFixed(1)} s${s.warmPool ? ', warm pool' : ''}${s.idleFollowsDemand ? ', idle time follows demand' : ''}${s.hangEveryMs ? `, a hang every ~${(s.hangEveryMs / 1000).toFixed(1)} s` : ''}`,
     row('servers started', f.launched),
     ...(s.warmPool ? [row('  of them again from the warm pool', f.reused)] : []),
     row('servers stopped by scale-in (idle)', f.stopped['scale-in'] ?? 0),
@@ -381,9 +381,10 @@ function fleetLines(input: ChaosInput, r: ChaosReport): string[] {
       .sort()
       .map(([k, n]) => row(`servers stopped (${k})`, n)),
     row('servers killed at random', f.killed),
+    ...(s.hangEveryMs ? [row('servers made to hang at random', f.hung)] : []),
     row('servers lost in the runtime crash', f.lostInCrash),
     row('most servers ready at once', f.peakReady),
-    row('tasks held by killed servers', f.heldByKilled.size),
+    row(`tasks held by killed${s.hangEveryMs ? ' or hung' : ''} servers`, f.heldByKilled.size),
     row('  re-queued by the poller', f.requeuedFromKilled),
     ...Object.entries(r.killedServerTasks)
       .sort()

@@ -32,6 +32,8 @@ twice except after a restart lost its first run. Exits 1 when one of those does 
   --kill-every-seconds N  mean time between two servers killed (default 6)
   --warm-pool        stopped servers go back into a pool and start again under the same name and
                      address (an Auto Scaling warm pool with reuse on scale-in)
+  --hang-every-seconds N  mean time between two servers made to hang (their ComfyUI never answers,
+                     the process runs on; the controller must replace them; default: none)
   --idle-follows-demand  a server that recent demand would not bring a prompt within a boot stops
                      as soon as it is empty (the stack's gpuIdleFollowsDemand)
   -h, --help         this text
@@ -51,6 +53,7 @@ try {
       'gpu-boot-ms': { type: 'string' },
       'gpu-idle-ms': { type: 'string' },
       'kill-every-seconds': { type: 'string' },
+      'hang-every-seconds': { type: 'string' },
       'warm-pool': { type: 'boolean' },
       'idle-follows-demand': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -77,7 +80,14 @@ function arg(name: string, fallback: number): number {
 }
 
 const tasks = arg('tasks', 300);
-const fleetFlags = ['min-gpus', 'max-gpus', 'gpu-boot-ms', 'gpu-idle-ms', 'kill-every-seconds'];
+const fleetFlags = [
+  'min-gpus',
+  'max-gpus',
+  'gpu-boot-ms',
+  'gpu-idle-ms',
+  'kill-every-seconds',
+  'hang-every-seconds',
+];
 const stray = [...fleetFlags, 'warm-pool', 'idle-follows-demand'].find(
   (f) => values[f] !== undefined,
 );
@@ -92,6 +102,9 @@ const fleet = values.fleet
       bootMs: arg('gpu-boot-ms', 1500),
       idleMs: arg('gpu-idle-ms', 2000),
       killEveryMs: arg('kill-every-seconds', 6) * 1000,
+      ...(values['hang-every-seconds'] !== undefined
+        ? { hangEveryMs: arg('hang-every-seconds', 0) * 1000 }
+        : {}),
       warmPool: values['warm-pool'] === true,
       idleFollowsDemand: values['idle-follows-demand'] === true,
     }
@@ -109,7 +122,7 @@ const print = process.stdout.write.bind(process.stdout);
 const say = (line: string) => print(`${line}\n`);
 
 const fleetArgs = fleet
-  ? ` --fleet --min-gpus ${fleet.minGpus} --max-gpus ${fleet.maxGpus} --gpu-boot-ms ${fleet.bootMs} --gpu-idle-ms ${fleet.idleMs} --kill-every-seconds ${fleet.killEveryMs / 1000}${fleet.warmPool ? ' --warm-pool' : ''}${fleet.idleFollowsDemand ? ' --idle-follows-demand' : ''}`
+  ? ` --fleet --min-gpus ${fleet.minGpus} --max-gpus ${fleet.maxGpus} --gpu-boot-ms ${fleet.bootMs} --gpu-idle-ms ${fleet.idleMs} --kill-every-seconds ${fleet.killEveryMs / 1000}${fleet.warmPool ? ' --warm-pool' : ''}${fleet.idleFollowsDemand ? ' --idle-follows-demand' : ''}${fleet.hangEveryMs ? ` --hang-every-seconds ${fleet.hangEveryMs / 1000}` : ''}`
   : '';
 say(
   `chaos: ${tasks} tasks, seed ${seed}${fleet ? `, GPU fleet ${fleet.minGpus} to ${fleet.maxGpus}` : ''} (repeat with: npm run chaos -- --tasks ${tasks} --seed ${seed}${fleetArgs})`,

@@ -50,7 +50,29 @@ describe('LocalGpuFleet', () => {
     expect(up.id).toBe(late);
     expect(await f.kill(late)).toBe(true);
     expect(await f.describe()).toEqual([]);
-    expect(f.history).toEqual({ launched: 2, stopped: 1, killed: 1, busyStops: 0, reused: 0 });
+    expect(f.history).toMatchObject({
+      launched: 2,
+      stopped: 1,
+      killed: 1,
+      busyStops: 0,
+      reused: 0,
+      replaced: 0,
+    });
+    // Only the one that came up has a boot time: at least its boot delay.
+    expect(f.history.boots).toHaveLength(1);
+    expect(f.history.boots[0]).toBeGreaterThanOrEqual(200);
+  });
+
+  it('replaces a broken server without counting a stop, and never takes it back into the pool', async () => {
+    fleet = new LocalGpuFleet({ bootMs: 50, warmPool: true, standIn: { executionMs: 10 } });
+    const f = fleet;
+    await f.launch(1);
+    const up = await waitFor(async () => (await f.describe()).find((i) => i.url));
+    await f.stop(up.id, 'replace');
+    await expect(fetch(`${up.url}/queue`)).rejects.toThrow();
+    expect(f.history).toMatchObject({ replaced: 1, stopped: 0, busyStops: 0 });
+    await f.launch(1);
+    expect(f.history.reused).toBe(0);
   });
 
   it("names its servers apart from another fleet's (a restart on the same registry)", async () => {
