@@ -25,7 +25,7 @@ import { submitFigures } from './figures/submit.js';
 import type { Figure } from './lib/figure.js';
 import type { BenchOptions, Group } from './lib/options.js';
 import { REPO_ROOT } from './lib/paths.js';
-import { startBenchSystem } from './lib/system.js';
+import { type BenchSystem, type SystemOptions, startBenchSystem } from './lib/system.js';
 import { imageWorkflow, workflowFromFile } from './lib/workflows.js';
 import { FIGURE_PREFIX, PROGRESS_PREFIX } from './worker-protocol.js';
 
@@ -69,6 +69,30 @@ function subRun(name: SubRun): Promise<Figure[]> {
   });
 }
 
+/** API owners of a load run: one per 40 tasks. */
+const ownersFor = (tasks: number) => Math.max(1, Math.ceil(tasks / 40));
+
+/**
+ * A bench system on the run's ComfyUI (the stand-in at 500 ms a run, or --comfyui-url) for `use`,
+ * stopped after it.
+ */
+async function withSystem(
+  o: Omit<SystemOptions, 'executionMs' | 'comfyuiUrl' | 'log'>,
+  use: (system: BenchSystem) => Promise<void>,
+): Promise<void> {
+  const system = await startBenchSystem({
+    ...o,
+    executionMs: 500,
+    ...(opts.comfyuiUrl ? { comfyuiUrl: opts.comfyuiUrl } : {}),
+    log,
+  });
+  try {
+    await use(system);
+  } finally {
+    await system.stop();
+  }
+}
+
 /** Tasks of each push run: the load run's, at most 100 (two runs of them). */
 const pushTasks = () => Math.min(opts.tasks, 100);
 
@@ -98,15 +122,8 @@ async function main() {
     case 'copy':
       emit(await copyFigures({ bytes: opts.copyMib * 1024 * 1024, log }));
       return;
-    case 'load': {
-      const owners = Math.max(1, Math.ceil(opts.tasks / 40));
-      const system = await startBenchSystem({
-        owners,
-        executionMs: 500,
-        ...(opts.comfyuiUrl ? { comfyuiUrl: opts.comfyuiUrl } : {}),
-        log,
-      });
-      try {
+    case 'load':
+      await withSystem({ owners: ownersFor(opts.tasks) }, async (system) => {
         const run = await loadRun(system, {
           tasks: opts.tasks,
           workflow,
@@ -117,21 +134,11 @@ async function main() {
         if (wants('gpu')) emit(gpuFigures(run));
         if (wants('lag')) emit(lagFigures(run));
         if (wants('requests')) emit(requestFigures(run));
-      } finally {
-        await system.stop();
-      }
+      });
       return;
-    }
     case 'push': {
       const baseline = await subRun('push-baseline');
-      const owners = Math.max(1, Math.ceil(pushTasks() / 40));
-      const system = await startBenchSystem({
-        owners,
-        executionMs: 500,
-        ...(opts.comfyuiUrl ? { comfyuiUrl: opts.comfyuiUrl } : {}),
-        log,
-      });
-      try {
+      await withSystem({ owners: ownersFor(pushTasks()) }, async (system) => {
         const receiver = await startPushReceiver(system);
         try {
           const run = await loadRun(system, {
@@ -147,90 +154,52 @@ async function main() {
         } finally {
           await receiver.close();
         }
-      } finally {
-        await system.stop();
-      }
-      return;
-    }
-    case 'push-baseline': {
-      const owners = Math.max(1, Math.ceil(pushTasks() / 40));
-      const system = await startBenchSystem({
-        owners,
-        executionMs: 500,
-        env: { COMFYUI_EVENTS: 'false' },
-        ...(opts.comfyuiUrl ? { comfyuiUrl: opts.comfyuiUrl } : {}),
-        log,
       });
-      try {
-        const run = await loadRun(system, {
-          tasks: pushTasks(),
-          workflow,
-          timeoutMs: opts.timeoutMinutes * 60_000,
-          log,
-        });
-        emit([...lagFigures(run), ...requestFigures(run)]);
-      } finally {
-        await system.stop();
-      }
       return;
     }
-    case 'submit': {
-      const system = await startBenchSystem({
-        owners: opts.clients,
-        executionMs: 500,
-        connections: opts.clients,
-        ...(opts.comfyuiUrl ? { comfyuiUrl: opts.comfyuiUrl } : {}),
-        log,
-      });
-      try {
-        emit(await submitFigures(system, { perClient: opts.perClient, workflow }));
-      } finally {
-        await system.stop();
-      }
-      return;
-    }
-    case 'policy': {
-      const system = await startBenchSystem({
-        owners: 1,
-        executionMs: 500,
-        env: { MAX_ACTIVE_TASKS_PER_OWNER: '100000' },
-        ...(opts.comfyuiUrl ? { comfyuiUrl: opts.comfyuiUrl } : {}),
-        log,
-      });
-      try {
-        emit(await policyFigures(system, { submissions: opts.perClient * 4, workflow }));
-      } finally {
-        await system.stop();
-      }
-      return;
-    }
-    case 'ratelimit': {
-      const system = await startBenchSystem({
-        owners: 1,
-        executionMs: 500,
-        env: {
-          OWNER_RATE_LIMIT_PER_SECOND: String(BENCH_RATE_LIMIT.perSecond),
-          OWNER_RATE_LIMIT_BURST: String(BENCH_RATE_LIMIT.burst),
+    case 'push-baseline':
+      await withSystem(
+        { owners: ownersFor(pushTasks()), env: { COMFYUI_EVENTS: 'false' } },
+        async (system) => {
+          const run = await loadRun(system, {
+            tasks: pushTasks(),
+            workflow,
+            timeoutMs: opts.timeoutMinutes * 60_000,
+            log,
+          });
+          emit([...lagFigures(run), ...requestFigures(run)]);
         },
-        ...(opts.comfyuiUrl ? { comfyuiUrl: opts.comfyuiUrl } : {}),
-        log,
-      });
-      try {
-        emit(await rateLimitFigures(system, { calls: opts.perClient * 40 }));
-      } finally {
-        await system.stop();
-      }
+      );
       return;
-    }
-    case 'idle': {
-      const system = await startBenchSystem({
-        owners: 1,
-        executionMs: 500,
-        pollerRepeatMs: 0,
-        ...(opts.comfyuiUrl ? { comfyuiUrl: opts.comfyuiUrl } : {}),
-        log,
+    case 'submit':
+      await withSystem({ owners: opts.clients, connections: opts.clients }, async (system) => {
+        emit(await submitFigures(system, { perClient: opts.perClient, workflow }));
       });
-      try {
+      return;
+    case 'policy':
+      await withSystem(
+        { owners: 1, env: { MAX_ACTIVE_TASKS_PER_OWNER: '100000' } },
+        async (system) => {
+          emit(await policyFigures(system, { submissions: opts.perClient * 4, workflow }));
+        },
+      );
+      return;
+    case 'ratelimit':
+      await withSystem(
+        {
+          owners: 1,
+          env: {
+            OWNER_RATE_LIMIT_PER_SECOND: String(BENCH_RATE_LIMIT.perSecond),
+            OWNER_RATE_LIMIT_BURST: String(BENCH_RATE_LIMIT.burst),
+          },
+        },
+        async (system) => {
+          emit(await rateLimitFigures(system, { calls: opts.perClient * 40 }));
+        },
+      );
+      return;
+    case 'idle':
+      await withSystem({ owners: 1, pollerRepeatMs: 0 }, async (system) => {
         emit(
           await idleFigures(system, {
             finished: opts.idleTasks,
@@ -238,11 +207,8 @@ async function main() {
             log,
           }),
         );
-      } finally {
-        await system.stop();
-      }
+      });
       return;
-    }
   }
   throw new Error(`unknown run ${group}`);
 }

@@ -142,10 +142,7 @@ export const DISPATCH_QUEUE: QueueSpec = {
   deadLetter: { queueId: DISPATCH_DLQ.id, maxReceiveCount: 5 },
 };
 
-/**
- * Webhook sender timeout; the webhook queue's visibility is six times it.
- * @public
- */
+/** Webhook sender timeout; the webhook queue's visibility is six times it. */
 export const WEBHOOK_SENDER_TIMEOUT_SECONDS = 30;
 
 /**

@@ -8,6 +8,7 @@
  * used.
  */
 
+import { prng } from '../../infra/local/comfy-standin/faults.js';
 import {
   acceptsPrompts,
   applyServerEvents,
@@ -18,6 +19,7 @@ import type { Clock } from '../../shared/ports/clock.js';
 import type { GpuFleet, GpuInstance } from '../../shared/ports/gpu-fleet.js';
 import type { ControlFleetSettings } from '../../shared/use-cases/control-fleet.js';
 import { controlFleet } from '../../shared/use-cases/control-fleet.js';
+import { mean } from './stats.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -27,24 +29,13 @@ export interface TraceTask {
   runMs: number;
 }
 
-/** Seeded PRNG (mulberry32), so a trace is the same on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A bursty day: a daily pattern (quiet night, busy afternoon) of Poisson arrivals, plus bursts of
  * 50–250 tasks within two minutes at random times of the working day. `scale` multiplies every rate.
  */
 export function burstyDay(seed: number, scale: number, runMs: number): TraceTask[] {
-  const rand = rng(seed);
+  // Seeded, so a trace is the same on every machine.
+  const rand = prng(seed);
   const tasks: TraceTask[] = [];
   const day = 24 * 3600;
   for (let s = 0; s < day; s++) {
@@ -289,7 +280,7 @@ export async function simulateFleet(
     billedHours: billedMs / 3_600_000,
     waitP50s: pct(0.5),
     waitP95s: pct(0.95),
-    waitMeanS: Math.round(sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length) / 1000),
+    waitMeanS: sorted.length ? Math.round(mean(sorted) / 1000) : 0,
     maxServers,
     launches,
     stops,

@@ -4,6 +4,7 @@
  * last attempt. Outside the VPC: it needs the internet, not ComfyUI.
  */
 import { defineFunction } from '../../shared/manifest.js';
+import { WEBHOOK_SENDER_TIMEOUT_SECONDS } from '../../shared/resources.js';
 
 export const manifest = defineFunction({
   name: 'webhook-sender',
@@ -11,7 +12,7 @@ export const manifest = defineFunction({
     'Delivers signed webhook events to subscribers, with retries and a dead-letter queue',
   trigger: { kind: 'sqs', queue: 'webhook', batchSize: 10, maxConcurrency: 2 },
   // One attempt per record is at most WEBHOOK_TIMEOUT_MS (10 s); records of a batch run in parallel.
-  timeoutSeconds: 30,
+  timeoutSeconds: WEBHOOK_SENDER_TIMEOUT_SECONDS,
   memoryMb: 512,
   vpc: false,
   config: [

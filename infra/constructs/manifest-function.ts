@@ -144,13 +144,7 @@ function grantResources(fn: IFunction, manifest: FunctionManifest, r: FunctionRe
       const queue = r.queues[use.queue];
       if (use.access === 'send') queue.grantSendMessages(fn);
       else if (use.access === 'changeVisibility') queue.grant(fn, 'sqs:ChangeMessageVisibility');
-      else
-        fn.addToRolePolicy(
-          new PolicyStatement({
-            actions: ['sqs:GetQueueAttributes'],
-            resources: [queue.queueArn],
-          }),
-        );
+      else queue.grant(fn, 'sqs:GetQueueAttributes');
     } else if ('gpuFleet' in use) {
       gpuFleet(manifest, r).grantControl(fn);
     } else if ('bucket' in use) {

@@ -250,9 +250,7 @@ export class TaskMonitoring extends Construct {
       new GraphWidget({
         title: 'Time to capacity (ms) and scale events',
         width: 12,
-        left: ['p50', 'p90', 'Maximum'].map((stat) =>
-          taskMetric(f.gpuWaitMs, stat).with({ label: `${f.gpuWaitMs} ${stat}` }),
-        ),
+        left: percentiles(f.gpuWaitMs),
         right: [taskMetric(f.started), taskMetric(f.stopped)],
       }),
     );

@@ -85,7 +85,8 @@ async function createTable(ddb: DynamoDBClient, spec: TableSpec, name = spec.loc
   return name;
 }
 
-async function createQueue(sqs: SQSClient, spec: QueueSpec, name: string, dlqArn?: string) {
+async function createQueue(sqs: SQSClient, spec: QueueSpec, suffix: string, dlqArn?: string) {
+  const name = spec.localName + suffix;
   const attributes: Record<string, string> = {
     VisibilityTimeout: String(spec.visibilityTimeoutSeconds),
     MessageRetentionPeriod: String(spec.retentionSeconds),
@@ -108,24 +109,23 @@ async function createQueue(sqs: SQSClient, spec: QueueSpec, name: string, dlqArn
   return { url: QueueUrl, arn };
 }
 
+/** A queue and its dead-letter queue, the one redriving to the other. */
+async function createQueuePair(sqs: SQSClient, main: QueueSpec, dlq: QueueSpec, suffix: string) {
+  const dead = await createQueue(sqs, dlq, suffix);
+  return [await createQueue(sqs, main, suffix, dead.arn), dead] as const;
+}
+
 /** The queues (with redrive) and the bucket, on the S3 + SQS emulator. */
 export async function bootstrapQueuesAndBucket(
   clients: { sqs: SQSClient; s3: S3Client },
   suffix = '',
 ): Promise<Omit<LocalResourceNames, 'tasksTable' | 'apiKeysTable'>> {
-  const dlq = await createQueue(clients.sqs, DISPATCH_DLQ, DISPATCH_DLQ.localName + suffix);
-  const queue = await createQueue(
-    clients.sqs,
-    DISPATCH_QUEUE,
-    DISPATCH_QUEUE.localName + suffix,
-    dlq.arn,
-  );
-  const webhookDlq = await createQueue(clients.sqs, WEBHOOK_DLQ, WEBHOOK_DLQ.localName + suffix);
-  const webhooks = await createQueue(
+  const [queue, dlq] = await createQueuePair(clients.sqs, DISPATCH_QUEUE, DISPATCH_DLQ, suffix);
+  const [webhooks, webhookDlq] = await createQueuePair(
     clients.sqs,
     WEBHOOK_QUEUE,
-    WEBHOOK_QUEUE.localName + suffix,
-    webhookDlq.arn,
+    WEBHOOK_DLQ,
+    suffix,
   );
   const bucket = OUTPUTS_BUCKET.localName + suffix.toLowerCase();
   try {

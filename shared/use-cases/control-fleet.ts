@@ -34,8 +34,11 @@ export interface ControlFleetDeps {
   clock: Clock;
 }
 
-export interface ControlFleetSettings extends CapacitySettings {
-  /** How long a server stays `draining` and empty before it is stopped (≥ the dispatcher's registry cache). */
+export interface ControlFleetSettings extends Omit<CapacitySettings, 'drainLeadMs'> {
+  /**
+   * How long a server stays `draining` and empty before it is stopped (≥ the dispatcher's registry
+   * cache); also the capacity decision's drain lead.
+   */
   drainGraceMs: number;
 }
 
@@ -117,7 +120,7 @@ export async function controlFleet(
   const decision = decideCapacity(
     servers,
     backlog,
-    { drainLeadMs: s.drainGraceMs, ...s },
+    { ...s, drainLeadMs: s.drainGraceMs },
     now,
     revivable,
   );

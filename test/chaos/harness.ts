@@ -351,27 +351,27 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       await restartComfy(100 + Math.floor(random() * 400), target);
     }
   })();
-  // With a fleet: servers killed at random, running prompts and all.
-  const killLoop = (async () => {
-    if (!fleet || !opts.fleet) return;
-    const every = opts.fleet.killEveryMs;
-    while (restarting) {
-      // About `every` apart: a pause, then up to half of it waiting for a server holding prompts.
-      await sleep(every * (0.35 + 0.3 * random()));
-      if (!restarting) break;
-      await fleet.killOne(random, every / 2);
-    }
-  })();
-  // With a fleet and hangs: servers whose ComfyUI stops answering, replaced by the controller.
-  const hangLoop = (async () => {
-    const every = opts.fleet?.hangEveryMs;
-    if (!fleet || !every) return;
+  /**
+   * A fault on a fleet server about every `every` ms while the faults are on: a pause, then up to half
+   * of it waiting for a server holding prompts.
+   */
+  const serverFaultLoop = async (
+    every: number | undefined,
+    act: (f: ChaosFleet, patienceMs: number) => Promise<boolean>,
+  ) => {
+    if (!fleet || every === undefined) return;
     while (restarting) {
       await sleep(every * (0.35 + 0.3 * random()));
       if (!restarting) break;
-      await fleet.hangOne(random, every / 2);
+      await act(fleet, every / 2);
     }
-  })();
+  };
+  // With a fleet: servers killed at random, running prompts and all; with hangs, servers whose
+  // ComfyUI stops answering, for the controller to replace.
+  const killLoop = serverFaultLoop(opts.fleet?.killEveryMs, (f, ms) => f.killOne(random, ms));
+  const hangLoop = serverFaultLoop(opts.fleet?.hangEveryMs || undefined, (f, ms) =>
+    f.hangOne(random, ms),
+  );
 
   const started = Date.now();
   say(`seed ${opts.seed}: submitting ${opts.tasks} tasks with faults on`);
@@ -484,6 +484,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   await comfy?.stop();
   output.stop();
   const logs = output.text();
+  const fleetStats = fleet?.result();
 
   const input: ChaosInput = {
     seed: opts.seed,
@@ -504,12 +505,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     },
     chaosMs,
     drainMs,
-    ...(fleet
+    ...(fleetStats
       ? {
           fleet: {
-            ...fleet.result(),
+            ...fleetStats,
             requeuedFromKilled: [...tasksLogged(logs, REQUEUE_MESSAGE)].filter((id) =>
-              fleet.result().heldByKilled.has(id),
+              fleetStats.heldByKilled.has(id),
             ).length,
           },
         }

@@ -16,9 +16,10 @@ export interface ComfyCommandOptions {
   slot: number;
   /** Longest the server may take to answer. @default 180000 */
   bootTimeoutMs?: number;
-  /** SIGTERM → SIGKILL. @default 10000 */
-  stopGraceMs?: number;
 }
+
+/** A stop's SIGTERM → SIGKILL. */
+const STOP_GRACE_MS = 10_000;
 
 export interface ComfyProcess {
   readonly url: string;
@@ -70,7 +71,8 @@ export async function startComfyCommand(o: ComfyCommandOptions): Promise<ComfyPr
     done = true;
   });
   const url = `http://${o.host}:${o.port}`;
-  const deadline = Date.now() + (o.bootTimeoutMs ?? 180_000);
+  const bootTimeoutMs = o.bootTimeoutMs ?? 180_000;
+  const deadline = Date.now() + bootTimeoutMs;
   for (;;) {
     if (done) {
       const code = await exited;
@@ -81,7 +83,7 @@ export async function startComfyCommand(o: ComfyCommandOptions): Promise<ComfyPr
     if (await answers(`${url}/system_stats`)) break;
     if (Date.now() > deadline) {
       await signalGroup(child, 'SIGKILL', exited);
-      throw new Error(`ComfyUI command did not answer on ${url} within ${o.bootTimeoutMs} ms`);
+      throw new Error(`ComfyUI command did not answer on ${url} within ${bootTimeoutMs} ms`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -102,7 +104,7 @@ export async function startComfyCommand(o: ComfyCommandOptions): Promise<ComfyPr
       if (done) return;
       const killer = setTimeout(() => {
         if (!done) sendToGroup(child, 'SIGKILL');
-      }, o.stopGraceMs ?? 10_000);
+      }, STOP_GRACE_MS);
       await signalGroup(child, 'SIGTERM', exited);
       clearTimeout(killer);
     },

@@ -47,8 +47,8 @@ interface LocalInstance {
   launchedAt: number;
   /** 0 to max-1, unique among the servers up or booting (a CUDA device index for a command). */
   slot: number;
-  booted?: ComfyStandIn;
-  process?: ComfyProcess;
+  /** Its ComfyUI, once it answers: a stand-in, or a process of `command`. */
+  server?: ComfyStandIn | ComfyProcess;
   timer?: NodeJS.Timeout;
   stopping: boolean;
 }
@@ -87,8 +87,8 @@ export class LocalGpuFleet implements GpuFleet {
     return [...this.instances.values()].map((i) => ({
       id: i.id,
       launchedAt: i.launchedAt,
-      state: i.stopping ? 'stopping' : i.booted || i.process ? 'running' : 'starting',
-      ...(i.booted ? { url: i.booted.url } : i.process ? { url: i.process.url } : {}),
+      state: i.stopping ? 'stopping' : i.server ? 'running' : 'starting',
+      ...(i.server ? { url: i.server.url } : {}),
     }));
   }
 
@@ -103,20 +103,23 @@ export class LocalGpuFleet implements GpuFleet {
         slot: this.freeSlot(),
         stopping: false,
       };
-      const up = (url: string) => {
+      const up = (server: ComfyStandIn | ComfyProcess) => {
+        if (inst.stopping) {
+          // Stopped while booting: it never answers.
+          void ('control' in server ? server.stop() : server.kill());
+          return;
+        }
+        inst.server = server;
+        if ('control' in server) this.opts.onUp?.(id, server);
         this.history.boots.push(this.now() - inst.launchedAt);
-        this.opts.log?.('local gpu up', { id, url });
+        this.opts.log?.('local gpu up', { id, url: server.url });
       };
       const failed = (err: unknown) => {
         this.opts.log?.('local gpu failed to boot', { id, error: String(err) });
         this.instances.delete(id);
       };
       if (this.opts.command) {
-        void this.bootCommand(inst, warm?.port).then((p) => {
-          if (inst.stopping) return void p.kill();
-          inst.process = p;
-          up(p.url);
-        }, failed);
+        void this.bootCommand(inst, warm?.port).then(up, failed);
       } else {
         const boot = () =>
           warm
@@ -124,17 +127,7 @@ export class LocalGpuFleet implements GpuFleet {
                 startComfyStandIn({ ...this.opts.standIn }),
               )
             : startComfyStandIn({ ...this.opts.standIn });
-        inst.timer = setTimeout(() => {
-          boot().then((standIn) => {
-            if (inst.stopping) {
-              void standIn.stop();
-              return;
-            }
-            inst.booted = standIn;
-            this.opts.onUp?.(id, standIn);
-            up(standIn.url);
-          }, failed);
-        }, this.opts.bootMs);
+        inst.timer = setTimeout(() => void boot().then(up, failed), this.opts.bootMs);
       }
       this.instances.set(id, inst);
       this.history.launched++;
@@ -170,13 +163,9 @@ export class LocalGpuFleet implements GpuFleet {
     inst.stopping = true;
     this.instances.delete(id);
     this.history.stopped++;
-    const held = inst.booted?.control.state();
-    if (held && (held.running !== undefined || held.pending.length > 0)) this.history.busyStops++;
-    if (inst.process && (await inst.process.inFlight()) > 0) this.history.busyStops++;
+    if (inst.server && (await holdsPrompts(inst.server))) this.history.busyStops++;
     await this.shutdown(inst);
-    if (this.opts.warmPool) {
-      this.pool.push({ id, port: inst.booted?.port ?? inst.process?.port ?? 0 });
-    }
+    if (this.opts.warmPool) this.pool.push({ id, port: inst.server?.port ?? 0 });
     this.opts.log?.('local gpu stopped', { id });
   }
 
@@ -192,7 +181,8 @@ export class LocalGpuFleet implements GpuFleet {
     if (!inst) return false;
     inst.stopping = true;
     this.instances.delete(id);
-    if (inst.process) await inst.process.kill();
+    // A process goes at once (SIGKILL); a stand-in's stop is as abrupt (its sockets destroyed).
+    if (inst.server && !('control' in inst.server)) await inst.server.kill();
     await this.shutdown(inst);
     this.opts.log?.('local gpu killed', { id });
     return true;
@@ -200,7 +190,8 @@ export class LocalGpuFleet implements GpuFleet {
 
   /** The stand-in of a running server (tests drive it through its control API). */
   standIn(id: string): ComfyStandIn | undefined {
-    return this.instances.get(id)?.booted;
+    const server = this.instances.get(id)?.server;
+    return server && 'control' in server ? server : undefined;
   }
 
   async close(): Promise<void> {
@@ -209,7 +200,13 @@ export class LocalGpuFleet implements GpuFleet {
 
   private async shutdown(inst: LocalInstance): Promise<void> {
     if (inst.timer) clearTimeout(inst.timer);
-    if (inst.booted) await inst.booted.stop();
-    if (inst.process) await inst.process.stop();
+    await inst.server?.stop();
   }
+}
+
+/** Whether a server holds prompts, running or pending. */
+async function holdsPrompts(server: ComfyStandIn | ComfyProcess): Promise<boolean> {
+  if (!('control' in server)) return (await server.inFlight()) > 0;
+  const held = server.control.state();
+  return held.running !== undefined || held.pending.length > 0;
 }

@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { LocalFleetSize } from '../fleet/local-fleet-controller.js';
 
 export interface StartOptions {
   host: string;
@@ -33,13 +34,8 @@ export interface StartOptions {
    * A local GPU fleet instead of one stand-in: the fleet controller starts and stops stand-ins (each
    * on a port of its own, answering after `bootMs`) as the queue asks.
    */
-  fleet?: {
-    minGpus: number;
-    maxGpus: number;
-    bootMs: number;
-    idleMs: number;
+  fleet?: LocalFleetSize & {
     warmPool?: boolean;
-    idleFollowsDemand?: boolean;
     /** Real ComfyUI servers started by this command instead of stand-ins. */
     command?: string;
   };

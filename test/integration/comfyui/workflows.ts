@@ -56,3 +56,15 @@ export const txt2img = (ckpt: string, seed: number, prefix: string): ComfyWorkfl
   '8': { class_type: 'VAEDecode', inputs: { samples: ['3', 0], vae: ['4', 2] } },
   '9': { class_type: 'SaveImage', inputs: { images: ['8', 0], filename_prefix: prefix } },
 });
+
+/** A chain of many small nodes: ComfyUI checks for an interrupt between nodes, so a cancel stops it soon. */
+export const longChain = (color: number): ComfyWorkflow => {
+  const wf: ComfyWorkflow = {
+    '1': { class_type: 'EmptyImage', inputs: { width: 16, height: 16, batch_size: 1, color } },
+  };
+  for (let i = 2; i <= 12; i++) {
+    wf[String(i)] = { class_type: 'ImageInvert', inputs: { image: [String(i - 1), 0] } };
+  }
+  wf['13'] = { class_type: 'SaveImage', inputs: { images: ['12', 0], filename_prefix: 'long' } };
+  return wf;
+};

@@ -23,6 +23,7 @@ import {
   type SpawnedRuntime,
   spawnLocalRuntime,
 } from '../../helpers/local-runtime.js';
+import { longChain } from '../comfyui/workflows.js';
 
 const run = promisify(execFile);
 
@@ -52,18 +53,6 @@ const rawWorkflow = (color: number) => ({
   '3': { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: 'inverted' } },
   '4': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: 'plain' } },
 });
-
-/** A chain of many small nodes: ComfyUI checks for an interrupt between nodes, so it stops soon. */
-const longWorkflow = (color: number) => {
-  const wf: Record<string, { class_type: string; inputs: Record<string, unknown> }> = {
-    '1': { class_type: 'EmptyImage', inputs: { width: 16, height: 16, batch_size: 1, color } },
-  };
-  for (let i = 2; i <= 12; i++) {
-    wf[String(i)] = { class_type: 'ImageInvert', inputs: { image: [String(i - 1), 0] } };
-  }
-  wf['13'] = { class_type: 'SaveImage', inputs: { images: ['12', 0], filename_prefix: 'long' } };
-  return wf;
-};
 
 function client(rt: SpawnedRuntime) {
   const key = rt.apiKey();
@@ -242,12 +231,12 @@ describe('local runtime end to end (npm start, then HTTP only)', () => {
     // 30 s a run, about 2.5 s a node: long enough to cancel while running, short to interrupt.
     await c.standIn('execution-ms', { ms: 30_000 });
     try {
-      const running = await c.submit({ workflow: longWorkflow(1) });
+      const running = await c.submit({ workflow: longChain(1) });
       await c.waitFor(running, ['running']);
-      const waiting = await c.submit({ workflow: longWorkflow(2) });
+      const waiting = await c.submit({ workflow: longChain(2) });
       await c.waitFor(waiting, ['dispatched']);
       // ComfyUI holds MAX_IN_FLIGHT=2 tasks, so the next one stays in our queue.
-      const queued = await c.submit({ workflow: longWorkflow(3) });
+      const queued = await c.submit({ workflow: longChain(3) });
       expect((await c.task(queued)).status).toBe('queued');
 
       for (const id of [queued, waiting, running]) {

@@ -7,12 +7,13 @@ import type { StartOptions } from '../../../infra/local/start/options.js';
 import type { LocalRuntime } from '../../../infra/local/start/runtime.js';
 import { createAwsClients } from '../../../shared/adapters/aws/clients.js';
 import { DynamoFleetRegistry } from '../../../shared/adapters/dynamodb/fleet-registry.js';
+import { isTerminal, type TaskStatus } from '../../../shared/domain/task.js';
 import type { FleetServer } from '../../../shared/fleet/server.js';
 import { systemClock } from '../../../shared/ports/clock.js';
 import { startInProcessRuntime } from '../../helpers/in-process-runtime.js';
 
 interface TaskView {
-  status: string;
+  status: TaskStatus;
   waitingFor?: string;
   error?: { code: string; message: string };
 }
@@ -84,7 +85,7 @@ export async function startFleetRig(
     untilEnded(ids, ms) {
       return watch(async () => {
         const views = await Promise.all(ids.map(statusOf));
-        return views.every((v) => ['succeeded', 'failed', 'cancelled'].includes(v.status));
+        return views.every((v) => isTerminal(v.status));
       }, ms);
     },
     async expectSucceeded(ids) {

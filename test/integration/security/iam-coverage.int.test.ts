@@ -36,6 +36,7 @@ import {
 } from '../../helpers/iam-coverage.js';
 import { type InProcessRuntime, startInProcessRuntime } from '../../helpers/in-process-runtime.js';
 import { synthStateless } from '../../infra/support/test-app.js';
+import { longChain } from '../comfyui/workflows.js';
 
 const OWNER = 'iam-coverage';
 
@@ -50,18 +51,6 @@ function png(): Buffer {
   const img = new PNG({ width: 8, height: 8 });
   img.data.fill(128);
   return PNG.sync.write(img);
-}
-
-/** A chain of nodes long enough to cancel while it runs. */
-function longWorkflow(color: number) {
-  const wf: Record<string, { class_type: string; inputs: Record<string, unknown> }> = {
-    '1': { class_type: 'EmptyImage', inputs: { width: 16, height: 16, batch_size: 1, color } },
-  };
-  for (let i = 2; i <= 12; i++) {
-    wf[String(i)] = { class_type: 'ImageInvert', inputs: { image: [String(i - 1), 0] } };
-  }
-  wf['13'] = { class_type: 'SaveImage', inputs: { images: ['12', 0], filename_prefix: 'long' } };
-  return wf;
 }
 
 describe('IAM grants cover every AWS request each function makes', () => {
@@ -194,7 +183,7 @@ describe('IAM grants cover every AWS request each function makes', () => {
       body: JSON.stringify({ ms: 20_000 }),
     });
     const { taskId: running } = (await call('submit', 'POST', '/v1/tasks', {
-      workflow: longWorkflow(7),
+      workflow: longChain(7),
     })) as { taskId: string };
     await waitFor(running, ['running']);
     const s3 = createAwsClients({ region: 'us-east-1', s3Endpoint: rt.s3SqsEndpoint }).s3;
@@ -215,7 +204,7 @@ describe('IAM grants cover every AWS request each function makes', () => {
 
     // A dispatch message that ran out of receives: the dead-letter function fails its task.
     const { taskId: lost } = (await call('submit', 'POST', '/v1/tasks', {
-      workflow: longWorkflow(9),
+      workflow: longChain(9),
     })) as { taskId: string };
     await waitFor(lost, ['succeeded', 'failed', 'cancelled']);
     const sqs = createAwsClients({ region: 'us-east-1', sqsEndpoint: rt.s3SqsEndpoint }).sqs;

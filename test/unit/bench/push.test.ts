@@ -67,22 +67,19 @@ const baseline: Figure[] = [
 ];
 
 const byMetric = (figures: Figure[]) => Object.fromEntries(figures.map((f) => [f.metric, f]));
+/** The push figures of the run above and the baseline, for these deliveries. */
+const figuresFor = (receipts: Receipt[]) =>
+  byMetric(pushFigures(run(), receiver(receipts), baseline));
 
 describe('pushFigures', () => {
   it('measures each task from its run finishing to the first verified task.succeeded', () => {
-    const figures = byMetric(
-      pushFigures(
-        run(),
-        receiver([
-          { taskId: 'a', type: 'task.running', webhookId: 'r', at: 500 },
-          { taskId: 'a', type: 'task.succeeded', webhookId: 'x', at: 1200 },
-          // A duplicate delivery later does not count again.
-          { taskId: 'a', type: 'task.succeeded', webhookId: 'x', at: 5000 },
-          { taskId: 'b', type: 'task.succeeded', webhookId: 'y', at: 2900 },
-        ]),
-        baseline,
-      ),
-    );
+    const figures = figuresFor([
+      { taskId: 'a', type: 'task.running', webhookId: 'r', at: 500 },
+      { taskId: 'a', type: 'task.succeeded', webhookId: 'x', at: 1200 },
+      // A duplicate delivery later does not count again.
+      { taskId: 'a', type: 'task.succeeded', webhookId: 'x', at: 5000 },
+      { taskId: 'b', type: 'task.succeeded', webhookId: 'y', at: 2900 },
+    ]);
     expect(figures.webhook_lag_p50_ms?.value).toBe(200);
     expect(figures.webhook_lag_p99_ms).toMatchObject({ value: 900, target: '<= 1500', met: true });
     expect(figures.webhook_lag_p99_ms?.missing).toBe(0);
@@ -93,22 +90,16 @@ describe('pushFigures', () => {
   });
 
   it('counts a succeeded task without its delivery as missing, one without a run time apart', () => {
-    const figures = byMetric(
-      pushFigures(
-        run(),
-        receiver([
-          { taskId: 'a', type: 'task.succeeded', webhookId: 'x', at: 1300 },
-          // Delivered, but the run source has no finish time for it: not measured, not missing.
-          { taskId: 'c', type: 'task.succeeded', webhookId: 'z', at: 1400 },
-        ]),
-        baseline,
-      ),
-    );
+    const figures = figuresFor([
+      { taskId: 'a', type: 'task.succeeded', webhookId: 'x', at: 1300 },
+      // Delivered, but the run source has no finish time for it: not measured, not missing.
+      { taskId: 'c', type: 'task.succeeded', webhookId: 'z', at: 1400 },
+    ]);
     expect(figures.webhook_lag_p50_ms).toMatchObject({ value: 300, missing: 1, no_run_time: 1 });
   });
 
   it('reports result lag with and without the socket, and the requests push adds per task', () => {
-    const figures = byMetric(pushFigures(run(), receiver([]), baseline));
+    const figures = figuresFor([]);
     expect(figures.webhook_lag_p99_ms?.value).toBeNull();
     // Tasks a and b were read done 100 and 300 ms after their runs finished (nearest rank).
     expect(figures.result_lag_p50_ms_socket).toMatchObject({ value: 100, met: true });
