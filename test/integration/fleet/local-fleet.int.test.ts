@@ -68,7 +68,8 @@ describe('a local GPU fleet that follows the queue', () => {
   }, 180_000);
 
   it('replaces a server whose ComfyUI hangs with prompts on it, and its tasks succeed on another', async () => {
-    const ids = await rig.submit(8, TASK);
+    // Enough work (about 5 s a server) that one still holds prompts once both are up, on a busy machine too.
+    const ids = await rig.submit(24, TASK);
     let victim: string | undefined;
     await rig.watch(async (s) => {
       victim = s.find((x) => x.state === 'ready' && x.inFlight > 0)?.id;
